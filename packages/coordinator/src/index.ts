@@ -1,0 +1,2 @@
+export { type Coordinator, type CoordinatorOptions, createCoordinator, type JobRecord } from './coordinator.ts';
+export type { PhaseName } from './scoring-job.ts';

@@ -1,0 +1,344 @@
+/**
+ * A party node: loads only its own CSV, holds its own model slice, and talks
+ * only to the coordinator. In the single-holder design the key holder keeps
+ * the secret key in memory and never sends it anywhere.
+ */
+import { readFile } from 'node:fs/promises';
+import {
+  asFedError,
+  checkCkksParams,
+  type CkksContext,
+  type CoordinatorMessage,
+  createCkksContext,
+  decodeCoordinatorFrame,
+  encodeFrame,
+  encryptVector,
+  type EventSink,
+  FedError,
+  type Frame,
+  generateKeyPair,
+  type KeyPair,
+  KnowledgeLedger,
+  type Logger,
+  loadPartyCsv,
+  MAX_FRAME_BYTES,
+  type NodeConfig,
+  type NodeMessage,
+  type Outgoing,
+  type PartyTable,
+  partialLogits,
+  partialLogitsFor,
+  type SealModule,
+  scoreOf,
+  usccProblem,
+  wireToError,
+} from '@fedrisk/shared';
+import { WebSocket } from 'ws';
+
+export type FaultPoint = 'after-join' | 'after-keys' | 'before-partial';
+
+export interface NodeOptions {
+  config: NodeConfig;
+  /** coordinator URL, e.g. ws://127.0.0.1:4100 */
+  url: string;
+  token: string;
+  seal: SealModule;
+  logger: Logger;
+  clock?: () => number;
+  onEvent?: EventSink;
+  signal?: AbortSignal;
+  /** sees every raw frame this node receives (privacy tests capture them) */
+  onRawFrame?: (raw: Buffer) => void;
+  /** called at fault-injection points; the process entry uses it to crash on purpose */
+  onFaultPoint?: (point: FaultPoint) => void;
+}
+
+export interface ScoredBusiness {
+  id: string;
+  logit: number;
+  pd: number;
+  score: number;
+  grade: string;
+}
+
+export interface NodeOutcome {
+  party: string;
+  ok: boolean;
+  error?: { code: string; message: string };
+  rows: number;
+  /** businesses asked for that this party has no record of (it sent its neutral value) */
+  gaps: number;
+  ledger: ReturnType<KnowledgeLedger['toJSON']>;
+  timings: Record<string, number>;
+  /** the recipient's decrypted scores, in query order */
+  scores?: ScoredBusiness[];
+}
+
+export interface PartyNode {
+  /** loads and checks this party's data, connects and joins; rejects if the data is bad or admission fails */
+  start(): Promise<void>;
+  /** settles when the job ends for this node; never rejects */
+  readonly done: Promise<NodeOutcome>;
+  close(): Promise<void>;
+}
+
+async function readApplicants(path: string): Promise<string[]> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (cause) {
+    throw new FedError('DATA_ERR_APPLICANTS', `cannot read the applicant list ${path}: ${(cause as Error).message}`, { cause });
+  }
+  const ids: string[] = [];
+  const seen = new Set<string>();
+  text.split('\n').forEach((raw, i) => {
+    const id = raw.trim();
+    if (!id) return;
+    const problem = usccProblem(id);
+    if (problem) throw new FedError('DATA_ERR_APPLICANTS', `${path} line ${i + 1}: "${id}" is not a unified social credit code: ${problem}`);
+    if (seen.has(id)) throw new FedError('DATA_ERR_APPLICANTS', `${path} line ${i + 1}: "${id}" is listed twice`);
+    seen.add(id);
+    ids.push(id);
+  });
+  if (!ids.length) throw new FedError('DATA_ERR_APPLICANTS', `${path} lists no businesses to score`);
+  return ids;
+}
+
+export function createNode(opts: NodeOptions): PartyNode {
+  const { config } = opts;
+  const me = config.party;
+  const log = opts.logger.child({ module: 'node', party: me });
+  const clock = opts.clock ?? (() => performance.now());
+  const onEvent: EventSink = opts.onEvent ?? (() => {});
+  const ledger = new KnowledgeLedger();
+  const timings: Record<string, number> = {};
+  const abort = new AbortController();
+  const signal = opts.signal ? AbortSignal.any([opts.signal, abort.signal]) : abort.signal;
+  let ws: WebSocket | undefined;
+  let table: PartyTable | undefined;
+  let applicants: string[] | undefined;
+  let ckks: CkksContext | undefined;
+  let keys: KeyPair | undefined;
+  let jobId: string | undefined;
+  let recipient: string | undefined;
+  let publicKey: Uint8Array | undefined;
+  let queryIds: string[] | undefined;
+  let sentPartial = false;
+  let gaps = 0;
+  let scores: ScoredBusiness[] | undefined;
+  let finished = false;
+  let closed = false;
+  let resolveDone!: (o: NodeOutcome) => void;
+  const done = new Promise<NodeOutcome>((resolve) => {
+    resolveDone = resolve;
+  });
+
+  const timed = async <T>(name: string, fn: () => Promise<T> | T): Promise<T> => {
+    const t = clock();
+    try {
+      return await fn();
+    } finally {
+      timings[name] = (timings[name] ?? 0) + (clock() - t);
+    }
+  };
+
+  const finish = (error?: FedError): void => {
+    if (finished) return;
+    finished = true;
+    if (error) log.error({ code: error.code, err: error.message }, 'job failed for this node');
+    else log.info('job finished');
+    keys?.delete();
+    keys = undefined;
+    ckks?.delete();
+    ckks = undefined;
+    resolveDone({
+      party: me,
+      ok: !error,
+      ...(error ? { error: { code: error.code, message: error.message } } : {}),
+      rows: table?.ids.length ?? 0,
+      gaps,
+      ledger: ledger.toJSON(),
+      timings,
+      ...(scores ? { scores } : {}),
+    });
+    ws?.close(1000, 'done');
+  };
+
+  const send = (msg: Outgoing<NodeMessage>, blobs: readonly Uint8Array[] = []): Promise<void> => {
+    const socket = ws;
+    if (!socket || socket.readyState !== WebSocket.OPEN) return Promise.reject(new FedError('JOB_ERR_PARTY_LOST', 'not connected to the coordinator'));
+    const frame = encodeFrame<NodeMessage>(msg, blobs);
+    return new Promise((resolve, reject) => {
+      socket.send(frame, (err) => (err ? reject(new FedError('JOB_ERR_PARTY_LOST', `send failed: ${err.message}`, { cause: err })) : resolve()));
+    });
+  };
+
+  /** Refuse the job: tell the coordinator why, then stop. */
+  const refuse = async (err: FedError): Promise<void> => {
+    log.error({ code: err.code, err: err.message }, 'refusing the job');
+    try {
+      await send(jobId ? { type: 'error', jobId, error: err.toWire() } : { type: 'error', error: err.toWire() });
+    } catch {
+      // the coordinator is gone; finishing is all that is left
+    }
+    finish(err);
+  };
+
+  const sendPartialIfReady = async (): Promise<void> => {
+    if (sentPartial || !publicKey || !queryIds || !ckks || !table || !jobId) return;
+    sentPartial = true;
+    const ctx = ckks;
+    const ids = queryIds;
+    const pk = publicKey;
+    const partial = await timed('partial', () => partialLogitsFor(table as PartyTable, config.model, ids));
+    gaps = partial.gaps;
+    log.info({ count: ids.length, gaps }, 'partial scores computed');
+    const blobs = await timed('encrypt', () =>
+      encryptVector(ctx, pk, partial.values, { signal, onProgress: (d, t) => onEvent({ event: 'progress', party: me, step: 'encrypt', done: d, total: t }) }),
+    );
+    opts.onFaultPoint?.('before-partial');
+    await send({ type: 'scores.partial', jobId, count: ids.length, chunks: blobs.length }, blobs);
+    log.info({ chunks: blobs.length, bytes: blobs.reduce((s, b) => s + b.length, 0) }, 'encrypted partial scores sent');
+  };
+
+  const onJobStart = async (msg: Extract<CoordinatorMessage, { type: 'job.start' }>): Promise<void> => {
+    jobId = msg.jobId;
+    recipient = msg.recipient;
+    if (!msg.parties.some((p) => p.id === me && p.role === config.role)) {
+      throw new FedError('JOB_ERR_MISMATCH', `job ${msg.jobId} does not list ${me} as a ${config.role}`);
+    }
+    checkCkksParams(opts.seal, msg.ckks);
+    ckks = createCkksContext(opts.seal, msg.ckks);
+    log.info({ jobId, design: msg.design, keyHolder: msg.keyHolder, slots: ckks.slots }, 'job started');
+    if (msg.keyHolder === me) {
+      keys = await timed('keygen', () => generateKeyPair(ckks as CkksContext));
+      publicKey = keys.publicKeyBytes;
+      await send({ type: 'keys.public', jobId }, [keys.publicKeyBytes]);
+      opts.onFaultPoint?.('after-keys');
+    }
+    if (msg.recipient === me) {
+      if (!applicants) throw new FedError('DATA_ERR_APPLICANTS', `${me} is the result recipient but was given no applicant list`);
+      queryIds = applicants;
+      await send({ type: 'query.ids', jobId, ids: applicants });
+      log.info({ count: applicants.length }, 'query sent');
+    }
+    await sendPartialIfReady();
+  };
+
+  const onSum = async (msg: Extract<CoordinatorMessage, { type: 'scores.sum' }>, blobs: Uint8Array[]): Promise<void> => {
+    if (recipient !== me || !keys || !queryIds || !config.scorecard) throw new FedError('PROTO_ERR_UNEXPECTED', 'scores.sum sent to a party that is not the recipient');
+    if (msg.count !== queryIds.length) throw new FedError('JOB_ERR_MISMATCH', `the sum holds ${msg.count} scores, the query had ${queryIds.length}`);
+    const logits = await timed('decrypt', () =>
+      (keys as KeyPair).decrypt(blobs, msg.count, { signal, onProgress: (d, t) => onEvent({ event: 'progress', party: me, step: 'decrypt', done: d, total: t }) }),
+    );
+    ledger.decrypted += logits.length;
+    const card = config.scorecard;
+    const ids = queryIds;
+    scores = await timed('scorecard', () => Array.from(logits, (logit, i) => ({ id: ids[i] as string, logit, ...scoreOf(logit, card) })));
+    log.info({ scored: scores.length }, 'joint scores decrypted');
+    await send({ type: 'result.done', jobId: msg.jobId, scored: scores.length });
+  };
+
+  const handle = async ({ msg, blobs }: Frame<CoordinatorMessage>): Promise<void> => {
+    switch (msg.type) {
+      case 'welcome':
+        log.info('admitted');
+        opts.onFaultPoint?.('after-join');
+        return;
+      case 'job.start':
+        return onJobStart(msg);
+      case 'keys.public':
+        publicKey = blobs[0];
+        log.info({ from: msg.from, bytes: publicKey?.length }, 'public key received');
+        opts.onFaultPoint?.('after-keys');
+        return sendPartialIfReady();
+      case 'query.ids':
+        queryIds = msg.ids;
+        log.info({ from: msg.from, count: msg.ids.length }, 'query received');
+        return sendPartialIfReady();
+      case 'scores.sum':
+        return onSum(msg, blobs);
+      case 'job.end':
+        return finish(msg.ok ? undefined : msg.error ? wireToError(msg.error) : new FedError('JOB_ERR_PARTY_FAILED', 'job failed'));
+      case 'error': {
+        const err = wireToError(msg.error);
+        log.warn({ code: err.code, err: err.message }, 'coordinator reported an error');
+        if (err.code.startsWith('AUTH_ERR')) finish(err);
+        return;
+      }
+    }
+  };
+
+  let admitted!: { resolve: () => void; reject: (e: unknown) => void };
+  const admission = new Promise<void>((resolve, reject) => {
+    admitted = { resolve, reject };
+  });
+
+  return {
+    done,
+    start: async () => {
+      table = await timed('load', () => loadPartyCsv(config.data, config.role));
+      // compute once up front so a model naming a missing column fails before joining
+      partialLogits(table, config.model);
+      if (config.applicants) applicants = await readApplicants(config.applicants);
+      log.info({ rows: table.ids.length, applicants: applicants?.length }, 'own data loaded');
+      onEvent({ event: 'progress', party: me, step: 'load', done: table.ids.length, total: table.ids.length });
+      const socket = new WebSocket(opts.url, { maxPayload: MAX_FRAME_BYTES });
+      ws = socket;
+      let chain = Promise.resolve();
+      socket.on('error', (err) => {
+        log.warn({ err: err.message }, 'socket error');
+        admitted.reject(new FedError('JOB_ERR_PARTY_LOST', `cannot reach the coordinator at ${opts.url}: ${err.message}`, { cause: err }));
+      });
+      socket.on('open', () => {
+        void send({ type: 'hello', party: me, role: config.role, token: opts.token }).catch((e) => admitted.reject(e));
+      });
+      socket.on('message', (raw: Buffer, isBinary: boolean) => {
+        chain = chain.then(async () => {
+          opts.onRawFrame?.(raw);
+          let frame: Frame<CoordinatorMessage>;
+          try {
+            frame = decodeCoordinatorFrame(isBinary ? raw : raw.toString('utf8'));
+          } catch (err) {
+            const fe = asFedError(err, 'PROTO_ERR_MALFORMED');
+            log.warn({ code: fe.code, err: fe.message }, 'bad frame from the coordinator');
+            return;
+          }
+          ledger.record(frame.msg, frame.blobs);
+          if (frame.msg.type === 'welcome') admitted.resolve();
+          if (frame.msg.type === 'error' && frame.msg.error.code.startsWith('AUTH_ERR')) admitted.reject(wireToError(frame.msg.error));
+          if (finished) return;
+          try {
+            await handle(frame);
+          } catch (err) {
+            await refuse(asFedError(err, 'CRYPTO_ERR_SEAL'));
+          }
+        });
+      });
+      socket.on('close', () => {
+        admitted.reject(new FedError('JOB_ERR_PARTY_LOST', 'the coordinator closed the connection before admitting this party'));
+        if (!finished) finish(new FedError('JOB_ERR_PARTY_LOST', 'lost the connection to the coordinator before the job ended'));
+      });
+      signal.addEventListener('abort', () => finish(new FedError('JOB_ERR_ABORTED', 'node aborted')), { once: true });
+      await admission;
+    },
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      abort.abort();
+      finish(new FedError('JOB_ERR_ABORTED', 'node closed'));
+      if (ws && ws.readyState !== WebSocket.CLOSED) {
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(() => {
+            ws?.terminate();
+            resolve();
+          }, 2000);
+          ws?.once('close', () => {
+            clearTimeout(t);
+            resolve();
+          });
+        });
+      }
+    },
+  };
+}

@@ -1,0 +1,119 @@
+/**
+ * The simulation's referee. Unlike any party or the coordinator it may read
+ * every file: it recomputes each score in plaintext and measures what the
+ * encrypted pipeline produced and what sharing buys over the bank alone.
+ */
+import { readFile } from 'node:fs/promises';
+import { csvLines, FedError, loadPartyCsv, modelFeatures, type PartyModel, type PartyTable, partialLogitsFor, type Role, splitCsvLine } from '@fedrisk/shared';
+import { auc, fitLogistic, ks } from './stats.ts';
+
+export interface RefereeParty {
+  id: string;
+  role: Role;
+  dataFile: string;
+  model: PartyModel;
+}
+
+export interface Verification {
+  maxAbsLogitError: number;
+  meanAbsLogitError: number;
+  auc: number;
+  ks: number;
+  /** AUC of the plaintext joint logits (what the encrypted run should reproduce) */
+  plainAuc: number;
+  bankOnlyAuc: number;
+  bankOnlyKs: number;
+  defaults: number;
+  defaultRate: number;
+  /** per party: applicants it has no record of, as the referee counts them */
+  gaps: Record<string, number>;
+  scored: number;
+}
+
+export async function readScores(file: string): Promise<Map<string, number>> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (cause) {
+    throw new FedError('DATA_ERR_FILE', `the recipient wrote no scores file ${file}`, { cause });
+  }
+  const out = new Map<string, number>();
+  for (const { text: line } of csvLines(text).slice(1)) {
+    const [id, logit] = splitCsvLine(line) ?? [];
+    if (id) out.set(id, Number(logit));
+  }
+  return out;
+}
+
+export async function readLabels(file: string): Promise<Map<string, number>> {
+  const text = await readFile(file, 'utf8');
+  const lines = csvLines(text);
+  const header = splitCsvLine(lines[0]?.text ?? '') ?? [];
+  const col = header.indexOf('default_next_12m');
+  const out = new Map<string, number>();
+  for (const { text: line } of lines.slice(1)) {
+    const cells = splitCsvLine(line) ?? [];
+    out.set(cells[0] as string, Number(cells[col]));
+  }
+  return out;
+}
+
+/** Features of `ids` under a party's model, 0 (the party's mean) where it has no record. */
+export function alignedFeatures(table: PartyTable, model: PartyModel, ids: readonly string[]): Float64Array[] {
+  const row = new Map(table.ids.map((id, i) => [id, i]));
+  return modelFeatures(table, model).map(({ feature }) => Float64Array.from(ids, (id) => {
+    const i = row.get(id);
+    return i === undefined ? 0 : (feature.values[i] as number);
+  }));
+}
+
+export async function verify(opts: {
+  parties: RefereeParty[];
+  recipient: string;
+  applicants: readonly string[];
+  labels: Map<string, number>;
+  scores: Map<string, number>;
+}): Promise<Verification> {
+  const { applicants } = opts;
+  const plain = new Float64Array(applicants.length);
+  const gaps: Record<string, number> = {};
+  const tables = new Map<string, PartyTable>();
+  for (const p of opts.parties) {
+    const table = await loadPartyCsv(p.dataFile, p.role);
+    tables.set(p.id, table);
+    const partial = partialLogitsFor(table, p.model, applicants);
+    gaps[p.id] = partial.gaps;
+    for (let i = 0; i < plain.length; i++) plain[i] = (plain[i] as number) + (partial.values[i] as number);
+  }
+  let maxErr = 0;
+  let sumErr = 0;
+  const joint = new Float64Array(applicants.length);
+  const y = new Uint8Array(applicants.length);
+  applicants.forEach((id, i) => {
+    const got = opts.scores.get(id);
+    if (got === undefined || !Number.isFinite(got)) throw new FedError('JOB_ERR_MISMATCH', `the recipient's scores have no value for business ${id}`);
+    joint[i] = got;
+    const err = Math.abs(got - (plain[i] as number));
+    maxErr = Math.max(maxErr, err);
+    sumErr += err;
+    y[i] = opts.labels.get(id) ?? 0;
+  });
+  const recipient = opts.parties.find((p) => p.id === opts.recipient) as RefereeParty;
+  const bankCols = alignedFeatures(tables.get(recipient.id) as PartyTable, recipient.model, applicants);
+  const bankFit = fitLogistic(bankCols, y);
+  const bankOnly = Float64Array.from(applicants, (_, i) => bankCols.reduce((s, col, j) => s + (bankFit.weights[j] as number) * (col[i] as number), bankFit.intercept));
+  const defaults = y.reduce((s, v) => s + v, 0);
+  return {
+    maxAbsLogitError: maxErr,
+    meanAbsLogitError: applicants.length ? sumErr / applicants.length : 0,
+    auc: auc(joint, y),
+    ks: ks(joint, y),
+    plainAuc: auc(plain, y),
+    bankOnlyAuc: auc(bankOnly, y),
+    bankOnlyKs: ks(bankOnly, y),
+    defaults,
+    defaultRate: applicants.length ? defaults / applicants.length : 0,
+    gaps,
+    scored: applicants.length,
+  };
+}

@@ -1,0 +1,117 @@
+/** Plain statistics for the referee: discrimination metrics and a reference logistic regression. */
+
+/** Area under the ROC curve (Mann-Whitney U, ties counted half). Higher score = more likely label 1. */
+export function auc(scores: ArrayLike<number>, labels: ArrayLike<number>): number {
+  const n = scores.length;
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => (scores[a] as number) - (scores[b] as number));
+  let pos = 0;
+  let rankSum = 0;
+  for (let k = 0; k < n; ) {
+    let j = k;
+    while (j + 1 < n && scores[order[j + 1] as number] === scores[order[k] as number]) j++;
+    const avgRank = (k + j + 2) / 2;
+    for (let m = k; m <= j; m++) {
+      if (labels[order[m] as number] === 1) {
+        pos++;
+        rankSum += avgRank;
+      }
+    }
+    k = j + 1;
+  }
+  const neg = n - pos;
+  if (pos === 0 || neg === 0) return Number.NaN;
+  return (rankSum - (pos * (pos + 1)) / 2) / (pos * neg);
+}
+
+/** Kolmogorov-Smirnov statistic: the largest gap between the score distributions of the two classes. */
+export function ks(scores: ArrayLike<number>, labels: ArrayLike<number>): number {
+  const n = scores.length;
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => (scores[a] as number) - (scores[b] as number));
+  let pos = 0;
+  for (let i = 0; i < n; i++) if (labels[i] === 1) pos++;
+  const neg = n - pos;
+  if (pos === 0 || neg === 0) return Number.NaN;
+  let cp = 0;
+  let cn = 0;
+  let best = 0;
+  for (let k = 0; k < n; ) {
+    let j = k;
+    while (j + 1 < n && scores[order[j + 1] as number] === scores[order[k] as number]) j++;
+    for (let m = k; m <= j; m++) {
+      if (labels[order[m] as number] === 1) cp++;
+      else cn++;
+    }
+    best = Math.max(best, Math.abs(cp / pos - cn / neg));
+    k = j + 1;
+  }
+  return best;
+}
+
+/** Solves A x = b for a small symmetric positive-definite A (Cholesky). */
+function solveSpd(a: number[][], b: number[]): number[] {
+  const n = b.length;
+  const l = Array.from({ length: n }, () => new Array<number>(n).fill(0));
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j <= i; j++) {
+      let s = (a[i] as number[])[j] as number;
+      for (let k = 0; k < j; k++) s -= ((l[i] as number[])[k] as number) * ((l[j] as number[])[k] as number);
+      (l[i] as number[])[j] = i === j ? Math.sqrt(Math.max(s, 1e-12)) : s / ((l[j] as number[])[j] as number);
+    }
+  }
+  const y = new Array<number>(n).fill(0);
+  for (let i = 0; i < n; i++) {
+    let s = b[i] as number;
+    for (let k = 0; k < i; k++) s -= ((l[i] as number[])[k] as number) * (y[k] as number);
+    y[i] = s / ((l[i] as number[])[i] as number);
+  }
+  const x = new Array<number>(n).fill(0);
+  for (let i = n - 1; i >= 0; i--) {
+    let s = y[i] as number;
+    for (let k = i + 1; k < n; k++) s -= ((l[k] as number[])[i] as number) * (x[k] as number);
+    x[i] = s / ((l[i] as number[])[i] as number);
+  }
+  return x;
+}
+
+/**
+ * Logistic regression by Newton's method with an L2 penalty on the weights
+ * (not the intercept). `columns` are feature vectors of equal length.
+ */
+export function fitLogistic(columns: readonly Float64Array[], labels: ArrayLike<number>, l2 = 1e-3, iterations = 25): { intercept: number; weights: number[] } {
+  const n = labels.length;
+  const d = columns.length + 1;
+  const beta = new Array<number>(d).fill(0);
+  const x = (i: number, j: number): number => (j === 0 ? 1 : ((columns[j - 1] as Float64Array)[i] as number));
+  for (let it = 0; it < iterations; it++) {
+    const grad = new Array<number>(d).fill(0);
+    const hess = Array.from({ length: d }, () => new Array<number>(d).fill(0));
+    for (let i = 0; i < n; i++) {
+      let eta = 0;
+      for (let j = 0; j < d; j++) eta += (beta[j] as number) * x(i, j);
+      const p = 1 / (1 + Math.exp(-eta));
+      const w = Math.max(p * (1 - p), 1e-9);
+      const r = (labels[i] as number) - p;
+      for (let j = 0; j < d; j++) {
+        const xj = x(i, j);
+        grad[j] = (grad[j] as number) + r * xj;
+        const row = hess[j] as number[];
+        for (let k = 0; k <= j; k++) row[k] = (row[k] as number) + w * xj * x(i, k);
+      }
+    }
+    for (let j = 0; j < d; j++) {
+      for (let k = 0; k < j; k++) (hess[k] as number[])[j] = (hess[j] as number[])[k] as number;
+      if (j > 0) {
+        grad[j] = (grad[j] as number) - l2 * n * (beta[j] as number);
+        (hess[j] as number[])[j] = ((hess[j] as number[])[j] as number) + l2 * n;
+      }
+    }
+    const step = solveSpd(hess, grad);
+    let change = 0;
+    for (let j = 0; j < d; j++) {
+      beta[j] = (beta[j] as number) + (step[j] as number);
+      change = Math.max(change, Math.abs(step[j] as number));
+    }
+    if (change < 1e-8) break;
+  }
+  return { intercept: beta[0] as number, weights: beta.slice(1) };
+}

@@ -1,0 +1,74 @@
+/**
+ * Start-up configuration of the coordinator and of a party node, written by
+ * the scenario runner (or by hand, for a multi-host run) and validated here.
+ * A node's config holds only its own data path and model slice.
+ */
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { FedError } from './errors.ts';
+import { partyModelSchema, scorecardSchema } from './model.ts';
+import { ckksParamsSchema, designSchema, jobIdSchema, partyIdSchema, roleSchema } from './protocol.ts';
+
+export const timeoutsSchema = z
+  .object({
+    joinMs: z.number().int().positive().default(60_000),
+    phaseMs: z.number().int().positive().default(300_000),
+  })
+  .strict();
+
+export const coordinatorConfigSchema = z
+  .object({
+    jobId: jobIdSchema,
+    design: designSchema,
+    keyHolder: partyIdSchema,
+    recipient: partyIdSchema,
+    ckks: ckksParamsSchema,
+    parties: z.array(z.object({ id: partyIdSchema, role: roleSchema, tokenSha256: z.string().regex(/^[0-9a-f]{64}$/) }).strict()).min(1),
+    timeouts: timeoutsSchema.default({ joinMs: 60_000, phaseMs: 300_000 }),
+  })
+  .strict();
+export type CoordinatorConfig = z.infer<typeof coordinatorConfigSchema>;
+
+export const faultSchema = z
+  .object({
+    /** the node process exits abruptly at this point of the job */
+    crashAt: z.enum(['after-join', 'after-keys', 'before-partial']),
+  })
+  .strict();
+export type Fault = z.infer<typeof faultSchema>;
+
+export const nodeConfigSchema = z
+  .object({
+    party: partyIdSchema,
+    role: roleSchema,
+    data: z.string().min(1),
+    model: partyModelSchema,
+    scorecard: scorecardSchema.optional(),
+    /** file with one business id per line: the businesses this party asks to score */
+    applicants: z.string().min(1).optional(),
+    outDir: z.string().min(1),
+    fault: faultSchema.optional(),
+  })
+  .strict();
+export type NodeConfig = z.infer<typeof nodeConfigSchema>;
+
+export function formatZodIssues(error: z.ZodError, prefix = ''): string {
+  return error.issues
+    .map((i) => {
+      const path = [prefix, ...i.path.map(String)].filter(Boolean).join('.');
+      return `${path || '(root)'}: ${i.message}`;
+    })
+    .join('; ');
+}
+
+export async function readJsonConfig<T>(path: string, schema: z.ZodType<T>, what: string): Promise<T> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(path, 'utf8'));
+  } catch (cause) {
+    throw new FedError('CONFIG_ERR_INVALID', `cannot read ${what} ${path}: ${(cause as Error).message}`, { cause });
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) throw new FedError('CONFIG_ERR_INVALID', `${what} ${path} is invalid: ${formatZodIssues(parsed.error)}`);
+  return parsed.data;
+}

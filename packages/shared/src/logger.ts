@@ -1,0 +1,45 @@
+/**
+ * Loggers are made here and passed in; no module logs through a global.
+ * `redact` is the last line of defence: code logs counts, never values, and
+ * these paths are censored if a value ever slips into a log object.
+ */
+import { pino, type DestinationStream, type Logger } from 'pino';
+
+export type { Logger } from 'pino';
+
+export const REDACTED_PATHS = [
+  'token',
+  '*.token',
+  'secretKey',
+  '*.secretKey',
+  'values',
+  '*.values',
+  'features',
+  '*.features',
+  'ids',
+  '*.ids',
+  'plaintext',
+  '*.plaintext',
+  'partials',
+  '*.partials',
+];
+
+export interface LoggerOptions {
+  name: string;
+  level?: string;
+  destination?: DestinationStream;
+  /** log to this file (created with its folder) instead of stderr */
+  file?: string;
+}
+
+export function createLogger(opts: LoggerOptions): Logger {
+  return pino(
+    { name: opts.name, level: opts.level ?? 'info', redact: { paths: REDACTED_PATHS, censor: '[redacted]' } },
+    opts.destination ?? pino.destination({ dest: opts.file ?? 2, sync: true, mkdir: opts.file !== undefined }),
+  );
+}
+
+/** A logger that drops everything, for unit tests and library callers that do not care. */
+export function silentLogger(): Logger {
+  return pino({ level: 'silent' });
+}

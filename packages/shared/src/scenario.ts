@@ -1,0 +1,128 @@
+/**
+ * Scenario files (YAML): parties, data, model, crypto parameters, faults.
+ * Every field is checked here; an error names the field's path.
+ */
+import { readFile } from 'node:fs/promises';
+import { parseDocument } from 'yaml';
+import { z } from 'zod';
+import { DEFAULT_CKKS } from './ckks.ts';
+import { timeoutsSchema } from './config.ts';
+import { FedError } from './errors.ts';
+import { partyModelSchema, scorecardSchema } from './model.ts';
+import { ROLE_COLUMNS } from './party-data.ts';
+import { ckksParamsSchema, designSchema, partyIdSchema, roleSchema } from './protocol.ts';
+
+const syntheticDataSchema = z
+  .object({
+    kind: z.literal('synthetic'),
+    businesses: z.number().int().min(10).max(2_000_000),
+    defaultRate: z.number().gt(0).lt(0.5).default(0.02),
+    /** standard deviation of the noise added to the hidden default logit */
+    labelNoise: z.number().min(0).max(5).default(0.5),
+  })
+  .strict();
+
+export const scenarioSchema = z
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - only'),
+    description: z.string().default(''),
+    seed: z.number().int().min(0).max(2 ** 32 - 1),
+    data: syntheticDataSchema,
+    parties: z
+      .array(
+        z
+          .object({
+            id: partyIdSchema,
+            role: roleSchema,
+            /** share of the population this party has records for */
+            coverage: z.number().gt(0).max(1),
+          })
+          .strict(),
+      )
+      .min(2),
+    job: z
+      .object({
+        kind: z.literal('scoring').default('scoring'),
+        design: designSchema.default('single-holder'),
+        recipient: partyIdSchema,
+        /** how many of the recipient's own customers it asks to score, or "all" */
+        applicants: z.union([z.number().int().min(1), z.literal('all')]).default('all'),
+      })
+      .strict(),
+    crypto: z.object({ ckks: ckksParamsSchema.default(DEFAULT_CKKS) }).strict().default({ ckks: DEFAULT_CKKS }),
+    scorecard: scorecardSchema.default(scorecardSchema.parse({})),
+    model: z.record(partyIdSchema, partyModelSchema),
+    timeouts: timeoutsSchema.default({ joinMs: 60_000, phaseMs: 300_000 }),
+    faults: z.array(z.object({ party: partyIdSchema, crashAt: z.enum(['after-join', 'after-keys', 'before-partial']) }).strict()).default([]),
+  })
+  .strict()
+  .superRefine((s, ctx) => {
+    const ids = s.parties.map((p) => p.id);
+    ids.forEach((id, i) => {
+      if (ids.indexOf(id) !== i) ctx.addIssue({ code: 'custom', path: ['parties', i, 'id'], message: `party id "${id}" appears twice` });
+    });
+    const recipient = s.parties.find((p) => p.id === s.job.recipient);
+    if (!recipient) ctx.addIssue({ code: 'custom', path: ['job', 'recipient'], message: `"${s.job.recipient}" is not one of the parties (${ids.join(', ')})` });
+    else if (recipient.role !== 'bank') ctx.addIssue({ code: 'custom', path: ['job', 'recipient'], message: 'the result recipient must have role bank' });
+    for (const p of s.parties) {
+      if (!s.model[p.id]) ctx.addIssue({ code: 'custom', path: ['model', p.id], message: `party "${p.id}" has no model weights` });
+    }
+    for (const [party, m] of Object.entries(s.model)) {
+      const p = s.parties.find((x) => x.id === party);
+      if (!p) {
+        ctx.addIssue({ code: 'custom', path: ['model', party], message: `"${party}" is not one of the parties` });
+        continue;
+      }
+      const columns = ROLE_COLUMNS[p.role];
+      for (const [col, fw] of Object.entries(m.features)) {
+        const spec = columns.find((c) => c.name === col);
+        if (!spec) {
+          ctx.addIssue({ code: 'custom', path: ['model', party, 'features', col], message: `a ${p.role} has no column "${col}" (it has ${columns.map((c) => c.name).join(', ')})` });
+        } else if ((spec.kind === 'category') !== (fw.transform === 'onehot')) {
+          ctx.addIssue({ code: 'custom', path: ['model', party, 'features', col, 'transform'], message: spec.kind === 'category' ? 'a categorical column needs transform onehot' : `a numeric column takes transform z or log1p` });
+        } else if (fw.transform === 'onehot') {
+          for (const cat of Object.keys(fw.weights)) {
+            if (!spec.categories?.includes(cat)) ctx.addIssue({ code: 'custom', path: ['model', party, 'features', col, 'weights', cat], message: `"${cat}" is not one of ${spec.categories?.join(', ')}` });
+          }
+        }
+      }
+      if (m.intercept !== 0 && party !== s.job.recipient) {
+        ctx.addIssue({ code: 'custom', path: ['model', party, 'intercept'], message: "the intercept belongs in the recipient's model" });
+      }
+    }
+    s.faults.forEach((f, i) => {
+      if (!ids.includes(f.party)) ctx.addIssue({ code: 'custom', path: ['faults', i, 'party'], message: `"${f.party}" is not one of the parties` });
+    });
+  });
+
+export type Scenario = z.infer<typeof scenarioSchema>;
+
+export function parseScenario(text: string, file: string): Scenario {
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length) {
+    const e = doc.errors[0];
+    const pos = e?.linePos?.[0];
+    throw new FedError('SCENARIO_ERR_FILE', `${file}${pos ? ` line ${pos.line}, column ${pos.col}` : ''}: not valid YAML: ${e?.message.split('\n')[0]}`);
+  }
+  const parsed = scenarioSchema.safeParse(doc.toJS());
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => {
+      const path = i.path.map((p, k) => (typeof p === 'number' ? `[${p}]` : k === 0 ? String(p) : `.${String(p)}`)).join('');
+      return `  ${path || '(top level)'}: ${i.message}`;
+    });
+    throw new FedError('SCENARIO_ERR_INVALID', `${file}: ${lines.length} invalid field(s):\n${lines.join('\n')}`, {
+      details: { fields: parsed.error.issues.map((i) => i.path.join('.')) },
+    });
+  }
+  return parsed.data;
+}
+
+export async function loadScenario(file: string): Promise<Scenario> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (cause) {
+    throw new FedError('SCENARIO_ERR_FILE', `cannot read scenario ${file}: ${(cause as Error).message}`, { cause });
+  }
+  return parseScenario(text, file);
+}
