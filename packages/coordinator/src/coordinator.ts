@@ -6,18 +6,19 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import {
+  asFedError,
+  type CkksContext,
   type CoordinatorConfig,
   type CoordinatorMessage,
   createCkksContext,
   decodeNodeFrame,
-  encodeFrame,
-  type EventSink,
   type ErrorCode,
+  type EventSink,
+  encodeFrame,
   FedError,
   type Frame,
-  asFedError,
-  KnowledgeLedger,
   type KnowledgeCounts,
+  KnowledgeLedger,
   type LinkCount,
   LinkMeter,
   type Logger,
@@ -121,7 +122,13 @@ export function createCoordinator(opts: CoordinatorOptions): Coordinator {
   const done = new Promise<JobRecord>((resolve) => {
     resolveDone = resolve;
   });
-  const ckks = createCkksContext(opts.seal, config.ckks);
+  // made on first use (aggregation): the parties check the job's parameters
+  // themselves when it starts, and refuse it if they are not secure
+  let ckks: CkksContext | undefined;
+  const getCkks = (): CkksContext => {
+    ckks ??= createCkksContext(opts.seal, config.ckks);
+    return ckks;
+  };
 
   const setTimer = (ms: number, fn: () => void): NodeJS.Timeout => {
     const t = setTimeout(() => {
@@ -140,7 +147,15 @@ export function createCoordinator(opts: CoordinatorOptions): Coordinator {
   const sendRaw = (ws: WebSocket, to: string, msg: Outgoing<CoordinatorMessage>, blobs: readonly Uint8Array[] = []): Promise<void> => {
     const frame = encodeFrame<CoordinatorMessage>(msg, blobs);
     links.add('coordinator', to, frame.length);
-    onEvent({ event: 'message', at: clock() - t0, from: 'coordinator', to, type: msg.type, bytes: frame.length, summary: summarise(msg as CoordinatorMessage, blobs) });
+    onEvent({
+      event: 'message',
+      at: clock() - t0,
+      from: 'coordinator',
+      to,
+      type: msg.type,
+      bytes: frame.length,
+      summary: summarise(msg as CoordinatorMessage, blobs),
+    });
     if (ws.readyState !== WebSocket.OPEN) return Promise.resolve();
     return new Promise((resolve) => {
       ws.send(frame, (err) => {
@@ -162,7 +177,9 @@ export function createCoordinator(opts: CoordinatorOptions): Coordinator {
     clearTimer(phaseTimer);
     if (error) log.error({ code: error.code, err: error.message }, 'job failed');
     else log.info('job finished');
-    const end: Outgoing<CoordinatorMessage> = error ? { type: 'job.end', jobId: config.jobId, ok: false, error: error.toWire() } : { type: 'job.end', jobId: config.jobId, ok: true };
+    const end: Outgoing<CoordinatorMessage> = error
+      ? { type: 'job.end', jobId: config.jobId, ok: false, error: error.toWire() }
+      : { type: 'job.end', jobId: config.jobId, ok: true };
     const sends = [...sockets.entries()].map(([party, ws]) => sendRaw(ws, party, end));
     void Promise.all(sends).then(() => {
       onEvent({ event: 'done', ok: !error });
@@ -185,7 +202,12 @@ export function createCoordinator(opts: CoordinatorOptions): Coordinator {
     phaseTimer = setTimer(config.timeouts.phaseMs, () => {
       if (!job || finished) return;
       if (job.phase !== phaseAtArm) return armPhaseTimer();
-      finish(new FedError('JOB_ERR_TIMEOUT', `phase "${job.phase}" took longer than ${config.timeouts.phaseMs} ms; still waiting for ${job.waitingFor().join(', ') || 'nobody'}`));
+      finish(
+        new FedError(
+          'JOB_ERR_TIMEOUT',
+          `phase "${job.phase}" took longer than ${config.timeouts.phaseMs} ms; still waiting for ${job.waitingFor().join(', ') || 'nobody'}`,
+        ),
+      );
     });
   };
 
@@ -202,7 +224,14 @@ export function createCoordinator(opts: CoordinatorOptions): Coordinator {
     const tokenOk = entry ? timingSafeEqual(sha256(msg.token), Buffer.from(entry.tokenSha256, 'hex')) : false;
     if (!entry || entry.role !== msg.role || !tokenOk) {
       log.warn({ party: msg.party, role: msg.role }, 'admission refused');
-      await replyError(ws, msg.party, new FedError('AUTH_ERR_REJECTED', `party "${msg.party}" with role ${msg.role} is not admitted to this job (unknown party, wrong role or wrong credential)`));
+      await replyError(
+        ws,
+        msg.party,
+        new FedError(
+          'AUTH_ERR_REJECTED',
+          `party "${msg.party}" with role ${msg.role} is not admitted to this job (unknown party, wrong role or wrong credential)`,
+        ),
+      );
       ws.close(CLOSE_AUTH, 'rejected');
       return undefined;
     }
@@ -256,7 +285,15 @@ export function createCoordinator(opts: CoordinatorOptions): Coordinator {
           return;
         }
         links.add(from, 'coordinator', frame.bytes);
-        onEvent({ event: 'message', at: clock() - t0, from, to: 'coordinator', type: frame.msg.type, bytes: frame.bytes, summary: summarise(frame.msg, frame.blobs) });
+        onEvent({
+          event: 'message',
+          at: clock() - t0,
+          from,
+          to: 'coordinator',
+          type: frame.msg.type,
+          bytes: frame.bytes,
+          summary: summarise(frame.msg, frame.blobs),
+        });
         if (!party) {
           party = await admit(ws, frame);
           if (party) clearTimer(helloTimer);
@@ -283,7 +320,12 @@ export function createCoordinator(opts: CoordinatorOptions): Coordinator {
       if (!party || sockets.get(party) !== ws) return;
       sockets.delete(party);
       log.info({ party }, 'party disconnected');
-      if (!finished && !closed) finish(new FedError('JOB_ERR_PARTY_LOST', `party ${party} disconnected during phase "${job?.phase ?? 'join'}"; the job cannot finish without it`, { details: { party } }));
+      if (!finished && !closed)
+        finish(
+          new FedError('JOB_ERR_PARTY_LOST', `party ${party} disconnected during phase "${job?.phase ?? 'join'}"; the job cannot finish without it`, {
+            details: { party },
+          }),
+        );
     });
   };
 
@@ -301,7 +343,7 @@ export function createCoordinator(opts: CoordinatorOptions): Coordinator {
         wss.once('error', reject);
       });
       wss.on('error', (err) => log.error({ err: err.message }, 'server error'));
-      job = createScoringJob({ config, ckks, logger: log.child({ module: 'job', jobId: config.jobId }), clock, signal: abort.signal, onEvent, send, finish });
+      job = createScoringJob({ config, ckks: getCkks, logger: log.child({ module: 'job', jobId: config.jobId }), clock, signal: abort.signal, onEvent, send, finish });
       joinTimer = setTimer(config.timeouts.joinMs, () => {
         const missing = config.parties.map((p) => p.id).filter((id) => !sockets.has(id));
         finish(new FedError('JOB_ERR_TIMEOUT', `not every party joined within ${config.timeouts.joinMs} ms; missing: ${missing.join(', ')}`));
@@ -332,7 +374,7 @@ export function createCoordinator(opts: CoordinatorOptions): Coordinator {
         });
       });
       await done;
-      ckks.delete();
+      ckks?.delete();
     },
   };
 }

@@ -26,7 +26,8 @@ export type PhaseName = 'join' | 'keys' | 'query' | 'encrypt' | 'aggregate' | 'd
 
 export interface JobDeps {
   config: CoordinatorConfig;
-  ckks: CkksContext;
+  /** the job's CKKS context, made when first needed */
+  ckks: () => CkksContext;
   logger: Logger;
   clock: () => number;
   signal: AbortSignal;
@@ -72,7 +73,7 @@ export function createScoringJob(deps: JobDeps): ScoringJob {
   const aggregate = async (): Promise<void> => {
     enter('aggregate');
     const inputs = partyIds.map((id) => partials.get(id) as Uint8Array[]);
-    const sum = await sumCiphertexts(ckks, inputs, { signal: deps.signal });
+    const sum = await sumCiphertexts(ckks(), inputs, { signal: deps.signal });
     partials.clear();
     enter('decrypt');
     await deps.send(config.recipient, { type: 'scores.sum', jobId: config.jobId, count, chunks: sum.length }, sum);
@@ -123,9 +124,12 @@ export function createScoringJob(deps: JobDeps): ScoringJob {
         }
         case 'scores.partial': {
           if (phase !== 'encrypt' || partials.has(party)) throw unexpected(party, msg.type);
-          const want = Math.ceil(count / ckks.slots);
+          const want = Math.ceil(count / (config.ckks.polyModulusDegree / 2));
           if (msg.count !== count || msg.chunks !== want) {
-            throw new FedError('JOB_ERR_MISMATCH', `${party} sent ${msg.count} values in ${msg.chunks} ciphertexts; the query has ${count} businesses in ${want}`);
+            throw new FedError(
+              'JOB_ERR_MISMATCH',
+              `${party} sent ${msg.count} values in ${msg.chunks} ciphertexts; the query has ${count} businesses in ${want}`,
+            );
           }
           partials.set(party, blobs);
           logger.info({ from: party, chunks: blobs.length, have: partials.size, of: partyIds.length }, 'partial scores received');

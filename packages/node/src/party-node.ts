@@ -6,14 +6,14 @@
 import { readFile } from 'node:fs/promises';
 import {
   asFedError,
-  checkCkksParams,
   type CkksContext,
   type CoordinatorMessage,
+  checkCkksParams,
   createCkksContext,
   decodeCoordinatorFrame,
+  type EventSink,
   encodeFrame,
   encryptVector,
-  type EventSink,
   FedError,
   type Frame,
   generateKeyPair,
@@ -226,10 +226,14 @@ export function createNode(opts: NodeOptions): PartyNode {
   };
 
   const onSum = async (msg: Extract<CoordinatorMessage, { type: 'scores.sum' }>, blobs: Uint8Array[]): Promise<void> => {
-    if (recipient !== me || !keys || !queryIds || !config.scorecard) throw new FedError('PROTO_ERR_UNEXPECTED', 'scores.sum sent to a party that is not the recipient');
+    if (recipient !== me || !keys || !queryIds || !config.scorecard)
+      throw new FedError('PROTO_ERR_UNEXPECTED', 'scores.sum sent to a party that is not the recipient');
     if (msg.count !== queryIds.length) throw new FedError('JOB_ERR_MISMATCH', `the sum holds ${msg.count} scores, the query had ${queryIds.length}`);
     const logits = await timed('decrypt', () =>
-      (keys as KeyPair).decrypt(blobs, msg.count, { signal, onProgress: (d, t) => onEvent({ event: 'progress', party: me, step: 'decrypt', done: d, total: t }) }),
+      (keys as KeyPair).decrypt(blobs, msg.count, {
+        signal,
+        onProgress: (d, t) => onEvent({ event: 'progress', party: me, step: 'decrypt', done: d, total: t }),
+      }),
     );
     ledger.decrypted += logits.length;
     const card = config.scorecard;

@@ -6,7 +6,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { parseEventLine, type ProcessEvent } from '@fedrisk/shared';
+import { type ProcessEvent, parseEventLine } from '@fedrisk/shared';
 
 export const COORDINATOR_BIN = fileURLToPath(new URL('../../coordinator/src/bin/coordinator.ts', import.meta.url));
 export const NODE_BIN = fileURLToPath(new URL('../../node/src/bin/node.ts', import.meta.url));

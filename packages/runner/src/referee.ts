@@ -61,10 +61,12 @@ export async function readLabels(file: string): Promise<Map<string, number>> {
 /** Features of `ids` under a party's model, 0 (the party's mean) where it has no record. */
 export function alignedFeatures(table: PartyTable, model: PartyModel, ids: readonly string[]): Float64Array[] {
   const row = new Map(table.ids.map((id, i) => [id, i]));
-  return modelFeatures(table, model).map(({ feature }) => Float64Array.from(ids, (id) => {
-    const i = row.get(id);
-    return i === undefined ? 0 : (feature.values[i] as number);
-  }));
+  return modelFeatures(table, model).map(({ feature }) =>
+    Float64Array.from(ids, (id) => {
+      const i = row.get(id);
+      return i === undefined ? 0 : (feature.values[i] as number);
+    }),
+  );
 }
 
 export async function verify(opts: {
@@ -101,7 +103,9 @@ export async function verify(opts: {
   const recipient = opts.parties.find((p) => p.id === opts.recipient) as RefereeParty;
   const bankCols = alignedFeatures(tables.get(recipient.id) as PartyTable, recipient.model, applicants);
   const bankFit = fitLogistic(bankCols, y);
-  const bankOnly = Float64Array.from(applicants, (_, i) => bankCols.reduce((s, col, j) => s + (bankFit.weights[j] as number) * (col[i] as number), bankFit.intercept));
+  const bankOnly = Float64Array.from(applicants, (_, i) =>
+    bankCols.reduce((s, col, j) => s + (bankFit.weights[j] as number) * (col[i] as number), bankFit.intercept),
+  );
   const defaults = y.reduce((s, v) => s + v, 0);
   return {
     maxAbsLogitError: maxErr,

@@ -18,7 +18,7 @@ import {
   type WireError,
 } from '@fedrisk/shared';
 import { type Child, COORDINATOR_BIN, NODE_BIN, startChild, stopChildren } from './processes.ts';
-import { readLabels, readScores, verify, type Verification } from './referee.ts';
+import { readLabels, readScores, type Verification, verify } from './referee.ts';
 import { generatePopulation, partyCsv, pickApplicants, populationCsv } from './synthetic.ts';
 
 export interface RunOptions {
@@ -50,7 +50,15 @@ export interface Report {
   scenario: { name: string; file: string; seed: number; design: string; parties: { id: string; role: string; coverage: number }[] };
   businesses: { population: number; scored: number; perParty: Record<string, { rows: number; gaps: number }> };
   verification?: Verification;
-  crypto: { scheme: 'CKKS'; polyModulusDegree: number; coeffModulusBits: number[]; scaleBits: number; compression: string; slotsPerCiphertext: number; ciphertextsPerParty: number };
+  crypto: {
+    scheme: 'CKKS';
+    polyModulusDegree: number;
+    coeffModulusBits: number[];
+    scaleBits: number;
+    compression: string;
+    slotsPerCiphertext: number;
+    ciphertextsPerParty: number;
+  };
   phases: { name: string; ms: number }[];
   links: LinkCount[];
   bytesOnWire: number;
@@ -119,7 +127,13 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   // 1. data: each party's own file; ground truth only for the referee
   const td = performance.now();
   say(`  data      generating ${scenario.data.businesses} synthetic businesses (seed ${scenario.seed}) ...`);
-  const pop = generatePopulation({ seed: scenario.seed, businesses: scenario.data.businesses, defaultRate: scenario.data.defaultRate, labelNoise: scenario.data.labelNoise, parties: scenario.parties });
+  const pop = generatePopulation({
+    seed: scenario.seed,
+    businesses: scenario.data.businesses,
+    defaultRate: scenario.data.defaultRate,
+    labelNoise: scenario.data.labelNoise,
+    parties: scenario.parties,
+  });
   const partyDirs = new Map<string, string>();
   for (const p of scenario.parties) {
     const dir = join(runDir, 'parties', p.id);
@@ -132,7 +146,9 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   mkdirSync(join(runDir, 'referee'), { recursive: true });
   writeFileSync(join(runDir, 'referee', 'population.csv'), populationCsv(pop));
   const dataMs = performance.now() - td;
-  say(`  data      ${scenario.parties.map((p) => `${p.id} ${pop.members.get(p.id)?.length ?? 0} rows`).join(' · ')} · ${applicants.length} applicants (${dataMs.toFixed(0)} ms)`);
+  say(
+    `  data      ${scenario.parties.map((p) => `${p.id} ${pop.members.get(p.id)?.length ?? 0} rows`).join(' · ')} · ${applicants.length} applicants (${dataMs.toFixed(0)} ms)`,
+  );
 
   // 2. credentials and per-process configs: each party's config holds only its own slice
   const tokens = new Map(scenario.parties.map((p) => [p.id, randomBytes(24).toString('base64url')]));
@@ -143,7 +159,13 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     keyHolder: recipient,
     recipient,
     ckks: scenario.crypto.ckks,
-    parties: scenario.parties.map((p) => ({ id: p.id, role: p.role, tokenSha256: createHash('sha256').update(tokens.get(p.id) as string).digest('hex') })),
+    parties: scenario.parties.map((p) => ({
+      id: p.id,
+      role: p.role,
+      tokenSha256: createHash('sha256')
+        .update(tokens.get(p.id) as string)
+        .digest('hex'),
+    })),
     timeouts: scenario.timeouts,
   };
   const coordinatorDir = join(runDir, 'coordinator');
@@ -218,7 +240,18 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   const coordinator = startChild(
     'coordinator',
     COORDINATOR_BIN,
-    ['--config', join(coordinatorDir, 'config.json'), '--port', '0', '--record', recordFile, '--log-file', join(logDir, 'coordinator.log'), '--log-level', logLevel],
+    [
+      '--config',
+      join(coordinatorDir, 'config.json'),
+      '--port',
+      '0',
+      '--record',
+      recordFile,
+      '--log-file',
+      join(logDir, 'coordinator.log'),
+      '--log-level',
+      logLevel,
+    ],
     env({}),
     onEvent,
   );
@@ -234,14 +267,23 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     const url = await Promise.race([
       listening,
       coordinator.exited.then((code) => {
-        throw new FedError('RUN_ERR_PROCESS', `the coordinator exited (code ${code}) before listening: ${coordinator.lastFatal?.message ?? coordinator.stderrTail()}`);
+        throw new FedError(
+          'RUN_ERR_PROCESS',
+          `the coordinator exited (code ${code}) before listening: ${coordinator.lastFatal?.message ?? coordinator.stderrTail()}`,
+        );
       }),
     ]);
     say(`  start     coordinator listening on ${url}`);
     for (const p of scenario.parties) {
       const dir = partyDirs.get(p.id) as string;
       children.push(
-        startChild(p.id, NODE_BIN, ['--config', join(dir, 'config.json'), '--coordinator', url, '--log-file', join(logDir, `${p.id}.log`), '--log-level', logLevel], env({ FEDRISK_TOKEN: tokens.get(p.id) as string }), onEvent),
+        startChild(
+          p.id,
+          NODE_BIN,
+          ['--config', join(dir, 'config.json'), '--coordinator', url, '--log-file', join(logDir, `${p.id}.log`), '--log-level', logLevel],
+          env({ FEDRISK_TOKEN: tokens.get(p.id) as string }),
+          onEvent,
+        ),
       );
     }
     // a node that cannot join (bad data, refused credential) exits 2 before the coordinator ever sees it
@@ -261,7 +303,11 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       failure = new FedError('RUN_ERR_TIMEOUT', `the run did not finish within ${runTimeoutMs} ms`);
     } else if (first && typeof first === 'object') {
       const fatal = first.lastFatal;
-      failure = new FedError((fatal?.code as FedError['code']) ?? 'RUN_ERR_PROCESS', `party ${first.name} could not join: ${fatal?.message ?? first.stderrTail()}`, { details: { party: first.name } });
+      failure = new FedError(
+        (fatal?.code as FedError['code']) ?? 'RUN_ERR_PROCESS',
+        `party ${first.name} could not join: ${fatal?.message ?? first.stderrTail()}`,
+        { details: { party: first.name } },
+      );
       say(`  stop      ${first.name} could not join; stopping the run`);
     }
     if (failure) await stopChildren(children);
@@ -284,7 +330,8 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   // 4. collect what each process recorded, then let the referee verify
   const record = readJson<JobRecordFile>(recordFile);
   if (!failure && record && !record.ok && record.error) failure = new FedError(record.error.code, record.error.message);
-  if (!failure && !record) failure = new FedError('RUN_ERR_PROCESS', `the coordinator wrote no job record: ${coordinator.lastFatal?.message ?? coordinator.stderrTail()}`);
+  if (!failure && !record)
+    failure = new FedError('RUN_ERR_PROCESS', `the coordinator wrote no job record: ${coordinator.lastFatal?.message ?? coordinator.stderrTail()}`);
   const summaries = new Map<string, NodeSummaryFile>();
   for (const p of scenario.parties) {
     const s = readJson<NodeSummaryFile>(join(partyDirs.get(p.id) as string, 'out', 'summary.json'));
@@ -295,7 +342,12 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     try {
       say('  verify    referee recomputes every score in plaintext ...');
       verification = await verify({
-        parties: scenario.parties.map((p) => ({ id: p.id, role: p.role, dataFile: join(dataDir, `${p.id}.csv`), model: scenario.model[p.id] as NodeConfig['model'] })),
+        parties: scenario.parties.map((p) => ({
+          id: p.id,
+          role: p.role,
+          dataFile: join(dataDir, `${p.id}.csv`),
+          model: scenario.model[p.id] as NodeConfig['model'],
+        })),
         recipient,
         applicants,
         labels: await readLabels(join(runDir, 'referee', 'population.csv')),
@@ -320,7 +372,9 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     businesses: {
       population: scenario.data.businesses,
       scored: verification?.scored ?? 0,
-      perParty: Object.fromEntries(scenario.parties.map((p) => [p.id, { rows: pop.members.get(p.id)?.length ?? 0, gaps: verification?.gaps[p.id] ?? summaries.get(p.id)?.gaps ?? 0 }])),
+      perParty: Object.fromEntries(
+        scenario.parties.map((p) => [p.id, { rows: pop.members.get(p.id)?.length ?? 0, gaps: verification?.gaps[p.id] ?? summaries.get(p.id)?.gaps ?? 0 }]),
+      ),
     },
     ...(verification ? { verification } : {}),
     crypto: { scheme: 'CKKS', ...scenario.crypto.ckks, slotsPerCiphertext: slots, ciphertextsPerParty: Math.ceil(applicants.length / slots) },
@@ -357,7 +411,10 @@ export function summarise(r: Report, runDir: string): string[] {
     out.push(`  accuracy  max |logit error| vs plaintext ${v.maxAbsLogitError.toExponential(1)} (target <= 1e-6)`);
     out.push(`  sharing   AUC ${v.auc.toFixed(3)} joint vs ${v.bankOnlyAuc.toFixed(3)} bank alone · KS ${v.ks.toFixed(3)} vs ${v.bankOnlyKs.toFixed(3)}`);
     out.push(`  cost      ${(r.timings.jobMs / 1000).toFixed(1)} s for the job · ${kb(r.bytesOnWire)} on the wire`);
-    if (coord) out.push(`  privacy   the coordinator received ${coord.businessIds} business ids, ${coord.publicKeys} public key(s), ${coord.ciphertexts} ciphertexts, ${coord.plaintextValues} plaintext values, ${coord.secretKeys} secret keys`);
+    if (coord)
+      out.push(
+        `  privacy   the coordinator received ${coord.businessIds} business ids, ${coord.publicKeys} public key(s), ${coord.ciphertexts} ciphertexts, ${coord.plaintextValues} plaintext values, ${coord.secretKeys} secret keys`,
+      );
     const gaps = Object.entries(r.businesses.perParty).filter(([, p]) => p.gaps > 0);
     if (gaps.length) out.push(`  gaps      ${gaps.map(([id, p]) => `${id} ${p.gaps}`).join(' · ')} applicants without a record (neutral contribution)`);
   }

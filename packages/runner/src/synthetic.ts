@@ -6,7 +6,7 @@
  * so that no single party sees everything that drives risk.
  * Same seed, same files, byte for byte.
  */
-import { createRng, makeUscc, type Rng, ROLE_COLUMNS, type Role, sigmoid, TAX_GRADES } from '@fedrisk/shared';
+import { createRng, makeUscc, type Rng, ROLE_COLUMNS, type Role, sigmoid } from '@fedrisk/shared';
 
 export const CITIES = [
   { name: 'Jinan', division: '370100', weight: 0.2 },
@@ -84,14 +84,22 @@ export function generatePopulation(opts: SyntheticOptions): Population {
   const zt = new Float64Array(n);
   const zg = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    const c = idRng.pick(CITIES, CITIES.map((x) => x.weight));
+    const c = idRng.pick(
+      CITIES,
+      CITIES.map((x) => x.weight),
+    );
     let id: string;
     do id = makeUscc(c.division, idRng.int(0, 99_999_999));
     while (used.has(id));
     used.add(id);
     ids.push(id);
     city.push(c.name);
-    industry.push(idRng.pick(INDUSTRIES, INDUSTRIES.map((x) => x.weight)).name);
+    industry.push(
+      idRng.pick(
+        INDUSTRIES,
+        INDUSTRIES.map((x) => x.weight),
+      ).name,
+    );
     size[i] = Math.exp(0.8 * latentRng.normal());
     // a common business-health factor shared by all three views, plus one factor per view
     const common = latentRng.normal();

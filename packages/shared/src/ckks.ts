@@ -3,8 +3,9 @@
  * once per process with loadSeal) and every SEAL object made here is deleted
  * here: WASM memory is not garbage collected.
  */
-import SEAL from 'node-seal';
+
 import type { Ciphertext, CKKSEncoder, MainModule, SEALContext } from 'node-seal';
+import SEAL from 'node-seal';
 import { asFedError, FedError } from './errors.ts';
 import type { CkksParams } from './protocol.ts';
 
@@ -91,7 +92,9 @@ export function createCkksContext(seal: SealModule, params: CkksParams): CkksCon
         return ct;
       } catch (err) {
         ct.delete();
-        throw new FedError('CRYPTO_ERR_BAD_CIPHERTEXT', `${what} is not a valid ciphertext for this job's parameters: ${sealMessage(seal, err)}`, { cause: err });
+        throw new FedError('CRYPTO_ERR_BAD_CIPHERTEXT', `${what} is not a valid ciphertext for this job's parameters: ${sealMessage(seal, err)}`, {
+          cause: err,
+        });
       }
     },
     delete: () => {

@@ -2,7 +2,7 @@
  * Counts what a participant received, by kind, from the frames it actually
  * decoded, and the bytes and messages on each link.
  */
-import { emptyKnowledge, type KnowledgeCounts, knowledgeOf, type CoordinatorMessage, type NodeMessage } from './protocol.ts';
+import { type CoordinatorMessage, emptyKnowledge, type KnowledgeCounts, knowledgeOf, type NodeMessage } from './protocol.ts';
 
 export interface LinkCount {
   from: string;

@@ -3,7 +3,7 @@
  * `redact` is the last line of defence: code logs counts, never values, and
  * these paths are censored if a value ever slips into a log object.
  */
-import { pino, type DestinationStream, type Logger } from 'pino';
+import { type DestinationStream, type Logger, pino } from 'pino';
 
 export type { Logger } from 'pino';
 

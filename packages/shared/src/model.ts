@@ -82,7 +82,8 @@ export function modelFeatures(table: PartyTable, model: PartyModel): { feature: 
   const out: { feature: EncodedFeature; weight: number }[] = [];
   for (const [column, fw] of Object.entries(model.features)) {
     if (fw.transform === 'onehot') {
-      for (const f of encodeColumn(table, column, 'onehot', Object.keys(fw.weights))) out.push({ feature: f, weight: fw.weights[f.category as string] as number });
+      for (const f of encodeColumn(table, column, 'onehot', Object.keys(fw.weights)))
+        out.push({ feature: f, weight: fw.weights[f.category as string] as number });
     } else {
       for (const f of encodeColumn(table, column, fw.transform)) out.push({ feature: f, weight: fw.weight });
     }

@@ -110,7 +110,8 @@ export function parsePartyCsv(text: string, role: Role, file: string): PartyTabl
   const header = splitCsvLine(headerLine.text)?.map((h) => h.trim()) ?? [];
   const expected = [ID_COLUMN, ...specs.map((s) => s.name)];
   for (const col of expected) if (!header.includes(col)) problems.push(`${name} line ${headerLine.line}: missing column "${col}"`);
-  for (const col of header) if (!expected.includes(col)) problems.push(`${name} line ${headerLine.line}: unknown column "${col}" (a ${role} file has ${expected.join(', ')})`);
+  for (const col of header)
+    if (!expected.includes(col)) problems.push(`${name} line ${headerLine.line}: unknown column "${col}" (a ${role} file has ${expected.join(', ')})`);
   if (new Set(header).size !== header.length) problems.push(`${name} line ${headerLine.line}: a column name appears twice`);
   if (problems.length) return fail();
 

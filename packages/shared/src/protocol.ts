@@ -15,9 +15,7 @@ export const PROTOCOL_VERSION = 1;
 export const MAX_FRAME_BYTES = 512 * 1024 * 1024;
 const MAX_BLOBS = 4096;
 
-export const partyIdSchema = z
-  .string()
-  .regex(/^[a-z][a-z0-9-]{0,31}$/, 'party id: lowercase letters, digits and -, at most 32 characters');
+export const partyIdSchema = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'party id: lowercase letters, digits and -, at most 32 characters');
 export const roleSchema = z.enum(['bank', 'tax', 'guarantor']);
 export type Role = z.infer<typeof roleSchema>;
 export const businessIdSchema = z.string().regex(/^[0-9A-HJ-NPQRTUWXY]{18}$/, 'an 18-character unified social credit code');

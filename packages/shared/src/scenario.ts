@@ -26,7 +26,11 @@ export const scenarioSchema = z
   .object({
     name: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - only'),
     description: z.string().default(''),
-    seed: z.number().int().min(0).max(2 ** 32 - 1),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 32 - 1),
     data: syntheticDataSchema,
     parties: z
       .array(
@@ -49,7 +53,10 @@ export const scenarioSchema = z
         applicants: z.union([z.number().int().min(1), z.literal('all')]).default('all'),
       })
       .strict(),
-    crypto: z.object({ ckks: ckksParamsSchema.default(DEFAULT_CKKS) }).strict().default({ ckks: DEFAULT_CKKS }),
+    crypto: z
+      .object({ ckks: ckksParamsSchema.default(DEFAULT_CKKS) })
+      .strict()
+      .default({ ckks: DEFAULT_CKKS }),
     scorecard: scorecardSchema.default(scorecardSchema.parse({})),
     model: z.record(partyIdSchema, partyModelSchema),
     timeouts: timeoutsSchema.default({ joinMs: 60_000, phaseMs: 300_000 }),
@@ -77,12 +84,25 @@ export const scenarioSchema = z
       for (const [col, fw] of Object.entries(m.features)) {
         const spec = columns.find((c) => c.name === col);
         if (!spec) {
-          ctx.addIssue({ code: 'custom', path: ['model', party, 'features', col], message: `a ${p.role} has no column "${col}" (it has ${columns.map((c) => c.name).join(', ')})` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['model', party, 'features', col],
+            message: `a ${p.role} has no column "${col}" (it has ${columns.map((c) => c.name).join(', ')})`,
+          });
         } else if ((spec.kind === 'category') !== (fw.transform === 'onehot')) {
-          ctx.addIssue({ code: 'custom', path: ['model', party, 'features', col, 'transform'], message: spec.kind === 'category' ? 'a categorical column needs transform onehot' : `a numeric column takes transform z or log1p` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['model', party, 'features', col, 'transform'],
+            message: spec.kind === 'category' ? 'a categorical column needs transform onehot' : `a numeric column takes transform z or log1p`,
+          });
         } else if (fw.transform === 'onehot') {
           for (const cat of Object.keys(fw.weights)) {
-            if (!spec.categories?.includes(cat)) ctx.addIssue({ code: 'custom', path: ['model', party, 'features', col, 'weights', cat], message: `"${cat}" is not one of ${spec.categories?.join(', ')}` });
+            if (!spec.categories?.includes(cat))
+              ctx.addIssue({
+                code: 'custom',
+                path: ['model', party, 'features', col, 'weights', cat],
+                message: `"${cat}" is not one of ${spec.categories?.join(', ')}`,
+              });
           }
         }
       }

@@ -33,7 +33,11 @@ async function main(): Promise<number> {
     throw new FedError('CONFIG_ERR_INVALID', (err as Error).message);
   }
   const { values } = args;
-  if (!values.config) throw new FedError('CONFIG_ERR_INVALID', 'usage: coordinator --config <file.json> [--host 127.0.0.1] [--port 0] [--record <job-record.json>] [--log-file <file>]');
+  if (!values.config)
+    throw new FedError(
+      'CONFIG_ERR_INVALID',
+      'usage: coordinator --config <file.json> [--host 127.0.0.1] [--port 0] [--record <job-record.json>] [--log-file <file>]',
+    );
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new FedError('CONFIG_ERR_INVALID', `--port must be 0..65535, got ${values.port}`);
   const config = await readJsonConfig(values.config, coordinatorConfigSchema, 'coordinator config');

@@ -29,7 +29,12 @@ async function main(): Promise<number> {
   let values: { config?: string; coordinator?: string; 'log-file'?: string; 'log-level'?: string };
   try {
     ({ values } = parseArgs({
-      options: { config: { type: 'string' }, coordinator: { type: 'string' }, 'log-file': { type: 'string' }, 'log-level': { type: 'string', default: 'info' } },
+      options: {
+        config: { type: 'string' },
+        coordinator: { type: 'string' },
+        'log-file': { type: 'string' },
+        'log-level': { type: 'string', default: 'info' },
+      },
     }));
   } catch (err) {
     throw new FedError('CONFIG_ERR_INVALID', (err as Error).message);

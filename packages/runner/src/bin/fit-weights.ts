@@ -7,7 +7,7 @@
  *   npm run fit-weights -- scenarios/default.yaml [--seed 7]
  */
 import { parseArgs } from 'node:util';
-import { isFedError, loadScenario, parsePartyCsv, type PartyModel } from '@fedrisk/shared';
+import { isFedError, loadScenario, type PartyModel, parsePartyCsv } from '@fedrisk/shared';
 import { alignedFeatures, fitLogistic, generatePopulation, partyCsv, pickApplicants } from '../index.ts';
 
 async function main(): Promise<void> {
@@ -52,7 +52,12 @@ async function main(): Promise<void> {
     if (m.intercept !== 0) lines.push(`    intercept: ${m.intercept}`);
     lines.push('    features:');
     for (const [column, fw] of Object.entries(m.features)) {
-      const body = fw.transform === 'onehot' ? `weights: { ${Object.entries(fw.weights).map(([k, v]) => `${k}: ${v}`).join(', ')} }` : `weight: ${fw.weight}`;
+      const body =
+        fw.transform === 'onehot'
+          ? `weights: { ${Object.entries(fw.weights)
+              .map(([k, v]) => `${k}: ${v}`)
+              .join(', ')} }`
+          : `weight: ${fw.weight}`;
       lines.push(`      ${column}: { transform: ${fw.transform}, ${body} }`);
     }
   }

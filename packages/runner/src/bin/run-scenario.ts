@@ -14,7 +14,12 @@ async function main(): Promise<number> {
   const parse = () =>
     parseArgs({
       allowPositionals: true,
-      options: { trace: { type: 'boolean', default: false }, 'runs-dir': { type: 'string', default: 'runs' }, 'log-level': { type: 'string', default: 'info' }, help: { type: 'boolean', default: false } },
+      options: {
+        trace: { type: 'boolean', default: false },
+        'runs-dir': { type: 'string', default: 'runs' },
+        'log-level': { type: 'string', default: 'info' },
+        help: { type: 'boolean', default: false },
+      },
     });
   try {
     parsed = parse();

@@ -1,0 +1,174 @@
+/**
+ * Bad input and vanishing parties, with real sockets and real processes:
+ * every failure ends the run with a clear, coded error; nothing hangs.
+ */
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { once } from 'node:events';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Coordinator, createCoordinator, type JobRecord } from '@fedrisk/coordinator';
+import { NODE_BIN, runScenario, startChild } from '@fedrisk/runner';
+import { type CoordinatorConfig, DEFAULT_CKKS, decodeCoordinatorFrame, loadSeal, makeUscc, type NodeConfig, type ProcessEvent, silentLogger } from '@fedrisk/shared';
+import { afterEach, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { DEFAULT_SCENARIO, smallScenario, tempDir } from '../helpers/fixtures.ts';
+
+const TOKEN = 'correct-horse-battery-staple-0001';
+const sha = (t: string) => createHash('sha256').update(t).digest('hex');
+
+function coordinatorConfig(): CoordinatorConfig {
+  return {
+    jobId: 'job-test',
+    design: 'single-holder',
+    keyHolder: 'bank',
+    recipient: 'bank',
+    ckks: DEFAULT_CKKS,
+    parties: [
+      { id: 'bank', role: 'bank', tokenSha256: sha(TOKEN) },
+      { id: 'tax', role: 'tax', tokenSha256: sha(`${TOKEN}-tax`) },
+    ],
+    timeouts: { joinMs: 20_000, phaseMs: 20_000 },
+  };
+}
+
+const open: Coordinator[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((c) => c.close()));
+});
+
+async function startCoordinator(events: ProcessEvent[] = []): Promise<{ coordinator: Coordinator; url: string }> {
+  const coordinator = createCoordinator({ config: coordinatorConfig(), seal: await loadSeal(), logger: silentLogger(), port: 0, onEvent: (e) => events.push(e) });
+  open.push(coordinator);
+  const { url } = await coordinator.start();
+  return { coordinator, url };
+}
+
+/** A raw client that queues every decoded reply so a test can wait for the next one. */
+async function rawClient(url: string) {
+  const ws = new WebSocket(url);
+  ws.on('error', () => {});
+  const inbox: ReturnType<typeof decodeCoordinatorFrame>['msg'][] = [];
+  const waiters: (() => void)[] = [];
+  ws.on('message', (raw: Buffer, isBinary: boolean) => {
+    inbox.push(decodeCoordinatorFrame(isBinary ? raw : raw.toString()).msg);
+    waiters.shift()?.();
+  });
+  await once(ws, 'open');
+  return {
+    ws,
+    send: (data: string | Buffer) => ws.send(data),
+    next: async () => {
+      if (!inbox.length) await new Promise<void>((r) => waiters.push(r));
+      return inbox.shift() as (typeof inbox)[number];
+    },
+  };
+}
+
+describe('the coordinator at the socket', () => {
+  it('refuses a wrong credential with a coded error and closes', async () => {
+    const { url } = await startCoordinator();
+    const c = await rawClient(url);
+    c.send(JSON.stringify({ v: 1, type: 'hello', party: 'bank', role: 'bank', token: 'not-the-right-token-at-all' }));
+    const reply = await c.next();
+    expect(reply).toMatchObject({ type: 'error', error: { code: 'AUTH_ERR_REJECTED' } });
+    const [code] = await once(c.ws, 'close');
+    expect(code).toBe(4001);
+  });
+
+  it('answers malformed and invalid frames with stable codes and keeps the connection', async () => {
+    const { url } = await startCoordinator();
+    const c = await rawClient(url);
+    c.send(JSON.stringify({ v: 1, type: 'hello', party: 'bank', role: 'bank', token: TOKEN }));
+    expect((await c.next()).type).toBe('welcome');
+    c.send('{ this is not json');
+    expect(await c.next()).toMatchObject({ type: 'error', error: { code: 'PROTO_ERR_MALFORMED' } });
+    c.send(Buffer.from([0, 0, 0, 99, 1, 2]));
+    expect(await c.next()).toMatchObject({ type: 'error', error: { code: 'PROTO_ERR_MALFORMED' } });
+    c.send(JSON.stringify({ v: 1, type: 'query.ids', jobId: 'job-test', ids: ['nope'] }));
+    const invalid = await c.next();
+    expect(invalid).toMatchObject({ type: 'error', error: { code: 'PROTO_ERR_INVALID' } });
+    expect(invalid.type === 'error' && invalid.error.message).toContain('ids.0');
+    c.send(JSON.stringify({ v: 99, type: 'result.done', jobId: 'job-test', scored: 1 }));
+    expect(await c.next()).toMatchObject({ type: 'error', error: { code: 'PROTO_ERR_VERSION' } });
+    // a valid message out of turn: the job has not started, so no query is expected yet
+    c.send(JSON.stringify({ v: 1, type: 'query.ids', jobId: 'job-test', ids: [makeUscc('370100', 5)] }));
+    expect(await c.next()).toMatchObject({ type: 'error', error: { code: 'PROTO_ERR_UNEXPECTED' } });
+    expect(c.ws.readyState).toBe(WebSocket.OPEN);
+    c.ws.close();
+  });
+
+  it('fails the job with JOB_ERR_PARTY_LOST when an admitted party vanishes', async () => {
+    const { coordinator, url } = await startCoordinator();
+    const c = await rawClient(url);
+    c.send(JSON.stringify({ v: 1, type: 'hello', party: 'bank', role: 'bank', token: TOKEN }));
+    expect((await c.next()).type).toBe('welcome');
+    c.ws.terminate();
+    const record: JobRecord = await coordinator.done;
+    expect(record.ok).toBe(false);
+    expect(record.error?.code).toBe('JOB_ERR_PARTY_LOST');
+    expect(record.error?.message).toContain('bank');
+  });
+});
+
+describe('a party node process', () => {
+  it('with a broken CSV row names file, line and column, exits 2 and never joins', async () => {
+    const events: ProcessEvent[] = [];
+    const { url } = await startCoordinator(events);
+    const dir = tempDir();
+    const a = makeUscc('370100', 1);
+    const b = makeUscc('370100', 2);
+    writeFileSync(join(dir, 'tax.csv'), `business_id,annual_vat_paid,invoice_count,revenue_growth_yoy,tax_credit_grade,months_continuous_filing\n${a},100,3,0.1,A,12\n${b},100,three,0.1,A,12\n`);
+    const cfg: NodeConfig = { party: 'tax', role: 'tax', data: join(dir, 'tax.csv'), model: { intercept: 0, features: { invoice_count: { transform: 'z', weight: 1 } } }, outDir: join(dir, 'out') };
+    writeFileSync(join(dir, 'config.json'), JSON.stringify(cfg));
+    const child = startChild('tax', NODE_BIN, ['--config', join(dir, 'config.json'), '--coordinator', url], { FEDRISK_TOKEN: `${TOKEN}-tax` }, () => {});
+    expect(await child.exited).toBe(2);
+    expect(child.lastFatal?.code).toBe('DATA_ERR_CSV');
+    expect(child.stderrTail()).toContain('tax.csv line 3, column "invoice_count": "three" is not a number');
+    expect(child.stderrTail()).not.toMatch(/\n\s+at /); // no stack trace for a user mistake
+    expect(events.filter((e) => e.event === 'message' || e.event === 'joined')).toEqual([]);
+  });
+});
+
+describe('scenario runs that go wrong', () => {
+  it('a party that crashes mid-job ends the run with JOB_ERR_PARTY_LOST, naming it', async () => {
+    const scenario = await smallScenario((s) => {
+      s.faults = [{ party: 'guarantor', crashAt: 'before-partial' }];
+    });
+    const { report } = await runScenario({ scenario, scenarioFile: 'fault', runsDir: tempDir() });
+    expect(report.ok).toBe(false);
+    expect(report.error?.code).toBe('JOB_ERR_PARTY_LOST');
+    expect(report.error?.message).toContain('guarantor');
+    expect(report.verification).toBeUndefined();
+  });
+
+  it('parameters below 128-bit security are refused by the nodes, and the report says who refused', async () => {
+    const scenario = await smallScenario((s) => {
+      s.crypto.ckks = { polyModulusDegree: 4096, coeffModulusBits: [60, 40, 40, 60], scaleBits: 40, compression: 'none' };
+    });
+    const { report } = await runScenario({ scenario, scenarioFile: 'insecure', runsDir: tempDir() });
+    expect(report.ok).toBe(false);
+    expect(report.error?.code).toBe('CRYPTO_ERR_INSECURE_PARAMS');
+    expect(report.refusals.length).toBeGreaterThan(0);
+    expect(report.refusals[0]?.code).toBe('CRYPTO_ERR_INSECURE_PARAMS');
+    expect(report.error?.message).toMatch(/party (bank|tax|guarantor) stopped the job: CKKS parameters below 128-bit security/);
+  });
+
+  it('the CLI names a wrong scenario field and prints no stack trace', async () => {
+    const dir = tempDir();
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, readFileSync(DEFAULT_SCENARIO, 'utf8').replace('coverage: 0.4', 'coverage: lots'));
+    const bin = fileURLToPath(new URL('../../packages/runner/src/bin/run-scenario.ts', import.meta.url));
+    const proc = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), bin, bad, '--runs-dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    proc.stderr.on('data', (d) => {
+      stderr += String(d);
+    });
+    const [code] = await once(proc, 'exit');
+    expect(code).toBe(2);
+    expect(stderr).toContain('SCENARIO_ERR_INVALID');
+    expect(stderr).toContain('parties[2].coverage');
+    expect(stderr).not.toMatch(/\n\s+at /);
+  });
+});

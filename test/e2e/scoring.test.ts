@@ -1,0 +1,136 @@
+/**
+ * The whole product path with real parts: separate OS processes for the
+ * coordinator and each party, real WebSockets on 127.0.0.1, real SEAL.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createRng, loadPartyCsv, partialLogitsFor, type PartyModel } from '@fedrisk/shared';
+import { type Report, readScores, runScenario } from '@fedrisk/runner';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { fileTempDir, smallScenario } from '../helpers/fixtures.ts';
+
+let report: Report;
+let runDir: string;
+let scenario: Awaited<ReturnType<typeof smallScenario>>;
+const lines: string[] = [];
+
+beforeAll(async () => {
+  scenario = await smallScenario();
+  const result = await runScenario({ scenario, scenarioFile: 'e2e', runsDir: fileTempDir('fedrisk-e2e-'), captureFrames: true, logLevel: 'debug', onLine: (l) => lines.push(l) });
+  report = result.report;
+  runDir = result.runDir;
+}, 120_000);
+
+/** All raw frames a participant received during the run. */
+function framesReceivedBy(who: string): Buffer[] {
+  const dir = join(runDir, 'capture');
+  const prefix = who === 'coordinator' ? 'to-coordinator-' : `to-${who}-`;
+  return readdirSync(dir)
+    .filter((f) => f.startsWith(prefix))
+    .map((f) => readFileSync(join(dir, f)));
+}
+
+function float64Bytes(x: number): Buffer {
+  const b = Buffer.alloc(8);
+  b.writeDoubleLE(x);
+  return b;
+}
+
+function sample<T>(items: readonly T[], n: number, seed: number): T[] {
+  const rng = createRng(seed);
+  return Array.from({ length: Math.min(n, items.length) }, () => items[Math.floor(rng.next() * items.length)] as T);
+}
+
+describe('joint scoring, single key holder, end to end', () => {
+  it('succeeds and says so in a short human summary', () => {
+    expect(report.ok, JSON.stringify(report.error)).toBe(true);
+    expect(lines.join('\n')).toMatch(/Scored 2000 businesses jointly/);
+    expect(lines.join('\n')).toMatch(/report\s+.*report\.json/);
+  });
+
+  it('reproduces the plaintext scores within 1e-6 and beats the bank alone', () => {
+    const v = report.verification;
+    expect(v).toBeDefined();
+    if (!v) return;
+    expect(v.maxAbsLogitError).toBeLessThanOrEqual(1e-6);
+    expect(v.maxAbsLogitError).toBeGreaterThan(0); // CKKS is approximate: an exact match would mean no encryption happened
+    expect(v.auc).toBeCloseTo(v.plainAuc, 6);
+    expect(v.auc).toBeGreaterThan(v.bankOnlyAuc);
+    expect(v.ks).toBeGreaterThan(0);
+    expect(report.businesses.scored).toBe(2000);
+  });
+
+  it('writes the report contract', () => {
+    const onDisk = JSON.parse(readFileSync(join(runDir, 'report.json'), 'utf8')) as Report;
+    for (const key of ['maxAbsLogitError', 'auc', 'ks', 'bankOnlyAuc'] as const) expect(typeof onDisk.verification?.[key]).toBe('number');
+    expect(onDisk.phases.map((p) => p.name)).toEqual(['join', 'keys', 'query', 'encrypt', 'aggregate', 'decrypt']);
+    for (const p of onDisk.phases) expect(p.ms).toBeGreaterThanOrEqual(0);
+    const link = (from: string, to: string) => onDisk.links.find((l) => l.from === from && l.to === to);
+    for (const party of ['bank', 'tax', 'guarantor']) {
+      expect(link(party, 'coordinator')?.bytes).toBeGreaterThan(0);
+      expect(link('coordinator', party)?.messages).toBeGreaterThan(0);
+    }
+    expect(onDisk.bytesOnWire).toBe(onDisk.links.reduce((s, l) => s + l.bytes, 0));
+    expect(readFileSync(join(runDir, '..', 'latest', 'report.json'), 'utf8')).toBe(readFileSync(join(runDir, 'report.json'), 'utf8'));
+  });
+
+  it('counts in the ledger what each participant actually received', () => {
+    const chunks = report.crypto.ciphertextsPerParty;
+    const { coordinator, bank, tax, guarantor } = report.ledger;
+    expect(coordinator?.received).toMatchObject({ businessIds: 2000, publicKeys: 1, ciphertexts: 3 * chunks, plaintextValues: 0, secretKeys: 0, credentials: 3 });
+    expect(coordinator?.decrypted).toBe(0);
+    // the query design shows the applicant list to every holder: the ledger must say so
+    for (const holder of [tax, guarantor]) {
+      expect(holder?.received).toMatchObject({ businessIds: 2000, publicKeys: 1, ciphertexts: 0, plaintextValues: 0, secretKeys: 0 });
+      expect(holder?.decrypted).toBe(0);
+    }
+    expect(bank?.received).toMatchObject({ businessIds: 0, publicKeys: 0, ciphertexts: chunks, secretKeys: 0 });
+    expect(bank?.decrypted).toBe(2000);
+    const gaps = report.businesses.perParty;
+    expect(gaps.bank?.gaps).toBe(0);
+    expect(gaps.guarantor?.gaps).toBeGreaterThan(0);
+    expect(report.keyCustody.find((k) => k.participant === 'coordinator')?.holds.join(' ')).not.toMatch(/secret/);
+  });
+
+  it('no raw record, partial score or result reaches a participant that should not see it', async () => {
+    const dataDir = join(runDir, 'data');
+    const ids = readFileSync(join(runDir, 'parties', 'bank', 'applicants.txt'), 'utf8').trim().split('\n');
+    const parties = scenario.parties;
+    const everyone = ['coordinator', ...parties.map((p) => p.id)];
+    const privatePartials: number[] = [];
+    for (const p of parties) {
+      const table = await loadPartyCsv(join(dataDir, `${p.id}.csv`), p.role);
+      const model = scenario.model[p.id] as PartyModel;
+      // the neutral value (a gap) is public by design; every other partial is private
+      const partials = Array.from(partialLogitsFor(table, model, ids).values).filter((x) => x !== model.intercept);
+      privatePartials.push(...partials);
+      // raw cells long enough not to occur by chance, and the party's partial logits, in text and in binary
+      const cells = readFileSync(join(dataDir, `${p.id}.csv`), 'utf8')
+        .split('\n')
+        .slice(1)
+        .flatMap((line) => line.split(',').slice(1))
+        .filter((c) => c.length >= 7);
+      const canaries = [
+        ...sample(cells, 150, 1).map((c) => Buffer.from(c)),
+        ...sample(partials, 60, 2).flatMap((x) => [float64Bytes(x), Buffer.from(String(x))]),
+      ];
+      expect(canaries.length).toBeGreaterThan(100);
+      for (const who of everyone.filter((w) => w !== p.id)) {
+        const frames = framesReceivedBy(who);
+        expect(frames.length).toBeGreaterThan(0);
+        for (const frame of frames) for (const c of canaries) expect(frame.includes(c), `${p.id}'s private value ${c.toString('hex')} reached ${who}`).toBe(false);
+      }
+    }
+    // the joint result stays with the bank
+    const scores = [...(await readScores(join(runDir, 'parties', 'bank', 'out', 'scores.csv'))).values()];
+    const resultCanaries = sample(scores, 60, 3).flatMap((x) => [float64Bytes(x), Buffer.from(String(x))]);
+    for (const who of ['coordinator', 'tax', 'guarantor']) {
+      for (const frame of framesReceivedBy(who)) for (const c of resultCanaries) expect(frame.includes(c), `a joint score reached ${who}`).toBe(false);
+    }
+    // and nothing private reaches a log line, even at debug level
+    const logs = readdirSync(join(runDir, 'logs')).map((f) => readFileSync(join(runDir, 'logs', f), 'utf8'));
+    expect(logs.join('').length).toBeGreaterThan(1000);
+    for (const x of sample(privatePartials, 40, 4)) for (const log of logs) expect(log.includes(String(x))).toBe(false);
+    for (const x of sample(scores, 40, 5)) for (const log of logs) expect(log.includes(String(x))).toBe(false);
+  });
+});

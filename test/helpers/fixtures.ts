@@ -1,0 +1,41 @@
+/** Test fixtures: temporary folders that remove themselves, and small scenarios. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadScenario, type Scenario } from '@fedrisk/shared';
+import { afterAll, afterEach } from 'vitest';
+
+const perTest: string[] = [];
+const perFile: string[] = [];
+const removeAll = (dirs: string[]) => {
+  while (dirs.length) rmSync(dirs.pop() as string, { recursive: true, force: true });
+};
+afterEach(() => removeAll(perTest));
+afterAll(() => removeAll(perFile));
+
+/** A fresh temporary folder, removed after the current test. */
+export function tempDir(prefix = 'fedrisk-test-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  perTest.push(dir);
+  return dir;
+}
+
+/** A fresh temporary folder for a whole test file (made in beforeAll), removed after the file. */
+export function fileTempDir(prefix = 'fedrisk-test-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  perFile.push(dir);
+  return dir;
+}
+
+export const DEFAULT_SCENARIO = new URL('../../scenarios/default.yaml', import.meta.url).pathname;
+
+/** The default scenario, shrunk so an end-to-end run takes seconds. */
+export async function smallScenario(change: (s: Scenario) => void = () => {}): Promise<Scenario> {
+  const s = await loadScenario(DEFAULT_SCENARIO);
+  s.name = 'e2e-small';
+  s.data.businesses = 3000;
+  s.job.applicants = 2000;
+  s.timeouts = { joinMs: 30_000, phaseMs: 60_000 };
+  change(s);
+  return s;
+}

@@ -1,0 +1,53 @@
+import { chunkCount, createCkksContext, createRng, DEFAULT_CKKS, encryptVector, type FedError, generateKeyPair, loadSeal, sumCiphertexts } from '@fedrisk/shared';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+let seal: Awaited<ReturnType<typeof loadSeal>>;
+beforeAll(async () => {
+  seal = await loadSeal();
+});
+
+function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (err) {
+    return (err as FedError).code;
+  }
+  return undefined;
+}
+
+describe('CKKS helpers (real SEAL)', () => {
+  it('adds partial scores under encryption within 1e-6 of plaintext', async () => {
+    const holder = createCkksContext(seal, DEFAULT_CKKS);
+    const keys = generateKeyPair(holder);
+    const rng = createRng(3);
+    const n = 5000; // two ciphertexts, the second partly filled
+    const parts = [0, 1, 2].map(() => Float64Array.from({ length: n }, () => 3 * rng.normal()));
+    // each party and the coordinator use their own context, as separate processes do
+    const enc = await Promise.all(parts.map((p) => encryptVector(createCkksContext(seal, DEFAULT_CKKS), keys.publicKeyBytes, p)));
+    expect(enc[0]).toHaveLength(chunkCount(holder, n));
+    const coordinatorCtx = createCkksContext(seal, DEFAULT_CKKS);
+    const sum = await sumCiphertexts(coordinatorCtx, enc);
+    const out = await keys.decrypt(sum, n);
+    let maxErr = 0;
+    for (let i = 0; i < n; i++) maxErr = Math.max(maxErr, Math.abs((out[i] as number) - parts.reduce((s, p) => s + (p[i] as number), 0)));
+    expect(maxErr).toBeLessThan(1e-6);
+    keys.delete();
+  });
+
+  it('refuses parameters below 128-bit security, saying why', () => {
+    try {
+      createCkksContext(seal, { ...DEFAULT_CKKS, polyModulusDegree: 4096 });
+      expect.unreachable();
+    } catch (err) {
+      expect((err as FedError).code).toBe('CRYPTO_ERR_INSECURE_PARAMS');
+      expect((err as FedError).message).toContain('at most 109 bits');
+    }
+    expect(codeOf(() => createCkksContext(seal, { ...DEFAULT_CKKS, coeffModulusBits: [60, 40, 40, 40, 40, 60] }))).toBe('CRYPTO_ERR_INSECURE_PARAMS');
+    expect(codeOf(() => createCkksContext(seal, { ...DEFAULT_CKKS, scaleBits: 60 }))).toBe('CRYPTO_ERR_INVALID_PARAMS');
+  });
+
+  it('refuses bytes that are not a ciphertext', () => {
+    const ctx = createCkksContext(seal, DEFAULT_CKKS);
+    expect(codeOf(() => ctx.loadCiphertext(Uint8Array.from([1, 2, 3]), 'test input'))).toBe('CRYPTO_ERR_BAD_CIPHERTEXT');
+  });
+});

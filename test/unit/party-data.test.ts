@@ -1,0 +1,46 @@
+import { type FedError, makeUscc, parsePartyCsv } from '@fedrisk/shared';
+import { describe, expect, it } from 'vitest';
+
+const A = makeUscc('370100', 1);
+const B = makeUscc('370200', 2);
+const HEADER = 'business_id,annual_vat_paid,invoice_count,revenue_growth_yoy,tax_credit_grade,months_continuous_filing';
+
+function problemsOf(text: string): string {
+  try {
+    parsePartyCsv(text, 'tax', '/data/tax.csv');
+  } catch (err) {
+    expect((err as FedError).code).toBe('DATA_ERR_CSV');
+    return (err as FedError).message;
+  }
+  throw new Error('expected the CSV to be refused');
+}
+
+describe('party CSV loader', () => {
+  it('loads a valid file column by column', () => {
+    const t = parsePartyCsv(`${HEADER}\n${A},1200.5,30,0.1,A,24\n${B},0,0,-0.2,M,0\n`, 'tax', 'tax.csv');
+    expect(t.ids).toEqual([A, B]);
+    expect(Array.from(t.numeric.get('annual_vat_paid') ?? [])).toEqual([1200.5, 0]);
+    expect(t.categorical.get('tax_credit_grade')).toEqual(['A', 'M']);
+  });
+
+  it('names the file, the line and the column of a bad cell', () => {
+    const msg = problemsOf(`${HEADER}\n${A},1200,30,0.1,A,24\n${B},12k,30,0.1,A,24\n`);
+    expect(msg).toContain('tax.csv line 3, column "annual_vat_paid": "12k" is not a number');
+  });
+
+  it('reports every problem, not just the first', () => {
+    const msg = problemsOf(`${HEADER}\n${A},1,2.5,0.1,Z,24\nNOT-AN-ID,1,2,0.1,A,24\n${A},1,2,0.1,A\n`);
+    expect(msg).toContain('line 2, column "invoice_count": "2.5" is not a whole number');
+    expect(msg).toContain('line 2, column "tax_credit_grade": "Z" is not one of A, B, C, D, M');
+    expect(msg).toContain('line 3, column "business_id": "NOT-AN-ID" is not a unified social credit code');
+    expect(msg).toContain('line 4: has 5 cells, the header has 6');
+  });
+
+  it('refuses duplicate ids, out-of-range values and wrong headers', () => {
+    expect(problemsOf(`${HEADER}\n${A},1,2,0.1,A,24\n${A},1,2,0.1,A,24\n`)).toContain(`"${A}" already appears on line 2`);
+    expect(problemsOf(`${HEADER}\n${A},-5,2,0.1,A,24\n`)).toContain('-5 is below the minimum 0');
+    expect(problemsOf(`business_id,annual_vat_paid\n${A},1\n`)).toContain('missing column "invoice_count"');
+    expect(problemsOf(`${HEADER},loan_balance\n${A},1,2,0.1,A,24,5\n`)).toContain('unknown column "loan_balance"');
+    expect(problemsOf('')).toContain('the file is empty');
+  });
+});

@@ -1,0 +1,86 @@
+import {
+  decodeCoordinatorFrame,
+  decodeNodeFrame,
+  encodeFrame,
+  FedError,
+  knowledgeOf,
+  type NodeMessage,
+  PROTOCOL_VERSION,
+} from '@fedrisk/shared';
+import { describe, expect, it } from 'vitest';
+
+const ID = '91370100MA3C5L2X1Y';
+
+function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (err) {
+    return (err as FedError).code;
+  }
+  return undefined;
+}
+
+describe('wire protocol', () => {
+  it('round-trips a message with binary blobs and reports its size', () => {
+    const blobs = [Uint8Array.from([1, 2, 3]), Uint8Array.from([9, 8])];
+    const frame = encodeFrame<NodeMessage>({ type: 'scores.partial', jobId: 'j1', count: 5, chunks: 2 }, blobs);
+    const decoded = decodeNodeFrame(Buffer.from(frame));
+    expect(decoded.msg).toEqual({ v: PROTOCOL_VERSION, type: 'scores.partial', jobId: 'j1', count: 5, chunks: 2 });
+    expect(decoded.blobs.map((b) => Array.from(b))).toEqual([
+      [1, 2, 3],
+      [9, 8],
+    ]);
+    expect(decoded.blobs[0]).not.toBeInstanceOf(Buffer);
+    expect(decoded.bytes).toBe(frame.length);
+  });
+
+  it('accepts a text frame holding the JSON envelope', () => {
+    const text = JSON.stringify({ v: 1, type: 'result.done', jobId: 'j1', scored: 3 });
+    expect(decodeNodeFrame(text).msg.type).toBe('result.done');
+  });
+
+  it('refuses frames that are not JSON, cut short or padded', () => {
+    expect(codeOf(() => decodeNodeFrame('not json'))).toBe('PROTO_ERR_MALFORMED');
+    expect(codeOf(() => decodeNodeFrame(Buffer.from([0, 0])))).toBe('PROTO_ERR_MALFORMED');
+    const frame = Buffer.from(encodeFrame<NodeMessage>({ type: 'keys.public', jobId: 'j1' }, [Uint8Array.from([7])]));
+    expect(codeOf(() => decodeNodeFrame(frame.subarray(0, frame.length - 1)))).toBe('PROTO_ERR_MALFORMED');
+    expect(codeOf(() => decodeNodeFrame(Buffer.concat([frame, Buffer.from([0])])))).toBe('PROTO_ERR_MALFORMED');
+  });
+
+  it('refuses another protocol version with its own code', () => {
+    expect(codeOf(() => decodeNodeFrame(JSON.stringify({ v: 2, type: 'result.done', jobId: 'j', scored: 1 })))).toBe('PROTO_ERR_VERSION');
+    expect(codeOf(() => decodeNodeFrame(JSON.stringify({ type: 'result.done', jobId: 'j', scored: 1 })))).toBe('PROTO_ERR_VERSION');
+  });
+
+  it('names the offending field of an invalid message', () => {
+    try {
+      decodeNodeFrame(JSON.stringify({ v: 1, type: 'query.ids', jobId: 'j', ids: [ID, 'bad-id'] }));
+      expect.unreachable();
+    } catch (err) {
+      expect((err as FedError).code).toBe('PROTO_ERR_INVALID');
+      expect((err as FedError).message).toContain('ids.1');
+    }
+    expect(codeOf(() => decodeNodeFrame(JSON.stringify({ v: 1, type: 'nope' })))).toBe('PROTO_ERR_INVALID');
+    expect(codeOf(() => decodeNodeFrame(JSON.stringify({ v: 1, type: 'result.done', jobId: 'j', scored: 1, extra: true })))).toBe('PROTO_ERR_INVALID');
+  });
+
+  it('checks that a message carries exactly the blobs its type needs', () => {
+    expect(codeOf(() => decodeNodeFrame(JSON.stringify({ v: 1, type: 'keys.public', jobId: 'j' })))).toBe('PROTO_ERR_INVALID');
+    expect(codeOf(() => encodeFrame<NodeMessage>({ type: 'scores.partial', jobId: 'j', count: 1, chunks: 2 }, [Uint8Array.from([1])]))).toBe(
+      'PROTO_ERR_INVALID',
+    );
+  });
+
+  it('keeps the two directions apart', () => {
+    const welcome = JSON.stringify({ v: 1, type: 'welcome', party: 'bank' });
+    expect(decodeCoordinatorFrame(welcome).msg.type).toBe('welcome');
+    expect(codeOf(() => decodeNodeFrame(welcome))).toBe('PROTO_ERR_INVALID');
+  });
+
+  it('counts what a message tells its receiver from its content', () => {
+    const q = decodeNodeFrame(JSON.stringify({ v: 1, type: 'query.ids', jobId: 'j', ids: [ID] }));
+    expect(knowledgeOf(q.msg, q.blobs)).toEqual({ businessIds: 1 });
+    const c = decodeNodeFrame(Buffer.from(encodeFrame<NodeMessage>({ type: 'scores.partial', jobId: 'j', count: 9, chunks: 3 }, [new Uint8Array(1), new Uint8Array(1), new Uint8Array(1)])));
+    expect(knowledgeOf(c.msg, c.blobs)).toEqual({ ciphertexts: 3 });
+  });
+});

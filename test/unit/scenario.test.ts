@@ -1,0 +1,43 @@
+import { readFileSync } from 'node:fs';
+import { type FedError, parseScenario } from '@fedrisk/shared';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_SCENARIO } from '../helpers/fixtures.ts';
+
+const text = readFileSync(DEFAULT_SCENARIO, 'utf8');
+
+function errorOf(yaml: string): FedError {
+  try {
+    parseScenario(yaml, 'x.yaml');
+  } catch (err) {
+    return err as FedError;
+  }
+  throw new Error('expected the scenario to be refused');
+}
+
+describe('scenario files', () => {
+  it('the default scenario is valid and scores at least 10,000 businesses', () => {
+    const s = parseScenario(text, 'default.yaml');
+    expect(s.parties.map((p) => p.role).sort()).toEqual(['bank', 'guarantor', 'tax']);
+    expect(s.job.applicants).toBeGreaterThanOrEqual(10_000);
+    expect(s.crypto.ckks.polyModulusDegree).toBe(8192);
+  });
+
+  it('names a wrong field by its path', () => {
+    const err = errorOf(text.replace('coverage: 0.92', 'coverage: 1.5'));
+    expect(err.code).toBe('SCENARIO_ERR_INVALID');
+    expect(err.message).toContain('parties[1].coverage');
+  });
+
+  it('names an unknown field, a misspelt column and a missing model', () => {
+    expect(errorOf(text.replace('seed: 20261127', 'seed: 20261127\nsede: 1')).message).toMatch(/sede/);
+    expect(errorOf(text.replace('invoice_count: {', 'invoice_cnt: {')).message).toContain('model.tax.features.invoice_cnt: a tax has no column "invoice_cnt"');
+    expect(errorOf(text.replace('recipient: bank', 'recipient: tax')).message).toContain('job.recipient: the result recipient must have role bank');
+    expect(errorOf(text.replace(/ {2}guarantor:\n {4}features:[\s\S]*$/, '')).message).toContain('model.guarantor');
+  });
+
+  it('points at the line of a YAML syntax error', () => {
+    const err = errorOf('name: x\nseed: [1, 2\n');
+    expect(err.code).toBe('SCENARIO_ERR_FILE');
+    expect(err.message).toMatch(/x\.yaml line \d+/);
+  });
+});
