@@ -10,7 +10,16 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Coordinator, createCoordinator, type JobRecord } from '@fedrisk/coordinator';
 import { NODE_BIN, runScenario, startChild } from '@fedrisk/runner';
-import { type CoordinatorConfig, DEFAULT_CKKS, decodeCoordinatorFrame, loadSeal, makeUscc, type NodeConfig, type ProcessEvent, silentLogger } from '@fedrisk/shared';
+import {
+  type CoordinatorConfig,
+  DEFAULT_CKKS,
+  decodeCoordinatorFrame,
+  loadSeal,
+  makeUscc,
+  type NodeConfig,
+  type ProcessEvent,
+  silentLogger,
+} from '@fedrisk/shared';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { DEFAULT_SCENARIO, smallScenario, tempDir } from '../helpers/fixtures.ts';
@@ -39,7 +48,13 @@ afterEach(async () => {
 });
 
 async function startCoordinator(events: ProcessEvent[] = []): Promise<{ coordinator: Coordinator; url: string }> {
-  const coordinator = createCoordinator({ config: coordinatorConfig(), seal: await loadSeal(), logger: silentLogger(), port: 0, onEvent: (e) => events.push(e) });
+  const coordinator = createCoordinator({
+    config: coordinatorConfig(),
+    seal: await loadSeal(),
+    logger: silentLogger(),
+    port: 0,
+    onEvent: (e) => events.push(e),
+  });
   open.push(coordinator);
   const { url } = await coordinator.start();
   return { coordinator, url };
@@ -119,8 +134,17 @@ describe('a party node process', () => {
     const dir = tempDir();
     const a = makeUscc('370100', 1);
     const b = makeUscc('370100', 2);
-    writeFileSync(join(dir, 'tax.csv'), `business_id,annual_vat_paid,invoice_count,revenue_growth_yoy,tax_credit_grade,months_continuous_filing\n${a},100,3,0.1,A,12\n${b},100,three,0.1,A,12\n`);
-    const cfg: NodeConfig = { party: 'tax', role: 'tax', data: join(dir, 'tax.csv'), model: { intercept: 0, features: { invoice_count: { transform: 'z', weight: 1 } } }, outDir: join(dir, 'out') };
+    writeFileSync(
+      join(dir, 'tax.csv'),
+      `business_id,annual_vat_paid,invoice_count,revenue_growth_yoy,tax_credit_grade,months_continuous_filing\n${a},100,3,0.1,A,12\n${b},100,three,0.1,A,12\n`,
+    );
+    const cfg: NodeConfig = {
+      party: 'tax',
+      role: 'tax',
+      data: join(dir, 'tax.csv'),
+      model: { intercept: 0, features: { invoice_count: { transform: 'z', weight: 1 } } },
+      outDir: join(dir, 'out'),
+    };
     writeFileSync(join(dir, 'config.json'), JSON.stringify(cfg));
     const child = startChild('tax', NODE_BIN, ['--config', join(dir, 'config.json'), '--coordinator', url], { FEDRISK_TOKEN: `${TOKEN}-tax` }, () => {});
     expect(await child.exited).toBe(2);

@@ -4,8 +4,8 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createRng, loadPartyCsv, partialLogitsFor, type PartyModel } from '@fedrisk/shared';
 import { type Report, readScores, runScenario } from '@fedrisk/runner';
+import { createRng, loadPartyCsv, type PartyModel, partialLogitsFor } from '@fedrisk/shared';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fileTempDir, smallScenario } from '../helpers/fixtures.ts';
 
@@ -16,7 +16,14 @@ const lines: string[] = [];
 
 beforeAll(async () => {
   scenario = await smallScenario();
-  const result = await runScenario({ scenario, scenarioFile: 'e2e', runsDir: fileTempDir('fedrisk-e2e-'), captureFrames: true, logLevel: 'debug', onLine: (l) => lines.push(l) });
+  const result = await runScenario({
+    scenario,
+    scenarioFile: 'e2e',
+    runsDir: fileTempDir('fedrisk-e2e-'),
+    captureFrames: true,
+    logLevel: 'debug',
+    onLine: (l) => lines.push(l),
+  });
   report = result.report;
   runDir = result.runDir;
 }, 120_000);
@@ -77,7 +84,14 @@ describe('joint scoring, single key holder, end to end', () => {
   it('counts in the ledger what each participant actually received', () => {
     const chunks = report.crypto.ciphertextsPerParty;
     const { coordinator, bank, tax, guarantor } = report.ledger;
-    expect(coordinator?.received).toMatchObject({ businessIds: 2000, publicKeys: 1, ciphertexts: 3 * chunks, plaintextValues: 0, secretKeys: 0, credentials: 3 });
+    expect(coordinator?.received).toMatchObject({
+      businessIds: 2000,
+      publicKeys: 1,
+      ciphertexts: 3 * chunks,
+      plaintextValues: 0,
+      secretKeys: 0,
+      credentials: 3,
+    });
     expect(coordinator?.decrypted).toBe(0);
     // the query design shows the applicant list to every holder: the ledger must say so
     for (const holder of [tax, guarantor]) {
@@ -94,7 +108,9 @@ describe('joint scoring, single key holder, end to end', () => {
 
   it('no raw record, partial score or result reaches a participant that should not see it', async () => {
     const dataDir = join(runDir, 'data');
-    const ids = readFileSync(join(runDir, 'parties', 'bank', 'applicants.txt'), 'utf8').trim().split('\n');
+    const ids = readFileSync(join(runDir, 'parties', 'bank', 'applicants.txt'), 'utf8')
+      .trim()
+      .split('\n');
     const parties = scenario.parties;
     const everyone = ['coordinator', ...parties.map((p) => p.id)];
     const privatePartials: number[] = [];
@@ -118,7 +134,8 @@ describe('joint scoring, single key holder, end to end', () => {
       for (const who of everyone.filter((w) => w !== p.id)) {
         const frames = framesReceivedBy(who);
         expect(frames.length).toBeGreaterThan(0);
-        for (const frame of frames) for (const c of canaries) expect(frame.includes(c), `${p.id}'s private value ${c.toString('hex')} reached ${who}`).toBe(false);
+        for (const frame of frames)
+          for (const c of canaries) expect(frame.includes(c), `${p.id}'s private value ${c.toString('hex')} reached ${who}`).toBe(false);
       }
     }
     // the joint result stays with the bank

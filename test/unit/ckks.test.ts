@@ -1,4 +1,14 @@
-import { chunkCount, createCkksContext, createRng, DEFAULT_CKKS, encryptVector, type FedError, generateKeyPair, loadSeal, sumCiphertexts } from '@fedrisk/shared';
+import {
+  chunkCount,
+  createCkksContext,
+  createRng,
+  DEFAULT_CKKS,
+  encryptVector,
+  type FedError,
+  generateKeyPair,
+  loadSeal,
+  sumCiphertexts,
+} from '@fedrisk/shared';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 let seal: Awaited<ReturnType<typeof loadSeal>>;

@@ -1,4 +1,4 @@
-import { makeUscc, parsePartyCsv, partialLogits, partialLogitsFor, type PartyModel, scoreOf, scorecardSchema } from '@fedrisk/shared';
+import { makeUscc, type PartyModel, parsePartyCsv, partialLogits, partialLogitsFor, scorecardSchema, scoreOf } from '@fedrisk/shared';
 import { describe, expect, it } from 'vitest';
 
 const ids = [1, 2, 3, 4].map((i) => makeUscc('370600', i));
@@ -11,7 +11,7 @@ const csv = [
 const table = parsePartyCsv(csv, 'guarantor', 'g.csv');
 
 describe('split model', () => {
-  it('standardises each column over the party\'s own rows', () => {
+  it("standardises each column over the party's own rows", () => {
     const model: PartyModel = { intercept: 0, features: { past_compensation_count: { transform: 'z', weight: 1 } } };
     const out = Array.from(partialLogits(table, model));
     const sd = Math.sqrt(2 / 3);

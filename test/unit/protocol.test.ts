@@ -1,12 +1,4 @@
-import {
-  decodeCoordinatorFrame,
-  decodeNodeFrame,
-  encodeFrame,
-  FedError,
-  knowledgeOf,
-  type NodeMessage,
-  PROTOCOL_VERSION,
-} from '@fedrisk/shared';
+import { decodeCoordinatorFrame, decodeNodeFrame, encodeFrame, type FedError, knowledgeOf, type NodeMessage, PROTOCOL_VERSION } from '@fedrisk/shared';
 import { describe, expect, it } from 'vitest';
 
 const ID = '91370100MA3C5L2X1Y';
@@ -80,7 +72,11 @@ describe('wire protocol', () => {
   it('counts what a message tells its receiver from its content', () => {
     const q = decodeNodeFrame(JSON.stringify({ v: 1, type: 'query.ids', jobId: 'j', ids: [ID] }));
     expect(knowledgeOf(q.msg, q.blobs)).toEqual({ businessIds: 1 });
-    const c = decodeNodeFrame(Buffer.from(encodeFrame<NodeMessage>({ type: 'scores.partial', jobId: 'j', count: 9, chunks: 3 }, [new Uint8Array(1), new Uint8Array(1), new Uint8Array(1)])));
+    const c = decodeNodeFrame(
+      Buffer.from(
+        encodeFrame<NodeMessage>({ type: 'scores.partial', jobId: 'j', count: 9, chunks: 3 }, [new Uint8Array(1), new Uint8Array(1), new Uint8Array(1)]),
+      ),
+    );
     expect(knowledgeOf(c.msg, c.blobs)).toEqual({ ciphertexts: 3 });
   });
 });

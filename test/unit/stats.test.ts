@@ -1,5 +1,5 @@
-import { createRng, sigmoid } from '@fedrisk/shared';
 import { auc, fitLogistic, ks } from '@fedrisk/runner';
+import { createRng, sigmoid } from '@fedrisk/shared';
 import { describe, expect, it } from 'vitest';
 
 describe('referee statistics', () => {

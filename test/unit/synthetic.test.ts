@@ -1,5 +1,5 @@
-import { parsePartyCsv, usccProblem } from '@fedrisk/shared';
 import { generatePopulation, partyCsv, pickApplicants, populationCsv } from '@fedrisk/runner';
+import { parsePartyCsv, usccProblem } from '@fedrisk/shared';
 import { describe, expect, it } from 'vitest';
 
 const parties = [

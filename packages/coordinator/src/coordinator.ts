@@ -284,21 +284,28 @@ export function createCoordinator(opts: CoordinatorOptions): Coordinator {
           await replyError(ws, from, fe);
           return;
         }
-        links.add(from, 'coordinator', frame.bytes);
-        onEvent({
-          event: 'message',
-          at: clock() - t0,
-          from,
-          to: 'coordinator',
-          type: frame.msg.type,
-          bytes: frame.bytes,
-          summary: summarise(frame.msg, frame.blobs),
-        });
+        const traceIn = (who: string) => {
+          links.add(who, 'coordinator', frame.bytes);
+          onEvent({
+            event: 'message',
+            at: clock() - t0,
+            from: who,
+            to: 'coordinator',
+            type: frame.msg.type,
+            bytes: frame.bytes,
+            summary: summarise(frame.msg, frame.blobs),
+          });
+        };
         if (!party) {
+          // a hello counts for the party it names only if that party can still be admitted
+          const { msg } = frame;
+          const claimed = msg.type === 'hello' && config.parties.some((p) => p.id === msg.party) && !sockets.has(msg.party) ? msg.party : 'unknown';
+          traceIn(claimed);
           party = await admit(ws, frame);
           if (party) clearTimer(helloTimer);
           return;
         }
+        traceIn(from);
         ledger.record(frame.msg, frame.blobs);
         if (finished) return;
         if (frame.msg.type === 'error') return partyFailed(party, frame.msg.error);
@@ -343,7 +350,16 @@ export function createCoordinator(opts: CoordinatorOptions): Coordinator {
         wss.once('error', reject);
       });
       wss.on('error', (err) => log.error({ err: err.message }, 'server error'));
-      job = createScoringJob({ config, ckks: getCkks, logger: log.child({ module: 'job', jobId: config.jobId }), clock, signal: abort.signal, onEvent, send, finish });
+      job = createScoringJob({
+        config,
+        ckks: getCkks,
+        logger: log.child({ module: 'job', jobId: config.jobId }),
+        clock,
+        signal: abort.signal,
+        onEvent,
+        send,
+        finish,
+      });
       joinTimer = setTimer(config.timeouts.joinMs, () => {
         const missing = config.parties.map((p) => p.id).filter((id) => !sockets.has(id));
         finish(new FedError('JOB_ERR_TIMEOUT', `not every party joined within ${config.timeouts.joinMs} ms; missing: ${missing.join(', ')}`));
