@@ -30,7 +30,7 @@ const sha = (t: string) => createHash('sha256').update(t).digest('hex');
 function coordinatorConfig(): CoordinatorConfig {
   return {
     jobId: 'job-test',
-    design: 'single-holder',
+    keys: 'single-holder',
     keyHolder: 'bank',
     recipient: 'bank',
     ckks: DEFAULT_CKKS,

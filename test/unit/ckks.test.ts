@@ -53,7 +53,7 @@ describe('CKKS helpers (real SEAL)', () => {
       expect((err as FedError).message).toContain('at most 109 bits');
     }
     expect(codeOf(() => createCkksContext(seal, { ...DEFAULT_CKKS, coeffModulusBits: [60, 40, 40, 40, 40, 60] }))).toBe('CRYPTO_ERR_INSECURE_PARAMS');
-    expect(codeOf(() => createCkksContext(seal, { ...DEFAULT_CKKS, scaleBits: 60 }))).toBe('CRYPTO_ERR_INVALID_PARAMS');
+    expect(codeOf(() => createCkksContext(seal, { ...DEFAULT_CKKS, scaleBits: 120 }))).toBe('CRYPTO_ERR_INVALID_PARAMS');
   });
 
   it('refuses bytes that are not a ciphertext', () => {

@@ -80,13 +80,23 @@ function summarise(msg: NodeMessage | CoordinatorMessage, blobs: readonly Uint8A
       return `hello as ${msg.role} with a credential`;
     case 'keys.public':
       return `CKKS public key (${kb(total)})`;
+    case 'keys.share':
+      return `public-key share, signed, with an X25519 key (${kb(total)})`;
+    case 'scores.input':
+      return `${msg.from}'s signed input: ${msg.chunks} ciphertext(s) (${kb(total)})`;
+    case 'decrypt.request':
+      return `please decrypt ${msg.digests.length} ciphertext(s), named by hash`;
+    case 'decrypt.verdict':
+      return msg.ok ? 'checked: it is the sum of the inputs; share issued' : `REFUSED: ${msg.error?.code}`;
+    case 'decrypt.share':
+      return `${msg.chunks} decryption share(s) sealed for the recipient (${kb(total)})`;
     case 'query.ids':
       return `${msg.ids.length} business ids to score`;
     case 'scores.partial':
     case 'scores.sum':
       return `${msg.chunks} ciphertext(s) holding ${msg.count} encrypted scores (${kb(total)})`;
     case 'job.start':
-      return `job ${msg.jobId}: ${msg.design}, key holder ${msg.keyHolder}, recipient ${msg.recipient}, N=${msg.ckks.polyModulusDegree}`;
+      return `job ${msg.jobId}: keys ${msg.keys}${msg.keyHolder ? ` held by ${msg.keyHolder}` : ''}, recipient ${msg.recipient}, N=${msg.ckks.polyModulusDegree}`;
     case 'job.end':
       return msg.ok ? 'job finished' : `job failed: ${msg.error?.code}`;
     case 'error':
@@ -190,7 +200,7 @@ export function createCoordinator(opts: CoordinatorOptions): Coordinator {
         phases: job ? [...job.phases] : [],
         links: links.toJSON(),
         ledger: ledger.toJSON(),
-        keyMaterial: ['public key (relayed)'],
+        keyMaterial: config.keys === 'threshold' ? ['public-key shares (relayed)', 'sealed decryption shares (relayed, unreadable)'] : ['public key (relayed)'],
         refusals,
       });
     });
@@ -359,6 +369,10 @@ export function createCoordinator(opts: CoordinatorOptions): Coordinator {
         onEvent,
         send,
         finish,
+        onRefusal: (party, wire) => {
+          refusals.push({ party, code: wire.code, message: wire.message });
+          onEvent({ event: 'refused', party, code: wire.code as ErrorCode, message: wire.message });
+        },
       });
       joinTimer = setTimer(config.timeouts.joinMs, () => {
         const missing = config.parties.map((p) => p.id).filter((id) => !sockets.has(id));

@@ -1,18 +1,22 @@
 /**
- * The joint scoring job as the coordinator runs it ("single key holder"
- * design). The coordinator relays and adds; it never holds a secret key and
- * never sees a plaintext partial score.
+ * The joint scoring job as the coordinator runs it. The coordinator relays
+ * and adds; it never holds a secret key and never sees a plaintext score.
  *
- *   keys:      key holder -> keys.public -> everyone else
- *   query:     recipient  -> query.ids   -> everyone else
- *   encrypt:   every party -> scores.partial (ciphertexts under the public key)
+ * single-holder                         threshold (n-of-n)
+ *   keys:   holder -> keys.public ->all   every party -> keys.share -> all others
+ *   query:  recipient -> query.ids -> all others
+ *   encrypt: every party -> scores.partial (ciphertexts)
  *   aggregate: coordinator adds the partials slot-wise
- *   decrypt:   coordinator -> scores.sum -> recipient; recipient -> result.done
+ *   decrypt: scores.sum -> recipient      scores.input (others' inputs) + decrypt.request
+ *                                          -> every party; decrypt.verdict from each;
+ *                                          decrypt.share (sealed) -> recipient
+ *   recipient -> result.done
  */
 import {
   type CkksContext,
   type CoordinatorConfig,
   type CoordinatorMessage,
+  ciphertextDigest,
   type EventSink,
   FedError,
   type Frame,
@@ -20,6 +24,8 @@ import {
   type NodeMessage,
   type Outgoing,
   sumCiphertexts,
+  type WireError,
+  wireToError,
 } from '@fedrisk/shared';
 
 export type PhaseName = 'join' | 'keys' | 'query' | 'encrypt' | 'aggregate' | 'decrypt';
@@ -33,6 +39,8 @@ export interface JobDeps {
   signal: AbortSignal;
   onEvent: EventSink;
   send(party: string, msg: Outgoing<CoordinatorMessage>, blobs?: readonly Uint8Array[]): Promise<void>;
+  /** a party refused part of the job; recorded for the report */
+  onRefusal(party: string, error: WireError): void;
   /** ends the job: ok, or failed with an error every party is told about */
   finish(error?: FedError): void;
 }
@@ -47,16 +55,28 @@ export interface ScoringJob {
   waitingFor(): string[];
 }
 
+interface Partial {
+  blobs: Uint8Array[];
+  signature?: string | undefined;
+}
+
 export function createScoringJob(deps: JobDeps): ScoringJob {
-  const { config, ckks, logger, clock } = deps;
+  const { config, logger, clock } = deps;
+  const threshold = config.keys === 'threshold';
+  const keyHolder = config.keyHolder ?? config.recipient;
   const partyIds = config.parties.map((p) => p.id);
   const others = (id: string) => partyIds.filter((p) => p !== id);
   const phases: { name: PhaseName; ms: number }[] = [];
   let phase: PhaseName = 'join';
   let phaseStart = clock();
   let count = 0;
-  const partials = new Map<string, Uint8Array[]>();
-  let publicKeyBytes: number | undefined;
+  const partials = new Map<string, Partial>();
+  const keyShares = new Set<string>();
+  // threshold decryption: one verdict per party per request sent
+  let requestsSent = 0;
+  const verdicts = new Map<string, number>();
+  const refusals: { party: string; error: WireError }[] = [];
+  let resultDone = false;
 
   const enter = (next: PhaseName): void => {
     const now = clock();
@@ -67,16 +87,66 @@ export function createScoringJob(deps: JobDeps): ScoringJob {
     phaseStart = now;
   };
 
+  const closeLastPhase = (): void => {
+    const now = clock();
+    phases.push({ name: phase, ms: now - phaseStart });
+    deps.onEvent({ event: 'phase', name: phase, ms: now - phaseStart });
+  };
+
   const unexpected = (party: string, type: string): FedError =>
     new FedError('PROTO_ERR_UNEXPECTED', `${type} from ${party} is not expected in phase "${phase}"`, { details: { phase, type } });
 
+  const verdictsComplete = (): boolean => [...verdicts.values()].reduce((s, n) => s + n, 0) === requestsSent * partyIds.length;
+
+  /** Ends a threshold job once every verdict is in: refused if anyone refused, else when the recipient is done. */
+  const maybeFinishThreshold = (): void => {
+    if (!verdictsComplete()) return;
+    const first = refusals[0];
+    if (first) {
+      closeLastPhase();
+      const who = [...new Set(refusals.map((r) => r.party))];
+      const err = wireToError(first.error);
+      deps.finish(
+        new FedError(err.code, `${who.length} of ${partyIds.length} parties (${who.join(', ')}) refused to decrypt: ${err.message}`, {
+          details: { refusedBy: who },
+        }),
+      );
+    } else if (resultDone) {
+      closeLastPhase();
+      deps.finish();
+    }
+  };
+
   const aggregate = async (): Promise<void> => {
     enter('aggregate');
-    const inputs = partyIds.map((id) => partials.get(id) as Uint8Array[]);
-    const sum = await sumCiphertexts(ckks(), inputs, { signal: deps.signal });
-    partials.clear();
+    const inputs = partyIds.map((id) => (partials.get(id) as Partial).blobs);
+    const sum = await sumCiphertexts(deps.ckks(), inputs, { signal: deps.signal });
     enter('decrypt');
-    await deps.send(config.recipient, { type: 'scores.sum', jobId: config.jobId, count, chunks: sum.length }, sum);
+    if (!threshold) {
+      partials.clear();
+      await deps.send(config.recipient, { type: 'scores.sum', jobId: config.jobId, count, chunks: sum.length }, sum);
+      return;
+    }
+    // each party gets every other party's signed input, to check that what it is asked to decrypt is their sum
+    let request = sum;
+    const bad = config.misbehave;
+    if (bad?.kind === 'decrypt-input') {
+      logger.warn({ target: bad.target }, 'misbehaving on purpose: presenting one party input as the sum');
+      request = (partials.get(bad.target) as Partial | undefined)?.blobs ?? sum;
+    }
+    const digests = request.map((b) => ciphertextDigest(deps.ckks(), b));
+    const rounds = bad?.kind === 'replay-decrypt' ? 2 : 1;
+    requestsSent = rounds;
+    await Promise.all(
+      partyIds.map(async (id) => {
+        for (const from of others(id)) {
+          const p = partials.get(from) as Partial;
+          await deps.send(id, { type: 'scores.input', jobId: config.jobId, from, count, chunks: p.blobs.length, signature: p.signature ?? '' }, p.blobs);
+        }
+        for (let r = 0; r < rounds; r++) await deps.send(id, { type: 'decrypt.request', jobId: config.jobId, count, digests });
+      }),
+    );
+    partials.clear();
   };
 
   return {
@@ -92,8 +162,8 @@ export function createScoringJob(deps: JobDeps): ScoringJob {
           deps.send(id, {
             type: 'job.start',
             jobId: config.jobId,
-            design: config.design,
-            keyHolder: config.keyHolder,
+            keys: config.keys,
+            ...(threshold ? {} : { keyHolder }),
             recipient: config.recipient,
             parties,
             ckks: config.ckks,
@@ -107,11 +177,22 @@ export function createScoringJob(deps: JobDeps): ScoringJob {
       }
       switch (msg.type) {
         case 'keys.public': {
-          if (phase !== 'keys' || party !== config.keyHolder) throw unexpected(party, msg.type);
-          publicKeyBytes = blobs[0]?.length;
-          logger.info({ from: party, bytes: publicKeyBytes }, 'public key received, forwarding');
+          if (threshold || phase !== 'keys' || party !== keyHolder) throw unexpected(party, msg.type);
+          logger.info({ from: party, bytes: blobs[0]?.length }, 'public key received, forwarding');
           enter('query');
           await Promise.all(others(party).map((id) => deps.send(id, { type: 'keys.public', jobId: config.jobId, from: party }, blobs)));
+          return;
+        }
+        case 'keys.share': {
+          if (!threshold || phase !== 'keys' || keyShares.has(party)) throw unexpected(party, msg.type);
+          keyShares.add(party);
+          logger.info({ from: party, have: keyShares.size, of: partyIds.length }, 'public-key share received, forwarding');
+          await Promise.all(
+            others(party).map((id) =>
+              deps.send(id, { type: 'keys.share', jobId: config.jobId, from: party, x25519: msg.x25519, signature: msg.signature }, blobs),
+            ),
+          );
+          if (keyShares.size === partyIds.length) enter('query');
           return;
         }
         case 'query.ids': {
@@ -131,17 +212,36 @@ export function createScoringJob(deps: JobDeps): ScoringJob {
               `${party} sent ${msg.count} values in ${msg.chunks} ciphertexts; the query has ${count} businesses in ${want}`,
             );
           }
-          partials.set(party, blobs);
+          if (threshold && !msg.signature)
+            throw new FedError('PROTO_ERR_INVALID', `${party} sent unsigned partial scores; the threshold design needs them signed`);
+          partials.set(party, { blobs, signature: msg.signature });
           logger.info({ from: party, chunks: blobs.length, have: partials.size, of: partyIds.length }, 'partial scores received');
           if (partials.size === partyIds.length) await aggregate();
+          return;
+        }
+        case 'decrypt.verdict': {
+          if (!threshold || phase !== 'decrypt' || (verdicts.get(party) ?? 0) >= requestsSent) throw unexpected(party, msg.type);
+          verdicts.set(party, (verdicts.get(party) ?? 0) + 1);
+          if (!msg.ok) {
+            const error = msg.error ?? { code: 'CRYPTO_ERR_SHARE_REFUSED', message: 'refused without a reason' };
+            logger.warn({ from: party, code: error.code }, 'party refused to decrypt');
+            refusals.push({ party, error });
+            deps.onRefusal(party, error);
+          }
+          maybeFinishThreshold();
+          return;
+        }
+        case 'decrypt.share': {
+          if (!threshold || phase !== 'decrypt' || msg.to !== config.recipient || party === config.recipient) throw unexpected(party, msg.type);
+          await deps.send(config.recipient, { type: 'decrypt.share', jobId: config.jobId, from: party, chunks: msg.chunks }, blobs);
           return;
         }
         case 'result.done': {
           if (phase !== 'decrypt' || party !== config.recipient) throw unexpected(party, msg.type);
           logger.info({ from: party, scored: msg.scored }, 'recipient decrypted the result');
-          const now = clock();
-          phases.push({ name: phase, ms: now - phaseStart });
-          deps.onEvent({ event: 'phase', name: phase, ms: now - phaseStart });
+          resultDone = true;
+          if (threshold) return maybeFinishThreshold();
+          closeLastPhase();
           deps.finish();
           return;
         }
@@ -151,15 +251,14 @@ export function createScoringJob(deps: JobDeps): ScoringJob {
     },
     waitingFor: () => {
       switch (phase) {
-        case 'join':
-          return [];
         case 'keys':
-          return [config.keyHolder];
+          return threshold ? partyIds.filter((id) => !keyShares.has(id)) : [keyHolder];
         case 'query':
-        case 'decrypt':
           return [config.recipient];
         case 'encrypt':
           return partyIds.filter((id) => !partials.has(id));
+        case 'decrypt':
+          return threshold ? partyIds.filter((id) => (verdicts.get(id) ?? 0) < requestsSent).concat(resultDone ? [] : [config.recipient]) : [config.recipient];
         default:
           return [];
       }

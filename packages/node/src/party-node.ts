@@ -9,8 +9,13 @@ import {
   type CkksContext,
   type CoordinatorMessage,
   checkCkksParams,
+  ciphertextDigest,
   createCkksContext,
+  createEphemeral,
+  createThresholdParty,
+  crsSeed,
   decodeCoordinatorFrame,
+  type EphemeralKey,
   type EventSink,
   encodeFrame,
   encryptVector,
@@ -25,12 +30,19 @@ import {
   type NodeConfig,
   type NodeMessage,
   type Outgoing,
+  openFrom,
   type PartyTable,
   partialLogits,
   partialLogitsFor,
   type SealModule,
   scoreOf,
+  sealFor,
+  signFields,
+  sumCiphertexts,
+  type ThresholdParty,
+  thresholdNoise,
   usccProblem,
+  verifyFields,
   wireToError,
 } from '@fedrisk/shared';
 import { WebSocket } from 'ws';
@@ -124,6 +136,17 @@ export function createNode(opts: NodeOptions): PartyNode {
   let publicKey: Uint8Array | undefined;
   let queryIds: string[] | undefined;
   let sentPartial = false;
+  let sentQuery = false;
+  let jobParties: { id: string; role: string }[] = [];
+  // threshold design
+  let tparty: ThresholdParty | undefined;
+  let ephemeral: EphemeralKey | undefined;
+  const keyShares = new Map<string, { blob: Uint8Array; x25519: string }>();
+  const inputs = new Map<string, Uint8Array[]>();
+  let verifiedSum: Uint8Array[] | undefined;
+  /** digests of every request this party answered: it never answers the same one twice */
+  const requested = new Set<string>();
+  const sealedShares = new Map<string, Uint8Array[]>();
   let gaps = 0;
   let scores: ScoredBusiness[] | undefined;
   let finished = false;
@@ -149,6 +172,8 @@ export function createNode(opts: NodeOptions): PartyNode {
     else log.info('job finished');
     keys?.delete();
     keys = undefined;
+    tparty?.delete();
+    tparty = undefined;
     ckks?.delete();
     ckks = undefined;
     resolveDone({
@@ -197,32 +222,178 @@ export function createNode(opts: NodeOptions): PartyNode {
       encryptVector(ctx, pk, partial.values, { signal, onProgress: (d, t) => onEvent({ event: 'progress', party: me, step: 'encrypt', done: d, total: t }) }),
     );
     opts.onFaultPoint?.('before-partial');
-    await send({ type: 'scores.partial', jobId, count: ids.length, chunks: blobs.length }, blobs);
+    const signature = tparty ? signFields(config.identityKey as string, ['scores.partial', jobId, me, String(ids.length), ...blobs]) : undefined;
+    inputs.set(me, blobs);
+    await send({ type: 'scores.partial', jobId, count: ids.length, chunks: blobs.length, ...(signature ? { signature } : {}) }, blobs);
     log.info({ chunks: blobs.length, bytes: blobs.reduce((s, b) => s + b.length, 0) }, 'encrypted partial scores sent');
+  };
+
+  const rosterKey = (party: string): string => {
+    const entry = config.roster?.find((r) => r.party === party);
+    if (!entry) throw new FedError('CRYPTO_ERR_SIGNATURE', `${party} is not in this party's roster of identity keys`);
+    return entry.publicKey;
+  };
+
+  const sendQueryIfReady = async (): Promise<void> => {
+    if (sentQuery || recipient !== me || !publicKey || !jobId) return;
+    if (!applicants) throw new FedError('DATA_ERR_APPLICANTS', `${me} is the result recipient but was given no applicant list`);
+    sentQuery = true;
+    queryIds = applicants;
+    await send({ type: 'query.ids', jobId, ids: applicants });
+    log.info({ count: applicants.length }, 'query sent');
   };
 
   const onJobStart = async (msg: Extract<CoordinatorMessage, { type: 'job.start' }>): Promise<void> => {
     jobId = msg.jobId;
     recipient = msg.recipient;
+    jobParties = msg.parties;
     if (!msg.parties.some((p) => p.id === me && p.role === config.role)) {
       throw new FedError('JOB_ERR_MISMATCH', `job ${msg.jobId} does not list ${me} as a ${config.role}`);
     }
     checkCkksParams(opts.seal, msg.ckks);
     ckks = createCkksContext(opts.seal, msg.ckks);
-    log.info({ jobId, design: msg.design, keyHolder: msg.keyHolder, slots: ckks.slots }, 'job started');
-    if (msg.keyHolder === me) {
+    log.info({ jobId, keys: msg.keys, keyHolder: msg.keyHolder, slots: ckks.slots }, 'job started');
+    if (msg.keys === 'threshold') {
+      if (!config.identityKey || !config.roster)
+        throw new FedError('CONFIG_ERR_INVALID', `${me} has no identity key or roster; the threshold design needs both`);
+      for (const p of msg.parties) {
+        const entry = config.roster.find((r) => r.party === p.id);
+        if (!entry || entry.role !== p.role)
+          throw new FedError('CRYPTO_ERR_SIGNATURE', `the job lists ${p.id} as a ${p.role}, which this party's roster does not`);
+      }
+      const ctx = ckks;
+      const id = jobId;
+      tparty = await timed('keygen', () => createThresholdParty(ctx, crsSeed(id)));
+      ephemeral = createEphemeral();
+      keyShares.set(me, { blob: tparty.shareBytes, x25519: ephemeral.publicKey });
+      const signature = signFields(config.identityKey, ['keys.share', jobId, me, ephemeral.publicKey, tparty.shareBytes]);
+      await send({ type: 'keys.share', jobId, x25519: ephemeral.publicKey, signature }, [tparty.shareBytes]);
+      opts.onFaultPoint?.('after-keys');
+      return onKeyShare();
+    }
+    if ((msg.keyHolder ?? msg.recipient) === me) {
       keys = await timed('keygen', () => generateKeyPair(ckks as CkksContext));
       publicKey = keys.publicKeyBytes;
       await send({ type: 'keys.public', jobId }, [keys.publicKeyBytes]);
       opts.onFaultPoint?.('after-keys');
     }
-    if (msg.recipient === me) {
-      if (!applicants) throw new FedError('DATA_ERR_APPLICANTS', `${me} is the result recipient but was given no applicant list`);
-      queryIds = applicants;
-      await send({ type: 'query.ids', jobId, ids: applicants });
-      log.info({ count: applicants.length }, 'query sent');
-    }
+    await sendQueryIfReady();
     await sendPartialIfReady();
+  };
+
+  /** Threshold: once every party's signed key share is in, form the collective key. */
+  const onKeyShare = async (): Promise<void> => {
+    if (!tparty || publicKey || keyShares.size < jobParties.length) return;
+    const party = tparty;
+    publicKey = await timed('keygen', () => party.collectivePublicKey(jobParties.map((p) => (keyShares.get(p.id) as { blob: Uint8Array }).blob)));
+    log.info({ parties: jobParties.length }, 'collective public key formed from every share');
+    await sendQueryIfReady();
+    await sendPartialIfReady();
+  };
+
+  const canonical = (ctx: CkksContext, blob: Uint8Array, what: string): Uint8Array => {
+    const ct = ctx.loadCiphertext(blob, what);
+    try {
+      return ct.saveToArray(ctx.seal.ComprModeType.none) as Uint8Array;
+    } finally {
+      ct.delete();
+    }
+  };
+
+  /**
+   * Threshold: issue a decryption share only for the job's agreed output, the
+   * sum of every party's signed input (this party's own included), and only once.
+   */
+  const onDecryptRequest = async (msg: Extract<CoordinatorMessage, { type: 'decrypt.request' }>): Promise<void> => {
+    const ctx = ckks as CkksContext;
+    const party = tparty as ThresholdParty;
+    try {
+      const missing = jobParties.filter((p) => !inputs.has(p.id)).map((p) => p.id);
+      if (missing.length) throw new FedError('CRYPTO_ERR_SHARE_REFUSED', `cannot check the request: no signed input from ${missing.join(', ')}`);
+      // this party decrypts only the sum it computes itself from every signed input, its own included
+      const own = await timed('verify', async () => {
+        const sum = await sumCiphertexts(
+          ctx,
+          jobParties.map((p) => inputs.get(p.id) as Uint8Array[]),
+          { signal },
+        );
+        return sum.map((b) => canonical(ctx, b, 'own sum'));
+      });
+      const same = own.length === msg.digests.length && own.every((b, i) => ciphertextDigest(ctx, b) === msg.digests[i]);
+      if (!same) {
+        throw new FedError(
+          'CRYPTO_ERR_SHARE_REFUSED',
+          `the coordinator asked ${me} to decrypt ciphertexts that are not the sum of the job's ${jobParties.length} signed inputs`,
+        );
+      }
+      const digest = own.map((b) => ciphertextDigest(ctx, b)).join();
+      if (requested.has(digest))
+        throw new FedError('CRYPTO_ERR_SHARE_REPLAY', `${me} already answered a request for these ciphertexts; it never issues a second share`);
+      requested.add(digest);
+      await send({ type: 'decrypt.verdict', jobId: msg.jobId, ok: true });
+      if (recipient === me) {
+        verifiedSum = own;
+        return combineIfReady();
+      }
+      const noise = thresholdNoise(ctx.params.polyModulusDegree, jobParties.length, jobParties.length, ctx.params.scaleBits);
+      const peer = keyShares.get(recipient as string) as { x25519: string };
+      const sealed = await timed('share', async () => {
+        const out: Uint8Array[] = [];
+        for (const [c, b] of own.entries()) {
+          const share = party.decryptionShare(b, noise.smudgingBits);
+          out.push(sealFor(ephemeral as EphemeralKey, peer.x25519, msg.jobId, `${msg.jobId}|${me}|${recipient}|${c}`, share));
+          onEvent({ event: 'progress', party: me, step: 'share', done: c + 1, total: own.length });
+          await new Promise((r) => setImmediate(r));
+        }
+        return out;
+      });
+      await send({ type: 'decrypt.share', jobId: msg.jobId, to: recipient as string, chunks: sealed.length }, sealed);
+      log.info({ chunks: sealed.length, smudgingBits: noise.smudgingBits }, 'decryption shares sent, sealed for the recipient');
+    } catch (err) {
+      const fe = asFedError(err, 'CRYPTO_ERR_SHARE_REFUSED');
+      log.error({ code: fe.code, err: fe.message }, 'refusing to decrypt');
+      await send({ type: 'decrypt.verdict', jobId: msg.jobId, ok: false, error: fe.toWire() });
+    }
+  };
+
+  const finishScores = async (logits: Float64Array): Promise<void> => {
+    ledger.decrypted += logits.length;
+    const card = config.scorecard as NonNullable<NodeConfig['scorecard']>;
+    const ids = queryIds as string[];
+    scores = await timed('scorecard', () => Array.from(logits, (logit, i) => ({ id: ids[i] as string, logit, ...scoreOf(logit, card) })));
+    log.info({ scored: scores.length }, 'joint scores decrypted');
+    await send({ type: 'result.done', jobId: jobId as string, scored: scores.length });
+  };
+
+  /** Threshold recipient: decrypt once every other party's sealed shares are in. */
+  const combineIfReady = async (): Promise<void> => {
+    if (!verifiedSum || sealedShares.size < jobParties.length - 1 || scores) return;
+    const ctx = ckks as CkksContext;
+    const party = tparty as ThresholdParty;
+    const sum = verifiedSum;
+    const count = (queryIds as string[]).length;
+    const others = jobParties.filter((p) => p.id !== me);
+    const logits = await timed('decrypt', async () => {
+      const out = new Float64Array(count);
+      for (const [c, ct] of sum.entries()) {
+        const shares = others.map((p) => {
+          const sealed = (sealedShares.get(p.id) as Uint8Array[])[c] as Uint8Array;
+          return openFrom(
+            ephemeral as EphemeralKey,
+            (keyShares.get(p.id) as { x25519: string }).x25519,
+            jobId as string,
+            `${jobId}|${p.id}|${me}|${c}`,
+            sealed,
+          );
+        });
+        const values = party.decryptWithShares(ct, shares);
+        out.set(values.subarray(0, Math.min(ctx.slots, count - c * ctx.slots)), c * ctx.slots);
+        onEvent({ event: 'progress', party: me, step: 'decrypt', done: c + 1, total: sum.length });
+        await new Promise((r) => setImmediate(r));
+      }
+      return out;
+    });
+    await finishScores(logits);
   };
 
   const onSum = async (msg: Extract<CoordinatorMessage, { type: 'scores.sum' }>, blobs: Uint8Array[]): Promise<void> => {
@@ -235,12 +406,7 @@ export function createNode(opts: NodeOptions): PartyNode {
         onProgress: (d, t) => onEvent({ event: 'progress', party: me, step: 'decrypt', done: d, total: t }),
       }),
     );
-    ledger.decrypted += logits.length;
-    const card = config.scorecard;
-    const ids = queryIds;
-    scores = await timed('scorecard', () => Array.from(logits, (logit, i) => ({ id: ids[i] as string, logit, ...scoreOf(logit, card) })));
-    log.info({ scored: scores.length }, 'joint scores decrypted');
-    await send({ type: 'result.done', jobId: msg.jobId, scored: scores.length });
+    await finishScores(logits);
   };
 
   const handle = async ({ msg, blobs }: Frame<CoordinatorMessage>): Promise<void> => {
@@ -256,6 +422,29 @@ export function createNode(opts: NodeOptions): PartyNode {
         log.info({ from: msg.from, bytes: publicKey?.length }, 'public key received');
         opts.onFaultPoint?.('after-keys');
         return sendPartialIfReady();
+      case 'keys.share': {
+        const blob = blobs[0] as Uint8Array;
+        if (!verifyFields(rosterKey(msg.from), ['keys.share', msg.jobId, msg.from, msg.x25519, blob], msg.signature)) {
+          throw new FedError('CRYPTO_ERR_SIGNATURE', `the key share said to come from ${msg.from} is not signed by ${msg.from}`);
+        }
+        keyShares.set(msg.from, { blob, x25519: msg.x25519 });
+        log.info({ from: msg.from, have: keyShares.size }, 'signed public-key share received');
+        return onKeyShare();
+      }
+      case 'scores.input': {
+        if (!verifyFields(rosterKey(msg.from), ['scores.partial', msg.jobId, msg.from, String(msg.count), ...blobs], msg.signature)) {
+          throw new FedError('CRYPTO_ERR_SIGNATURE', `the input said to come from ${msg.from} is not signed by ${msg.from}`);
+        }
+        inputs.set(msg.from, blobs);
+        return;
+      }
+      case 'decrypt.request':
+        if (!tparty) throw new FedError('PROTO_ERR_UNEXPECTED', 'decrypt.request outside a threshold job');
+        return onDecryptRequest(msg);
+      case 'decrypt.share':
+        if (recipient !== me || !tparty) throw new FedError('PROTO_ERR_UNEXPECTED', 'decrypt.share sent to a party that is not the recipient');
+        sealedShares.set(msg.from, blobs);
+        return combineIfReady();
       case 'query.ids':
         queryIds = msg.ids;
         log.info({ from: msg.from, count: msg.ids.length }, 'query received');

@@ -9,12 +9,15 @@ import { join, relative, resolve } from 'node:path';
 import {
   asFedError,
   type CoordinatorConfig,
+  createIdentity,
   FedError,
+  type KeysDesign,
   type KnowledgeCounts,
   type LinkCount,
   type NodeConfig,
   type ProcessEvent,
   type Scenario,
+  thresholdNoise,
   type WireError,
 } from '@fedrisk/shared';
 import { type Child, COORDINATOR_BIN, NODE_BIN, startChild, stopChildren } from './processes.ts';
@@ -41,15 +44,41 @@ export interface LedgerEntry {
   decrypted: number;
 }
 
-export interface Report {
-  version: 1;
+export interface ThresholdBound {
+  /** estimated standard deviation of the summed ciphertext's noise, in bits */
+  noiseStdBits: number;
+  /** bound the smudging must hide (16 standard deviations), in bits */
+  noiseBoundBits: number;
+  /** standard deviation of each party's smudging noise, in bits */
+  smudgingBits: number;
+  /** smudgingBits - noiseBoundBits: statistical distance about 2^-margin */
+  marginBits: number;
+  expectedSlotErrorStd: number;
+  targetMaxError: number;
+}
+
+/** One design's run on the scenario's data: everything the report says about it. */
+export interface DesignResult {
+  keys: KeysDesign;
   ok: boolean;
   error?: WireError;
+  verification?: Verification;
+  phases: { name: string; ms: number }[];
+  links: LinkCount[];
+  bytesOnWire: number;
+  ledger: Record<string, LedgerEntry>;
+  keyCustody: { participant: string; holds: string[] }[];
+  refusals: { party: string; code: string; message: string }[];
+  threshold?: ThresholdBound;
+  timings: { jobMs: number; afterJoinMs: number; perParty: Record<string, Record<string, number>> };
+}
+
+export interface Report extends DesignResult {
+  version: 1;
   runId: string;
   startedAt: string;
-  scenario: { name: string; file: string; seed: number; design: string; parties: { id: string; role: string; coverage: number }[] };
+  scenario: { name: string; file: string; seed: number; keys: KeysDesign; parties: { id: string; role: string; coverage: number }[] };
   businesses: { population: number; scored: number; perParty: Record<string, { rows: number; gaps: number }> };
-  verification?: Verification;
   crypto: {
     scheme: 'CKKS';
     polyModulusDegree: number;
@@ -59,13 +88,10 @@ export interface Report {
     slotsPerCiphertext: number;
     ciphertextsPerParty: number;
   };
-  phases: { name: string; ms: number }[];
-  links: LinkCount[];
-  bytesOnWire: number;
-  ledger: Record<string, LedgerEntry>;
-  keyCustody: { participant: string; holds: string[] }[];
-  refusals: { party: string; code: string; message: string }[];
-  timings: { totalMs: number; dataMs: number; jobMs: number; perParty: Record<string, Record<string, number>> };
+  /** every design run on the same data, the scenario's own first */
+  designs: DesignResult[];
+  totalMs: number;
+  dataMs: number;
 }
 
 export interface RunResult {
@@ -108,23 +134,22 @@ function readJson<T>(file: string): T | undefined {
 
 const kb = (n: number) => (n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MB` : `${(n / 1024).toFixed(0)} KB`);
 
-export async function runScenario(opts: RunOptions): Promise<RunResult> {
-  const { scenario } = opts;
-  const say = opts.onLine ?? (() => {});
-  const t0 = performance.now();
-  const startedAt = new Date();
-  const runsDir = resolve(opts.runsDir ?? 'runs');
+interface Prepared {
+  runDir: string;
+  runId: string;
+  dataDir: string;
+  applicants: string[];
+  rows: Map<string, number>;
+  identities: Map<string, { publicKey: string; privateKey: string }>;
+}
+
+/** Makes the data once for every design: each party's own file; ground truth only for the referee. */
+function prepare(scenario: Scenario, runsDir: string, startedAt: Date, say: (l: string) => void): Prepared & { dataMs: number } {
   let runId = `${stamp(startedAt)}-${scenario.name}`;
   for (let k = 2; existsSync(join(runsDir, runId)); k++) runId = `${stamp(startedAt)}-${scenario.name}-${k}`;
   const runDir = join(runsDir, runId);
   const dataDir = join(runDir, 'data');
-  const logDir = join(runDir, 'logs');
   mkdirSync(dataDir, { recursive: true });
-  mkdirSync(logDir, { recursive: true });
-  const recipient = scenario.job.recipient;
-  say(`fedrisk · scenario "${scenario.name}" · ${scenario.parties.length} parties · design ${scenario.job.design}`);
-
-  // 1. data: each party's own file; ground truth only for the referee
   const td = performance.now();
   say(`  data      generating ${scenario.data.businesses} synthetic businesses (seed ${scenario.seed}) ...`);
   const pop = generatePopulation({
@@ -134,29 +159,51 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     labelNoise: scenario.data.labelNoise,
     parties: scenario.parties,
   });
-  const partyDirs = new Map<string, string>();
-  for (const p of scenario.parties) {
-    const dir = join(runDir, 'parties', p.id);
-    mkdirSync(dir, { recursive: true });
-    partyDirs.set(p.id, dir);
-    writeFileSync(join(dataDir, `${p.id}.csv`), partyCsv(pop, p.id, p.role));
-  }
-  const applicants = pickApplicants(pop, recipient, scenario.job.applicants, scenario.seed);
-  writeFileSync(join(partyDirs.get(recipient) as string, 'applicants.txt'), `${applicants.join('\n')}\n`);
+  for (const p of scenario.parties) writeFileSync(join(dataDir, `${p.id}.csv`), partyCsv(pop, p.id, p.role));
+  const applicants = pickApplicants(pop, scenario.job.recipient, scenario.job.applicants, scenario.seed);
   mkdirSync(join(runDir, 'referee'), { recursive: true });
   writeFileSync(join(runDir, 'referee', 'population.csv'), populationCsv(pop));
   const dataMs = performance.now() - td;
-  say(
-    `  data      ${scenario.parties.map((p) => `${p.id} ${pop.members.get(p.id)?.length ?? 0} rows`).join(' · ')} · ${applicants.length} applicants (${dataMs.toFixed(0)} ms)`,
-  );
+  const rows = new Map(scenario.parties.map((p) => [p.id, pop.members.get(p.id)?.length ?? 0]));
+  say(`  data      ${scenario.parties.map((p) => `${p.id} ${rows.get(p.id)} rows`).join(' · ')} · ${applicants.length} applicants (${dataMs.toFixed(0)} ms)`);
+  // identity keys, handed out of band like credentials: each party gets its own private key and everyone's public keys
+  const identities = new Map(scenario.parties.map((p) => [p.id, createIdentity()]));
+  return { runDir, runId, dataDir, applicants, rows, identities, dataMs };
+}
 
-  // 2. credentials and per-process configs: each party's config holds only its own slice
+function custody(keys: KeysDesign, scenario: Scenario, coordinatorHolds: string[]): { participant: string; holds: string[] }[] {
+  return [
+    { participant: 'coordinator', holds: coordinatorHolds },
+    ...scenario.parties.map((p) => ({
+      participant: p.id,
+      holds:
+        keys === 'threshold'
+          ? ['secret-key share (its own only)', 'collective public key', 'X25519 key for sealed shares', 'identity signing key']
+          : p.id === scenario.job.recipient
+            ? ['secret key (the whole key)', 'public key']
+            : ['public key'],
+    })),
+  ];
+}
+
+/** Runs the job once with the given design: one coordinator and one process per party. */
+async function runJob(scenario: Scenario, prep: Prepared, keys: KeysDesign, opts: RunOptions, say: (l: string) => void): Promise<DesignResult> {
+  const recipient = scenario.job.recipient;
+  const jobDir = join(prep.runDir, 'jobs', keys);
+  const logDir = join(jobDir, 'logs');
+  mkdirSync(logDir, { recursive: true });
+  say(
+    `  job       design ${keys}: ${keys === 'threshold' ? `every party holds a key share; all ${scenario.parties.length} must take part to decrypt` : `${recipient} holds the only secret key`}`,
+  );
   const tokens = new Map(scenario.parties.map((p) => [p.id, randomBytes(24).toString('base64url')]));
-  const jobId = `job-${runId.replace(/[^A-Za-z0-9_-]/g, '-')}`.slice(0, 64);
+  const jobId = `job-${prep.runId}-${keys}`.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 64);
+  const misbehave = scenario.faults.flatMap((f) =>
+    'coordinator' in f ? [f.coordinator === 'decrypt-input' ? { kind: 'decrypt-input' as const, target: f.target } : { kind: 'replay-decrypt' as const }] : [],
+  )[0];
   const coordinatorConfig: CoordinatorConfig = {
     jobId,
-    design: scenario.job.design,
-    keyHolder: recipient,
+    keys,
+    ...(keys === 'single-holder' ? { keyHolder: recipient } : {}),
     recipient,
     ckks: scenario.crypto.ckks,
     parties: scenario.parties.map((p) => ({
@@ -167,29 +214,38 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
         .digest('hex'),
     })),
     timeouts: scenario.timeouts,
+    ...(misbehave && keys === 'threshold' ? { misbehave } : {}),
   };
-  const coordinatorDir = join(runDir, 'coordinator');
+  const coordinatorDir = join(jobDir, 'coordinator');
   mkdirSync(coordinatorDir, { recursive: true });
   writeFileSync(join(coordinatorDir, 'config.json'), `${JSON.stringify(coordinatorConfig, null, 2)}\n`);
+  const roster = scenario.parties.map((p) => ({ party: p.id, role: p.role, publicKey: (prep.identities.get(p.id) as { publicKey: string }).publicKey }));
+  const partyDir = (id: string) => join(jobDir, 'parties', id);
   for (const p of scenario.parties) {
-    const dir = partyDirs.get(p.id) as string;
-    const fault = scenario.faults.find((f) => f.party === p.id);
+    const dir = partyDir(p.id);
+    mkdirSync(dir, { recursive: true });
+    const fault = scenario.faults.find(
+      (f): f is { party: string; crashAt: 'after-join' | 'after-keys' | 'before-partial' } => 'party' in f && f.party === p.id,
+    );
+    if (p.id === recipient) writeFileSync(join(dir, 'applicants.txt'), `${prep.applicants.join('\n')}\n`);
     const cfg: NodeConfig = {
       party: p.id,
       role: p.role,
-      data: join(dataDir, `${p.id}.csv`),
+      data: join(prep.dataDir, `${p.id}.csv`),
       model: scenario.model[p.id] as NodeConfig['model'],
       ...(p.id === recipient ? { scorecard: scenario.scorecard, applicants: join(dir, 'applicants.txt') } : {}),
       outDir: join(dir, 'out'),
       ...(fault ? { fault: { crashAt: fault.crashAt } } : {}),
+      identityKey: (prep.identities.get(p.id) as { privateKey: string }).privateKey,
+      roster,
     };
     writeFileSync(join(dir, 'config.json'), `${JSON.stringify(cfg, null, 2)}\n`);
   }
 
-  // 3. processes
   const children: Child[] = [];
   const trace: string[] = [];
   const tj = performance.now();
+  let joinedAt: number | undefined;
   let failure: FedError | undefined;
   const progressShown = new Map<string, number>();
   let resolveListening!: (url: string) => void;
@@ -203,12 +259,13 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
         return;
       case 'message':
         trace.push(JSON.stringify(e));
-        if (opts.trace) say(`    ${e.at.toFixed(0).padStart(6)} ms  ${e.from.padStart(11)} → ${e.to.padEnd(11)} ${e.type.padEnd(14)} ${e.summary}`);
+        if (opts.trace) say(`    ${e.at.toFixed(0).padStart(6)} ms  ${e.from.padStart(11)} → ${e.to.padEnd(11)} ${e.type.padEnd(15)} ${e.summary}`);
         return;
       case 'joined':
         say(`  join      ${e.party} joined`);
         return;
       case 'phase':
+        if (e.name === 'join') joinedAt = performance.now();
         say(`  ${e.name.padEnd(9)} done in ${e.ms.toFixed(0)} ms`);
         return;
       case 'progress': {
@@ -233,7 +290,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   };
   const env = (extra: Record<string, string>): Record<string, string> => ({
     ...extra,
-    ...(opts.captureFrames ? { FEDRISK_CAPTURE_DIR: join(runDir, 'capture') } : {}),
+    ...(opts.captureFrames ? { FEDRISK_CAPTURE_DIR: join(jobDir, 'capture') } : {}),
   });
   const logLevel = opts.logLevel ?? 'info';
   const recordFile = join(coordinatorDir, 'job-record.json');
@@ -275,7 +332,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     ]);
     say(`  start     coordinator listening on ${url}`);
     for (const p of scenario.parties) {
-      const dir = partyDirs.get(p.id) as string;
+      const dir = partyDir(p.id);
       children.push(
         startChild(
           p.id,
@@ -287,14 +344,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       );
     }
     // a node that cannot join (bad data, refused credential) exits 2 before the coordinator ever sees it
-    const nodeChildren = children.slice(1);
-    const earlyExit = Promise.race(
-      nodeChildren.map(async (c) => {
-        const code = await c.exited;
-        if (code === 2) return c;
-        return undefined;
-      }),
-    );
+    const earlyExit = Promise.race(children.slice(1).map(async (c) => ((await c.exited) === 2 ? c : undefined)));
     const timeout = new Promise<'timeout'>((r) => {
       timer = setTimeout(() => r('timeout'), runTimeoutMs);
     });
@@ -306,7 +356,9 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       failure = new FedError(
         (fatal?.code as FedError['code']) ?? 'RUN_ERR_PROCESS',
         `party ${first.name} could not join: ${fatal?.message ?? first.stderrTail()}`,
-        { details: { party: first.name } },
+        {
+          details: { party: first.name },
+        },
       );
       say(`  stop      ${first.name} could not join; stopping the run`);
     }
@@ -324,17 +376,16 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     clearTimeout(timer);
     opts.signal?.removeEventListener('abort', abortFromOutside);
   }
-  const jobMs = performance.now() - tj;
-  writeFileSync(join(runDir, 'trace.jsonl'), trace.length ? `${trace.join('\n')}\n` : '');
+  const end = performance.now();
+  writeFileSync(join(jobDir, 'trace.jsonl'), trace.length ? `${trace.join('\n')}\n` : '');
 
-  // 4. collect what each process recorded, then let the referee verify
   const record = readJson<JobRecordFile>(recordFile);
   if (!failure && record && !record.ok && record.error) failure = new FedError(record.error.code, record.error.message);
   if (!failure && !record)
     failure = new FedError('RUN_ERR_PROCESS', `the coordinator wrote no job record: ${coordinator.lastFatal?.message ?? coordinator.stderrTail()}`);
   const summaries = new Map<string, NodeSummaryFile>();
   for (const p of scenario.parties) {
-    const s = readJson<NodeSummaryFile>(join(partyDirs.get(p.id) as string, 'out', 'summary.json'));
+    const s = readJson<NodeSummaryFile>(join(partyDir(p.id), 'out', 'summary.json'));
     if (s) summaries.set(p.id, s);
   }
   let verification: Verification | undefined;
@@ -345,78 +396,117 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
         parties: scenario.parties.map((p) => ({
           id: p.id,
           role: p.role,
-          dataFile: join(dataDir, `${p.id}.csv`),
+          dataFile: join(prep.dataDir, `${p.id}.csv`),
           model: scenario.model[p.id] as NodeConfig['model'],
         })),
         recipient,
-        applicants,
-        labels: await readLabels(join(runDir, 'referee', 'population.csv')),
-        scores: await readScores(join(partyDirs.get(recipient) as string, 'out', 'scores.csv')),
+        applicants: prep.applicants,
+        labels: await readLabels(join(prep.runDir, 'referee', 'population.csv')),
+        scores: await readScores(join(partyDir(recipient), 'out', 'scores.csv')),
       });
     } catch (err) {
       failure = asFedError(err, 'RUN_ERR_PROCESS', 'verification failed');
     }
   }
-  const slots = scenario.crypto.ckks.polyModulusDegree / 2;
   const ledger: Record<string, LedgerEntry> = {};
   if (record) ledger.coordinator = record.ledger;
   for (const [id, s] of summaries) ledger[id] = s.ledger;
   const links = record?.links ?? [];
-  const report: Report = {
-    version: 1,
+  const n = scenario.parties.length;
+  const ck = scenario.crypto.ckks;
+  return {
+    keys,
     ok: !failure,
     ...(failure ? { error: failure.toWire() } : {}),
-    runId,
-    startedAt: startedAt.toISOString(),
-    scenario: { name: scenario.name, file: opts.scenarioFile, seed: scenario.seed, design: scenario.job.design, parties: scenario.parties },
-    businesses: {
-      population: scenario.data.businesses,
-      scored: verification?.scored ?? 0,
-      perParty: Object.fromEntries(
-        scenario.parties.map((p) => [p.id, { rows: pop.members.get(p.id)?.length ?? 0, gaps: verification?.gaps[p.id] ?? summaries.get(p.id)?.gaps ?? 0 }]),
-      ),
-    },
     ...(verification ? { verification } : {}),
-    crypto: { scheme: 'CKKS', ...scenario.crypto.ckks, slotsPerCiphertext: slots, ciphertextsPerParty: Math.ceil(applicants.length / slots) },
     phases: record?.phases ?? [],
     links,
     bytesOnWire: links.reduce((s, l) => s + l.bytes, 0),
     ledger,
-    keyCustody: [
-      { participant: 'coordinator', holds: record?.keyMaterial ?? [] },
-      ...scenario.parties.map((p) => ({ participant: p.id, holds: p.id === recipient ? ['secret key', 'public key'] : ['public key'] })),
-    ],
+    keyCustody: custody(keys, scenario, record?.keyMaterial ?? []),
     refusals: record?.refusals ?? [],
-    timings: { totalMs: performance.now() - t0, dataMs, jobMs, perParty: Object.fromEntries([...summaries].map(([id, s]) => [id, s.timings])) },
+    ...(keys === 'threshold' ? { threshold: { ...thresholdNoise(ck.polyModulusDegree, n, n, ck.scaleBits), targetMaxError: 1e-4 } } : {}),
+    timings: { jobMs: end - tj, afterJoinMs: joinedAt ? end - joinedAt : 0, perParty: Object.fromEntries([...summaries].map(([id, s]) => [id, s.timings])) },
   };
-  writeFileSync(join(runDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+}
+
+export async function runScenario(opts: RunOptions): Promise<RunResult> {
+  const { scenario } = opts;
+  const say = opts.onLine ?? (() => {});
+  const t0 = performance.now();
+  const startedAt = new Date();
+  const runsDir = resolve(opts.runsDir ?? 'runs');
+  const designs = [scenario.job.keys, ...scenario.job.compareWith.filter((k) => k !== scenario.job.keys)];
+  say(`fedrisk · scenario "${scenario.name}" · ${scenario.parties.length} parties · keys ${designs.join(' vs ')}`);
+  const prep = prepare(scenario, runsDir, startedAt, say);
+  const results: DesignResult[] = [];
+  for (const keys of designs) {
+    if (opts.signal?.aborted) break;
+    results.push(await runJob(scenario, prep, keys, opts, say));
+  }
+  const primary = results[0] as DesignResult;
+  const slots = scenario.crypto.ckks.polyModulusDegree / 2;
+  const report: Report = {
+    version: 1,
+    ...primary,
+    runId: prep.runId,
+    startedAt: startedAt.toISOString(),
+    scenario: { name: scenario.name, file: opts.scenarioFile, seed: scenario.seed, keys: scenario.job.keys, parties: scenario.parties },
+    businesses: {
+      population: scenario.data.businesses,
+      scored: primary.verification?.scored ?? 0,
+      perParty: Object.fromEntries(scenario.parties.map((p) => [p.id, { rows: prep.rows.get(p.id) ?? 0, gaps: primary.verification?.gaps[p.id] ?? 0 }])),
+    },
+    crypto: { scheme: 'CKKS', ...scenario.crypto.ckks, slotsPerCiphertext: slots, ciphertextsPerParty: Math.ceil(prep.applicants.length / slots) },
+    designs: results,
+    totalMs: performance.now() - t0,
+    dataMs: prep.dataMs,
+  };
+  writeFileSync(join(prep.runDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
   const latest = join(runsDir, 'latest');
   mkdirSync(latest, { recursive: true });
-  copyFileSync(join(runDir, 'report.json'), join(latest, 'report.json'));
-  writeFileSync(join(latest, 'RUN'), `${runId}\n`);
-
-  for (const line of summarise(report, relative(process.cwd(), runDir) || runDir)) say(line);
-  return { ok: report.ok, runDir, report };
+  copyFileSync(join(prep.runDir, 'report.json'), join(latest, 'report.json'));
+  writeFileSync(join(latest, 'RUN'), `${prep.runId}\n`);
+  for (const line of summarise(report, relative(process.cwd(), prep.runDir) || prep.runDir)) say(line);
+  return { ok: report.ok, runDir: prep.runDir, report };
 }
 
 export function summarise(r: Report, runDir: string): string[] {
   const out: string[] = [''];
   if (!r.ok) {
-    out.push(`FAILED: ${r.error?.code}: ${r.error?.message}`);
+    out.push(`FAILED (${r.keys}): ${r.error?.code}: ${r.error?.message}`);
     for (const x of r.refusals) out.push(`  refused by ${x.party}: ${x.code}`);
   } else if (r.verification) {
     const v = r.verification;
     const coord = r.ledger.coordinator?.received;
-    out.push(`Scored ${v.scored} businesses jointly; ${v.defaults} of them default in the hidden labels (${(100 * v.defaultRate).toFixed(1)} %).`);
-    out.push(`  accuracy  max |logit error| vs plaintext ${v.maxAbsLogitError.toExponential(1)} (target <= 1e-6)`);
-    out.push(`  sharing   AUC ${v.auc.toFixed(3)} joint vs ${v.bankOnlyAuc.toFixed(3)} bank alone · KS ${v.ks.toFixed(3)} vs ${v.bankOnlyKs.toFixed(3)}`);
-    out.push(`  cost      ${(r.timings.jobMs / 1000).toFixed(1)} s for the job · ${kb(r.bytesOnWire)} on the wire`);
-    if (coord)
+    out.push(
+      `Scored ${v.scored} businesses jointly (keys: ${r.keys}); ${v.defaults} of them default in the hidden labels (${(100 * v.defaultRate).toFixed(1)} %).`,
+    );
+    const target = r.threshold ? r.threshold.targetMaxError : 1e-6;
+    out.push(`  accuracy  max |logit error| vs plaintext ${v.maxAbsLogitError.toExponential(1)} (target <= ${target.toExponential(0)})`);
+    if (r.threshold)
       out.push(
-        `  privacy   the coordinator received ${coord.businessIds} business ids, ${coord.publicKeys} public key(s), ${coord.ciphertexts} ciphertexts, ${coord.plaintextValues} plaintext values, ${coord.secretKeys} secret keys`,
+        `  smudging  noise bound 2^${r.threshold.noiseBoundBits}, smudging sigma 2^${r.threshold.smudgingBits} per party: ${r.threshold.marginBits}-bit margin`,
       );
+    out.push(`  sharing   AUC ${v.auc.toFixed(3)} joint vs ${v.bankOnlyAuc.toFixed(3)} bank alone · KS ${v.ks.toFixed(3)} vs ${v.bankOnlyKs.toFixed(3)}`);
+    out.push(
+      `  cost      ${(r.timings.jobMs / 1000).toFixed(1)} s for the job (${(r.timings.afterJoinMs / 1000).toFixed(1)} s after everyone joined) · ${kb(r.bytesOnWire)} on the wire`,
+    );
+    if (coord) {
+      out.push(
+        `  privacy   the coordinator received ${coord.businessIds} business ids, ${coord.publicKeys + coord.publicKeyShares} public key(s)/share(s), ${coord.ciphertexts} ciphertexts, ${coord.sealedDecryptionShares} sealed shares, ${coord.plaintextValues} plaintext values, ${coord.secretKeys} secret keys`,
+      );
+    }
     const gaps = Object.entries(r.businesses.perParty).filter(([, p]) => p.gaps > 0);
     if (gaps.length) out.push(`  gaps      ${gaps.map(([id, p]) => `${id} ${p.gaps}`).join(' · ')} applicants without a record (neutral contribution)`);
+  }
+  if (r.designs.length > 1) {
+    out.push('  designs   keys            ok    job s   after join s   on the wire   max error');
+    for (const d of r.designs) {
+      out.push(
+        `            ${d.keys.padEnd(15)} ${String(d.ok).padEnd(5)} ${(d.timings.jobMs / 1000).toFixed(1).padStart(5)}   ${(d.timings.afterJoinMs / 1000).toFixed(1).padStart(12)}   ${kb(d.bytesOnWire).padStart(11)}   ${d.verification ? d.verification.maxAbsLogitError.toExponential(1) : d.error?.code}`,
+      );
+    }
   }
   out.push(`  report    ${runDir}/report.json`);
   return out;

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { FedError } from './errors.ts';
 import { partyModelSchema, scorecardSchema } from './model.ts';
-import { ckksParamsSchema, designSchema, jobIdSchema, partyIdSchema, roleSchema } from './protocol.ts';
+import { ckksParamsSchema, jobIdSchema, keysSchema, partyIdSchema, roleSchema } from './protocol.ts';
 
 export const timeoutsSchema = z
   .object({
@@ -16,15 +16,26 @@ export const timeoutsSchema = z
   })
   .strict();
 
+export const misbehaviourSchema = z.discriminatedUnion('kind', [
+  /** present one party's input ciphertexts as the sum to be decrypted */
+  z.object({ kind: z.literal('decrypt-input'), target: partyIdSchema }).strict(),
+  /** ask every party twice for a share of the same ciphertext */
+  z.object({ kind: z.literal('replay-decrypt') }).strict(),
+]);
+export type Misbehaviour = z.infer<typeof misbehaviourSchema>;
+
 export const coordinatorConfigSchema = z
   .object({
     jobId: jobIdSchema,
-    design: designSchema,
-    keyHolder: partyIdSchema,
+    keys: keysSchema,
+    /** single-holder only */
+    keyHolder: partyIdSchema.optional(),
     recipient: partyIdSchema,
     ckks: ckksParamsSchema,
     parties: z.array(z.object({ id: partyIdSchema, role: roleSchema, tokenSha256: z.string().regex(/^[0-9a-f]{64}$/) }).strict()).min(1),
     timeouts: timeoutsSchema.default({ joinMs: 60_000, phaseMs: 300_000 }),
+    /** simulate a curious coordinator (for demonstrations and tests) */
+    misbehave: misbehaviourSchema.optional(),
   })
   .strict();
 export type CoordinatorConfig = z.infer<typeof coordinatorConfigSchema>;
@@ -48,6 +59,10 @@ export const nodeConfigSchema = z
     applicants: z.string().min(1).optional(),
     outDir: z.string().min(1),
     fault: faultSchema.optional(),
+    /** this party's own Ed25519 identity key (base64 PKCS#8 DER) */
+    identityKey: z.string().min(1).optional(),
+    /** every party's identity public key, distributed out of band like credentials */
+    roster: z.array(z.object({ party: partyIdSchema, role: roleSchema, publicKey: z.string().min(1) }).strict()).optional(),
   })
   .strict();
 export type NodeConfig = z.infer<typeof nodeConfigSchema>;

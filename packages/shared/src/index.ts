@@ -10,4 +10,6 @@ export * from './party-data.ts';
 export * from './protocol.ts';
 export * from './rng.ts';
 export * from './scenario.ts';
+export * from './secure-channel.ts';
+export * from './threshold.ts';
 export * from './uscc.ts';

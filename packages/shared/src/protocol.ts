@@ -25,14 +25,20 @@ export const ckksParamsSchema = z
   .object({
     polyModulusDegree: z.union([z.literal(4096), z.literal(8192), z.literal(16384), z.literal(32768)]),
     coeffModulusBits: z.array(z.number().int().min(20).max(60)).min(2).max(16),
-    scaleBits: z.number().int().min(20).max(60),
+    scaleBits: z.number().int().min(20).max(120),
     compression: z.enum(['none', 'zstd']),
   })
   .strict();
 export type CkksParams = z.infer<typeof ckksParamsSchema>;
 
-export const designSchema = z.enum(['single-holder']);
-export type Design = z.infer<typeof designSchema>;
+/** Who holds decryption keys: the recipient alone, or every party a share (n-of-n). */
+export const keysSchema = z.enum(['single-holder', 'threshold']);
+export type KeysDesign = z.infer<typeof keysSchema>;
+const b64 = (max: number) =>
+  z
+    .string()
+    .regex(/^[A-Za-z0-9+/]+={0,2}$/, 'base64')
+    .max(max);
 
 const wireErrorSchema = z.object({
   code: z.string().refine(isErrorCode, 'unknown error code'),
@@ -46,10 +52,23 @@ const env = { v: z.literal(PROTOCOL_VERSION) };
 export const nodeMessageSchema = z.discriminatedUnion('type', [
   z.object({ ...env, type: z.literal('hello'), party: partyIdSchema, role: roleSchema, token: z.string().min(16).max(256) }).strict(),
   z.object({ ...env, type: z.literal('keys.public'), jobId: jobIdSchema }).strict(),
+  /** threshold: this party's public-key share (blob), its X25519 key for sealed shares, signed with its identity key */
+  z.object({ ...env, type: z.literal('keys.share'), jobId: jobIdSchema, x25519: b64(64), signature: b64(128) }).strict(),
   z.object({ ...env, type: z.literal('query.ids'), jobId: jobIdSchema, ids: z.array(businessIdSchema).min(1).max(1_000_000) }).strict(),
   z
-    .object({ ...env, type: z.literal('scores.partial'), jobId: jobIdSchema, count: z.number().int().min(1), chunks: z.number().int().min(1).max(MAX_BLOBS) })
+    .object({
+      ...env,
+      type: z.literal('scores.partial'),
+      jobId: jobIdSchema,
+      count: z.number().int().min(1),
+      chunks: z.number().int().min(1).max(MAX_BLOBS),
+      signature: b64(128).optional(),
+    })
     .strict(),
+  /** threshold: whether this party accepts the decryption request (it checked the ciphertext is the job's sum) */
+  z.object({ ...env, type: z.literal('decrypt.verdict'), jobId: jobIdSchema, ok: z.boolean(), error: wireErrorSchema.optional() }).strict(),
+  /** threshold: decryption shares sealed end to end for the recipient (blobs) */
+  z.object({ ...env, type: z.literal('decrypt.share'), jobId: jobIdSchema, to: partyIdSchema, chunks: z.number().int().min(1).max(MAX_BLOBS) }).strict(),
   z.object({ ...env, type: z.literal('result.done'), jobId: jobIdSchema, scored: z.number().int().min(0) }).strict(),
   z.object({ ...env, type: z.literal('error'), jobId: jobIdSchema.optional(), error: wireErrorSchema }).strict(),
 ]);
@@ -63,18 +82,49 @@ export const coordinatorMessageSchema = z.discriminatedUnion('type', [
       ...env,
       type: z.literal('job.start'),
       jobId: jobIdSchema,
-      design: designSchema,
-      keyHolder: partyIdSchema,
+      keys: keysSchema,
+      /** single-holder only: the party that generates the key pair */
+      keyHolder: partyIdSchema.optional(),
       recipient: partyIdSchema,
       parties: z.array(z.object({ id: partyIdSchema, role: roleSchema }).strict()).min(1),
       ckks: ckksParamsSchema,
     })
     .strict(),
   z.object({ ...env, type: z.literal('keys.public'), jobId: jobIdSchema, from: partyIdSchema }).strict(),
+  z.object({ ...env, type: z.literal('keys.share'), jobId: jobIdSchema, from: partyIdSchema, x25519: b64(64), signature: b64(128) }).strict(),
   z.object({ ...env, type: z.literal('query.ids'), jobId: jobIdSchema, from: partyIdSchema, ids: z.array(businessIdSchema).min(1) }).strict(),
   z
     .object({ ...env, type: z.literal('scores.sum'), jobId: jobIdSchema, count: z.number().int().min(1), chunks: z.number().int().min(1).max(MAX_BLOBS) })
     .strict(),
+  /** threshold: another party's signed input ciphertexts, so each node can recompute the sum it is asked to decrypt */
+  z
+    .object({
+      ...env,
+      type: z.literal('scores.input'),
+      jobId: jobIdSchema,
+      from: partyIdSchema,
+      count: z.number().int().min(1),
+      chunks: z.number().int().min(1).max(MAX_BLOBS),
+      signature: b64(128),
+    })
+    .strict(),
+  /**
+   * threshold: the ciphertexts the coordinator asks the parties to decrypt, named by the SHA-256 of
+   * their uncompressed serialization; each party decrypts only its own recomputed sum, if the names match
+   */
+  z
+    .object({
+      ...env,
+      type: z.literal('decrypt.request'),
+      jobId: jobIdSchema,
+      count: z.number().int().min(1),
+      digests: z
+        .array(z.string().regex(/^[0-9a-f]{64}$/))
+        .min(1)
+        .max(MAX_BLOBS),
+    })
+    .strict(),
+  z.object({ ...env, type: z.literal('decrypt.share'), jobId: jobIdSchema, from: partyIdSchema, chunks: z.number().int().min(1).max(MAX_BLOBS) }).strict(),
   z.object({ ...env, type: z.literal('job.end'), jobId: jobIdSchema, ok: z.boolean(), error: wireErrorSchema.optional() }).strict(),
   z.object({ ...env, type: z.literal('error'), jobId: jobIdSchema.optional(), error: wireErrorSchema }).strict(),
 ]);
@@ -93,9 +143,12 @@ export interface Frame<M> {
 function expectedBlobs(msg: NodeMessage | CoordinatorMessage): number {
   switch (msg.type) {
     case 'keys.public':
+    case 'keys.share':
       return 1;
     case 'scores.partial':
     case 'scores.sum':
+    case 'scores.input':
+    case 'decrypt.share':
       return msg.chunks;
     default:
       return 0;
@@ -210,12 +263,22 @@ export function wireToError(wire: { code: string; message: string; details?: Rec
  * What a message tells its receiver, by kind. The knowledge ledger adds these
  * up from the frames actually received, so it cannot drift from the protocol.
  */
-export const KNOWLEDGE_KINDS = ['businessIds', 'publicKeys', 'ciphertexts', 'plaintextValues', 'secretKeys', 'credentials', 'control'] as const;
+export const KNOWLEDGE_KINDS = [
+  'businessIds',
+  'publicKeys',
+  'publicKeyShares',
+  'ciphertexts',
+  'sealedDecryptionShares',
+  'plaintextValues',
+  'secretKeys',
+  'credentials',
+  'control',
+] as const;
 export type KnowledgeKind = (typeof KNOWLEDGE_KINDS)[number];
 export type KnowledgeCounts = Record<KnowledgeKind, number>;
 
 export function emptyKnowledge(): KnowledgeCounts {
-  return { businessIds: 0, publicKeys: 0, ciphertexts: 0, plaintextValues: 0, secretKeys: 0, credentials: 0, control: 0 };
+  return Object.fromEntries(KNOWLEDGE_KINDS.map((k) => [k, 0])) as KnowledgeCounts;
 }
 
 export function knowledgeOf(msg: NodeMessage | CoordinatorMessage, blobs: readonly Uint8Array[]): Partial<KnowledgeCounts> {
@@ -224,11 +287,16 @@ export function knowledgeOf(msg: NodeMessage | CoordinatorMessage, blobs: readon
       return { credentials: 1 };
     case 'keys.public':
       return { publicKeys: blobs.length };
+    case 'keys.share':
+      return { publicKeyShares: blobs.length };
     case 'query.ids':
       return { businessIds: msg.ids.length };
     case 'scores.partial':
     case 'scores.sum':
+    case 'scores.input':
       return { ciphertexts: blobs.length };
+    case 'decrypt.share':
+      return { sealedDecryptionShares: blobs.length };
     default:
       return { control: 1 };
   }

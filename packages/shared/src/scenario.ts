@@ -10,7 +10,7 @@ import { timeoutsSchema } from './config.ts';
 import { FedError } from './errors.ts';
 import { partyModelSchema, scorecardSchema } from './model.ts';
 import { ROLE_COLUMNS } from './party-data.ts';
-import { ckksParamsSchema, designSchema, partyIdSchema, roleSchema } from './protocol.ts';
+import { ckksParamsSchema, keysSchema, partyIdSchema, roleSchema } from './protocol.ts';
 
 const syntheticDataSchema = z
   .object({
@@ -47,7 +47,14 @@ export const scenarioSchema = z
     job: z
       .object({
         kind: z.literal('scoring').default('scoring'),
-        design: designSchema.default('single-holder'),
+        /** threshold: every party holds a key share and all must take part to decrypt; single-holder: the recipient holds the key */
+        keys: keysSchema.default('threshold'),
+        /** single-holder: who generates and holds the secret key (the recipient, who alone may decrypt) */
+        keyHolder: z.string().optional(),
+        /** threshold: how many parties must take part in a decryption; n-of-n only */
+        threshold: z.number().int().min(1).optional(),
+        /** other designs to run on the same data, for a side-by-side comparison in the report */
+        compareWith: z.array(keysSchema).default([]),
         recipient: partyIdSchema,
         /** how many of the recipient's own customers it asks to score, or "all" */
         applicants: z.union([z.number().int().min(1), z.literal('all')]).default('all'),
@@ -60,7 +67,15 @@ export const scenarioSchema = z
     scorecard: scorecardSchema.default(scorecardSchema.parse({})),
     model: z.record(partyIdSchema, partyModelSchema),
     timeouts: timeoutsSchema.default({ joinMs: 60_000, phaseMs: 300_000 }),
-    faults: z.array(z.object({ party: partyIdSchema, crashAt: z.enum(['after-join', 'after-keys', 'before-partial']) }).strict()).default([]),
+    faults: z
+      .array(
+        z.union([
+          z.object({ party: partyIdSchema, crashAt: z.enum(['after-join', 'after-keys', 'before-partial']) }).strict(),
+          z.object({ coordinator: z.literal('decrypt-input'), target: partyIdSchema }).strict(),
+          z.object({ coordinator: z.literal('replay-decrypt') }).strict(),
+        ]),
+      )
+      .default([]),
   })
   .strict()
   .superRefine((s, ctx) => {
@@ -111,8 +126,42 @@ export const scenarioSchema = z
       }
     }
     s.faults.forEach((f, i) => {
-      if (!ids.includes(f.party)) ctx.addIssue({ code: 'custom', path: ['faults', i, 'party'], message: `"${f.party}" is not one of the parties` });
+      if ('party' in f && !ids.includes(f.party))
+        ctx.addIssue({ code: 'custom', path: ['faults', i, 'party'], message: `"${f.party}" is not one of the parties` });
+      if ('target' in f && !ids.includes(f.target))
+        ctx.addIssue({ code: 'custom', path: ['faults', i, 'target'], message: `"${f.target}" is not one of the parties` });
+      if ('coordinator' in f && s.job.keys !== 'threshold') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['faults', i, 'coordinator'],
+          message: 'a curious-coordinator fault needs job.keys: threshold (under single-holder nothing stops it)',
+        });
+      }
     });
+    // key custody: the coordinator never holds a secret key, and threshold means every party
+    const holder = s.job.keyHolder;
+    if (holder === 'coordinator') {
+      ctx.addIssue({ code: 'custom', path: ['job', 'keyHolder'], message: 'the coordinator must never hold a secret key: it sees every ciphertext' });
+    } else if (holder !== undefined && s.job.keys === 'threshold') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['job', 'keyHolder'],
+        message: 'under threshold keys nobody holds the whole secret key; drop keyHolder or use keys: single-holder',
+      });
+    } else if (holder !== undefined && holder !== s.job.recipient) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['job', 'keyHolder'],
+        message: `the key holder must be the recipient (${s.job.recipient}): only the party entitled to the result may decrypt`,
+      });
+    }
+    if (s.job.threshold !== undefined && s.job.threshold !== s.parties.length) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['job', 'threshold'],
+        message: `decryption must need all ${s.parties.length} parties (n-of-n); ${s.job.threshold} of ${s.parties.length} would let a coalition read another party's data`,
+      });
+    }
   });
 
 export type Scenario = z.infer<typeof scenarioSchema>;

@@ -1,0 +1,114 @@
+import {
+  type CkksParams,
+  combineShares,
+  createCkksContext,
+  createRng,
+  createThresholdParty,
+  crsSeed,
+  encryptVector,
+  type FedError,
+  loadSeal,
+  smudgingNoise,
+  sumCiphertexts,
+  thresholdNoise,
+} from '@fedrisk/shared';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const PARAMS: CkksParams = { polyModulusDegree: 8192, coeffModulusBits: [60, 60, 60], scaleBits: 80, compression: 'none' };
+let seal: Awaited<ReturnType<typeof loadSeal>>;
+beforeAll(async () => {
+  seal = await loadSeal();
+});
+
+/** Three parties with a collective key; each encrypts a vector; returns the sum ciphertexts and the truth. */
+async function setup(n = 4096) {
+  const ctx = () => createCkksContext(seal, PARAMS);
+  const seed = crsSeed('job-test');
+  const parties = [0, 1, 2].map(() => createThresholdParty(ctx(), seed));
+  const shares = parties.map((p) => p.shareBytes);
+  const pk = parties[0]?.collectivePublicKey(shares) as Uint8Array;
+  // every party derives the same collective key on its own
+  expect(Buffer.from(parties[1]?.collectivePublicKey(shares) as Uint8Array).equals(Buffer.from(pk))).toBe(true);
+  const rng = createRng(9);
+  const inputs = [0, 1, 2].map(() => Float64Array.from({ length: n }, () => 4 * rng.normal()));
+  const encrypted = await Promise.all(inputs.map((v) => encryptVector(ctx(), pk, v)));
+  const sum = await sumCiphertexts(ctx(), encrypted);
+  const truth = Float64Array.from({ length: n }, (_, i) => inputs.reduce((s, v) => s + (v[i] as number), 0));
+  return { parties, sum, truth, ctx: ctx() };
+}
+
+function maxError(got: Float64Array, truth: Float64Array): number {
+  let m = 0;
+  for (let i = 0; i < truth.length; i++) m = Math.max(m, Math.abs((got[i] as number) - (truth[i] as number)));
+  return m;
+}
+
+describe('threshold CKKS (real SEAL)', () => {
+  const noise = thresholdNoise(PARAMS.polyModulusDegree, 3, 3, PARAMS.scaleBits);
+
+  it('3 of 3 shares decrypt the sum within the documented bound', async () => {
+    const { parties, sum, truth, ctx } = await setup();
+    const ct = sum[0] as Uint8Array;
+    const shares = parties.map((p) => p.decryptionShare(ct, noise.smudgingBits));
+    const got = combineShares(ctx, ct, shares);
+    const err = maxError(got, truth);
+    expect(err).toBeLessThanOrEqual(1e-4);
+    expect(err).toBeLessThan(8 * noise.expectedSlotErrorStd);
+    // the smudging noise is really there: far above CKKS encoding error alone
+    expect(err).toBeGreaterThan(1e-9);
+  });
+
+  it('two shares of three, or one party key alone, give values far from the truth', async () => {
+    // [0] alone is c0 + c1*s_0 (+ noise): exactly decryption under one party's own secret key
+    for (const subset of [
+      [0, 1],
+      [0, 2],
+      [1, 2],
+      [0],
+    ]) {
+      const fresh = await setup(); // shares are one-shot per ciphertext, so take fresh parties
+      const shares = subset.map((i) => (fresh.parties[i] as (typeof fresh.parties)[number]).decryptionShare(fresh.sum[0] as Uint8Array, noise.smudgingBits));
+      const got = combineShares(fresh.ctx, fresh.sum[0] as Uint8Array, shares);
+      let meanAbs = 0;
+      for (let i = 0; i < fresh.truth.length; i++) meanAbs += Math.abs((got[i] as number) - (fresh.truth[i] as number)) / fresh.truth.length;
+      // a missing share leaves c1*s_j, uniform modulo q: decoded values are of the order q / scale, not of the data
+      expect(meanAbs, `shares ${subset.join(',')}`).toBeGreaterThan(1e6);
+    }
+  });
+
+  it('refuses a second share for the same ciphertext', async () => {
+    const { parties, sum } = await setup(16);
+    const p = parties[0];
+    p?.decryptionShare(sum[0] as Uint8Array, noise.smudgingBits);
+    try {
+      p?.decryptionShare(sum[0] as Uint8Array, noise.smudgingBits);
+      expect.unreachable();
+    } catch (err) {
+      expect((err as FedError).code).toBe('CRYPTO_ERR_SHARE_REPLAY');
+    }
+  });
+
+  it('smudging noise has the configured spread and no bias', () => {
+    const bits = 54;
+    const e = smudgingNoise(200_000, bits);
+    let mean = 0;
+    for (const x of e) mean += Number(x);
+    mean /= e.length;
+    let v = 0;
+    for (const x of e) v += (Number(x) - mean) ** 2;
+    const std = Math.sqrt(v / e.length);
+    expect(std / 2 ** bits).toBeGreaterThan(0.99);
+    expect(std / 2 ** bits).toBeLessThan(1.01);
+    expect(Math.abs(mean) / 2 ** bits).toBeLessThan(0.01);
+    // Gaussian, not uniform: about 68.3 % within one sigma
+    let within = 0;
+    for (const x of e) if (Math.abs(Number(x)) < 2 ** bits) within++;
+    expect(within / e.length).toBeGreaterThan(0.675);
+    expect(within / e.length).toBeLessThan(0.69);
+  });
+
+  it('documents a 40-bit margin between noise bound and smudging width', () => {
+    expect(noise.smudgingBits - noise.noiseBoundBits).toBe(40);
+    expect(noise.expectedSlotErrorStd).toBeLessThan(1e-4 / 6);
+  });
+});
