@@ -20,7 +20,9 @@ async function main(): Promise<void> {
   const scenario = await loadScenario(file);
   const runsDir = mkdtempSync(join(tmpdir(), 'fedrisk-bench-'));
   try {
-    out(`bench · joint scoring, ${scenario.job.applicants} applicants, ${scenario.parties.length} parties, designs ${[scenario.job.keys, ...scenario.job.compareWith].join(' vs ')}`);
+    out(
+      `bench · joint scoring, ${scenario.job.applicants} applicants, ${scenario.parties.length} parties, designs ${[scenario.job.keys, ...scenario.job.compareWith].join(' vs ')}`,
+    );
     const run = await runScenario({
       scenario,
       scenarioFile: file,

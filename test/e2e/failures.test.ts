@@ -158,6 +158,7 @@ describe('a party node process', () => {
 describe('scenario runs that go wrong', () => {
   it('a party that crashes mid-job ends the run with JOB_ERR_PARTY_LOST, naming it', async () => {
     const scenario = await smallScenario((s) => {
+      s.job.compareWith = [];
       s.faults = [{ party: 'guarantor', crashAt: 'before-partial' }];
     });
     const { report } = await runScenario({ scenario, scenarioFile: 'fault', runsDir: tempDir() });
@@ -169,6 +170,7 @@ describe('scenario runs that go wrong', () => {
 
   it('parameters below 128-bit security are refused by the nodes, and the report says who refused', async () => {
     const scenario = await smallScenario((s) => {
+      s.job.compareWith = [];
       s.crypto.ckks = { polyModulusDegree: 4096, coeffModulusBits: [60, 40, 40, 60], scaleBits: 40, compression: 'none' };
     });
     const { report } = await runScenario({ scenario, scenarioFile: 'insecure', runsDir: tempDir() });
@@ -177,6 +179,39 @@ describe('scenario runs that go wrong', () => {
     expect(report.refusals.length).toBeGreaterThan(0);
     expect(report.refusals[0]?.code).toBe('CRYPTO_ERR_INSECURE_PARAMS');
     expect(report.error?.message).toMatch(/party (bank|tax|guarantor) stopped the job: CKKS parameters below 128-bit security/);
+  });
+
+  it("a curious coordinator that presents one party's input as the sum is refused by every node", async () => {
+    const scenario = await smallScenario((s) => {
+      s.job.compareWith = [];
+      s.faults = [{ coordinator: 'decrypt-input', target: 'tax' }];
+    });
+    const { report, runDir } = await runScenario({ scenario, scenarioFile: 'curious', runsDir: tempDir() });
+    expect(report.ok).toBe(false);
+    expect(report.error?.code).toBe('CRYPTO_ERR_SHARE_REFUSED');
+    expect(report.error?.message).toMatch(/3 of 3 parties .* refused to decrypt/);
+    expect(report.refusals.map((r) => r.party).sort()).toEqual(['bank', 'guarantor', 'tax']);
+    for (const r of report.refusals) expect(r.code).toBe('CRYPTO_ERR_SHARE_REFUSED');
+    // nothing was decrypted, and no share left any party
+    for (const who of ['bank', 'tax', 'guarantor']) expect(report.ledger[who]?.decrypted).toBe(0);
+    expect(report.ledger.coordinator?.received.sealedDecryptionShares).toBe(0);
+    // each node logged its refusal
+    for (const p of ['bank', 'tax', 'guarantor']) {
+      expect(readFileSync(join(runDir, 'jobs', 'threshold', 'logs', `${p}.log`), 'utf8')).toContain('refusing to decrypt');
+    }
+  });
+
+  it('a replayed request for decryption shares is refused by every node', async () => {
+    const scenario = await smallScenario((s) => {
+      s.job.compareWith = [];
+      s.faults = [{ coordinator: 'replay-decrypt' }];
+    });
+    const { report } = await runScenario({ scenario, scenarioFile: 'replay', runsDir: tempDir() });
+    expect(report.ok).toBe(false);
+    expect(report.error?.code).toBe('CRYPTO_ERR_SHARE_REPLAY');
+    expect(report.refusals.map((r) => r.party).sort()).toEqual(['bank', 'guarantor', 'tax']);
+    // the first request was answered once: exactly one round of shares crossed the coordinator
+    expect(report.ledger.coordinator?.received.sealedDecryptionShares).toBe(2 * report.crypto.ciphertextsPerParty);
   });
 
   it('the CLI names a wrong scenario field and prints no stack trace', async () => {

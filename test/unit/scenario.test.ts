@@ -41,3 +41,22 @@ describe('scenario files', () => {
     expect(err.message).toMatch(/x\.yaml line \d+/);
   });
 });
+
+describe('key custody checks', () => {
+  it('rejects a scenario in which the coordinator would hold a secret key', () => {
+    const err = errorOf(
+      text.replace('keys: threshold', 'keys: single-holder\n  keyHolder: coordinator').replace('compareWith: [single-holder]', 'compareWith: []'),
+    );
+    expect(err.message).toContain('job.keyHolder: the coordinator must never hold a secret key');
+  });
+
+  it('rejects a threshold that fewer than all parties could meet', () => {
+    const err = errorOf(text.replace('keys: threshold', 'keys: threshold\n  threshold: 2'));
+    expect(err.message).toContain('job.threshold: decryption must need all 3 parties (n-of-n)');
+  });
+
+  it('threshold keys are the default design', () => {
+    const s = parseScenario(text.replace(/ {2}keys: threshold\n/, ''), 'x.yaml');
+    expect(s.job.keys).toBe('threshold');
+  });
+});
