@@ -84,6 +84,16 @@ function summarise(msg: NodeMessage | CoordinatorMessage, blobs: readonly Uint8A
       return `public-key share, signed, with an X25519 key (${kb(total)})`;
     case 'scores.input':
       return `${msg.from}'s signed input: ${msg.chunks} ciphertext(s) (${kb(total)})`;
+    case 'psi.blinded':
+      return `${msg.count} blinded ids (${kb(total)})`;
+    case 'psi.reply':
+      return `${msg.count} re-blinded ids + ${msg.ownCount} own blinded ids (${kb(total)})`;
+    case 'psi.assign':
+      return `${msg.pairs} slot assignments for the intersection`;
+    case 'psi.done':
+      return `alignment done: ${msg.count} slots`;
+    case 'align.done':
+      return `alignment done: ${msg.count} slots; set up keys`;
     case 'decrypt.request':
       return `please decrypt ${msg.digests.length} ciphertext(s), named by hash`;
     case 'decrypt.verdict':

@@ -3,8 +3,10 @@
  * and adds; it never holds a secret key and never sees a plaintext score.
  *
  * single-holder                         threshold (n-of-n)
+ *   align:  (psi) recipient <-> each holder via psi.blinded / psi.reply / psi.assign,
+ *           recipient -> psi.done; coordinator -> align.done -> all
  *   keys:   holder -> keys.public ->all   every party -> keys.share -> all others
- *   query:  recipient -> query.ids -> all others
+ *   query:  (query alignment only) recipient -> query.ids -> all others
  *   encrypt: every party -> scores.partial (ciphertexts)
  *   aggregate: coordinator adds the partials slot-wise
  *   decrypt: scores.sum -> recipient      scores.input (others' inputs) + decrypt.request
@@ -28,7 +30,7 @@ import {
   wireToError,
 } from '@fedrisk/shared';
 
-export type PhaseName = 'join' | 'keys' | 'query' | 'encrypt' | 'aggregate' | 'decrypt';
+export type PhaseName = 'join' | 'align' | 'keys' | 'query' | 'encrypt' | 'aggregate' | 'decrypt';
 
 export interface JobDeps {
   config: CoordinatorConfig;
@@ -63,6 +65,9 @@ interface Partial {
 export function createScoringJob(deps: JobDeps): ScoringJob {
   const { config, logger, clock } = deps;
   const threshold = config.keys === 'threshold';
+  const psi = config.alignment !== 'query';
+  /** after key setup: the explicit query, or straight to encryption when PSI aligned the records */
+  const afterKeys: PhaseName = psi ? 'encrypt' : 'query';
   const keyHolder = config.keyHolder ?? config.recipient;
   const partyIds = config.parties.map((p) => p.id);
   const others = (id: string) => partyIds.filter((p) => p !== id);
@@ -155,7 +160,7 @@ export function createScoringJob(deps: JobDeps): ScoringJob {
     },
     phases,
     begin: async () => {
-      enter('keys');
+      enter(psi ? 'align' : 'keys');
       const parties = config.parties.map(({ id, role }) => ({ id, role }));
       await Promise.all(
         partyIds.map((id) =>
@@ -163,6 +168,7 @@ export function createScoringJob(deps: JobDeps): ScoringJob {
             type: 'job.start',
             jobId: config.jobId,
             keys: config.keys,
+            alignment: config.alignment,
             ...(threshold ? {} : { keyHolder }),
             recipient: config.recipient,
             parties,
@@ -179,7 +185,7 @@ export function createScoringJob(deps: JobDeps): ScoringJob {
         case 'keys.public': {
           if (threshold || phase !== 'keys' || party !== keyHolder) throw unexpected(party, msg.type);
           logger.info({ from: party, bytes: blobs[0]?.length }, 'public key received, forwarding');
-          enter('query');
+          enter(afterKeys);
           await Promise.all(others(party).map((id) => deps.send(id, { type: 'keys.public', jobId: config.jobId, from: party }, blobs)));
           return;
         }
@@ -192,11 +198,37 @@ export function createScoringJob(deps: JobDeps): ScoringJob {
               deps.send(id, { type: 'keys.share', jobId: config.jobId, from: party, x25519: msg.x25519, signature: msg.signature }, blobs),
             ),
           );
-          if (keyShares.size === partyIds.length) enter('query');
+          if (keyShares.size === partyIds.length) enter(afterKeys);
+          return;
+        }
+        case 'psi.blinded':
+        case 'psi.assign': {
+          if (!psi || phase !== 'align' || party !== config.recipient || msg.to === party || !partyIds.includes(msg.to)) throw unexpected(party, msg.type);
+          if (msg.type === 'psi.blinded') await deps.send(msg.to, { type: 'psi.blinded', jobId: config.jobId, from: party, count: msg.count }, blobs);
+          else await deps.send(msg.to, { type: 'psi.assign', jobId: config.jobId, from: party, pairs: msg.pairs }, blobs);
+          return;
+        }
+        case 'psi.reply': {
+          if (!psi || phase !== 'align' || msg.to !== config.recipient || party === config.recipient) throw unexpected(party, msg.type);
+          await deps.send(msg.to, { type: 'psi.reply', jobId: config.jobId, from: party, count: msg.count, ownCount: msg.ownCount }, blobs);
+          return;
+        }
+        case 'psi.done': {
+          if (!psi || phase !== 'align' || party !== config.recipient) throw unexpected(party, msg.type);
+          count = msg.count;
+          logger.info({ slots: count }, 'alignment finished');
+          if (config.alignment === 'psi-cardinality') {
+            // analytics only: the overlap sizes stay with the recipient and nothing is scored
+            closeLastPhase();
+            deps.finish();
+            return;
+          }
+          enter('keys');
+          await Promise.all(partyIds.map((id) => deps.send(id, { type: 'align.done', jobId: config.jobId, count })));
           return;
         }
         case 'query.ids': {
-          if (phase !== 'query' || party !== config.recipient) throw unexpected(party, msg.type);
+          if (psi || phase !== 'query' || party !== config.recipient) throw unexpected(party, msg.type);
           count = msg.ids.length;
           logger.info({ from: party, count }, 'query received, forwarding');
           enter('encrypt');
@@ -251,6 +283,8 @@ export function createScoringJob(deps: JobDeps): ScoringJob {
     },
     waitingFor: () => {
       switch (phase) {
+        case 'align':
+          return [config.recipient, ...others(config.recipient)];
         case 'keys':
           return threshold ? partyIds.filter((id) => !keyShares.has(id)) : [keyHolder];
         case 'query':

@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import {
+  type Alignment,
   asFedError,
   type CkksContext,
   type CoordinatorMessage,
@@ -12,6 +13,8 @@ import {
   ciphertextDigest,
   createCkksContext,
   createEphemeral,
+  createPsiKey,
+  createPsiPool,
   createThresholdParty,
   crsSeed,
   decodeCoordinatorFrame,
@@ -32,11 +35,14 @@ import {
   type Outgoing,
   openFrom,
   type PartyTable,
+  type PsiPool,
   partialLogits,
   partialLogitsFor,
+  pointKeys,
   type SealModule,
   scoreOf,
   sealFor,
+  securePermutation,
   signFields,
   sumCiphertexts,
   type ThresholdParty,
@@ -73,9 +79,20 @@ export interface ScoredBusiness {
   grade: string;
 }
 
+/** Business ids this party learned during the job, by kind, counted from what it received. */
+export interface IdsLearned {
+  /** its own customers it learned are applicants (query, psi) */
+  intersection: number;
+  /** applicants it had no record of, whose ids it received anyway (query only) */
+  othersApplicants: number;
+  /** recipient only: per holder, the size of the overlap it learned */
+  overlap: Record<string, number>;
+}
+
 export interface NodeOutcome {
   party: string;
   ok: boolean;
+  idsLearned: IdsLearned;
   error?: { code: string; message: string };
   rows: number;
   /** businesses asked for that this party has no record of (it sent its neutral value) */
@@ -138,6 +155,17 @@ export function createNode(opts: NodeOptions): PartyNode {
   let sentPartial = false;
   let sentQuery = false;
   let jobParties: { id: string; role: string }[] = [];
+  let jobStart: Extract<CoordinatorMessage, { type: 'job.start' }> | undefined;
+  let alignment: Alignment = 'query';
+  const idsLearned: IdsLearned = { intersection: 0, othersApplicants: 0, overlap: {} };
+  // private set intersection
+  let psiPool: PsiPool | undefined;
+  let psiKey: Buffer | undefined;
+  let ownPerm: Uint32Array | undefined;
+  let ownBlinded: Promise<Buffer> | undefined;
+  let psiSlots = 0;
+  let applicantsDouble: Promise<string[]> | undefined;
+  const psiReplies = new Set<string>();
   // threshold design
   let tparty: ThresholdParty | undefined;
   let ephemeral: EphemeralKey | undefined;
@@ -174,12 +202,15 @@ export function createNode(opts: NodeOptions): PartyNode {
     keys = undefined;
     tparty?.delete();
     tparty = undefined;
+    void psiPool?.close();
+    psiPool = undefined;
     ckks?.delete();
     ckks = undefined;
     resolveDone({
       party: me,
       ok: !error,
       ...(error ? { error: { code: error.code, message: error.message } } : {}),
+      idsLearned,
       rows: table?.ids.length ?? 0,
       gaps,
       ledger: ledger.toJSON(),
@@ -235,7 +266,7 @@ export function createNode(opts: NodeOptions): PartyNode {
   };
 
   const sendQueryIfReady = async (): Promise<void> => {
-    if (sentQuery || recipient !== me || !publicKey || !jobId) return;
+    if (sentQuery || recipient !== me || !publicKey || !jobId || alignment !== 'query') return;
     if (!applicants) throw new FedError('DATA_ERR_APPLICANTS', `${me} is the result recipient but was given no applicant list`);
     sentQuery = true;
     queryIds = applicants;
@@ -252,7 +283,116 @@ export function createNode(opts: NodeOptions): PartyNode {
     }
     checkCkksParams(opts.seal, msg.ckks);
     ckks = createCkksContext(opts.seal, msg.ckks);
-    log.info({ jobId, keys: msg.keys, keyHolder: msg.keyHolder, slots: ckks.slots }, 'job started');
+    jobStart = msg;
+    alignment = msg.alignment;
+    log.info({ jobId, keys: msg.keys, alignment, keyHolder: msg.keyHolder, slots: ckks.slots }, 'job started');
+    if (alignment !== 'query') return startAlignment();
+    await startKeys();
+  };
+
+  /** PSI: hash and blind this party's own set right away; the recipient sends its applicants to every holder. */
+  const startAlignment = async (): Promise<void> => {
+    const ownTable = table as PartyTable;
+    psiPool = createPsiPool(2);
+    psiKey = createPsiKey();
+    const domain = `fedrisk/psi/v1/${jobId}`;
+    if (recipient === me) {
+      if (!applicants) throw new FedError('DATA_ERR_APPLICANTS', `${me} is the result recipient but was given no applicant list`);
+      queryIds = applicants;
+      const pool = psiPool;
+      const key = psiKey;
+      const blinded = await timed('psi', async () => pool.blind(await pool.hash(applicants as string[], domain), key));
+      log.info({ count: applicants.length }, 'applicants blinded for PSI');
+      const holders = jobParties.filter((p) => p.id !== me);
+      for (const h of holders) await send({ type: 'psi.blinded', jobId: jobId as string, to: h.id, count: applicants.length }, [blinded]);
+      if (!holders.length) await send({ type: 'psi.done', jobId: jobId as string, count: applicants.length });
+      return;
+    }
+    // a holder: its customers in a random order, so positions say nothing about its file
+    const perm = securePermutation(ownTable.ids.length);
+    ownPerm = perm;
+    const pool = psiPool;
+    const key = psiKey;
+    ownBlinded = timed('psi', async () =>
+      pool.blind(
+        await pool.hash(
+          Array.from(perm, (i) => ownTable.ids[i] as string),
+          domain,
+        ),
+        key,
+      ),
+    );
+    ownBlinded.catch(() => {}); // awaited later; a failure is reported there
+  };
+
+  /** Holder: re-blind the recipient's points, and send them back with this party's own blinded set. */
+  const onPsiBlinded = async (msg: Extract<CoordinatorMessage, { type: 'psi.blinded' }>, blobs: Uint8Array[]): Promise<void> => {
+    if (!psiPool || !psiKey || !ownBlinded || msg.from !== recipient) throw new FedError('PROTO_ERR_UNEXPECTED', 'psi.blinded outside a PSI job');
+    const pool = psiPool;
+    const key = psiKey;
+    psiSlots = msg.count;
+    let again = await timed('psi', () => pool.blind(blobs[0] as Uint8Array, key));
+    if (alignment === 'psi-cardinality') {
+      // shuffled: the recipient can count matches but not tell which of its applicants matched
+      const perm = securePermutation(msg.count);
+      const shuffled = Buffer.alloc(again.length);
+      for (let i = 0; i < perm.length; i++) again.copy(shuffled, i * 32, (perm[i] as number) * 32, (perm[i] as number) * 32 + 32);
+      again = shuffled;
+    }
+    const own = await ownBlinded;
+    await send({ type: 'psi.reply', jobId: msg.jobId, to: msg.from, count: msg.count, ownCount: own.length / 32 }, [again, own]);
+    log.info({ applicants: msg.count, own: own.length / 32 }, 'PSI reply sent');
+  };
+
+  /** Recipient: find the intersection with one holder and tell it which of its customers sit in which slot. */
+  const onPsiReply = async (msg: Extract<CoordinatorMessage, { type: 'psi.reply' }>, blobs: Uint8Array[]): Promise<void> => {
+    if (recipient !== me || !psiPool || !psiKey || !jobParties.some((p) => p.id === msg.from && p.id !== me) || psiReplies.has(msg.from)) {
+      throw new FedError('PROTO_ERR_UNEXPECTED', `unexpected psi.reply from ${msg.from}`);
+    }
+    const ids = queryIds as string[];
+    if (msg.count !== ids.length) throw new FedError('CRYPTO_ERR_PSI', `${msg.from} answered for ${msg.count} applicants; there are ${ids.length}`);
+    psiReplies.add(msg.from);
+    const pool = psiPool;
+    const key = psiKey;
+    const holderSet = await timed('psi', async () => pointKeys(await pool.blind(blobs[1] as Uint8Array, key)));
+    const position = new Map(holderSet.map((k, j) => [k, j]));
+    const doubled = pointKeys(blobs[0] as Uint8Array);
+    const pairs: number[] = [];
+    doubled.forEach((k, slot) => {
+      const j = position.get(k);
+      if (j !== undefined) pairs.push(j, slot);
+    });
+    idsLearned.overlap[msg.from] = pairs.length / 2;
+    idsLearned.intersection += alignment === 'psi' ? pairs.length / 2 : 0;
+    log.info({ holder: msg.from, overlap: pairs.length / 2 }, 'PSI intersection found');
+    if (alignment === 'psi') {
+      const blob = new Uint8Array(Uint32Array.from(pairs).buffer);
+      await send({ type: 'psi.assign', jobId: msg.jobId, to: msg.from, pairs: pairs.length / 2 }, [blob]);
+    }
+    if (psiReplies.size === jobParties.length - 1) await send({ type: 'psi.done', jobId: msg.jobId, count: ids.length });
+  };
+
+  /** Holder: place its customers that are applicants in their slots; every other slot stays neutral. */
+  const onPsiAssign = (msg: Extract<CoordinatorMessage, { type: 'psi.assign' }>, blobs: Uint8Array[]): void => {
+    if (!ownPerm || msg.from !== recipient) throw new FedError('PROTO_ERR_UNEXPECTED', 'psi.assign outside a PSI job');
+    const blob = blobs[0] as Uint8Array;
+    const pairs = new Uint32Array(blob.slice().buffer);
+    const ids = new Array<string>(psiSlots).fill('');
+    const own = (table as PartyTable).ids;
+    for (let k = 0; k < pairs.length; k += 2) {
+      const j = pairs[k] as number;
+      const slot = pairs[k + 1] as number;
+      if (j >= ownPerm.length || slot >= psiSlots) throw new FedError('CRYPTO_ERR_PSI', `slot assignment ${k / 2} is out of range`);
+      ids[slot] = own[ownPerm[j] as number] as string;
+    }
+    queryIds = ids;
+    idsLearned.intersection = pairs.length / 2;
+    log.info({ slots: psiSlots, mine: pairs.length / 2 }, 'aligned by PSI');
+  };
+
+  const startKeys = async (): Promise<void> => {
+    const msg = jobStart as Extract<CoordinatorMessage, { type: 'job.start' }>;
+    const jobId = msg.jobId;
     if (msg.keys === 'threshold') {
       if (!config.identityKey || !config.roster)
         throw new FedError('CONFIG_ERR_INVALID', `${me} has no identity key or roster; the threshold design needs both`);
@@ -261,9 +401,8 @@ export function createNode(opts: NodeOptions): PartyNode {
         if (!entry || entry.role !== p.role)
           throw new FedError('CRYPTO_ERR_SIGNATURE', `the job lists ${p.id} as a ${p.role}, which this party's roster does not`);
       }
-      const ctx = ckks;
-      const id = jobId;
-      tparty = await timed('keygen', () => createThresholdParty(ctx, crsSeed(id)));
+      const ctx = ckks as CkksContext;
+      tparty = await timed('keygen', () => createThresholdParty(ctx, crsSeed(jobId)));
       ephemeral = createEphemeral();
       keyShares.set(me, { blob: tparty.shareBytes, x25519: ephemeral.publicKey });
       const signature = signFields(config.identityKey, ['keys.share', jobId, me, ephemeral.publicKey, tparty.shareBytes]);
@@ -445,10 +584,26 @@ export function createNode(opts: NodeOptions): PartyNode {
         if (recipient !== me || !tparty) throw new FedError('PROTO_ERR_UNEXPECTED', 'decrypt.share sent to a party that is not the recipient');
         sealedShares.set(msg.from, blobs);
         return combineIfReady();
-      case 'query.ids':
+      case 'query.ids': {
+        const own = new Set(table?.ids ?? []);
+        const mine = msg.ids.filter((id) => own.has(id)).length;
+        idsLearned.intersection += mine;
+        idsLearned.othersApplicants += msg.ids.length - mine;
         queryIds = msg.ids;
         log.info({ from: msg.from, count: msg.ids.length }, 'query received');
         return sendPartialIfReady();
+      }
+      case 'psi.blinded':
+        return onPsiBlinded(msg, blobs);
+      case 'psi.reply':
+        return onPsiReply(msg, blobs);
+      case 'psi.assign':
+        return onPsiAssign(msg, blobs);
+      case 'align.done':
+        if (alignment === 'query') throw new FedError('PROTO_ERR_UNEXPECTED', 'align.done in a job without PSI');
+        if (msg.count !== (queryIds?.length ?? 0))
+          throw new FedError('JOB_ERR_MISMATCH', `alignment has ${msg.count} slots; this party holds ${queryIds?.length ?? 0}`);
+        return startKeys();
       case 'scores.sum':
         return onSum(msg, blobs);
       case 'job.end':
@@ -457,6 +612,9 @@ export function createNode(opts: NodeOptions): PartyNode {
         const err = wireToError(msg.error);
         log.warn({ code: err.code, err: err.message }, 'coordinator reported an error');
         if (err.code.startsWith('AUTH_ERR')) finish(err);
+        // a message of ours was rejected mid-job: the job cannot go on, so say so instead of waiting for a timeout
+        else if (jobId && err.code.startsWith('PROTO_ERR'))
+          await refuse(new FedError(err.code, `the coordinator rejected a message from ${me}: ${err.message}`));
         return;
       }
     }

@@ -1,5 +1,5 @@
 export { type Child, COORDINATOR_BIN, NODE_BIN, startChild, stopChildren } from './processes.ts';
 export { alignedFeatures, readLabels, readScores, type Verification, verify } from './referee.ts';
-export { type DesignResult, type Report, type RunOptions, type RunResult, runScenario, summarise, type ThresholdBound } from './run.ts';
+export { type AlignmentResult, type DesignResult, type Report, type RunOptions, type RunResult, runScenario, summarise, type ThresholdBound } from './run.ts';
 export { auc, fitLogistic, ks } from './stats.ts';
 export { CITIES, generatePopulation, INDUSTRIES, type Population, partyCsv, pickApplicants, populationCsv } from './synthetic.ts';

@@ -7,6 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import {
+  type Alignment,
   asFedError,
   type CoordinatorConfig,
   createIdentity,
@@ -42,6 +43,28 @@ export interface RunOptions {
 export interface LedgerEntry {
   received: KnowledgeCounts;
   decrypted: number;
+  /** business ids the participant learned, by kind (parties only) */
+  idsLearned?: { intersection: number; othersApplicants: number; overlap: Record<string, number> };
+}
+
+/** What each side learned about the overlap, next to the truth the referee knows. */
+export interface AlignmentResult {
+  mode: Alignment;
+  applicants: number;
+  holders: Record<
+    string,
+    {
+      customers: number;
+      /** applicants the holder has records of (referee's count) */
+      trueIntersection: number;
+      /** the overlap size the recipient learned */
+      recipientLearned: number;
+      /** own customers the holder learned are applicants */
+      holderLearnedIntersection: number;
+      /** ids of applicants it had no record of that the holder received */
+      holderLearnedOthersApplicants: number;
+    }
+  >;
 }
 
 export interface ThresholdBound {
@@ -70,6 +93,7 @@ export interface DesignResult {
   keyCustody: { participant: string; holds: string[] }[];
   refusals: { party: string; code: string; message: string }[];
   threshold?: ThresholdBound;
+  alignment: AlignmentResult;
   timings: { jobMs: number; afterJoinMs: number; perParty: Record<string, Record<string, number>> };
 }
 
@@ -77,7 +101,7 @@ export interface Report extends DesignResult {
   version: 1;
   runId: string;
   startedAt: string;
-  scenario: { name: string; file: string; seed: number; keys: KeysDesign; parties: { id: string; role: string; coverage: number }[] };
+  scenario: { name: string; file: string; seed: number; keys: KeysDesign; alignment: Alignment; parties: { id: string; role: string; coverage: number }[] };
   businesses: { population: number; scored: number; perParty: Record<string, { rows: number; gaps: number }> };
   crypto: {
     scheme: 'CKKS';
@@ -116,6 +140,7 @@ interface NodeSummaryFile {
   rows: number;
   gaps: number;
   ledger: LedgerEntry;
+  idsLearned: NonNullable<LedgerEntry['idsLearned']>;
   timings: Record<string, number>;
 }
 
@@ -140,6 +165,7 @@ interface Prepared {
   dataDir: string;
   applicants: string[];
   rows: Map<string, number>;
+  members: Map<string, Set<string>>;
   identities: Map<string, { publicKey: string; privateKey: string }>;
 }
 
@@ -165,10 +191,11 @@ function prepare(scenario: Scenario, runsDir: string, startedAt: Date, say: (l: 
   writeFileSync(join(runDir, 'referee', 'population.csv'), populationCsv(pop));
   const dataMs = performance.now() - td;
   const rows = new Map(scenario.parties.map((p) => [p.id, pop.members.get(p.id)?.length ?? 0]));
+  const members = new Map(scenario.parties.map((p) => [p.id, new Set((pop.members.get(p.id) ?? []).map((i) => pop.ids[i] as string))]));
   say(`  data      ${scenario.parties.map((p) => `${p.id} ${rows.get(p.id)} rows`).join(' · ')} · ${applicants.length} applicants (${dataMs.toFixed(0)} ms)`);
   // identity keys, handed out of band like credentials: each party gets its own private key and everyone's public keys
   const identities = new Map(scenario.parties.map((p) => [p.id, createIdentity()]));
-  return { runDir, runId, dataDir, applicants, rows, identities, dataMs };
+  return { runDir, runId, dataDir, applicants, rows, members, identities, dataMs };
 }
 
 function custody(keys: KeysDesign, scenario: Scenario, coordinatorHolds: string[]): { participant: string; holds: string[] }[] {
@@ -203,6 +230,7 @@ async function runJob(scenario: Scenario, prep: Prepared, keys: KeysDesign, opts
   const coordinatorConfig: CoordinatorConfig = {
     jobId,
     keys,
+    alignment: scenario.job.alignment,
     ...(keys === 'single-holder' ? { keyHolder: recipient } : {}),
     recipient,
     ckks: scenario.crypto.ckks,
@@ -389,7 +417,7 @@ async function runJob(scenario: Scenario, prep: Prepared, keys: KeysDesign, opts
     if (s) summaries.set(p.id, s);
   }
   let verification: Verification | undefined;
-  if (!failure) {
+  if (!failure && scenario.job.alignment !== 'psi-cardinality') {
     try {
       say('  verify    referee recomputes every score in plaintext ...');
       verification = await verify({
@@ -410,8 +438,32 @@ async function runJob(scenario: Scenario, prep: Prepared, keys: KeysDesign, opts
   }
   const ledger: Record<string, LedgerEntry> = {};
   if (record) ledger.coordinator = record.ledger;
-  for (const [id, s] of summaries) ledger[id] = s.ledger;
+  for (const [id, s] of summaries) ledger[id] = { ...s.ledger, idsLearned: s.idsLearned };
   const links = record?.links ?? [];
+  const applicantSet = new Set(prep.applicants);
+  const recipientIds = summaries.get(recipient)?.idsLearned;
+  const alignment: AlignmentResult = {
+    mode: scenario.job.alignment,
+    applicants: prep.applicants.length,
+    holders: Object.fromEntries(
+      scenario.parties
+        .filter((p) => p.id !== recipient)
+        .map((p) => {
+          const own = prep.members.get(p.id) ?? new Set<string>();
+          const learned = summaries.get(p.id)?.idsLearned;
+          return [
+            p.id,
+            {
+              customers: own.size,
+              trueIntersection: [...own].filter((id) => applicantSet.has(id)).length,
+              recipientLearned: scenario.job.alignment === 'query' ? 0 : (recipientIds?.overlap[p.id] ?? 0),
+              holderLearnedIntersection: learned?.intersection ?? 0,
+              holderLearnedOthersApplicants: learned?.othersApplicants ?? 0,
+            },
+          ];
+        }),
+    ),
+  };
   const n = scenario.parties.length;
   const ck = scenario.crypto.ckks;
   return {
@@ -425,6 +477,7 @@ async function runJob(scenario: Scenario, prep: Prepared, keys: KeysDesign, opts
     ledger,
     keyCustody: custody(keys, scenario, record?.keyMaterial ?? []),
     refusals: record?.refusals ?? [],
+    alignment,
     ...(keys === 'threshold' ? { threshold: { ...thresholdNoise(ck.polyModulusDegree, n, n, ck.scaleBits), targetMaxError: 1e-4 } } : {}),
     timings: { jobMs: end - tj, afterJoinMs: joinedAt ? end - joinedAt : 0, perParty: Object.fromEntries([...summaries].map(([id, s]) => [id, s.timings])) },
   };
@@ -437,7 +490,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   const startedAt = new Date();
   const runsDir = resolve(opts.runsDir ?? 'runs');
   const designs = [scenario.job.keys, ...scenario.job.compareWith.filter((k) => k !== scenario.job.keys)];
-  say(`fedrisk · scenario "${scenario.name}" · ${scenario.parties.length} parties · keys ${designs.join(' vs ')}`);
+  say(`fedrisk · scenario "${scenario.name}" · ${scenario.parties.length} parties · alignment ${scenario.job.alignment} · keys ${designs.join(' vs ')}`);
   const prep = prepare(scenario, runsDir, startedAt, say);
   const results: DesignResult[] = [];
   for (const keys of designs) {
@@ -451,7 +504,14 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     ...primary,
     runId: prep.runId,
     startedAt: startedAt.toISOString(),
-    scenario: { name: scenario.name, file: opts.scenarioFile, seed: scenario.seed, keys: scenario.job.keys, parties: scenario.parties },
+    scenario: {
+      name: scenario.name,
+      file: opts.scenarioFile,
+      seed: scenario.seed,
+      keys: scenario.job.keys,
+      alignment: scenario.job.alignment,
+      parties: scenario.parties,
+    },
     businesses: {
       population: scenario.data.businesses,
       scored: primary.verification?.scored ?? 0,
@@ -473,9 +533,30 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
 
 export function summarise(r: Report, runDir: string): string[] {
   const out: string[] = [''];
+  const a = r.alignment;
+  const alignLine = () => {
+    const holders = Object.entries(a.holders);
+    if (a.mode === 'query') {
+      out.push(
+        `  alignment query: every holder received all ${a.applicants} applicant ids (${holders.map(([id, h]) => `${id}: ${h.holderLearnedOthersApplicants} it had no record of`).join(', ')})`,
+      );
+    } else if (a.mode === 'psi') {
+      out.push(
+        `  alignment psi: ${holders.map(([id, h]) => `${id} learned ${h.holderLearnedIntersection} of its customers are applicants`).join(', ')}; no raw id crossed the wire`,
+      );
+    } else {
+      out.push(
+        `  alignment psi-cardinality: the bank learned only overlap sizes: ${holders.map(([id, h]) => `${id} ${h.recipientLearned} (true ${h.trueIntersection})`).join(', ')}`,
+      );
+    }
+  };
   if (!r.ok) {
     out.push(`FAILED (${r.keys}): ${r.error?.code}: ${r.error?.message}`);
     for (const x of r.refusals) out.push(`  refused by ${x.party}: ${x.code}`);
+  } else if (a.mode === 'psi-cardinality') {
+    out.push(`Aligned ${a.applicants} applicants with ${Object.keys(a.holders).length} holders by PSI; nothing was scored (psi-cardinality).`);
+    alignLine();
+    out.push(`  cost      ${(r.timings.jobMs / 1000).toFixed(1)} s for the job · ${kb(r.bytesOnWire)} on the wire`);
   } else if (r.verification) {
     const v = r.verification;
     const coord = r.ledger.coordinator?.received;
@@ -488,6 +569,7 @@ export function summarise(r: Report, runDir: string): string[] {
       out.push(
         `  smudging  noise bound 2^${r.threshold.noiseBoundBits}, smudging sigma 2^${r.threshold.smudgingBits} per party: ${r.threshold.marginBits}-bit margin`,
       );
+    alignLine();
     out.push(`  sharing   AUC ${v.auc.toFixed(3)} joint vs ${v.bankOnlyAuc.toFixed(3)} bank alone · KS ${v.ks.toFixed(3)} vs ${v.bankOnlyKs.toFixed(3)}`);
     out.push(
       `  cost      ${(r.timings.jobMs / 1000).toFixed(1)} s for the job (${(r.timings.afterJoinMs / 1000).toFixed(1)} s after everyone joined) · ${kb(r.bytesOnWire)} on the wire`,

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { FedError } from './errors.ts';
 import { partyModelSchema, scorecardSchema } from './model.ts';
-import { ckksParamsSchema, jobIdSchema, keysSchema, partyIdSchema, roleSchema } from './protocol.ts';
+import { alignmentSchema, ckksParamsSchema, jobIdSchema, keysSchema, partyIdSchema, roleSchema } from './protocol.ts';
 
 export const timeoutsSchema = z
   .object({
@@ -28,6 +28,7 @@ export const coordinatorConfigSchema = z
   .object({
     jobId: jobIdSchema,
     keys: keysSchema,
+    alignment: alignmentSchema.default('query'),
     /** single-holder only */
     keyHolder: partyIdSchema.optional(),
     recipient: partyIdSchema,

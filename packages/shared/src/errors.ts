@@ -22,6 +22,7 @@ export const ERROR_CODES = {
   CRYPTO_ERR_SHARE_REPLAY: 'A second decryption share for the same ciphertext was requested and refused.',
   CRYPTO_ERR_SHARE_REFUSED: 'A node refused to decrypt a ciphertext it cannot verify as the job output.',
   CRYPTO_ERR_SIGNATURE: 'A message signed by a party does not verify against its identity key.',
+  CRYPTO_ERR_PSI: 'Private set intersection failed: malformed or invalid blinded points.',
   DATA_ERR_CSV: 'A CSV file has a malformed row or cell (file, line and column given).',
   DATA_ERR_FILE: 'A data file could not be read.',
   DATA_ERR_APPLICANTS: 'The list of businesses to score is invalid.',

@@ -8,6 +8,7 @@ export * from './logger.ts';
 export * from './model.ts';
 export * from './party-data.ts';
 export * from './protocol.ts';
+export * from './psi.ts';
 export * from './rng.ts';
 export * from './scenario.ts';
 export * from './secure-channel.ts';

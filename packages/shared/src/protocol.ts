@@ -34,6 +34,9 @@ export type CkksParams = z.infer<typeof ckksParamsSchema>;
 /** Who holds decryption keys: the recipient alone, or every party a share (n-of-n). */
 export const keysSchema = z.enum(['single-holder', 'threshold']);
 export type KeysDesign = z.infer<typeof keysSchema>;
+/** How records are aligned: an explicit applicant list, or private set intersection. */
+export const alignmentSchema = z.enum(['query', 'psi', 'psi-cardinality']);
+export type Alignment = z.infer<typeof alignmentSchema>;
 const b64 = (max: number) =>
   z
     .string()
@@ -70,6 +73,16 @@ export const nodeMessageSchema = z.discriminatedUnion('type', [
   /** threshold: decryption shares sealed end to end for the recipient (blobs) */
   z.object({ ...env, type: z.literal('decrypt.share'), jobId: jobIdSchema, to: partyIdSchema, chunks: z.number().int().min(1).max(MAX_BLOBS) }).strict(),
   z.object({ ...env, type: z.literal('result.done'), jobId: jobIdSchema, scored: z.number().int().min(0) }).strict(),
+  /** PSI, recipient -> a holder: its applicants hashed to the group and blinded, in its own order (blob) */
+  z.object({ ...env, type: z.literal('psi.blinded'), jobId: jobIdSchema, to: partyIdSchema, count: z.number().int().min(0) }).strict(),
+  /** PSI, holder -> recipient: the recipient's points blinded again, and the holder's own blinded customers (2 blobs) */
+  z
+    .object({ ...env, type: z.literal('psi.reply'), jobId: jobIdSchema, to: partyIdSchema, count: z.number().int().min(0), ownCount: z.number().int().min(0) })
+    .strict(),
+  /** PSI, recipient -> holder: (position in the holder's shuffled list, slot) pairs for the intersection (blob of u32 pairs) */
+  z.object({ ...env, type: z.literal('psi.assign'), jobId: jobIdSchema, to: partyIdSchema, pairs: z.number().int().min(0) }).strict(),
+  /** PSI, recipient -> coordinator: alignment finished; the aligned vectors have `count` slots */
+  z.object({ ...env, type: z.literal('psi.done'), jobId: jobIdSchema, count: z.number().int().min(0) }).strict(),
   z.object({ ...env, type: z.literal('error'), jobId: jobIdSchema.optional(), error: wireErrorSchema }).strict(),
 ]);
 export type NodeMessage = z.infer<typeof nodeMessageSchema>;
@@ -83,6 +96,7 @@ export const coordinatorMessageSchema = z.discriminatedUnion('type', [
       type: z.literal('job.start'),
       jobId: jobIdSchema,
       keys: keysSchema,
+      alignment: alignmentSchema,
       /** single-holder only: the party that generates the key pair */
       keyHolder: partyIdSchema.optional(),
       recipient: partyIdSchema,
@@ -125,6 +139,20 @@ export const coordinatorMessageSchema = z.discriminatedUnion('type', [
     })
     .strict(),
   z.object({ ...env, type: z.literal('decrypt.share'), jobId: jobIdSchema, from: partyIdSchema, chunks: z.number().int().min(1).max(MAX_BLOBS) }).strict(),
+  z.object({ ...env, type: z.literal('psi.blinded'), jobId: jobIdSchema, from: partyIdSchema, count: z.number().int().min(0) }).strict(),
+  z
+    .object({
+      ...env,
+      type: z.literal('psi.reply'),
+      jobId: jobIdSchema,
+      from: partyIdSchema,
+      count: z.number().int().min(0),
+      ownCount: z.number().int().min(0),
+    })
+    .strict(),
+  z.object({ ...env, type: z.literal('psi.assign'), jobId: jobIdSchema, from: partyIdSchema, pairs: z.number().int().min(0) }).strict(),
+  /** alignment finished: key setup may start; aligned vectors have `count` slots */
+  z.object({ ...env, type: z.literal('align.done'), jobId: jobIdSchema, count: z.number().int().min(0) }).strict(),
   z.object({ ...env, type: z.literal('job.end'), jobId: jobIdSchema, ok: z.boolean(), error: wireErrorSchema.optional() }).strict(),
   z.object({ ...env, type: z.literal('error'), jobId: jobIdSchema.optional(), error: wireErrorSchema }).strict(),
 ]);
@@ -144,7 +172,11 @@ function expectedBlobs(msg: NodeMessage | CoordinatorMessage): number {
   switch (msg.type) {
     case 'keys.public':
     case 'keys.share':
+    case 'psi.blinded':
+    case 'psi.assign':
       return 1;
+    case 'psi.reply':
+      return 2;
     case 'scores.partial':
     case 'scores.sum':
     case 'scores.input':
@@ -153,6 +185,22 @@ function expectedBlobs(msg: NodeMessage | CoordinatorMessage): number {
     default:
       return 0;
   }
+}
+
+/** Blobs whose size the message fixes: blinded points are 32 bytes each, slot pairs 8. */
+function checkBlobSizes(msg: NodeMessage | CoordinatorMessage, blobs: readonly Uint8Array[]): void {
+  const sizes: number[] =
+    msg.type === 'psi.blinded'
+      ? [32 * msg.count]
+      : msg.type === 'psi.reply'
+        ? [32 * msg.count, 32 * msg.ownCount]
+        : msg.type === 'psi.assign'
+          ? [8 * msg.pairs]
+          : [];
+  sizes.forEach((size, i) => {
+    if (blobs[i]?.length !== size)
+      throw new FedError('PROTO_ERR_INVALID', `message ${msg.type}: blob ${i + 1} has ${blobs[i]?.length} bytes, its header implies ${size}`);
+  });
 }
 
 /** Distributes Omit over a union so each member keeps its own fields. */
@@ -240,6 +288,7 @@ function decodeWith<M extends NodeMessage | CoordinatorMessage>(raw: unknown, sc
   if (blobs.length !== want) {
     throw new FedError('PROTO_ERR_INVALID', `message ${parsed.data.type} needs ${want} blob(s), got ${blobs.length}`);
   }
+  checkBlobSizes(parsed.data, blobs);
   return { msg: parsed.data, blobs, bytes };
 }
 
@@ -267,6 +316,8 @@ export const KNOWLEDGE_KINDS = [
   'businessIds',
   'publicKeys',
   'publicKeyShares',
+  'blindedIds',
+  'alignmentSlots',
   'ciphertexts',
   'sealedDecryptionShares',
   'plaintextValues',
@@ -297,6 +348,12 @@ export function knowledgeOf(msg: NodeMessage | CoordinatorMessage, blobs: readon
       return { ciphertexts: blobs.length };
     case 'decrypt.share':
       return { sealedDecryptionShares: blobs.length };
+    case 'psi.blinded':
+      return { blindedIds: msg.count };
+    case 'psi.reply':
+      return { blindedIds: msg.count + msg.ownCount };
+    case 'psi.assign':
+      return { alignmentSlots: msg.pairs };
     default:
       return { control: 1 };
   }

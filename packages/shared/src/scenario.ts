@@ -10,7 +10,7 @@ import { timeoutsSchema } from './config.ts';
 import { FedError } from './errors.ts';
 import { partyModelSchema, scorecardSchema } from './model.ts';
 import { ROLE_COLUMNS } from './party-data.ts';
-import { ckksParamsSchema, keysSchema, partyIdSchema, roleSchema } from './protocol.ts';
+import { alignmentSchema, ckksParamsSchema, keysSchema, partyIdSchema, roleSchema } from './protocol.ts';
 
 const syntheticDataSchema = z
   .object({
@@ -53,6 +53,12 @@ export const scenarioSchema = z
         keyHolder: z.string().optional(),
         /** threshold: how many parties must take part in a decryption; n-of-n only */
         threshold: z.number().int().min(1).optional(),
+        /**
+         * query: the recipient sends its applicant list to every holder; psi: private set
+         * intersection, each holder learns only which of its own customers are applicants;
+         * psi-cardinality: only the overlap sizes are learned, and nothing is scored
+         */
+        alignment: alignmentSchema.default('psi'),
         /** other designs to run on the same data, for a side-by-side comparison in the report */
         compareWith: z.array(keysSchema).default([]),
         recipient: partyIdSchema,
