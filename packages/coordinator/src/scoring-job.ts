@@ -132,7 +132,7 @@ export function createScoringJob(deps: JobDeps): ScoringJob {
       await deps.send(config.recipient, { type: 'scores.sum', jobId: config.jobId, count, chunks: sum.length }, sum);
       return;
     }
-    // each party gets every other party's signed input, to check that what it is asked to decrypt is their sum
+    // every party already has every other party's signed input (relayed as they arrived) to check the request
     let request = sum;
     const bad = config.misbehave;
     if (bad?.kind === 'decrypt-input') {
@@ -144,10 +144,6 @@ export function createScoringJob(deps: JobDeps): ScoringJob {
     requestsSent = rounds;
     await Promise.all(
       partyIds.map(async (id) => {
-        for (const from of others(id)) {
-          const p = partials.get(from) as Partial;
-          await deps.send(id, { type: 'scores.input', jobId: config.jobId, from, count, chunks: p.blobs.length, signature: p.signature ?? '' }, p.blobs);
-        }
         for (let r = 0; r < rounds; r++) await deps.send(id, { type: 'decrypt.request', jobId: config.jobId, count, digests });
       }),
     );
@@ -248,6 +244,15 @@ export function createScoringJob(deps: JobDeps): ScoringJob {
             throw new FedError('PROTO_ERR_INVALID', `${party} sent unsigned partial scores; the threshold design needs them signed`);
           partials.set(party, { blobs, signature: msg.signature });
           logger.info({ from: party, chunks: blobs.length, have: partials.size, of: partyIds.length }, 'partial scores received');
+          if (threshold) {
+            // relay each signed input at once, so the transfers overlap with the other parties' encryption:
+            // every party needs every other input to check what it will be asked to decrypt
+            await Promise.all(
+              others(party).map((id) =>
+                deps.send(id, { type: 'scores.input', jobId: config.jobId, from: party, count, chunks: blobs.length, signature: msg.signature ?? '' }, blobs),
+              ),
+            );
+          }
           if (partials.size === partyIds.length) await aggregate();
           return;
         }

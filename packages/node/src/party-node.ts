@@ -431,6 +431,7 @@ export function createNode(opts: NodeOptions): PartyNode {
   };
 
   const canonical = (ctx: CkksContext, blob: Uint8Array, what: string): Uint8Array => {
+    if (blob[5] === 0) return blob; // already uncompressed: SEAL's serialization is deterministic
     const ct = ctx.loadCiphertext(blob, what);
     try {
       return ct.saveToArray(ctx.seal.ComprModeType.none) as Uint8Array;

@@ -143,14 +143,21 @@ export function sigmoid(x: number): number {
   return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
 }
 
+const sortedGrades = new WeakMap<Scorecard, Scorecard['grades']>();
+
 /** Scorecard points: base at base odds (good:bad), `pdo` points to double the odds. */
 export function scoreOf(logit: number, card: Scorecard): { pd: number; score: number; grade: string } {
   const factor = card.pdo / Math.LN2;
   const offset = card.baseScore - factor * Math.log(card.baseOdds);
   // logit is log(odds of default) so log(good:bad odds) = -logit
   const score = offset - factor * logit;
-  const sorted = [...card.grades].sort((a, b) => b.minScore - a.minScore);
-  const grade = sorted.find((g) => score >= g.minScore)?.grade ?? (sorted[sorted.length - 1] as { grade: string }).grade; // below every threshold: the lowest grade
+  let sorted = sortedGrades.get(card);
+  if (!sorted) {
+    sorted = [...card.grades].sort((a, b) => b.minScore - a.minScore);
+    sortedGrades.set(card, sorted);
+  }
+  // below every threshold: the lowest grade
+  const grade = sorted.find((g) => score >= g.minScore)?.grade ?? (sorted[sorted.length - 1] as { grade: string }).grade;
   return { pd: sigmoid(logit), score, grade };
 }
 

@@ -21,7 +21,7 @@ import { Worker } from 'node:worker_threads';
 import { FedError } from './errors.ts';
 import { blindPoints, hashIdsToPoints, POINT_BYTES } from './psi-core.ts';
 
-export { createPsiKey, POINT_BYTES } from './psi-core.ts';
+export { blindPoints, createPsiKey, hashIdsToPoints, POINT_BYTES } from './psi-core.ts';
 
 /** below this many items the work runs on the calling thread: a worker costs more than it saves */
 const PARALLEL_MIN = 4096;

@@ -58,12 +58,17 @@ function checkUncompressed(bytes: Uint8Array, what: string): void {
   }
 }
 
+const primeCache = new WeakMap<CkksContext, bigint[]>();
+
 /** The RNS primes at the key level (data primes, then the special prime). */
 export function keyLevelPrimes(ckks: CkksContext): bigint[] {
+  const cached = primeCache.get(ckks);
+  if (cached) return cached;
   const moduli = ckks.context.keyContextData().parms().coeffModulus();
   const out: bigint[] = [];
   for (let j = 0; j < moduli.size(); j++) out.push((moduli.get(j) as { value(): bigint }).value());
   moduli.delete();
+  primeCache.set(ckks, out);
   return out;
 }
 
@@ -192,7 +197,7 @@ export function createThresholdParty(ckks: CkksContext, seed: Uint8Array): Thres
           'a decryption share for this ciphertext was already issued; a second share could reveal the smudging noise',
         );
       }
-      const ct = readCiphertext(ckks, ciphertext);
+      const ct = ciphertextShape(ckks, ciphertext);
       // (E, c1) with E the smudging noise in NTT form; decrypting it with s_i gives E + c1 s_i
       const masked = smudgingNoiseNtt(ckks, ciphertext, ct.l, smudgingBits);
       masked.set(ciphertext.subarray(CT_DATA + ct.l * n * 8), CT_DATA + ct.l * n * 8);
@@ -246,7 +251,8 @@ interface CiphertextPolys {
   c1: BigUint64Array;
 }
 
-function readCiphertext(ckks: CkksContext, blob: Uint8Array): CiphertextPolys {
+/** Checks a ciphertext's shape and reads its level and scale, without copying its polynomials. */
+function ciphertextShape(ckks: CkksContext, blob: Uint8Array): { l: number; scale: number } {
   checkUncompressed(blob, 'ciphertext');
   const h = header(blob);
   const n = Number(h.getBigUint64(57, true));
@@ -254,7 +260,13 @@ function readCiphertext(ckks: CkksContext, blob: Uint8Array): CiphertextPolys {
   if (blob[48] !== 1 || h.getBigUint64(49, true) !== 2n || n !== ckks.params.polyModulusDegree || blob.length !== CT_DATA + 2 * l * n * 8) {
     throw new FedError('CRYPTO_ERR_BAD_CIPHERTEXT', 'the ciphertext to decrypt is not a fresh-size NTT-form ciphertext of this job');
   }
-  return { l, scale: h.getFloat64(73, true), c0: u64(blob, CT_DATA, l * n), c1: u64(blob, CT_DATA + l * n * 8, l * n) };
+  return { l, scale: h.getFloat64(73, true) };
+}
+
+function readCiphertext(ckks: CkksContext, blob: Uint8Array): CiphertextPolys {
+  const { l, scale } = ciphertextShape(ckks, blob);
+  const n = ckks.params.polyModulusDegree;
+  return { l, scale, c0: u64(blob, CT_DATA, l * n), c1: u64(blob, CT_DATA + l * n * 8, l * n) };
 }
 
 /**
@@ -292,18 +304,16 @@ function smudgingNoiseNtt(ckks: CkksContext, template: Uint8Array, l: number, bi
   const e = smudgingNoise(n, bits);
   const blob = template.slice();
   blob[48] = 0; // coefficient form: SEAL will transform it
-  const c0 = new BigUint64Array(l * n);
-  const c1 = new BigUint64Array(l * n);
+  const view = header(blob);
+  blob.fill(0, CT_DATA + l * n * 8);
   for (let j = 0; j < l; j++) {
     const q = primes[j] as bigint;
     for (let k = 0; k < n; k++) {
       const x = e[k] as bigint;
-      c0[j * n + k] = x < 0n ? x + q : x; // |x| is far below q
+      view.setBigUint64(CT_DATA + (j * n + k) * 8, x < 0n ? x + q : x, true); // |x| is far below q
     }
-    c1[j * n] = 1n; // non-zero, or SEAL rejects the ciphertext as transparent
+    view.setBigUint64(CT_DATA + (l * n + j * n) * 8, 1n, true); // c1 = 1: non-zero, or SEAL rejects the ciphertext as transparent
   }
-  putU64(blob, CT_DATA, c0);
-  putU64(blob, CT_DATA + l * n * 8, c1);
   const ct = new seal.Ciphertext();
   const evaluator = new seal.Evaluator(context);
   try {
