@@ -31,6 +31,7 @@ function coordinatorConfig(): CoordinatorConfig {
   return {
     jobId: 'job-test',
     keys: 'single-holder',
+    alignment: 'query',
     keyHolder: 'bank',
     recipient: 'bank',
     ckks: DEFAULT_CKKS,

@@ -100,7 +100,7 @@ describe('joint scoring end to end, threshold keys and single key holder on the 
   it('writes the report contract', () => {
     const onDisk = JSON.parse(readFileSync(join(runDir, 'report.json'), 'utf8')) as Report;
     for (const key of ['maxAbsLogitError', 'auc', 'ks', 'bankOnlyAuc'] as const) expect(typeof onDisk.verification?.[key]).toBe('number');
-    expect(onDisk.phases.map((p) => p.name)).toEqual(['join', 'keys', 'query', 'encrypt', 'aggregate', 'decrypt']);
+    expect(onDisk.phases.map((p) => p.name)).toEqual(['join', 'align', 'keys', 'encrypt', 'aggregate', 'decrypt']);
     for (const p of onDisk.phases) expect(p.ms).toBeGreaterThanOrEqual(0);
     const link = (from: string, to: string) => onDisk.links.find((l) => l.from === from && l.to === to);
     for (const party of ['bank', 'tax', 'guarantor']) {
@@ -114,18 +114,11 @@ describe('joint scoring end to end, threshold keys and single key holder on the 
   it('counts in the ledger what each participant actually received (single key holder)', () => {
     const chunks = report.crypto.ciphertextsPerParty;
     const { coordinator, bank, tax, guarantor } = report.designs[1]?.ledger ?? {};
-    expect(coordinator?.received).toMatchObject({
-      businessIds: 2000,
-      publicKeys: 1,
-      ciphertexts: 3 * chunks,
-      plaintextValues: 0,
-      secretKeys: 0,
-      credentials: 3,
-    });
+    // aligned by PSI: no raw business id crosses the wire
+    expect(coordinator?.received).toMatchObject({ businessIds: 0, publicKeys: 1, ciphertexts: 3 * chunks, plaintextValues: 0, secretKeys: 0, credentials: 3 });
     expect(coordinator?.decrypted).toBe(0);
-    // the query design shows the applicant list to every holder: the ledger must say so
     for (const holder of [tax, guarantor]) {
-      expect(holder?.received).toMatchObject({ businessIds: 2000, publicKeys: 1, ciphertexts: 0, plaintextValues: 0, secretKeys: 0 });
+      expect(holder?.received).toMatchObject({ businessIds: 0, blindedIds: 2000, publicKeys: 1, ciphertexts: 0, plaintextValues: 0, secretKeys: 0 });
       expect(holder?.decrypted).toBe(0);
     }
     expect(bank?.received).toMatchObject({ businessIds: 0, publicKeys: 0, ciphertexts: chunks, secretKeys: 0 });
@@ -135,10 +128,13 @@ describe('joint scoring end to end, threshold keys and single key holder on the 
   it('counts in the ledger what each participant actually received (threshold)', () => {
     const chunks = report.crypto.ciphertextsPerParty;
     const { coordinator, bank, tax, guarantor } = report.ledger;
+    const a = report.alignment;
     expect(report.keys).toBe('threshold');
-    // the coordinator relays key shares, inputs and sealed shares, and can open none of them
+    const customers = (h: string) => a.holders[h]?.customers ?? 0;
+    // the coordinator relays blinded ids, key shares, inputs and sealed shares, and can open none of them
     expect(coordinator?.received).toMatchObject({
-      businessIds: 2000,
+      businessIds: 0,
+      blindedIds: 2 * 2000 + 2 * 2000 + customers('tax') + customers('guarantor'),
       publicKeys: 0,
       publicKeyShares: 3,
       ciphertexts: 3 * chunks,
@@ -148,9 +144,14 @@ describe('joint scoring end to end, threshold keys and single key holder on the 
     });
     expect(coordinator?.decrypted).toBe(0);
     // every party gets the other parties' key shares and inputs, to verify what it is asked to decrypt
-    for (const holder of [tax, guarantor]) {
+    for (const [id, holder] of [
+      ['tax', tax],
+      ['guarantor', guarantor],
+    ] as const) {
       expect(holder?.received).toMatchObject({
-        businessIds: 2000,
+        businessIds: 0,
+        blindedIds: 2000,
+        alignmentSlots: a.holders[id]?.trueIntersection,
         publicKeyShares: 2,
         ciphertexts: 2 * chunks,
         sealedDecryptionShares: 0,
@@ -159,7 +160,14 @@ describe('joint scoring end to end, threshold keys and single key holder on the 
       });
       expect(holder?.decrypted).toBe(0);
     }
-    expect(bank?.received).toMatchObject({ businessIds: 0, publicKeyShares: 2, ciphertexts: 2 * chunks, sealedDecryptionShares: 2 * chunks, secretKeys: 0 });
+    expect(bank?.received).toMatchObject({
+      businessIds: 0,
+      blindedIds: 2 * 2000 + customers('tax') + customers('guarantor'),
+      publicKeyShares: 2,
+      ciphertexts: 2 * chunks,
+      sealedDecryptionShares: 2 * chunks,
+      secretKeys: 0,
+    });
     expect(bank?.decrypted).toBe(2000);
     const gaps = report.businesses.perParty;
     expect(gaps.bank?.gaps).toBe(0);

@@ -1,0 +1,119 @@
+/**
+ * Private entity alignment, end to end with real processes: each setting
+ * teaches each party exactly what it promises, the ledger counts match the
+ * true set sizes, and no party's ids (nor plain hashes of them) reach a frame
+ * that the coordinator or another party received.
+ */
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Report, runScenario } from '@fedrisk/runner';
+import { type Alignment, createRng } from '@fedrisk/shared';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { fileTempDir, smallScenario } from '../helpers/fixtures.ts';
+
+const runs = new Map<Alignment, { report: Report; runDir: string }>();
+
+beforeAll(async () => {
+  const runsDir = fileTempDir('fedrisk-align-');
+  for (const alignment of ['query', 'psi', 'psi-cardinality'] as const) {
+    const scenario = await smallScenario((s) => {
+      s.job.alignment = alignment;
+      s.job.compareWith = [];
+      s.job.keys = 'single-holder';
+      s.data.businesses = 2500;
+      s.job.applicants = 1500;
+    });
+    const { report, runDir } = await runScenario({ scenario, scenarioFile: alignment, runsDir, captureFrames: true });
+    runs.set(alignment, { report, runDir });
+  }
+}, 180_000);
+
+const get = (a: Alignment) => runs.get(a) as { report: Report; runDir: string };
+
+function ids(runDir: string, party: string): string[] {
+  return readFileSync(join(runDir, 'data', `${party}.csv`), 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.split(',')[0] as string);
+}
+
+function frames(runDir: string, who: string): Buffer[] {
+  const dir = join(runDir, 'jobs', 'single-holder', 'capture');
+  const prefix = who === 'coordinator' ? 'to-coordinator-' : `to-${who}-`;
+  return readdirSync(dir)
+    .filter((f) => f.startsWith(prefix))
+    .map((f) => readFileSync(join(dir, f)));
+}
+
+describe('entity alignment settings', () => {
+  it('all three runs succeed', () => {
+    for (const [a, r] of runs) expect(r.report.ok, `${a}: ${JSON.stringify(r.report.error)}`).toBe(true);
+  });
+
+  it('query: every holder receives every applicant id, including ones it never served', () => {
+    const { report } = get('query');
+    for (const [id, h] of Object.entries(report.alignment.holders)) {
+      expect(h.holderLearnedIntersection, id).toBe(h.trueIntersection);
+      expect(h.holderLearnedOthersApplicants, id).toBe(1500 - h.trueIntersection);
+      expect(report.ledger[id]?.received.businessIds).toBe(1500);
+    }
+  });
+
+  it('psi: the bank and each holder learn exactly the intersection, and nothing about other applicants', () => {
+    const { report } = get('psi');
+    expect(report.verification?.maxAbsLogitError).toBeLessThanOrEqual(1e-6);
+    expect(report.verification?.auc).toBeCloseTo(get('query').report.verification?.auc ?? 0, 9);
+    for (const [id, h] of Object.entries(report.alignment.holders)) {
+      expect(h.trueIntersection, id).toBeGreaterThan(0);
+      expect(h.recipientLearned, id).toBe(h.trueIntersection);
+      expect(h.holderLearnedIntersection, id).toBe(h.trueIntersection);
+      expect(h.holderLearnedOthersApplicants, id).toBe(0);
+      expect(report.ledger[id]?.received.businessIds).toBe(0);
+      expect(report.ledger[id]?.received.alignmentSlots).toBe(h.trueIntersection);
+      // from counts actually received: the recipient's blinded applicants, nothing else about them
+      expect(report.ledger[id]?.received.blindedIds).toBe(1500);
+    }
+    expect(report.ledger.coordinator?.received.businessIds).toBe(0);
+  });
+
+  it('psi-cardinality: only the overlap sizes are learned, and nothing is scored', () => {
+    const { report } = get('psi-cardinality');
+    expect(report.verification).toBeUndefined();
+    expect(report.phases.map((p) => p.name)).toEqual(['join', 'align']);
+    for (const [id, h] of Object.entries(report.alignment.holders)) {
+      expect(h.recipientLearned, id).toBe(h.trueIntersection);
+      expect(h.holderLearnedIntersection, id).toBe(0);
+      expect(report.ledger[id]?.received.alignmentSlots).toBe(0);
+      expect(report.ledger[id]?.received.ciphertexts).toBe(0);
+    }
+    expect(report.ledger.bank?.idsLearned?.intersection).toBe(0);
+  });
+
+  it('no id of any party, nor a plain hash of it, appears in a frame the coordinator or another party received (psi)', () => {
+    for (const mode of ['psi', 'psi-cardinality'] as const) {
+      const { runDir, report } = get(mode);
+      const parties = report.scenario.parties.map((p) => p.id);
+      for (const owner of parties) {
+        const rng = createRng(owner.length);
+        const own = ids(runDir, owner);
+        const canaries = Array.from({ length: 40 }, () => own[Math.floor(rng.next() * own.length)] as string).flatMap((id) => [
+          Buffer.from(id),
+          createHash('sha256').update(id).digest(),
+          createHash('sha512').update(id).digest().subarray(0, 32),
+          Buffer.from(createHash('sha256').update(id).digest('hex')),
+        ]);
+        for (const who of ['coordinator', ...parties.filter((p) => p !== owner)]) {
+          const received = frames(runDir, who);
+          expect(received.length, `${mode}: frames to ${who}`).toBeGreaterThan(0);
+          for (const f of received) for (const c of canaries) expect(f.includes(c), `${mode}: an id of ${owner} reached ${who}`).toBe(false);
+        }
+      }
+    }
+    // the check can fail: under query the applicant ids do reach the holders
+    const { runDir } = get('query');
+    const applicant = readFileSync(join(runDir, 'jobs', 'single-holder', 'parties', 'bank', 'applicants.txt'), 'utf8').split('\n')[0] as string;
+    expect(frames(runDir, 'tax').some((f) => f.includes(Buffer.from(applicant)))).toBe(true);
+  });
+});
