@@ -47,6 +47,30 @@ function frames(runDir: string, who: string): Buffer[] {
     .map((f) => readFileSync(join(dir, f)));
 }
 
+describe('alignment with awkward sets', () => {
+  it('a holder with no customers at all, and a bank far smaller than its holders, still align and score', async () => {
+    const scenario = await smallScenario((s) => {
+      s.job.alignment = 'psi';
+      s.job.compareWith = [];
+      s.job.keys = 'single-holder';
+      s.data.businesses = 400;
+      s.job.applicants = 30;
+      s.parties = [
+        { id: 'bank', role: 'bank', coverage: 0.1 },
+        { id: 'tax', role: 'tax', coverage: 1 },
+        { id: 'guarantor', role: 'guarantor', coverage: 0.0001 },
+      ];
+    });
+    const { report } = await runScenario({ scenario, scenarioFile: 'awkward', runsDir: fileTempDir('fedrisk-awkward-') });
+    expect(report.ok, JSON.stringify(report.error)).toBe(true);
+    expect(report.alignment.holders.guarantor?.customers).toBe(0);
+    expect(report.alignment.holders.guarantor?.recipientLearned).toBe(0);
+    expect(report.alignment.holders.tax?.recipientLearned).toBe(30);
+    expect(report.businesses.perParty.guarantor?.gaps).toBe(30);
+    expect(report.verification?.maxAbsLogitError).toBeLessThanOrEqual(1e-6);
+  });
+});
+
 describe('entity alignment settings', () => {
   it('all three runs succeed', () => {
     for (const [a, r] of runs) expect(r.report.ok, `${a}: ${JSON.stringify(r.report.error)}`).toBe(true);

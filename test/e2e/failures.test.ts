@@ -156,6 +156,39 @@ describe('a party node process', () => {
   });
 });
 
+describe('a recipient with a bad applicant list', () => {
+  it('refuses duplicate and malformed ids before joining, naming the line', async () => {
+    const { url } = await startCoordinator();
+    const dir = tempDir();
+    const a = makeUscc('370100', 1);
+    writeFileSync(
+      join(dir, 'bank.csv'),
+      `business_id,loan_balance,max_overdue_days_12m,avg_monthly_inflow,credit_utilisation,months_as_customer\n${a},1,0,1,0.5,12\n`,
+    );
+    const base: NodeConfig = {
+      party: 'bank',
+      role: 'bank',
+      data: join(dir, 'bank.csv'),
+      model: { intercept: 0, features: {} },
+      scorecard: { baseScore: 600, baseOdds: 50, pdo: 20, grades: [{ grade: 'A', minScore: 0 }] },
+      applicants: join(dir, 'applicants.txt'),
+      outDir: join(dir, 'out'),
+    };
+    writeFileSync(join(dir, 'config.json'), JSON.stringify(base));
+    for (const [text, expected] of [
+      [`${a}\n${a}\n`, `applicants.txt line 2: "${a}" is listed twice`],
+      [`${a}\nnot-an-id\n`, 'applicants.txt line 2: "not-an-id" is not a unified social credit code'],
+      ['\n', 'lists no businesses to score'],
+    ] as const) {
+      writeFileSync(join(dir, 'applicants.txt'), text);
+      const child = startChild('bank', NODE_BIN, ['--config', join(dir, 'config.json'), '--coordinator', url], { FEDRISK_TOKEN: TOKEN }, () => {});
+      expect(await child.exited).toBe(2);
+      expect(child.lastFatal?.code).toBe('DATA_ERR_APPLICANTS');
+      expect(child.stderrTail()).toContain(expected);
+    }
+  });
+});
+
 describe('scenario runs that go wrong', () => {
   it('a party that crashes mid-job ends the run with JOB_ERR_PARTY_LOST, naming it', async () => {
     const scenario = await smallScenario((s) => {

@@ -80,3 +80,16 @@ describe('wire protocol', () => {
     expect(knowledgeOf(c.msg, c.blobs)).toEqual({ ciphertexts: 3 });
   });
 });
+
+describe('PSI frames', () => {
+  it('checks that blinded-point blobs match the counts in their header', () => {
+    const ok = encodeFrame<NodeMessage>({ type: 'psi.blinded', jobId: 'j', to: 'tax', count: 2 }, [new Uint8Array(64)]);
+    expect(decodeNodeFrame(Buffer.from(ok)).msg.type).toBe('psi.blinded');
+    const short = encodeFrame<NodeMessage>({ type: 'psi.blinded', jobId: 'j', to: 'tax', count: 3 }, [new Uint8Array(64)]);
+    expect(codeOf(() => decodeNodeFrame(Buffer.from(short)))).toBe('PROTO_ERR_INVALID');
+    const reply = encodeFrame<NodeMessage>({ type: 'psi.reply', jobId: 'j', to: 'bank', count: 1, ownCount: 0 }, [new Uint8Array(32), new Uint8Array(0)]);
+    expect(decodeNodeFrame(Buffer.from(reply)).blobs.map((b) => b.length)).toEqual([32, 0]);
+    const assign = encodeFrame<NodeMessage>({ type: 'psi.assign', jobId: 'j', to: 'tax', pairs: 1 }, [new Uint8Array(4)]);
+    expect(codeOf(() => decodeNodeFrame(Buffer.from(assign)))).toBe('PROTO_ERR_INVALID');
+  });
+});
