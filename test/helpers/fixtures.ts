@@ -39,3 +39,13 @@ export async function smallScenario(change: (s: Scenario) => void = () => {}): P
   change(s);
   return s;
 }
+
+/** The FedError code a call throws, or undefined if it does not throw. */
+export function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (err) {
+    return (err as { code?: string }).code;
+  }
+  return undefined;
+}

@@ -10,20 +10,12 @@ import {
   sumCiphertexts,
 } from '@fedrisk/shared';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { codeOf } from '../helpers/fixtures.ts';
 
 let seal: Awaited<ReturnType<typeof loadSeal>>;
 beforeAll(async () => {
   seal = await loadSeal();
 });
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    return (err as FedError).code;
-  }
-  return undefined;
-}
 
 describe('CKKS helpers (real SEAL)', () => {
   it('adds partial scores under encryption within 1e-6 of plaintext', async () => {

@@ -1,16 +1,8 @@
 import { decodeCoordinatorFrame, decodeNodeFrame, encodeFrame, type FedError, knowledgeOf, type NodeMessage, PROTOCOL_VERSION } from '@fedrisk/shared';
 import { describe, expect, it } from 'vitest';
+import { codeOf } from '../helpers/fixtures.ts';
 
 const ID = '91370100MA3C5L2X1Y';
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    return (err as FedError).code;
-  }
-  return undefined;
-}
 
 describe('wire protocol', () => {
   it('round-trips a message with binary blobs and reports its size', () => {

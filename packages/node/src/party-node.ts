@@ -164,7 +164,6 @@ export function createNode(opts: NodeOptions): PartyNode {
   let ownPerm: Uint32Array | undefined;
   let ownBlinded: Promise<Buffer> | undefined;
   let psiSlots = 0;
-  let applicantsDouble: Promise<string[]> | undefined;
   const psiReplies = new Set<string>();
   // threshold design
   let tparty: ThresholdParty | undefined;
@@ -303,6 +302,7 @@ export function createNode(opts: NodeOptions): PartyNode {
       const key = psiKey;
       const blinded = await timed('psi', async () => pool.blind(await pool.hash(applicants as string[], domain), key));
       log.info({ count: applicants.length }, 'applicants blinded for PSI');
+      onEvent({ event: 'progress', party: me, step: 'psi:blind', done: applicants.length, total: applicants.length });
       const holders = jobParties.filter((p) => p.id !== me);
       for (const h of holders) await send({ type: 'psi.blinded', jobId: jobId as string, to: h.id, count: applicants.length }, [blinded]);
       if (!holders.length) await send({ type: 'psi.done', jobId: jobId as string, count: applicants.length });
@@ -313,15 +313,17 @@ export function createNode(opts: NodeOptions): PartyNode {
     ownPerm = perm;
     const pool = psiPool;
     const key = psiKey;
-    ownBlinded = timed('psi', async () =>
-      pool.blind(
+    ownBlinded = timed('psi', async () => {
+      const out = await pool.blind(
         await pool.hash(
           Array.from(perm, (i) => ownTable.ids[i] as string),
           domain,
         ),
         key,
-      ),
-    );
+      );
+      onEvent({ event: 'progress', party: me, step: 'psi:blind', done: perm.length, total: perm.length });
+      return out;
+    });
     ownBlinded.catch(() => {}); // awaited later; a failure is reported there
   };
 
@@ -339,6 +341,7 @@ export function createNode(opts: NodeOptions): PartyNode {
       for (let i = 0; i < perm.length; i++) again.copy(shuffled, i * 32, (perm[i] as number) * 32, (perm[i] as number) * 32 + 32);
       again = shuffled;
     }
+    onEvent({ event: 'progress', party: me, step: 'psi:reblind', done: msg.count, total: msg.count });
     const own = await ownBlinded;
     await send({ type: 'psi.reply', jobId: msg.jobId, to: msg.from, count: msg.count, ownCount: own.length / 32 }, [again, own]);
     log.info({ applicants: msg.count, own: own.length / 32 }, 'PSI reply sent');
@@ -365,6 +368,7 @@ export function createNode(opts: NodeOptions): PartyNode {
     idsLearned.overlap[msg.from] = pairs.length / 2;
     idsLearned.intersection += alignment === 'psi' ? pairs.length / 2 : 0;
     log.info({ holder: msg.from, overlap: pairs.length / 2 }, 'PSI intersection found');
+    onEvent({ event: 'progress', party: me, step: 'psi:match', done: holderSet.length, total: holderSet.length });
     if (alignment === 'psi') {
       const blob = new Uint8Array(Uint32Array.from(pairs).buffer);
       await send({ type: 'psi.assign', jobId: msg.jobId, to: msg.from, pairs: pairs.length / 2 }, [blob]);

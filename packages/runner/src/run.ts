@@ -300,6 +300,9 @@ async function runJob(scenario: Scenario, prep: Prepared, keys: KeysDesign, opts
         const key = `${e.party}:${e.step}`;
         const shown = progressShown.get(key) ?? -1;
         if (e.step === 'load') say(`  load      ${e.party} loaded and checked ${e.total} own rows`);
+        else if (e.step === 'psi:blind') say(`  psi       ${e.party} hashed and blinded its ${e.total} ids`);
+        else if (e.step === 'psi:reblind') say(`  psi       ${e.party} blinded the bank's ${e.total} points again`);
+        else if (e.step === 'psi:match') say(`  psi       ${e.party} blinded ${e.total} holder points again and matched them`);
         else if (e.done === e.total || e.done - shown >= Math.max(1, Math.ceil(e.total / 4))) {
           progressShown.set(key, e.done);
           say(`  ${e.step.padEnd(9)} ${e.party} ${e.done}/${e.total} ciphertexts`);

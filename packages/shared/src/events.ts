@@ -4,6 +4,7 @@
  * carry counts, sizes and timings, never private values.
  */
 import { z } from 'zod';
+import { FedError } from './errors.ts';
 import { errorCodeSchema } from './errors-schema.ts';
 
 export const processEventSchema = z.discriminatedUnion('event', [
@@ -36,4 +37,16 @@ export function parseEventLine(line: string): ProcessEvent | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * What a process entry point reports when it cannot go on: a user mistake is
+ * its FedError's code and message; anything else is an internal error, with
+ * its stack, because that is a bug to report.
+ */
+export function describeFatal(processName: string, err: unknown): { event: ProcessEvent; line: string } {
+  if (err instanceof FedError)
+    return { event: { event: 'fatal', code: err.code, message: err.message }, line: `${processName}: ${err.code}: ${err.message}\n` };
+  const text = err instanceof Error ? (err.stack ?? err.message) : String(err);
+  return { event: { event: 'fatal', code: 'RUN_ERR_PROCESS', message: `internal error: ${text}` }, line: `${processName}: internal error: ${text}\n` };
 }

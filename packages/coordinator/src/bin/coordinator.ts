@@ -7,7 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { coordinatorConfigSchema, createLogger, FedError, isFedError, loadSeal, type ProcessEvent, readJsonConfig } from '@fedrisk/shared';
+import { coordinatorConfigSchema, createLogger, describeFatal, FedError, loadSeal, type ProcessEvent, readJsonConfig } from '@fedrisk/shared';
 import { createCoordinator } from '../index.ts';
 
 const emit = (e: ProcessEvent): void => {
@@ -74,9 +74,9 @@ main().then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    const fe = isFedError(err) ? err : new FedError('CONFIG_ERR_INVALID', String((err as Error)?.stack ?? err));
-    emit({ event: 'fatal', code: fe.code, message: fe.message });
-    process.stderr.write(`coordinator: ${fe.code}: ${fe.message}\n`);
+    const { event, line } = describeFatal('coordinator', err);
+    emit(event);
+    process.stderr.write(line);
     process.exitCode = 2;
   },
 );

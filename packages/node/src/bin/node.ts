@@ -8,7 +8,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createLogger, FedError, isFedError, loadSeal, nodeConfigSchema, type ProcessEvent, readJsonConfig } from '@fedrisk/shared';
+import { createLogger, describeFatal, FedError, loadSeal, nodeConfigSchema, type ProcessEvent, readJsonConfig } from '@fedrisk/shared';
 import { createNode, type NodeOutcome } from '../index.ts';
 
 const emit = (e: ProcessEvent): void => {
@@ -85,9 +85,9 @@ main().then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    const fe = isFedError(err) ? err : new FedError('CONFIG_ERR_INVALID', String((err as Error)?.stack ?? err));
-    emit({ event: 'fatal', code: fe.code, message: fe.message });
-    process.stderr.write(`node: ${fe.code}: ${fe.message}\n`);
+    const { event, line } = describeFatal('node', err);
+    emit(event);
+    process.stderr.write(line);
     process.exitCode = 2;
   },
 );
