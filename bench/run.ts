@@ -11,7 +11,17 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type DesignResult, runScenario } from '@fedrisk/runner';
-import { blindPoints, createPsiKey, hashIdsToPoints, loadPartyCsv, loadScenario, makeUscc, type PartyModel, partialLogitsFor } from '@fedrisk/shared';
+import {
+  blindPoints,
+  createPsiKey,
+  hashIdsToPoints,
+  loadPartyCsv,
+  loadScenario,
+  makeUscc,
+  type PartyModel,
+  partialLogitsFor,
+  tableSchemaOf,
+} from '@fedrisk/shared';
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
@@ -38,9 +48,7 @@ async function psiBench(): Promise<void> {
   const scenario = await loadScenario(file);
   const runsDir = mkdtempSync(join(tmpdir(), 'fedrisk-bench-psi-'));
   try {
-    out(
-      `bench · PSI alignment (${scenario.job.alignment}), ${scenario.job.applicants} applicants, holders of ~${Math.round((scenario.data.businesses * (scenario.parties[1]?.coverage ?? 0)) / 1000)}k customers`,
-    );
+    out(`bench · PSI alignment (${scenario.job.alignment}), ${scenario.job.applicants} applicants against ${scenario.parties.length - 1} holders`);
     const run = await runScenario({ scenario, scenarioFile: file, runsDir, onLine: (l) => (/^ {2}(align|data {6}bank)/.test(l) ? out(`  ${l}`) : undefined) });
     if (!run.ok) throw new Error(`PSI benchmark failed: ${run.report.error?.code} ${run.report.error?.message}`);
     const a = run.report.alignment;
@@ -99,7 +107,7 @@ async function scoringBench(): Promise<void> {
     const sum = new Float64Array(ids.length);
     let computeMs = 0;
     for (const p of scenario.parties) {
-      const table = await loadPartyCsv(join(run.runDir, 'data', `${p.id}.csv`), p.role);
+      const table = await loadPartyCsv(join(run.runDir, 'data', `${p.id}.csv`), tableSchemaOf(scenario, p.id));
       const tc = performance.now();
       const { values } = partialLogitsFor(table, scenario.model[p.id] as PartyModel, ids);
       for (let i = 0; i < sum.length; i++) sum[i] = (sum[i] as number) + (values[i] as number);

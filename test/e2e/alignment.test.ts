@@ -21,7 +21,7 @@ beforeAll(async () => {
       s.job.alignment = alignment;
       s.job.compareWith = [];
       s.job.keys = 'single-holder';
-      s.data.businesses = 2500;
+      if (s.data.kind === 'synthetic') s.data.businesses = 2500;
       s.job.applicants = 1500;
     });
     const { report, runDir } = await runScenario({ scenario, scenarioFile: alignment, runsDir, captureFrames: true });
@@ -53,7 +53,7 @@ describe('alignment with awkward sets', () => {
       s.job.alignment = 'psi';
       s.job.compareWith = [];
       s.job.keys = 'single-holder';
-      s.data.businesses = 400;
+      if (s.data.kind === 'synthetic') s.data.businesses = 400;
       s.job.applicants = 30;
       s.parties = [
         { id: 'bank', role: 'bank', coverage: 0.1 },

@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Report, readScores, runScenario } from '@fedrisk/runner';
-import { createRng, loadPartyCsv, type PartyModel, partialLogitsFor } from '@fedrisk/shared';
+import { createRng, loadPartyCsv, type PartyModel, partialLogitsFor, tableSchemaOf } from '@fedrisk/shared';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fileTempDir, smallScenario } from '../helpers/fixtures.ts';
 
@@ -183,7 +183,7 @@ describe('joint scoring end to end, threshold keys and single key holder on the 
     const everyone = ['coordinator', ...parties.map((p) => p.id)];
     const privatePartials: number[] = [];
     for (const p of parties) {
-      const table = await loadPartyCsv(join(dataDir, `${p.id}.csv`), p.role);
+      const table = await loadPartyCsv(join(dataDir, `${p.id}.csv`), tableSchemaOf(scenario, p.id));
       const model = scenario.model[p.id] as PartyModel;
       // the neutral value (a gap) is public by design; every other partial is private
       const partials = Array.from(partialLogitsFor(table, model, ids).values).filter((x) => x !== model.intercept);

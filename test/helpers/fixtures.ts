@@ -33,7 +33,7 @@ export const DEFAULT_SCENARIO = new URL('../../scenarios/default.yaml', import.m
 export async function smallScenario(change: (s: Scenario) => void = () => {}): Promise<Scenario> {
   const s = await loadScenario(DEFAULT_SCENARIO);
   s.name = 'e2e-small';
-  s.data.businesses = 3000;
+  if (s.data.kind === 'synthetic') s.data.businesses = 3000;
   s.job.applicants = 2000;
   s.timeouts = { joinMs: 30_000, phaseMs: 60_000 };
   change(s);

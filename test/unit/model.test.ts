@@ -1,4 +1,4 @@
-import { makeUscc, type PartyModel, parsePartyCsv, partialLogits, partialLogitsFor, scorecardSchema, scoreOf } from '@fedrisk/shared';
+import { makeUscc, type PartyModel, parsePartyCsv, partialLogits, partialLogitsFor, roleSchemaOf, scorecardSchema, scoreOf } from '@fedrisk/shared';
 import { describe, expect, it } from 'vitest';
 
 const ids = [1, 2, 3, 4].map((i) => makeUscc('370600', i));
@@ -8,7 +8,7 @@ const csv = [
   `${ids[1]},200,1,0.5,0`,
   `${ids[2]},300,2,1.5,1`,
 ].join('\n');
-const table = parsePartyCsv(csv, 'guarantor', 'g.csv');
+const table = parsePartyCsv(csv, roleSchemaOf('guarantor'), 'g.csv');
 
 describe('split model', () => {
   it("standardises each column over the party's own rows", () => {

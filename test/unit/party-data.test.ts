@@ -1,4 +1,4 @@
-import { type FedError, makeUscc, parsePartyCsv } from '@fedrisk/shared';
+import { type FedError, makeUscc, parsePartyCsv, roleSchemaOf } from '@fedrisk/shared';
 import { describe, expect, it } from 'vitest';
 
 const A = makeUscc('370100', 1);
@@ -7,7 +7,7 @@ const HEADER = 'business_id,annual_vat_paid,invoice_count,revenue_growth_yoy,tax
 
 function problemsOf(text: string): string {
   try {
-    parsePartyCsv(text, 'tax', '/data/tax.csv');
+    parsePartyCsv(text, roleSchemaOf('tax'), '/data/tax.csv');
   } catch (err) {
     expect((err as FedError).code).toBe('DATA_ERR_CSV');
     return (err as FedError).message;
@@ -17,7 +17,7 @@ function problemsOf(text: string): string {
 
 describe('party CSV loader', () => {
   it('loads a valid file column by column', () => {
-    const t = parsePartyCsv(`${HEADER}\n${A},1200.5,30,0.1,A,24\n${B},0,0,-0.2,M,0\n`, 'tax', 'tax.csv');
+    const t = parsePartyCsv(`${HEADER}\n${A},1200.5,30,0.1,A,24\n${B},0,0,-0.2,M,0\n`, roleSchemaOf('tax'), 'tax.csv');
     expect(t.ids).toEqual([A, B]);
     expect(Array.from(t.numeric.get('annual_vat_paid') ?? [])).toEqual([1200.5, 0]);
     expect(t.categorical.get('tax_credit_grade')).toEqual(['A', 'M']);

@@ -1,5 +1,5 @@
 import { generatePopulation, partyCsv, pickApplicants, populationCsv } from '@fedrisk/runner';
-import { parsePartyCsv, usccProblem } from '@fedrisk/shared';
+import { parsePartyCsv, roleSchemaOf, usccProblem } from '@fedrisk/shared';
 import { describe, expect, it } from 'vitest';
 
 const parties = [
@@ -25,7 +25,7 @@ describe('synthetic SME population', () => {
     expect(new Set(pop.ids).size).toBe(pop.ids.length);
     for (const id of pop.ids.slice(0, 500)) expect(usccProblem(id)).toBeUndefined();
     for (const p of parties) {
-      const table = parsePartyCsv(partyCsv(pop, p.id, p.role), p.role, `${p.id}.csv`);
+      const table = parsePartyCsv(partyCsv(pop, p.id, p.role), roleSchemaOf(p.role), `${p.id}.csv`);
       const share = table.ids.length / opts.businesses;
       expect(Math.abs(share - p.coverage)).toBeLessThan(0.04);
     }

@@ -25,6 +25,8 @@ import {
   FedError,
   type Frame,
   generateKeyPair,
+  type IdFormat,
+  idProblem,
   type KeyPair,
   KnowledgeLedger,
   type Logger,
@@ -32,6 +34,7 @@ import {
   MAX_FRAME_BYTES,
   type NodeConfig,
   type NodeMessage,
+  nodeTableSchema,
   type Outgoing,
   openFrom,
   type PartyTable,
@@ -47,7 +50,6 @@ import {
   sumCiphertexts,
   type ThresholdParty,
   thresholdNoise,
-  usccProblem,
   verifyFields,
   wireToError,
 } from '@fedrisk/shared';
@@ -111,7 +113,7 @@ export interface PartyNode {
   close(): Promise<void>;
 }
 
-async function readApplicants(path: string): Promise<string[]> {
+async function readApplicants(path: string, format: IdFormat): Promise<string[]> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -123,8 +125,8 @@ async function readApplicants(path: string): Promise<string[]> {
   text.split('\n').forEach((raw, i) => {
     const id = raw.trim();
     if (!id) return;
-    const problem = usccProblem(id);
-    if (problem) throw new FedError('DATA_ERR_APPLICANTS', `${path} line ${i + 1}: "${id}" is not a unified social credit code: ${problem}`);
+    const problem = idProblem(id, format);
+    if (problem) throw new FedError('DATA_ERR_APPLICANTS', `${path} line ${i + 1}: "${id}" ${problem}`);
     if (seen.has(id)) throw new FedError('DATA_ERR_APPLICANTS', `${path} line ${i + 1}: "${id}" is listed twice`);
     seen.add(id);
     ids.push(id);
@@ -633,10 +635,10 @@ export function createNode(opts: NodeOptions): PartyNode {
   return {
     done,
     start: async () => {
-      table = await timed('load', () => loadPartyCsv(config.data, config.role));
+      table = await timed('load', () => loadPartyCsv(config.data, nodeTableSchema(config)));
       // compute once up front so a model naming a missing column fails before joining
       partialLogits(table, config.model);
-      if (config.applicants) applicants = await readApplicants(config.applicants);
+      if (config.applicants) applicants = await readApplicants(config.applicants, nodeTableSchema(config).idFormat);
       log.info({ rows: table.ids.length, applicants: applicants?.length }, 'own data loaded');
       onEvent({ event: 'progress', party: me, step: 'load', done: table.ids.length, total: table.ids.length });
       const socket = new WebSocket(opts.url, { maxPayload: MAX_FRAME_BYTES });

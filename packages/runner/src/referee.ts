@@ -4,12 +4,22 @@
  * encrypted pipeline produced and what sharing buys over the bank alone.
  */
 import { readFile } from 'node:fs/promises';
-import { csvLines, FedError, loadPartyCsv, modelFeatures, type PartyModel, type PartyTable, partialLogitsFor, type Role, splitCsvLine } from '@fedrisk/shared';
+import {
+  csvLines,
+  FedError,
+  loadPartyCsv,
+  modelFeatures,
+  type PartyModel,
+  type PartyTable,
+  partialLogitsFor,
+  splitCsvLine,
+  type TableSchema,
+} from '@fedrisk/shared';
 import { auc, fitLogistic, ks } from './stats.ts';
 
 export interface RefereeParty {
   id: string;
-  role: Role;
+  schema: TableSchema;
   dataFile: string;
   model: PartyModel;
 }
@@ -81,7 +91,7 @@ export async function verify(opts: {
   const gaps: Record<string, number> = {};
   const tables = new Map<string, PartyTable>();
   for (const p of opts.parties) {
-    const table = await loadPartyCsv(p.dataFile, p.role);
+    const table = await loadPartyCsv(p.dataFile, p.schema);
     tables.set(p.id, table);
     const partial = partialLogitsFor(table, p.model, applicants);
     gaps[p.id] = partial.gaps;

@@ -18,12 +18,13 @@ import {
   type NodeConfig,
   type ProcessEvent,
   type Scenario,
+  type TableSchema,
   thresholdNoise,
   type WireError,
 } from '@fedrisk/shared';
+import { makeDataSet, sampleApplicants } from './dataset.ts';
 import { type Child, COORDINATOR_BIN, NODE_BIN, startChild, stopChildren } from './processes.ts';
 import { readLabels, readScores, type Verification, verify } from './referee.ts';
-import { generatePopulation, partyCsv, pickApplicants, populationCsv } from './synthetic.ts';
 
 export interface RunOptions {
   scenario: Scenario;
@@ -114,6 +115,8 @@ export interface Report extends DesignResult {
   };
   /** every design run on the same data, the scenario's own first */
   designs: DesignResult[];
+  /** where the records came from; real-data rows left out for a missing value */
+  data: { source: string; records: number; dropped: { line: number; column: string }[] };
   totalMs: number;
   dataMs: number;
 }
@@ -166,36 +169,47 @@ interface Prepared {
   applicants: string[];
   rows: Map<string, number>;
   members: Map<string, Set<string>>;
+  schemas: Map<string, TableSchema>;
+  size: number;
+  source: string;
+  dropped: { line: number; column: string }[];
   identities: Map<string, { publicKey: string; privateKey: string }>;
 }
 
 /** Makes the data once for every design: each party's own file; ground truth only for the referee. */
-function prepare(scenario: Scenario, runsDir: string, startedAt: Date, say: (l: string) => void): Prepared & { dataMs: number } {
+async function prepare(
+  scenario: Scenario,
+  scenarioFile: string,
+  runsDir: string,
+  startedAt: Date,
+  say: (l: string) => void,
+): Promise<Prepared & { dataMs: number }> {
   let runId = `${stamp(startedAt)}-${scenario.name}`;
   for (let k = 2; existsSync(join(runsDir, runId)); k++) runId = `${stamp(startedAt)}-${scenario.name}-${k}`;
+  const td = performance.now();
+  say(
+    scenario.data.kind === 'synthetic'
+      ? `  data      generating ${scenario.data.businesses} synthetic businesses (seed ${scenario.seed}) ...`
+      : `  data      splitting ${scenario.data.file} into one file per party ...`,
+  );
+  // made before the run folder, so a bad data file leaves nothing behind
+  const ds = await makeDataSet(scenario, scenarioFile);
   const runDir = join(runsDir, runId);
   const dataDir = join(runDir, 'data');
   mkdirSync(dataDir, { recursive: true });
-  const td = performance.now();
-  say(`  data      generating ${scenario.data.businesses} synthetic businesses (seed ${scenario.seed}) ...`);
-  const pop = generatePopulation({
-    seed: scenario.seed,
-    businesses: scenario.data.businesses,
-    defaultRate: scenario.data.defaultRate,
-    labelNoise: scenario.data.labelNoise,
-    parties: scenario.parties,
-  });
-  for (const p of scenario.parties) writeFileSync(join(dataDir, `${p.id}.csv`), partyCsv(pop, p.id, p.role));
-  const applicants = pickApplicants(pop, scenario.job.recipient, scenario.job.applicants, scenario.seed);
+  for (const p of scenario.parties) writeFileSync(join(dataDir, `${p.id}.csv`), ds.files.get(p.id) as string);
+  const applicants = sampleApplicants(ds.members.get(scenario.job.recipient) ?? [], scenario.job.applicants, scenario.seed);
   mkdirSync(join(runDir, 'referee'), { recursive: true });
-  writeFileSync(join(runDir, 'referee', 'population.csv'), populationCsv(pop));
+  writeFileSync(join(runDir, 'referee', 'population.csv'), ds.refereeCsv);
   const dataMs = performance.now() - td;
-  const rows = new Map(scenario.parties.map((p) => [p.id, pop.members.get(p.id)?.length ?? 0]));
-  const members = new Map(scenario.parties.map((p) => [p.id, new Set((pop.members.get(p.id) ?? []).map((i) => pop.ids[i] as string))]));
+  const rows = new Map(scenario.parties.map((p) => [p.id, ds.members.get(p.id)?.length ?? 0]));
+  const members = new Map(scenario.parties.map((p) => [p.id, new Set(ds.members.get(p.id) ?? [])]));
   say(`  data      ${scenario.parties.map((p) => `${p.id} ${rows.get(p.id)} rows`).join(' · ')} · ${applicants.length} applicants (${dataMs.toFixed(0)} ms)`);
   // identity keys, handed out of band like credentials: each party gets its own private key and everyone's public keys
   const identities = new Map(scenario.parties.map((p) => [p.id, createIdentity()]));
-  return { runDir, runId, dataDir, applicants, rows, members, identities, dataMs };
+  if (ds.dropped.length)
+    say(`  data      left out ${ds.dropped.length} row(s) with a missing value (lines ${ds.dropped.map((d) => `${d.line} ${d.column}`).join(', ')})`);
+  return { runDir, runId, dataDir, applicants, rows, members, schemas: ds.schemas, size: ds.size, source: ds.source, dropped: ds.dropped, identities, dataMs };
 }
 
 function custody(keys: KeysDesign, scenario: Scenario, coordinatorHolds: string[]): { participant: string; holds: string[] }[] {
@@ -260,6 +274,7 @@ async function runJob(scenario: Scenario, prep: Prepared, keys: KeysDesign, opts
       party: p.id,
       role: p.role,
       data: join(prep.dataDir, `${p.id}.csv`),
+      ...(scenario.data.kind === 'csv' ? { columns: [...(prep.schemas.get(p.id)?.columns ?? [])], idFormat: 'plain' as const } : {}),
       model: scenario.model[p.id] as NodeConfig['model'],
       ...(p.id === recipient ? { scorecard: scenario.scorecard, applicants: join(dir, 'applicants.txt') } : {}),
       outDir: join(dir, 'out'),
@@ -426,7 +441,7 @@ async function runJob(scenario: Scenario, prep: Prepared, keys: KeysDesign, opts
       verification = await verify({
         parties: scenario.parties.map((p) => ({
           id: p.id,
-          role: p.role,
+          schema: prep.schemas.get(p.id) as TableSchema,
           dataFile: join(prep.dataDir, `${p.id}.csv`),
           model: scenario.model[p.id] as NodeConfig['model'],
         })),
@@ -494,7 +509,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   const runsDir = resolve(opts.runsDir ?? 'runs');
   const designs = [scenario.job.keys, ...scenario.job.compareWith.filter((k) => k !== scenario.job.keys)];
   say(`fedrisk · scenario "${scenario.name}" · ${scenario.parties.length} parties · alignment ${scenario.job.alignment} · keys ${designs.join(' vs ')}`);
-  const prep = prepare(scenario, runsDir, startedAt, say);
+  const prep = await prepare(scenario, opts.scenarioFile, runsDir, startedAt, say);
   const results: DesignResult[] = [];
   for (const keys of designs) {
     if (opts.signal?.aborted) break;
@@ -516,12 +531,13 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       parties: scenario.parties,
     },
     businesses: {
-      population: scenario.data.businesses,
+      population: prep.size,
       scored: primary.verification?.scored ?? 0,
       perParty: Object.fromEntries(scenario.parties.map((p) => [p.id, { rows: prep.rows.get(p.id) ?? 0, gaps: primary.verification?.gaps[p.id] ?? 0 }])),
     },
     crypto: { scheme: 'CKKS', ...scenario.crypto.ckks, slotsPerCiphertext: slots, ciphertextsPerParty: Math.ceil(prep.applicants.length / slots) },
     designs: results,
+    data: { source: prep.source, records: prep.size, dropped: prep.dropped },
     totalMs: performance.now() - t0,
     dataMs: prep.dataMs,
   };

@@ -25,6 +25,8 @@ export const INDUSTRIES = [
   { name: 'logistics', weight: 0.18, risk: 0.1 },
 ] as const;
 
+export type SyntheticRole = Exclude<Role, 'holder'>;
+
 export interface SyntheticOptions {
   seed: number;
   businesses: number;
@@ -39,7 +41,7 @@ export interface Population {
   industry: string[];
   label: Uint8Array;
   /** every role's columns for every business (a party only gets its customers' rows) */
-  features: Record<Role, Record<string, (number | string)[]>>;
+  features: Record<SyntheticRole, Record<string, (number | string)[]>>;
   /** per party id: the row indices of the businesses it has records of, in file order */
   members: Map<string, number[]>;
 }
@@ -192,7 +194,7 @@ export function generatePopulation(opts: SyntheticOptions): Population {
 }
 
 /** The CSV a party receives: its own columns for its own customers, in its own order. */
-export function partyCsv(pop: Population, partyId: string, role: Role): string {
+export function partyCsv(pop: Population, partyId: string, role: SyntheticRole): string {
   const cols = ROLE_COLUMNS[role].map((c) => c.name);
   const table = pop.features[role];
   const lines = [['business_id', ...cols].join(',')];
@@ -211,9 +213,16 @@ export function populationCsv(pop: Population): string {
 
 /** The recipient's applicants: a seeded sample of its own customers. */
 export function pickApplicants(pop: Population, recipient: string, count: number | 'all', seed: number): string[] {
-  const own = pop.members.get(recipient) ?? [];
-  const rng = createRng(seed).fork('applicants');
-  const order = shuffled(own.length, rng).map((k) => own[k] as number);
+  return sampleApplicants(
+    (pop.members.get(recipient) ?? []).map((i) => pop.ids[i] as string),
+    count,
+    seed,
+  );
+}
+
+/** A seeded sample of a party's own records, in a seeded order. */
+export function sampleApplicants(own: readonly string[], count: number | 'all', seed: number): string[] {
+  const order = shuffled(own.length, createRng(seed).fork('applicants'));
   const take = count === 'all' ? order.length : Math.min(count, order.length);
-  return order.slice(0, take).map((i) => pop.ids[i] as string);
+  return order.slice(0, take).map((k) => own[k] as string);
 }

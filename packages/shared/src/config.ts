@@ -7,7 +7,8 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { FedError } from './errors.ts';
 import { partyModelSchema, scorecardSchema } from './model.ts';
-import { alignmentSchema, ckksParamsSchema, jobIdSchema, keysSchema, partyIdSchema, roleSchema } from './protocol.ts';
+import { columnSpecSchema, roleSchemaOf, type TableSchema } from './party-data.ts';
+import { alignmentSchema, ckksParamsSchema, idFormatSchema, jobIdSchema, keysSchema, partyIdSchema, roleSchema } from './protocol.ts';
 
 export const timeoutsSchema = z
   .object({
@@ -54,6 +55,9 @@ export const nodeConfigSchema = z
     party: partyIdSchema,
     role: roleSchema,
     data: z.string().min(1),
+    /** the columns of this party's file, when its role has no fixed ones (real data) */
+    columns: z.array(columnSpecSchema).optional(),
+    idFormat: idFormatSchema.optional(),
     model: partyModelSchema,
     scorecard: scorecardSchema.optional(),
     /** file with one business id per line: the businesses this party asks to score */
@@ -67,6 +71,13 @@ export const nodeConfigSchema = z
   })
   .strict();
 export type NodeConfig = z.infer<typeof nodeConfigSchema>;
+
+/** The schema a node checks its own file against. */
+export function nodeTableSchema(config: NodeConfig): TableSchema {
+  if (config.columns) return { columns: config.columns, idFormat: config.idFormat ?? 'plain' };
+  if (config.role === 'holder') throw new FedError('CONFIG_ERR_INVALID', `${config.party} has role holder but its config lists no columns`);
+  return roleSchemaOf(config.role);
+}
 
 export function formatZodIssues(error: z.ZodError, prefix = ''): string {
   return error.issues

@@ -5,23 +5,26 @@
  */
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
+import { z } from 'zod';
 import { FedError } from './errors.ts';
-import type { Role } from './protocol.ts';
+import type { IdFormat, Role } from './protocol.ts';
 import { usccProblem } from './uscc.ts';
 
-export type ColumnKind = 'number' | 'integer' | 'category';
-export interface ColumnSpec {
-  name: string;
-  kind: ColumnKind;
-  min?: number;
-  max?: number;
-  categories?: readonly string[];
-  description: string;
-}
+export const TAX_GRADES = ['A', 'B', 'C', 'D', 'M'];
 
-export const TAX_GRADES = ['A', 'B', 'C', 'D', 'M'] as const;
+export const columnSpecSchema = z
+  .object({
+    name: z.string().min(1),
+    kind: z.enum(['number', 'integer', 'category']),
+    min: z.number().optional(),
+    max: z.number().optional(),
+    categories: z.array(z.string()).optional(),
+    description: z.string().default(''),
+  })
+  .strict();
+export type ColumnSpec = z.infer<typeof columnSpecSchema>;
 
-export const ROLE_COLUMNS: Record<Role, readonly ColumnSpec[]> = {
+export const ROLE_COLUMNS: Record<Exclude<Role, 'holder'>, readonly ColumnSpec[]> = {
   bank: [
     { name: 'loan_balance', kind: 'number', min: 0, description: 'outstanding loan balance, CNY' },
     { name: 'max_overdue_days_12m', kind: 'integer', min: 0, max: 366, description: 'longest overdue spell in the last 12 months, days' },
@@ -43,6 +46,26 @@ export const ROLE_COLUMNS: Record<Role, readonly ColumnSpec[]> = {
     { name: 'currently_guaranteed', kind: 'integer', min: 0, max: 1, description: '1 if a guarantee is in force' },
   ],
 };
+
+/** What a party's file holds: its role's fixed columns (synthetic data) or the columns its scenario gives it. */
+export interface TableSchema {
+  columns: readonly ColumnSpec[];
+  idFormat: IdFormat;
+}
+
+export function roleSchemaOf(role: Role): TableSchema {
+  if (role === 'holder') throw new Error('a holder has no fixed columns: its scenario lists them');
+  return { columns: ROLE_COLUMNS[role], idFormat: 'uscc' };
+}
+
+/** Why an id is not acceptable under a format, or undefined. */
+export function idProblem(id: string, format: IdFormat): string | undefined {
+  if (format === 'uscc') {
+    const p = usccProblem(id);
+    return p ? `is not a unified social credit code: ${p}` : undefined;
+  }
+  return /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/.test(id) ? undefined : 'is not a record id (letters, digits, _ . : -, at most 64 characters)';
+}
 
 export const ID_COLUMN = 'business_id';
 
@@ -91,9 +114,9 @@ export function csvLines(text: string): { line: number; text: string }[] {
   return out;
 }
 
-export function parsePartyCsv(text: string, role: Role, file: string): PartyTable {
+export function parsePartyCsv(text: string, schema: TableSchema, file: string): PartyTable {
   const name = basename(file);
-  const specs = ROLE_COLUMNS[role];
+  const specs = schema.columns;
   const lines = csvLines(text);
   const problems: string[] = [];
   const fail = (): never => {
@@ -111,7 +134,7 @@ export function parsePartyCsv(text: string, role: Role, file: string): PartyTabl
   const expected = [ID_COLUMN, ...specs.map((s) => s.name)];
   for (const col of expected) if (!header.includes(col)) problems.push(`${name} line ${headerLine.line}: missing column "${col}"`);
   for (const col of header)
-    if (!expected.includes(col)) problems.push(`${name} line ${headerLine.line}: unknown column "${col}" (a ${role} file has ${expected.join(', ')})`);
+    if (!expected.includes(col)) problems.push(`${name} line ${headerLine.line}: unknown column "${col}" (this file should have ${expected.join(', ')})`);
   if (new Set(header).size !== header.length) problems.push(`${name} line ${headerLine.line}: a column name appears twice`);
   if (problems.length) return fail();
 
@@ -137,8 +160,8 @@ export function parsePartyCsv(text: string, role: Role, file: string): PartyTabl
       return;
     }
     const id = (cells[index.get(ID_COLUMN) as number] ?? '').trim();
-    const idProblem = usccProblem(id);
-    if (idProblem) problems.push(`${at}, column "${ID_COLUMN}": "${id}" is not a unified social credit code: ${idProblem}`);
+    const bad = idProblem(id, schema.idFormat);
+    if (bad) problems.push(`${at}, column "${ID_COLUMN}": "${id}" ${bad}`);
     const dup = seen.get(id);
     if (dup !== undefined) problems.push(`${at}, column "${ID_COLUMN}": "${id}" already appears on line ${dup}`);
     seen.set(id, row.line);
@@ -147,7 +170,8 @@ export function parsePartyCsv(text: string, role: Role, file: string): PartyTabl
       const cell = (cells[index.get(s.name) as number] ?? '').trim();
       const where = `${at}, column "${s.name}"`;
       if (s.kind === 'category') {
-        if (!s.categories?.includes(cell)) problems.push(`${where}: "${cell}" is not one of ${s.categories?.join(', ')}`);
+        if (s.categories ? !s.categories.includes(cell) : cell === '')
+          problems.push(`${where}: "${cell}" is not one of ${s.categories?.join(', ') ?? 'the categories (an empty cell)'}`);
         categorical.get(s.name)?.push(cell);
         continue;
       }
@@ -166,12 +190,12 @@ export function parsePartyCsv(text: string, role: Role, file: string): PartyTabl
   return { file: name, ids, numeric, categorical };
 }
 
-export async function loadPartyCsv(path: string, role: Role): Promise<PartyTable> {
+export async function loadPartyCsv(path: string, schema: TableSchema): Promise<PartyTable> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (cause) {
     throw new FedError('DATA_ERR_FILE', `cannot read data file ${path}: ${(cause as Error).message}`, { cause });
   }
-  return parsePartyCsv(text, role, path);
+  return parsePartyCsv(text, schema, path);
 }

@@ -16,9 +16,13 @@ export const MAX_FRAME_BYTES = 512 * 1024 * 1024;
 const MAX_BLOBS = 4096;
 
 export const partyIdSchema = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'party id: lowercase letters, digits and -, at most 32 characters');
-export const roleSchema = z.enum(['bank', 'tax', 'guarantor']);
+/** bank, tax and guarantor have fixed synthetic columns; a holder's columns come from its scenario (real data) */
+export const roleSchema = z.enum(['bank', 'tax', 'guarantor', 'holder']);
 export type Role = z.infer<typeof roleSchema>;
-export const businessIdSchema = z.string().regex(/^[0-9A-HJ-NPQRTUWXY]{18}$/, 'an 18-character unified social credit code');
+/** A record key: a unified social credit code for synthetic SMEs, or a data set's own key (letters, digits, _ . : -). */
+export const businessIdSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/, 'a record id: letters, digits, _ . : -, at most 64 characters');
+export const idFormatSchema = z.enum(['uscc', 'plain']);
+export type IdFormat = z.infer<typeof idFormatSchema>;
 export const jobIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 
 export const ckksParamsSchema = z

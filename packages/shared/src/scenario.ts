@@ -9,7 +9,7 @@ import { DEFAULT_CKKS } from './ckks.ts';
 import { timeoutsSchema } from './config.ts';
 import { FedError } from './errors.ts';
 import { partyModelSchema, scorecardSchema } from './model.ts';
-import { ROLE_COLUMNS } from './party-data.ts';
+import { type ColumnSpec, ROLE_COLUMNS, type TableSchema } from './party-data.ts';
 import { alignmentSchema, ckksParamsSchema, keysSchema, partyIdSchema, roleSchema } from './protocol.ts';
 
 const syntheticDataSchema = z
@@ -22,6 +22,27 @@ const syntheticDataSchema = z
   })
   .strict();
 
+/** Real data: one file with a header row, split into per-party files by the runner before any party starts. */
+const csvDataSchema = z
+  .object({
+    kind: z.literal('csv'),
+    /** relative to the scenario file's folder */
+    file: z.string().min(1),
+    /** the column that identifies a record */
+    id: z.string().min(1),
+    /** the 0/1 outcome column: only the referee reads it (and, when training lands, the recipient) */
+    label: z.string().min(1),
+    /** which party holds which columns */
+    columns: z.record(partyIdSchema, z.array(z.string().min(1)).min(1)),
+    /** columns whose values are categories, not numbers */
+    categorical: z.array(z.string().min(1)).default([]),
+    /** cells that mean "no value" */
+    missingValues: z.array(z.string()).default(['', 'nan', 'NaN', 'NA']),
+    /** a row with a missing feature value: refuse the file (default), or leave the row out and say so */
+    onMissing: z.enum(['reject', 'drop-row']).default('reject'),
+  })
+  .strict();
+
 export const scenarioSchema = z
   .object({
     name: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - only'),
@@ -31,15 +52,15 @@ export const scenarioSchema = z
       .int()
       .min(0)
       .max(2 ** 32 - 1),
-    data: syntheticDataSchema,
+    data: z.discriminatedUnion('kind', [syntheticDataSchema, csvDataSchema]),
     parties: z
       .array(
         z
           .object({
             id: partyIdSchema,
             role: roleSchema,
-            /** share of the population this party has records for */
-            coverage: z.number().gt(0).max(1),
+            /** share of the population (synthetic) or of the file's rows (csv) this party has records for */
+            coverage: z.number().gt(0).max(1).default(1),
           })
           .strict(),
       )
@@ -95,20 +116,47 @@ export const scenarioSchema = z
     for (const p of s.parties) {
       if (!s.model[p.id]) ctx.addIssue({ code: 'custom', path: ['model', p.id], message: `party "${p.id}" has no model weights` });
     }
+    if (s.data.kind === 'synthetic') {
+      s.parties.forEach((p, i) => {
+        if (p.role === 'holder')
+          ctx.addIssue({
+            code: 'custom',
+            path: ['parties', i, 'role'],
+            message: 'synthetic data has columns for bank, tax and guarantor only; a holder needs data.kind: csv',
+          });
+      });
+    } else {
+      const data = s.data;
+      const seen = new Map<string, string>();
+      s.parties.forEach((p, i) => {
+        if (!data.columns[p.id])
+          ctx.addIssue({ code: 'custom', path: ['data', 'columns', p.id], message: `party "${p.id}" (parties[${i}]) is given no columns` });
+      });
+      for (const [party, cols] of Object.entries(data.columns)) {
+        if (!ids.includes(party)) ctx.addIssue({ code: 'custom', path: ['data', 'columns', party], message: `"${party}" is not one of the parties` });
+        for (const c of cols) {
+          if (c === data.id || c === data.label)
+            ctx.addIssue({ code: 'custom', path: ['data', 'columns', party], message: `"${c}" is the id or label column; it cannot be a feature` });
+          const other = seen.get(c);
+          if (other) ctx.addIssue({ code: 'custom', path: ['data', 'columns', party], message: `column "${c}" is already given to ${other}` });
+          seen.set(c, party);
+        }
+      }
+    }
     for (const [party, m] of Object.entries(s.model)) {
       const p = s.parties.find((x) => x.id === party);
       if (!p) {
         ctx.addIssue({ code: 'custom', path: ['model', party], message: `"${party}" is not one of the parties` });
         continue;
       }
-      const columns = ROLE_COLUMNS[p.role];
+      const columns = tableSchemaOf(s, p.id).columns;
       for (const [col, fw] of Object.entries(m.features)) {
         const spec = columns.find((c) => c.name === col);
         if (!spec) {
           ctx.addIssue({
             code: 'custom',
             path: ['model', party, 'features', col],
-            message: `a ${p.role} has no column "${col}" (it has ${columns.map((c) => c.name).join(', ')})`,
+            message: `${party} has no column "${col}" (it has ${columns.map((c) => c.name).join(', ')})`,
           });
         } else if ((spec.kind === 'category') !== (fw.transform === 'onehot')) {
           ctx.addIssue({
@@ -118,7 +166,8 @@ export const scenarioSchema = z
           });
         } else if (fw.transform === 'onehot') {
           for (const cat of Object.keys(fw.weights)) {
-            if (!spec.categories?.includes(cat))
+            // real data: categories are whatever the file holds, checked when it is split
+            if (spec.categories && !spec.categories.includes(cat))
               ctx.addIssue({
                 code: 'custom',
                 path: ['model', party, 'features', col, 'weights', cat],
@@ -171,6 +220,20 @@ export const scenarioSchema = z
   });
 
 export type Scenario = z.infer<typeof scenarioSchema>;
+
+/** The columns a party's file holds under this scenario, and its id format. */
+export function tableSchemaOf(s: Pick<Scenario, 'data' | 'parties'>, partyId: string): TableSchema {
+  const party = s.parties.find((p) => p.id === partyId);
+  if (s.data.kind === 'synthetic') {
+    const role = party?.role;
+    return { columns: role && role !== 'holder' ? ROLE_COLUMNS[role] : [], idFormat: 'uscc' };
+  }
+  const categorical = new Set(s.data.categorical);
+  const columns: ColumnSpec[] = (s.data.columns[partyId] ?? []).map((name) =>
+    categorical.has(name) ? { name, kind: 'category', description: '' } : { name, kind: 'number', description: '' },
+  );
+  return { columns, idFormat: 'plain' };
+}
 
 export function parseScenario(text: string, file: string): Scenario {
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });

@@ -1,32 +1,43 @@
 #!/usr/bin/env -S npx tsx
 /**
  * Stand-in for joint training until the federated trainer exists: fits the
- * split model in plaintext on a synthetic population drawn with a different
- * seed from the scenario's (so the scenario's own run is out of sample) and
- * prints the `model:` block to paste into the scenario.
+ * split model in plaintext and prints the `model:` block to paste into the
+ * scenario. Synthetic data: on a population drawn with another seed, so the
+ * scenario's own run is out of sample. Real data: on the recipient's records
+ * that are not among the applicants the run will score.
  *   npm run fit-weights -- scenarios/default.yaml [--seed 7]
  */
 import { parseArgs } from 'node:util';
-import { isFedError, loadScenario, type PartyModel, parsePartyCsv } from '@fedrisk/shared';
-import { alignedFeatures, fitLogistic, generatePopulation, partyCsv, pickApplicants } from '../index.ts';
+import { csvLines, isFedError, loadScenario, type PartyModel, parsePartyCsv, splitCsvLine } from '@fedrisk/shared';
+import { makeDataSet, sampleApplicants } from '../dataset.ts';
+import { alignedFeatures, fitLogistic } from '../index.ts';
 
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({ allowPositionals: true, options: { seed: { type: 'string', default: '7' } } });
   const file = positionals[0];
   if (!file) throw new Error('usage: fit-weights <scenario.yaml> [--seed N]');
   const s = await loadScenario(file);
-  const seed = Number(values.seed);
-  const pop = generatePopulation({ seed, businesses: s.data.businesses, defaultRate: s.data.defaultRate, labelNoise: s.data.labelNoise, parties: s.parties });
-  const ids = pickApplicants(pop, s.job.recipient, 'all', seed);
-  const index = new Map(pop.ids.map((id, i) => [id, i]));
-  const y = Uint8Array.from(ids, (id) => pop.label[index.get(id) as number] as number);
+  const synthetic = s.data.kind === 'synthetic';
+  const seed = synthetic ? Number(values.seed) : s.seed;
+  const ds = await makeDataSet(s, file, seed);
+  const own = ds.members.get(s.job.recipient) ?? [];
+  const scored = synthetic ? new Set<string>() : new Set(sampleApplicants(own, s.job.applicants, s.seed));
+  const ids = own.filter((id) => !scored.has(id));
+  const labels = new Map(
+    csvLines(ds.refereeCsv)
+      .slice(1)
+      .map(({ text }) => {
+        const cells = splitCsvLine(text) ?? [];
+        return [cells[0] as string, Number(cells[cells.length - 1])] as const;
+      }),
+  );
+  const y = Uint8Array.from(ids, (id) => labels.get(id) ?? 0);
   const columns: Float64Array[] = [];
   const owners: { party: string; column: string; category?: string }[] = [];
   for (const p of s.parties) {
-    const table = parsePartyCsv(partyCsv(pop, p.id, p.role), p.role, `${p.id}.csv`);
+    const table = parsePartyCsv(ds.files.get(p.id) as string, ds.schemas.get(p.id) as NonNullable<ReturnType<typeof ds.schemas.get>>, `${p.id}.csv`);
     const model = s.model[p.id] as PartyModel;
-    const cols = alignedFeatures(table, model, ids);
-    columns.push(...cols);
+    columns.push(...alignedFeatures(table, model, ids));
     for (const [column, fw] of Object.entries(model.features)) {
       if (fw.transform === 'onehot') for (const category of Object.keys(fw.weights)) owners.push({ party: p.id, column, category });
       else owners.push({ party: p.id, column });
@@ -45,7 +56,7 @@ async function main(): Promise<void> {
       m.features[o.column] = { transform: 'onehot', weights: { ...(cur?.transform === 'onehot' ? cur.weights : {}), [o.category as string]: w } };
     } else if (fw) m.features[o.column] = { transform: fw.transform, weight: w };
   });
-  process.stdout.write(`# fitted on seed ${seed}, ${ids.length} businesses, ${y.reduce((a, b) => a + b, 0)} defaults\n`);
+  process.stdout.write(`# fitted on ${synthetic ? `seed ${seed}` : 'the records not scored'}, ${ids.length} rows, ${y.reduce((a, b) => a + b, 0)} positives\n`);
   const lines = ['model:'];
   for (const [party, m] of Object.entries(out)) {
     lines.push(`  ${party}:`);
@@ -55,7 +66,7 @@ async function main(): Promise<void> {
       const body =
         fw.transform === 'onehot'
           ? `weights: { ${Object.entries(fw.weights)
-              .map(([k, v]) => `${k}: ${v}`)
+              .map(([k, v]) => `${JSON.stringify(k)}: ${v}`)
               .join(', ')} }`
           : `weight: ${fw.weight}`;
       lines.push(`      ${column}: { transform: ${fw.transform}, ${body} }`);
