@@ -115,13 +115,13 @@ async function splitCsv(scenario: Scenario, path: string): Promise<DataSet> {
     seen.set(id, row.line);
     const label = (parts[index.get(data.label) as number] ?? '').trim();
     if (label !== '0' && label !== '1') problems.push(`${at}, column "${data.label}": "${label}" is not 0 or 1`);
-    const row_: string[] = [];
+    const values: string[] = [];
     let missingIn: string | undefined;
     for (const c of cells.keys()) {
       const cell = (parts[index.get(c) as number] ?? '').trim();
       if (noValue.has(cell)) missingIn ??= c;
       else if (!categorical.has(c) && (cell === '' || !Number.isFinite(Number(cell)))) problems.push(`${at}, column "${c}": "${cell}" is not a number`);
-      row_.push(cell);
+      values.push(cell);
     }
     if (missingIn !== undefined) {
       if (data.onMissing === 'drop-row') {
@@ -130,7 +130,8 @@ async function splitCsv(scenario: Scenario, path: string): Promise<DataSet> {
       }
       problems.push(`${at}, column "${missingIn}": no value (set data.onMissing: drop-row to leave such rows out)`);
     }
-    [...cells.values()].forEach((list, k) => list.push(row_[k] as string));
+    let k = 0;
+    for (const list of cells.values()) list.push(values[k++] as string);
     ids.push(id);
     labels.push(Number(label));
     if (problems.length > MAX_REPORTED) break;
