@@ -102,7 +102,7 @@ describe('the coordinator at the socket', () => {
     expect(await c.next()).toMatchObject({ type: 'error', error: { code: 'PROTO_ERR_MALFORMED' } });
     c.send(Buffer.from([0, 0, 0, 99, 1, 2]));
     expect(await c.next()).toMatchObject({ type: 'error', error: { code: 'PROTO_ERR_MALFORMED' } });
-    c.send(JSON.stringify({ v: 1, type: 'query.ids', jobId: 'job-test', ids: ['nope'] }));
+    c.send(JSON.stringify({ v: 1, type: 'query.ids', jobId: 'job-test', ids: ['not an id!'] }));
     const invalid = await c.next();
     expect(invalid).toMatchObject({ type: 'error', error: { code: 'PROTO_ERR_INVALID' } });
     expect(invalid.type === 'error' && invalid.error.message).toContain('ids.0');

@@ -38,7 +38,7 @@ describe('wire protocol', () => {
 
   it('names the offending field of an invalid message', () => {
     try {
-      decodeNodeFrame(JSON.stringify({ v: 1, type: 'query.ids', jobId: 'j', ids: [ID, 'bad-id'] }));
+      decodeNodeFrame(JSON.stringify({ v: 1, type: 'query.ids', jobId: 'j', ids: [ID, 'not an id!'] }));
       expect.unreachable();
     } catch (err) {
       expect((err as FedError).code).toBe('PROTO_ERR_INVALID');

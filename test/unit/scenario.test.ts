@@ -30,7 +30,7 @@ describe('scenario files', () => {
 
   it('names an unknown field, a misspelt column and a missing model', () => {
     expect(errorOf(text.replace('seed: 20261127', 'seed: 20261127\nsede: 1')).message).toMatch(/sede/);
-    expect(errorOf(text.replace('invoice_count: {', 'invoice_cnt: {')).message).toContain('model.tax.features.invoice_cnt: a tax has no column "invoice_cnt"');
+    expect(errorOf(text.replace('invoice_count: {', 'invoice_cnt: {')).message).toContain('model.tax.features.invoice_cnt: tax has no column "invoice_cnt"');
     expect(errorOf(text.replace('recipient: bank', 'recipient: tax')).message).toContain('job.recipient: the result recipient must have role bank');
     expect(errorOf(text.replace(/ {2}guarantor:\n {4}features:[\s\S]*$/, '')).message).toContain('model.guarantor');
   });
