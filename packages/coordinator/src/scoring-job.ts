@@ -200,13 +200,16 @@ export function createScoringJob(deps: JobDeps): ScoringJob {
         case 'psi.blinded':
         case 'psi.assign': {
           if (!psi || phase !== 'align' || party !== config.recipient || msg.to === party || !partyIds.includes(msg.to)) throw unexpected(party, msg.type);
-          if (msg.type === 'psi.blinded') await deps.send(msg.to, { type: 'psi.blinded', jobId: config.jobId, from: party, count: msg.count }, blobs);
-          else await deps.send(msg.to, { type: 'psi.assign', jobId: config.jobId, from: party, pairs: msg.pairs }, blobs);
+          const signature = msg.signature ? { signature: msg.signature } : {};
+          if (msg.type === 'psi.blinded')
+            await deps.send(msg.to, { type: 'psi.blinded', jobId: config.jobId, from: party, count: msg.count, ...signature }, blobs);
+          else await deps.send(msg.to, { type: 'psi.assign', jobId: config.jobId, from: party, pairs: msg.pairs, ...signature }, blobs);
           return;
         }
         case 'psi.reply': {
           if (!psi || phase !== 'align' || msg.to !== config.recipient || party === config.recipient) throw unexpected(party, msg.type);
-          await deps.send(msg.to, { type: 'psi.reply', jobId: config.jobId, from: party, count: msg.count, ownCount: msg.ownCount }, blobs);
+          const signature = msg.signature ? { signature: msg.signature } : {};
+          await deps.send(msg.to, { type: 'psi.reply', jobId: config.jobId, from: party, count: msg.count, ownCount: msg.ownCount, ...signature }, blobs);
           return;
         }
         case 'psi.done': {

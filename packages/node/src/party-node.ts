@@ -291,6 +291,19 @@ export function createNode(opts: NodeOptions): PartyNode {
     await startKeys();
   };
 
+  /**
+   * PSI messages are signed with the identity key when the party has one, so a
+   * coordinator cannot stand in for the bank (or a holder) and run PSI itself.
+   */
+  const psiSignature = (type: string, to: string, count: number, blobs: readonly Uint8Array[]): { signature?: string } =>
+    config.identityKey ? { signature: signFields(config.identityKey, [type, jobId as string, me, to, String(count), ...blobs]) } : {};
+  const checkPsiSignature = (type: string, from: string, count: number, blobs: readonly Uint8Array[], signature: string | undefined): void => {
+    if (!config.roster) return;
+    if (!signature || !verifyFields(rosterKey(from), [type, jobId as string, from, me, String(count), ...blobs], signature)) {
+      throw new FedError('CRYPTO_ERR_SIGNATURE', `the ${type} said to come from ${from} is not signed by ${from}`);
+    }
+  };
+
   /** PSI: hash and blind this party's own set right away; the recipient sends its applicants to every holder. */
   const startAlignment = async (): Promise<void> => {
     const ownTable = table as PartyTable;
@@ -306,7 +319,10 @@ export function createNode(opts: NodeOptions): PartyNode {
       log.info({ count: applicants.length }, 'applicants blinded for PSI');
       onEvent({ event: 'progress', party: me, step: 'psi:blind', done: applicants.length, total: applicants.length });
       const holders = jobParties.filter((p) => p.id !== me);
-      for (const h of holders) await send({ type: 'psi.blinded', jobId: jobId as string, to: h.id, count: applicants.length }, [blinded]);
+      for (const h of holders) {
+        const signature = psiSignature('psi.blinded', h.id, applicants.length, [blinded]);
+        await send({ type: 'psi.blinded', jobId: jobId as string, to: h.id, count: applicants.length, ...signature }, [blinded]);
+      }
       if (!holders.length) await send({ type: 'psi.done', jobId: jobId as string, count: applicants.length });
       return;
     }
@@ -332,6 +348,7 @@ export function createNode(opts: NodeOptions): PartyNode {
   /** Holder: re-blind the recipient's points, and send them back with this party's own blinded set. */
   const onPsiBlinded = async (msg: Extract<CoordinatorMessage, { type: 'psi.blinded' }>, blobs: Uint8Array[]): Promise<void> => {
     if (!psiPool || !psiKey || !ownBlinded || msg.from !== recipient) throw new FedError('PROTO_ERR_UNEXPECTED', 'psi.blinded outside a PSI job');
+    checkPsiSignature('psi.blinded', msg.from, msg.count, blobs, msg.signature);
     const pool = psiPool;
     const key = psiKey;
     psiSlots = msg.count;
@@ -345,7 +362,8 @@ export function createNode(opts: NodeOptions): PartyNode {
     }
     onEvent({ event: 'progress', party: me, step: 'psi:reblind', done: msg.count, total: msg.count });
     const own = await ownBlinded;
-    await send({ type: 'psi.reply', jobId: msg.jobId, to: msg.from, count: msg.count, ownCount: own.length / 32 }, [again, own]);
+    const signature = psiSignature('psi.reply', msg.from, msg.count, [again, own]);
+    await send({ type: 'psi.reply', jobId: msg.jobId, to: msg.from, count: msg.count, ownCount: own.length / 32, ...signature }, [again, own]);
     log.info({ applicants: msg.count, own: own.length / 32 }, 'PSI reply sent');
   };
 
@@ -356,6 +374,7 @@ export function createNode(opts: NodeOptions): PartyNode {
     }
     const ids = queryIds as string[];
     if (msg.count !== ids.length) throw new FedError('CRYPTO_ERR_PSI', `${msg.from} answered for ${msg.count} applicants; there are ${ids.length}`);
+    checkPsiSignature('psi.reply', msg.from, msg.count, blobs, msg.signature);
     psiReplies.add(msg.from);
     const pool = psiPool;
     const key = psiKey;
@@ -373,7 +392,8 @@ export function createNode(opts: NodeOptions): PartyNode {
     onEvent({ event: 'progress', party: me, step: 'psi:match', done: holderSet.length, total: holderSet.length });
     if (alignment === 'psi') {
       const blob = new Uint8Array(Uint32Array.from(pairs).buffer);
-      await send({ type: 'psi.assign', jobId: msg.jobId, to: msg.from, pairs: pairs.length / 2 }, [blob]);
+      const signature = psiSignature('psi.assign', msg.from, pairs.length / 2, [blob]);
+      await send({ type: 'psi.assign', jobId: msg.jobId, to: msg.from, pairs: pairs.length / 2, ...signature }, [blob]);
     }
     if (psiReplies.size === jobParties.length - 1) await send({ type: 'psi.done', jobId: msg.jobId, count: ids.length });
   };
@@ -381,6 +401,7 @@ export function createNode(opts: NodeOptions): PartyNode {
   /** Holder: place its customers that are applicants in their slots; every other slot stays neutral. */
   const onPsiAssign = (msg: Extract<CoordinatorMessage, { type: 'psi.assign' }>, blobs: Uint8Array[]): void => {
     if (!ownPerm || msg.from !== recipient) throw new FedError('PROTO_ERR_UNEXPECTED', 'psi.assign outside a PSI job');
+    checkPsiSignature('psi.assign', msg.from, msg.pairs, blobs, msg.signature);
     const blob = blobs[0] as Uint8Array;
     const pairs = new Uint32Array(blob.slice().buffer);
     const ids = new Array<string>(psiSlots).fill('');

@@ -78,13 +78,25 @@ export const nodeMessageSchema = z.discriminatedUnion('type', [
   z.object({ ...env, type: z.literal('decrypt.share'), jobId: jobIdSchema, to: partyIdSchema, chunks: z.number().int().min(1).max(MAX_BLOBS) }).strict(),
   z.object({ ...env, type: z.literal('result.done'), jobId: jobIdSchema, scored: z.number().int().min(0) }).strict(),
   /** PSI, recipient -> a holder: its applicants hashed to the group and blinded, in its own order (blob) */
-  z.object({ ...env, type: z.literal('psi.blinded'), jobId: jobIdSchema, to: partyIdSchema, count: z.number().int().min(0) }).strict(),
+  z
+    .object({ ...env, type: z.literal('psi.blinded'), jobId: jobIdSchema, to: partyIdSchema, count: z.number().int().min(0), signature: b64(128).optional() })
+    .strict(),
   /** PSI, holder -> recipient: the recipient's points blinded again, and the holder's own blinded customers (2 blobs) */
   z
-    .object({ ...env, type: z.literal('psi.reply'), jobId: jobIdSchema, to: partyIdSchema, count: z.number().int().min(0), ownCount: z.number().int().min(0) })
+    .object({
+      ...env,
+      type: z.literal('psi.reply'),
+      jobId: jobIdSchema,
+      to: partyIdSchema,
+      count: z.number().int().min(0),
+      ownCount: z.number().int().min(0),
+      signature: b64(128).optional(),
+    })
     .strict(),
   /** PSI, recipient -> holder: (position in the holder's shuffled list, slot) pairs for the intersection (blob of u32 pairs) */
-  z.object({ ...env, type: z.literal('psi.assign'), jobId: jobIdSchema, to: partyIdSchema, pairs: z.number().int().min(0) }).strict(),
+  z
+    .object({ ...env, type: z.literal('psi.assign'), jobId: jobIdSchema, to: partyIdSchema, pairs: z.number().int().min(0), signature: b64(128).optional() })
+    .strict(),
   /** PSI, recipient -> coordinator: alignment finished; the aligned vectors have `count` slots */
   z.object({ ...env, type: z.literal('psi.done'), jobId: jobIdSchema, count: z.number().int().min(0) }).strict(),
   z.object({ ...env, type: z.literal('error'), jobId: jobIdSchema.optional(), error: wireErrorSchema }).strict(),
@@ -143,7 +155,9 @@ export const coordinatorMessageSchema = z.discriminatedUnion('type', [
     })
     .strict(),
   z.object({ ...env, type: z.literal('decrypt.share'), jobId: jobIdSchema, from: partyIdSchema, chunks: z.number().int().min(1).max(MAX_BLOBS) }).strict(),
-  z.object({ ...env, type: z.literal('psi.blinded'), jobId: jobIdSchema, from: partyIdSchema, count: z.number().int().min(0) }).strict(),
+  z
+    .object({ ...env, type: z.literal('psi.blinded'), jobId: jobIdSchema, from: partyIdSchema, count: z.number().int().min(0), signature: b64(128).optional() })
+    .strict(),
   z
     .object({
       ...env,
@@ -152,9 +166,12 @@ export const coordinatorMessageSchema = z.discriminatedUnion('type', [
       from: partyIdSchema,
       count: z.number().int().min(0),
       ownCount: z.number().int().min(0),
+      signature: b64(128).optional(),
     })
     .strict(),
-  z.object({ ...env, type: z.literal('psi.assign'), jobId: jobIdSchema, from: partyIdSchema, pairs: z.number().int().min(0) }).strict(),
+  z
+    .object({ ...env, type: z.literal('psi.assign'), jobId: jobIdSchema, from: partyIdSchema, pairs: z.number().int().min(0), signature: b64(128).optional() })
+    .strict(),
   /** alignment finished: key setup may start; aligned vectors have `count` slots */
   z.object({ ...env, type: z.literal('align.done'), jobId: jobIdSchema, count: z.number().int().min(0) }).strict(),
   z.object({ ...env, type: z.literal('job.end'), jobId: jobIdSchema, ok: z.boolean(), error: wireErrorSchema.optional() }).strict(),

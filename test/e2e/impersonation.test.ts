@@ -1,0 +1,103 @@
+/**
+ * A coordinator that deviates from the protocol cannot stand in for the bank:
+ * a holder answers PSI only for blinded points signed by the bank's identity key.
+ */
+import { once } from 'node:events';
+import { writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { createNode } from '@fedrisk/node';
+import {
+  type CoordinatorMessage,
+  createIdentity,
+  DEFAULT_CKKS,
+  decodeNodeFrame,
+  encodeFrame,
+  loadSeal,
+  makeUscc,
+  type NodeConfig,
+  type NodeMessage,
+  type Outgoing,
+  silentLogger,
+} from '@fedrisk/shared';
+import { describe, expect, it } from 'vitest';
+import { WebSocketServer } from 'ws';
+import { tempDir } from '../helpers/fixtures.ts';
+
+describe('a deviating coordinator', () => {
+  it("cannot run PSI against a holder in the bank's name: the holder refuses unsigned points", async () => {
+    const dir = tempDir();
+    const id = makeUscc('370100', 1);
+    writeFileSync(
+      join(dir, 'tax.csv'),
+      `business_id,annual_vat_paid,invoice_count,revenue_growth_yoy,tax_credit_grade,months_continuous_filing\n${id},100,3,0.1,A,12\n`,
+    );
+    const bank = createIdentity();
+    const tax = createIdentity();
+    const config: NodeConfig = {
+      party: 'tax',
+      role: 'tax',
+      data: join(dir, 'tax.csv'),
+      model: { intercept: 0, features: { invoice_count: { transform: 'z', weight: 1 } } },
+      outDir: join(dir, 'out'),
+      identityKey: tax.privateKey,
+      roster: [
+        { party: 'bank', role: 'bank', publicKey: bank.publicKey },
+        { party: 'tax', role: 'tax', publicKey: tax.publicKey },
+      ],
+    };
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await once(wss, 'listening');
+    const received: NodeMessage[] = [];
+    let gotError!: () => void;
+    const errored = new Promise<void>((r) => {
+      gotError = r;
+    });
+    wss.on('connection', (ws) => {
+      const send = (msg: Outgoing<CoordinatorMessage>, blobs: Uint8Array[] = []) => ws.send(encodeFrame<CoordinatorMessage>(msg, blobs));
+      ws.on('message', (raw: Buffer) => {
+        const { msg } = decodeNodeFrame(raw);
+        received.push(msg);
+        if (msg.type === 'hello') {
+          send({ type: 'welcome', party: 'tax' });
+          send({
+            type: 'job.start',
+            jobId: 'job-x',
+            keys: 'single-holder',
+            alignment: 'psi',
+            keyHolder: 'bank',
+            recipient: 'bank',
+            parties: [
+              { id: 'bank', role: 'bank' },
+              { id: 'tax', role: 'tax' },
+            ],
+            ckks: DEFAULT_CKKS,
+          });
+          // the base point: a valid group element, but not signed by the bank
+          const point = new Uint8Array(32);
+          point[0] = 9;
+          send({ type: 'psi.blinded', jobId: 'job-x', from: 'bank', count: 1 }, [point]);
+        }
+        if (msg.type === 'error') gotError();
+      });
+    });
+    const node = createNode({
+      config,
+      url: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`,
+      token: 'a-credential-long-enough',
+      seal: await loadSeal(),
+      logger: silentLogger(),
+    });
+    try {
+      await node.start();
+      await errored;
+      const error = received.find((m) => m.type === 'error');
+      expect(error?.type === 'error' && error.error.code).toBe('CRYPTO_ERR_SIGNATURE');
+      expect(received.some((m) => m.type === 'psi.reply')).toBe(false);
+    } finally {
+      await node.close();
+      for (const c of wss.clients) c.terminate();
+      await new Promise((r) => wss.close(r));
+    }
+  });
+});
