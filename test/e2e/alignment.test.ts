@@ -71,6 +71,26 @@ describe('alignment with awkward sets', () => {
   });
 });
 
+describe('simulated network', () => {
+  it('a 100 ms link delays every sequential hop: the job cannot finish sooner than its chain of messages allows', async () => {
+    const scenario = await smallScenario((s) => {
+      s.job.alignment = 'query';
+      s.job.compareWith = [];
+      s.job.keys = 'single-holder';
+      if (s.data.kind === 'synthetic') s.data.businesses = 400;
+      s.job.applicants = 50;
+      s.network = { latencyMs: 100 };
+    });
+    const { report } = await runScenario({ scenario, scenarioFile: 'wan', runsDir: fileTempDir('fedrisk-wan-') });
+    expect(report.ok, JSON.stringify(report.error)).toBe(true);
+    expect(report.scenario.network.latencyMs).toBe(100);
+    // after everyone joined: job.start, keys.public in and out, query in and out, partial in, sum out, result.done in:
+    // at least 8 one-way hops of 100 ms each, one after the other
+    const afterJoin = report.phases.filter((p) => p.name !== 'join').reduce((t, p) => t + p.ms, 0);
+    expect(afterJoin).toBeGreaterThanOrEqual(800);
+  });
+});
+
 describe('entity alignment settings', () => {
   it('all three runs succeed', () => {
     for (const [a, r] of runs) expect(r.report.ok, `${a}: ${JSON.stringify(r.report.error)}`).toBe(true);

@@ -11,6 +11,7 @@ import {
   type CoordinatorConfig,
   type CoordinatorMessage,
   createCkksContext,
+  createLinkShaper,
   decodeNodeFrame,
   type ErrorCode,
   type EventSink,
@@ -164,8 +165,16 @@ export function createCoordinator(opts: CoordinatorOptions): Coordinator {
     timers.delete(t);
   };
 
-  const sendRaw = (ws: WebSocket, to: string, msg: Outgoing<CoordinatorMessage>, blobs: readonly Uint8Array[] = []): Promise<void> => {
+  const shaper = config.network && (config.network.latencyMs > 0 || config.network.bandwidthMbps) ? createLinkShaper(config.network, clock) : undefined;
+  /** waits out the simulated network for one frame on one link (no wait without network conditions) */
+  const travel = (link: string, bytes: number): Promise<void> => {
+    const ms = shaper?.delay(link, bytes) ?? 0;
+    return ms > 0 ? new Promise((resolve) => setTimer(ms, resolve)) : Promise.resolve();
+  };
+
+  const sendRaw = async (ws: WebSocket, to: string, msg: Outgoing<CoordinatorMessage>, blobs: readonly Uint8Array[] = []): Promise<void> => {
     const frame = encodeFrame<CoordinatorMessage>(msg, blobs);
+    await travel(`coordinator>${to}`, frame.length);
     links.add('coordinator', to, frame.length);
     onEvent({
       event: 'message',
@@ -292,6 +301,7 @@ export function createCoordinator(opts: CoordinatorOptions): Coordinator {
     });
     ws.on('message', (raw: Buffer, isBinary: boolean) => {
       chain = chain.then(async () => {
+        await travel(`${party ?? 'unknown'}>coordinator`, raw.length);
         const from = party ?? 'unknown';
         opts.onRawFrame?.(from, raw);
         let frame: Frame<NodeMessage>;

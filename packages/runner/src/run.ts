@@ -15,6 +15,7 @@ import {
   type KeysDesign,
   type KnowledgeCounts,
   type LinkCount,
+  type NetworkConditions,
   type NodeConfig,
   type ProcessEvent,
   type Scenario,
@@ -102,7 +103,15 @@ export interface Report extends DesignResult {
   version: 1;
   runId: string;
   startedAt: string;
-  scenario: { name: string; file: string; seed: number; keys: KeysDesign; alignment: Alignment; parties: { id: string; role: string; coverage: number }[] };
+  scenario: {
+    name: string;
+    file: string;
+    seed: number;
+    keys: KeysDesign;
+    alignment: Alignment;
+    parties: { id: string; role: string; coverage: number }[];
+    network: NetworkConditions;
+  };
   businesses: { population: number; scored: number; perParty: Record<string, { rows: number; gaps: number }> };
   crypto: {
     scheme: 'CKKS';
@@ -256,6 +265,7 @@ async function runJob(scenario: Scenario, prep: Prepared, keys: KeysDesign, opts
         .digest('hex'),
     })),
     timeouts: scenario.timeouts,
+    network: scenario.network,
     ...(misbehave && keys === 'threshold' ? { misbehave } : {}),
   };
   const coordinatorDir = join(jobDir, 'coordinator');
@@ -523,6 +533,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     runId: prep.runId,
     startedAt: startedAt.toISOString(),
     scenario: {
+      network: scenario.network,
       name: scenario.name,
       file: opts.scenarioFile,
       seed: scenario.seed,

@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { FedError } from './errors.ts';
 import { partyModelSchema, scorecardSchema } from './model.ts';
+import { networkSchema } from './network.ts';
 import { columnSpecSchema, roleSchemaOf, type TableSchema } from './party-data.ts';
 import { alignmentSchema, ckksParamsSchema, idFormatSchema, jobIdSchema, keysSchema, partyIdSchema, roleSchema } from './protocol.ts';
 
@@ -36,6 +37,8 @@ export const coordinatorConfigSchema = z
     ckks: ckksParamsSchema,
     parties: z.array(z.object({ id: partyIdSchema, role: roleSchema, tokenSha256: z.string().regex(/^[0-9a-f]{64}$/) }).strict()).min(1),
     timeouts: timeoutsSchema.default({ joinMs: 60_000, phaseMs: 300_000 }),
+    /** simulated latency and bandwidth on every link, applied by the coordinator */
+    network: networkSchema.optional(),
     /** simulate a curious coordinator (for demonstrations and tests) */
     misbehave: misbehaviourSchema.optional(),
   })

@@ -6,6 +6,7 @@ export * from './events.ts';
 export * from './ledger.ts';
 export * from './logger.ts';
 export * from './model.ts';
+export * from './network.ts';
 export * from './party-data.ts';
 export * from './protocol.ts';
 export * from './psi.ts';

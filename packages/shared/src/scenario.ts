@@ -9,6 +9,7 @@ import { DEFAULT_CKKS } from './ckks.ts';
 import { timeoutsSchema } from './config.ts';
 import { FedError } from './errors.ts';
 import { partyModelSchema, scorecardSchema } from './model.ts';
+import { networkSchema } from './network.ts';
 import { type ColumnSpec, ROLE_COLUMNS, type TableSchema } from './party-data.ts';
 import { alignmentSchema, ckksParamsSchema, keysSchema, partyIdSchema, roleSchema } from './protocol.ts';
 
@@ -94,6 +95,8 @@ export const scenarioSchema = z
     scorecard: scorecardSchema.default(scorecardSchema.parse({})),
     model: z.record(partyIdSchema, partyModelSchema),
     timeouts: timeoutsSchema.default({ joinMs: 60_000, phaseMs: 300_000 }),
+    /** simulated wide-area network between each party and the coordinator */
+    network: networkSchema.default({ latencyMs: 0 }),
     faults: z
       .array(
         z.union([
