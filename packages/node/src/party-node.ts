@@ -1,7 +1,9 @@
 /**
  * A party node: loads only its own CSV, holds its own model slice, and talks
- * only to the coordinator. In the single-holder design the key holder keeps
- * the secret key in memory and never sends it anywhere.
+ * only to the coordinator. It aligns records (an explicit query, or PSI),
+ * sets up keys (the single holder's key pair, or its own threshold key
+ * share), encrypts its partial scores, and helps decrypt only what it can
+ * verify. No secret key or share ever leaves it.
  */
 import { readFile } from 'node:fs/promises';
 import {
