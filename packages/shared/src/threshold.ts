@@ -119,7 +119,10 @@ function expandCommonA(
 }
 
 export interface ThresholdParty {
-  /** p_i with the common a, in a PublicKey blob: safe to publish */
+  /**
+   * p_i = -a s_i + e_i, the residues of one polynomial at the key level
+   * (everyone expands the common a itself, so it is not sent): safe to publish
+   */
   readonly shareBytes: Uint8Array;
   /** sums the published shares (this party's included) into the collective public key */
   collectivePublicKey(shares: readonly Uint8Array[]): Uint8Array;
@@ -158,8 +161,7 @@ export function createThresholdParty(ckks: CkksContext, seed: Uint8Array): Thres
   }
   own.b.fill(0n);
   s.fill(0n);
-  const shareBytes = common.template.slice();
-  putU64(shareBytes, CT_DATA, share);
+  const shareBytes = new Uint8Array(share.buffer.slice(0));
   const served = new Set<string>();
 
   return {
@@ -167,14 +169,18 @@ export function createThresholdParty(ckks: CkksContext, seed: Uint8Array): Thres
     collectivePublicKey: (shares) => {
       const sum = new BigUint64Array(primes.length * n);
       shares.forEach((blob, i) => {
-        const p = readKeyPolys(ckks, blob, `public-key share ${i + 1}`);
-        for (let k = 0; k < common.a.length; k++) {
-          if (p.a[k] !== common.a[k])
-            throw new FedError('CRYPTO_ERR_BAD_CIPHERTEXT', `public-key share ${i + 1} was not made with the job's common reference string`);
+        if (blob.length !== primes.length * n * 8) {
+          throw new FedError('CRYPTO_ERR_BAD_CIPHERTEXT', `public-key share ${i + 1} has ${blob.length} bytes, expected ${primes.length * n * 8}`);
         }
+        const p = u64(blob, 0, primes.length * n);
         for (let j = 0; j < primes.length; j++) {
           const q = primes[j] as bigint;
-          for (let k = j * n; k < (j + 1) * n; k++) sum[k] = ((sum[k] as bigint) + (p.b[k] as bigint)) % q;
+          for (let k = j * n; k < (j + 1) * n; k++) {
+            const x = p[k] as bigint;
+            if (x >= q) throw new FedError('CRYPTO_ERR_BAD_CIPHERTEXT', `public-key share ${i + 1} has a residue out of range`);
+            const y = (sum[k] as bigint) + x;
+            sum[k] = y >= q ? y - q : y;
+          }
         }
       });
       const out = common.template.slice();
