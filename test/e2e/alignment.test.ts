@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Report, runScenario } from '@fedrisk/runner';
-import { type Alignment, createRng } from '@fedrisk/shared';
+import { type Alignment, createRng, loadScenario } from '@fedrisk/shared';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fileTempDir, smallScenario } from '../helpers/fixtures.ts';
 
@@ -159,5 +159,21 @@ describe('entity alignment settings', () => {
     const { runDir } = get('query');
     const applicant = readFileSync(join(runDir, 'jobs', 'single-holder', 'parties', 'bank', 'applicants.txt'), 'utf8').split('\n')[0] as string;
     expect(frames(runDir, 'tax').some((f) => f.includes(Buffer.from(applicant)))).toBe(true);
+  });
+});
+
+describe('more parties', () => {
+  it('five parties (two guarantors, two tax bureaus) score together; threshold decryption needs all five', async () => {
+    const scenario = await loadScenario(new URL('../../scenarios/five-parties.yaml', import.meta.url).pathname);
+    scenario.job.compareWith = [];
+    if (scenario.data.kind === 'synthetic') scenario.data.businesses = 2000;
+    scenario.job.applicants = 600;
+    const { report } = await runScenario({ scenario, scenarioFile: 'five', runsDir: fileTempDir('fedrisk-five-') });
+    expect(report.ok, JSON.stringify(report.error)).toBe(true);
+    expect(report.verification?.maxAbsLogitError).toBeLessThanOrEqual(1e-4);
+    expect(report.ledger.coordinator?.received.publicKeyShares).toBe(5);
+    expect(report.ledger.bank?.received.sealedDecryptionShares).toBe(4 * report.crypto.ciphertextsPerParty);
+    expect(Object.keys(report.alignment.holders).sort()).toEqual(['guarantor', 'guarantor2', 'tax', 'tax2']);
+    for (const h of Object.values(report.alignment.holders)) expect(h.holderLearnedIntersection).toBe(h.trueIntersection);
   });
 });
