@@ -48,9 +48,9 @@ afterEach(async () => {
   await Promise.all(open.splice(0).map((c) => c.close()));
 });
 
-async function startCoordinator(events: ProcessEvent[] = []): Promise<{ coordinator: Coordinator; url: string }> {
+async function startCoordinator(events: ProcessEvent[] = [], timeouts?: CoordinatorConfig['timeouts']): Promise<{ coordinator: Coordinator; url: string }> {
   const coordinator = createCoordinator({
-    config: coordinatorConfig(),
+    config: { ...coordinatorConfig(), ...(timeouts ? { timeouts } : {}) },
     seal: await loadSeal(),
     logger: silentLogger(),
     port: 0,
@@ -113,6 +113,30 @@ describe('the coordinator at the socket', () => {
     expect(await c.next()).toMatchObject({ type: 'error', error: { code: 'PROTO_ERR_UNEXPECTED' } });
     expect(c.ws.readyState).toBe(WebSocket.OPEN);
     c.ws.close();
+  });
+
+  it('ends the job with JOB_ERR_TIMEOUT naming who never joined', async () => {
+    const { coordinator, url } = await startCoordinator([], { joinMs: 400, phaseMs: 10_000 });
+    const c = await rawClient(url);
+    c.send(JSON.stringify({ v: 1, type: 'hello', party: 'bank', role: 'bank', token: TOKEN }));
+    expect((await c.next()).type).toBe('welcome');
+    const record = await coordinator.done;
+    expect(record.error?.code).toBe('JOB_ERR_TIMEOUT');
+    expect(record.error?.message).toContain('missing: tax');
+    // the admitted party is told the job ended
+    expect(await c.next()).toMatchObject({ type: 'job.end', ok: false, error: { code: 'JOB_ERR_TIMEOUT' } });
+  });
+
+  it('ends the job with JOB_ERR_TIMEOUT naming whom a phase still waits for', async () => {
+    const { coordinator, url } = await startCoordinator([], { joinMs: 10_000, phaseMs: 400 });
+    const bank = await rawClient(url);
+    const tax = await rawClient(url);
+    bank.send(JSON.stringify({ v: 1, type: 'hello', party: 'bank', role: 'bank', token: TOKEN }));
+    tax.send(JSON.stringify({ v: 1, type: 'hello', party: 'tax', role: 'tax', token: `${TOKEN}-tax` }));
+    // both are admitted and get the job; neither sends the public key the keys phase waits for
+    const record = await coordinator.done;
+    expect(record.error?.code).toBe('JOB_ERR_TIMEOUT');
+    expect(record.error?.message).toMatch(/phase "keys" took longer than 400 ms; still waiting for bank/);
   });
 
   it('fails the job with JOB_ERR_PARTY_LOST when an admitted party vanishes', async () => {
