@@ -32,6 +32,7 @@ function coordinatorConfig(): CoordinatorConfig {
     jobId: 'job-test',
     keys: 'single-holder',
     alignment: 'query',
+    kind: 'scoring',
     keyHolder: 'bank',
     recipient: 'bank',
     ckks: DEFAULT_CKKS,

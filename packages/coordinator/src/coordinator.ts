@@ -32,6 +32,7 @@ import {
 } from '@fedrisk/shared';
 import { WebSocket, WebSocketServer } from 'ws';
 import { createScoringJob, type PhaseName, type ScoringJob } from './scoring-job.ts';
+import { createTrainingJob } from './training-job.ts';
 
 export interface CoordinatorOptions {
   config: CoordinatorConfig;
@@ -380,7 +381,7 @@ export function createCoordinator(opts: CoordinatorOptions): Coordinator {
         wss.once('error', reject);
       });
       wss.on('error', (err) => log.error({ err: err.message }, 'server error'));
-      job = createScoringJob({
+      job = (config.kind === 'training' ? createTrainingJob : createScoringJob)({
         config,
         ckks: getCkks,
         logger: log.child({ module: 'job', jobId: config.jobId }),

@@ -165,6 +165,7 @@ export function createScoringJob(deps: JobDeps): ScoringJob {
             jobId: config.jobId,
             keys: config.keys,
             alignment: config.alignment,
+            kind: 'scoring',
             ...(threshold ? {} : { keyHolder }),
             recipient: config.recipient,
             parties,

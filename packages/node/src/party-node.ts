@@ -19,8 +19,10 @@ import {
   createPsiPool,
   createThresholdParty,
   crsSeed,
+  csvLines,
   decodeCoordinatorFrame,
   type EphemeralKey,
+  type EpochRecord,
   type EventSink,
   encodeFrame,
   encryptVector,
@@ -34,28 +36,35 @@ import {
   type Logger,
   loadPartyCsv,
   MAX_FRAME_BYTES,
+  modelColumnsFor,
   type NodeConfig,
   type NodeMessage,
   nodeTableSchema,
   type Outgoing,
   openFrom,
+  type PartyModel,
   type PartyTable,
   type PsiPool,
   partialLogits,
   partialLogitsFor,
+  partyModelSchema,
   pointKeys,
   type SealModule,
   scoreOf,
   sealFor,
   securePermutation,
   signFields,
+  splitCsvLine,
   sumCiphertexts,
   type ThresholdParty,
+  type TrainingParams,
   thresholdNoise,
+  trainingSchema,
   verifyFields,
   wireToError,
 } from '@fedrisk/shared';
 import { WebSocket } from 'ws';
+import { createTrainer, type Trainer, type TrainerOptions } from './trainer.ts';
 
 export type FaultPoint = 'after-join' | 'after-keys' | 'before-partial';
 
@@ -96,6 +105,9 @@ export interface IdsLearned {
 export interface NodeOutcome {
   party: string;
   ok: boolean;
+  /** after a training job: this party's own trained weights, and (the label holder) the loss per epoch */
+  trainedModel?: PartyModel;
+  epochs?: EpochRecord[];
   idsLearned: IdsLearned;
   error?: { code: string; message: string };
   rows: number;
@@ -113,6 +125,31 @@ export interface PartyNode {
   /** settles when the job ends for this node; never rejects */
   readonly done: Promise<NodeOutcome>;
   close(): Promise<void>;
+}
+
+async function readModelFile(path: string): Promise<PartyModel> {
+  try {
+    return partyModelSchema.parse(JSON.parse(await readFile(path, 'utf8')));
+  } catch (cause) {
+    throw new FedError('CONFIG_ERR_INVALID', `cannot use the model file ${path}: ${(cause as Error).message}`, { cause });
+  }
+}
+
+/** The label holder's own labels: business_id,label per line. */
+async function readLabels(path: string): Promise<Map<string, number>> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (cause) {
+    throw new FedError('DATA_ERR_FILE', `cannot read the labels ${path}: ${(cause as Error).message}`, { cause });
+  }
+  const out = new Map<string, number>();
+  for (const { line, text: row } of csvLines(text).slice(1)) {
+    const [id, label] = splitCsvLine(row) ?? [];
+    if (!id || (label !== '0' && label !== '1')) throw new FedError('DATA_ERR_CSV', `${path} line ${line}: expected business_id,label with label 0 or 1`);
+    out.set(id, Number(label));
+  }
+  return out;
 }
 
 async function readApplicants(path: string, format: IdFormat): Promise<string[]> {
@@ -160,6 +197,11 @@ export function createNode(opts: NodeOptions): PartyNode {
   let sentQuery = false;
   let jobParties: { id: string; role: string }[] = [];
   let jobStart: Extract<CoordinatorMessage, { type: 'job.start' }> | undefined;
+  let model = config.model;
+  // training
+  let training: TrainingParams | undefined;
+  let trainer: Trainer | undefined;
+  let galoisKeys: Uint8Array | undefined;
   let alignment: Alignment = 'query';
   const idsLearned: IdsLearned = { intersection: 0, othersApplicants: 0, overlap: {} };
   // private set intersection
@@ -214,6 +256,7 @@ export function createNode(opts: NodeOptions): PartyNode {
       ok: !error,
       ...(error ? { error: { code: error.code, message: error.message } } : {}),
       idsLearned,
+      ...(trainer ? { trainedModel: trainer.model(), epochs: trainer.epochs } : {}),
       rows: table?.ids.length ?? 0,
       gaps,
       ledger: ledger.toJSON(),
@@ -249,7 +292,7 @@ export function createNode(opts: NodeOptions): PartyNode {
     const ctx = ckks;
     const ids = queryIds;
     const pk = publicKey;
-    const partial = await timed('partial', () => partialLogitsFor(table as PartyTable, config.model, ids));
+    const partial = await timed('partial', () => partialLogitsFor(table as PartyTable, model, ids));
     gaps = partial.gaps;
     log.info({ count: ids.length, gaps }, 'partial scores computed');
     const blobs = await timed('encrypt', () =>
@@ -288,6 +331,7 @@ export function createNode(opts: NodeOptions): PartyNode {
     ckks = createCkksContext(opts.seal, msg.ckks);
     jobStart = msg;
     alignment = msg.alignment;
+    if (msg.kind === 'training') return startTraining(msg);
     log.info({ jobId, keys: msg.keys, alignment, keyHolder: msg.keyHolder, slots: ckks.slots }, 'job started');
     if (alignment !== 'query') return startAlignment();
     await startKeys();
@@ -304,6 +348,59 @@ export function createNode(opts: NodeOptions): PartyNode {
     if (!signature || !verifyFields(rosterKey(from), [type, jobId as string, from, me, String(count), ...blobs], signature)) {
       throw new FedError('CRYPTO_ERR_SIGNATURE', `the ${type} said to come from ${from} is not signed by ${from}`);
     }
+  };
+
+  /** Training: the bank makes keys with rotation keys, names the training rows and waits for the holders. */
+  const startTraining = async (msg: Extract<CoordinatorMessage, { type: 'job.start' }>): Promise<void> => {
+    training = msg.training ?? trainingSchema.parse({});
+    if (recipient !== me) return;
+    if (!applicants || !config.labels) throw new FedError('DATA_ERR_APPLICANTS', `${me} trains the model but was given no training rows or labels`);
+    const ctx = ckks as CkksContext;
+    keys = await timed('keygen', () => generateKeyPair(ctx, { rotations: true }));
+    publicKey = keys.publicKeyBytes;
+    await send({ type: 'keys.public', jobId: msg.jobId }, [keys.publicKeyBytes]);
+    await send({ type: 'keys.galois', jobId: msg.jobId }, [keys.galoisKeysBytes as Uint8Array]);
+    queryIds = applicants;
+    await send({ type: 'query.ids', jobId: msg.jobId, ids: applicants });
+    const labels = await readLabels(config.labels);
+    const y = Float64Array.from(applicants, (id) => {
+      const v = labels.get(id);
+      if (v === undefined) throw new FedError('DATA_ERR_APPLICANTS', `${config.labels} has no label for training row ${id}`);
+      return v;
+    });
+    trainer = makeTrainer({ labels: y, keys });
+    await trainer.start();
+  };
+
+  const makeTrainer = (extra: Partial<TrainerOptions>): Trainer => {
+    const ids = queryIds as string[];
+    const { features, columns } = modelColumnsFor(table as PartyTable, model, ids);
+    return createTrainer({
+      me,
+      holders: jobParties.filter((p) => p.id !== recipient).map((p) => p.id),
+      isBank: recipient === me,
+      jobId: jobId as string,
+      ckks: ckks as CkksContext,
+      params: training as TrainingParams,
+      model,
+      features,
+      columns,
+      rows: ids.length,
+      send,
+      onEvent,
+      logger: log,
+      onDecrypted: (n) => {
+        ledger.decrypted += n;
+      },
+      ...extra,
+    });
+  };
+
+  /** Holder: training starts once it has the public key, the rotation keys and the training rows. */
+  const startTrainerIfReady = async (): Promise<void> => {
+    if (trainer || !training || !publicKey || !galoisKeys || !queryIds || recipient === me) return;
+    trainer = makeTrainer({ publicKey, galoisKeys });
+    await trainer.start();
   };
 
   /** PSI: hash and blind this party's own set right away; the recipient sends its applicants to every holder. */
@@ -590,7 +687,23 @@ export function createNode(opts: NodeOptions): PartyNode {
         publicKey = blobs[0];
         log.info({ from: msg.from, bytes: publicKey?.length }, 'public key received');
         opts.onFaultPoint?.('after-keys');
+        if (training) return startTrainerIfReady();
         return sendPartialIfReady();
+      case 'keys.galois':
+        galoisKeys = blobs[0];
+        log.info({ from: msg.from, bytes: galoisKeys?.length }, 'rotation keys received');
+        return startTrainerIfReady();
+      case 'train.sum':
+        return (trainer as Trainer).onSum(msg.epoch, msg.batch, blobs[0] as Uint8Array);
+      case 'train.residual':
+        return (trainer as Trainer).onResidual(msg.epoch, msg.batch, blobs[0] as Uint8Array);
+      case 'train.gradient':
+        return (trainer as Trainer).onGradient(msg.from, msg.epoch, msg.batch, blobs);
+      case 'train.unmask':
+        return (trainer as Trainer).onUnmask(msg.epoch, msg.batch, msg.values);
+      case 'train.epoch':
+        log.info({ epoch: msg.epoch, loss: msg.loss, stop: msg.stop }, 'epoch done');
+        return (trainer as Trainer).onEpoch(msg.epoch, msg.stop);
       case 'keys.share': {
         const blob = blobs[0] as Uint8Array;
         if (!verifyFields(rosterKey(msg.from), ['keys.share', msg.jobId, msg.from, msg.x25519, blob], msg.signature)) {
@@ -621,6 +734,7 @@ export function createNode(opts: NodeOptions): PartyNode {
         idsLearned.othersApplicants += msg.ids.length - mine;
         queryIds = msg.ids;
         log.info({ from: msg.from, count: msg.ids.length }, 'query received');
+        if (training) return startTrainerIfReady();
         return sendPartialIfReady();
       }
       case 'psi.blinded':
@@ -660,7 +774,8 @@ export function createNode(opts: NodeOptions): PartyNode {
     start: async () => {
       table = await timed('load', () => loadPartyCsv(config.data, nodeTableSchema(config)));
       // compute once up front so a model naming a missing column fails before joining
-      partialLogits(table, config.model);
+      if (config.modelFile) model = await readModelFile(config.modelFile);
+      partialLogits(table, model);
       if (config.applicants) applicants = await readApplicants(config.applicants, nodeTableSchema(config).idFormat);
       log.info({ rows: table.ids.length, applicants: applicants?.length }, 'own data loaded');
       onEvent({ event: 'progress', party: me, step: 'load', done: table.ids.length, total: table.ids.length });

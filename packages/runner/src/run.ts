@@ -11,21 +11,31 @@ import {
   asFedError,
   type CoordinatorConfig,
   createIdentity,
+  csvLines,
   FedError,
   type KeysDesign,
   type KnowledgeCounts,
   type LinkCount,
+  modelColumnsFor,
   type NetworkConditions,
   type NodeConfig,
+  type PartyTable,
   type ProcessEvent,
+  parsePartyCsv,
+  partialLogitsFor,
+  partyModelSchema,
   type Scenario,
+  scorecardMapping,
+  splitCsvLine,
   type TableSchema,
   thresholdNoise,
+  trainTaylorLR,
   type WireError,
 } from '@fedrisk/shared';
 import { makeDataSet, sampleApplicants } from './dataset.ts';
 import { type Child, COORDINATOR_BIN, NODE_BIN, startChild, stopChildren } from './processes.ts';
 import { readLabels, readScores, type Verification, verify } from './referee.ts';
+import { auc, ks } from './stats.ts';
 
 export interface RunOptions {
   scenario: Scenario;
@@ -124,10 +134,38 @@ export interface Report extends DesignResult {
   };
   /** every design run on the same data, the scenario's own first */
   designs: DesignResult[];
+  /** joint training, when the scenario trains: loss per epoch and the referee's fidelity check */
+  training?: TrainingReport;
+  /** score = offset - factor * logit: points at the base odds and per doubling of the odds */
+  scorecard: { baseScore: number; baseOdds: number; pdo: number; factor: number; offset: number };
   /** where the records came from; real-data rows left out for a missing value */
   data: { source: string; records: number; dropped: { line: number; column: string }[] };
   totalMs: number;
   dataMs: number;
+}
+
+export interface ModelQuality {
+  trainAuc: number;
+  testAuc: number;
+  trainKs: number;
+  testKs: number;
+}
+
+export interface TrainingReport {
+  params: NonNullable<Scenario['train']>;
+  trainRows: number;
+  testRows: number;
+  epochs: { epoch: number; loss: number; ms: number }[];
+  secondsPerEpoch: number;
+  plaintextSecondsPerEpoch: number;
+  federated: ModelQuality;
+  centralised: ModelQuality;
+  bankOnly: ModelQuality;
+  /** largest difference between a federated weight and the centralised one */
+  maxWeightDifference: number;
+  ledger: Record<string, LedgerEntry>;
+  timings: DesignResult['timings'];
+  bytesOnWire: number;
 }
 
 export interface RunResult {
@@ -181,6 +219,9 @@ interface Prepared {
   schemas: Map<string, TableSchema>;
   size: number;
   source: string;
+  /** training rows (bank's customers not scored), when the scenario trains */
+  trainIds: string[];
+  labels: Map<string, number>;
   dropped: { line: number; column: string }[];
   identities: Map<string, { publicKey: string; privateKey: string }>;
 }
@@ -207,7 +248,18 @@ async function prepare(
   const dataDir = join(runDir, 'data');
   mkdirSync(dataDir, { recursive: true });
   for (const p of scenario.parties) writeFileSync(join(dataDir, `${p.id}.csv`), ds.files.get(p.id) as string);
-  const applicants = sampleApplicants(ds.members.get(scenario.job.recipient) ?? [], scenario.job.applicants, scenario.seed);
+  const own = ds.members.get(scenario.job.recipient) ?? [];
+  const labels = readLabelsCsv(ds.refereeCsv);
+  let applicants: string[];
+  let trainIds: string[] = [];
+  if (scenario.train) {
+    // train on part of the bank's own customers, score (test on) the rest
+    const order = sampleApplicants(own, 'all', scenario.seed);
+    const testCount = Math.ceil(order.length * scenario.train.testShare);
+    const test = order.slice(0, testCount);
+    trainIds = order.slice(testCount);
+    applicants = scenario.job.applicants === 'all' ? test : test.slice(0, scenario.job.applicants);
+  } else applicants = sampleApplicants(own, scenario.job.applicants, scenario.seed);
   mkdirSync(join(runDir, 'referee'), { recursive: true });
   writeFileSync(join(runDir, 'referee', 'population.csv'), ds.refereeCsv);
   const dataMs = performance.now() - td;
@@ -218,7 +270,22 @@ async function prepare(
   const identities = new Map(scenario.parties.map((p) => [p.id, createIdentity()]));
   if (ds.dropped.length)
     say(`  data      left out ${ds.dropped.length} row(s) with a missing value (lines ${ds.dropped.map((d) => `${d.line} ${d.column}`).join(', ')})`);
-  return { runDir, runId, dataDir, applicants, rows, members, schemas: ds.schemas, size: ds.size, source: ds.source, dropped: ds.dropped, identities, dataMs };
+  return {
+    runDir,
+    runId,
+    dataDir,
+    applicants,
+    trainIds,
+    labels,
+    rows,
+    members,
+    schemas: ds.schemas,
+    size: ds.size,
+    source: ds.source,
+    dropped: ds.dropped,
+    identities,
+    dataMs,
+  };
 }
 
 function custody(keys: KeysDesign, scenario: Scenario, coordinatorHolds: string[]): { participant: string; holds: string[] }[] {
@@ -237,26 +304,44 @@ function custody(keys: KeysDesign, scenario: Scenario, coordinatorHolds: string[
 }
 
 /** Runs the job once with the given design: one coordinator and one process per party. */
-async function runJob(scenario: Scenario, prep: Prepared, keys: KeysDesign, opts: RunOptions, say: (l: string) => void): Promise<DesignResult> {
+interface JobSpec {
+  kind: 'scoring' | 'training';
+  /** scoring after training: each party's own trained model file */
+  modelFiles?: Map<string, string>;
+}
+
+async function runJob(
+  scenario: Scenario,
+  prep: Prepared,
+  keys: KeysDesign,
+  opts: RunOptions,
+  say: (l: string) => void,
+  spec: JobSpec = { kind: 'scoring' },
+): Promise<DesignResult> {
   const recipient = scenario.job.recipient;
-  const jobDir = join(prep.runDir, 'jobs', keys);
+  const training = spec.kind === 'training';
+  const jobDir = join(prep.runDir, 'jobs', training ? 'training' : keys);
   const logDir = join(jobDir, 'logs');
   mkdirSync(logDir, { recursive: true });
-  say(
-    `  job       design ${keys}: ${keys === 'threshold' ? `every party holds a key share; all ${scenario.parties.length} must take part to decrypt` : `${recipient} holds the only secret key`}`,
-  );
+  if (training) say(`  job       joint training: ${recipient} holds the labels and the key; every party keeps its own weights`);
+  else
+    say(
+      `  job       design ${keys}: ${keys === 'threshold' ? `every party holds a key share; all ${scenario.parties.length} must take part to decrypt` : `${recipient} holds the only secret key`}`,
+    );
   const tokens = new Map(scenario.parties.map((p) => [p.id, randomBytes(24).toString('base64url')]));
-  const jobId = `job-${prep.runId}-${keys}`.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 64);
+  const jobId = `job-${prep.runId}-${training ? 'training' : keys}`.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 64);
   const misbehave = scenario.faults.flatMap((f) =>
     'coordinator' in f ? [f.coordinator === 'decrypt-input' ? { kind: 'decrypt-input' as const, target: f.target } : { kind: 'replay-decrypt' as const }] : [],
   )[0];
   const coordinatorConfig: CoordinatorConfig = {
     jobId,
     keys,
-    alignment: scenario.job.alignment,
+    alignment: training ? 'query' : scenario.job.alignment,
+    kind: spec.kind,
+    ...(training && scenario.train ? { training: scenario.train } : {}),
     ...(keys === 'single-holder' ? { keyHolder: recipient } : {}),
     recipient,
-    ckks: scenario.crypto.ckks,
+    ckks: training ? scenario.crypto.training : scenario.crypto.ckks,
     parties: scenario.parties.map((p) => ({
       id: p.id,
       role: p.role,
@@ -279,7 +364,11 @@ async function runJob(scenario: Scenario, prep: Prepared, keys: KeysDesign, opts
     const fault = scenario.faults.find(
       (f): f is { party: string; crashAt: 'after-join' | 'after-keys' | 'before-partial' } => 'party' in f && f.party === p.id,
     );
-    if (p.id === recipient) writeFileSync(join(dir, 'applicants.txt'), `${prep.applicants.join('\n')}\n`);
+    const rows = training ? prep.trainIds : prep.applicants;
+    if (p.id === recipient) writeFileSync(join(dir, 'applicants.txt'), `${rows.join('\n')}\n`);
+    // the bank is the label holder: it knows which of its own customers defaulted
+    if (training && p.id === recipient)
+      writeFileSync(join(dir, 'labels.csv'), `business_id,label\n${rows.map((id) => `${id},${prep.labels.get(id) ?? 0}`).join('\n')}\n`);
     const cfg: NodeConfig = {
       party: p.id,
       role: p.role,
@@ -287,6 +376,8 @@ async function runJob(scenario: Scenario, prep: Prepared, keys: KeysDesign, opts
       ...(scenario.data.kind === 'csv' ? { columns: [...(prep.schemas.get(p.id)?.columns ?? [])], idFormat: 'plain' as const } : {}),
       model: scenario.model[p.id] as NodeConfig['model'],
       ...(p.id === recipient ? { scorecard: scenario.scorecard, applicants: join(dir, 'applicants.txt') } : {}),
+      ...(training && p.id === recipient ? { labels: join(dir, 'labels.csv') } : {}),
+      ...(spec.modelFiles?.get(p.id) ? { modelFile: spec.modelFiles.get(p.id) as string } : {}),
       outDir: join(dir, 'out'),
       ...(fault ? { fault: { crashAt: fault.crashAt } } : {}),
       identityKey: (prep.identities.get(p.id) as { privateKey: string }).privateKey,
@@ -334,6 +425,9 @@ async function runJob(scenario: Scenario, prep: Prepared, keys: KeysDesign, opts
         }
         return;
       }
+      case 'epoch':
+        say(`  epoch     ${e.epoch}: loss ${e.loss.toFixed(4)} (${(e.ms / 1000).toFixed(1)} s)`);
+        return;
       case 'refused':
         say(`  REFUSED   ${e.party}: ${e.code}: ${e.message}`);
         return;
@@ -445,7 +539,7 @@ async function runJob(scenario: Scenario, prep: Prepared, keys: KeysDesign, opts
     if (s) summaries.set(p.id, s);
   }
   let verification: Verification | undefined;
-  if (!failure && scenario.job.alignment !== 'psi-cardinality') {
+  if (!failure && !training && scenario.job.alignment !== 'psi-cardinality') {
     try {
       say('  verify    referee recomputes every score in plaintext ...');
       verification = await verify({
@@ -453,7 +547,7 @@ async function runJob(scenario: Scenario, prep: Prepared, keys: KeysDesign, opts
           id: p.id,
           schema: prep.schemas.get(p.id) as TableSchema,
           dataFile: join(prep.dataDir, `${p.id}.csv`),
-          model: scenario.model[p.id] as NodeConfig['model'],
+          model: spec.modelFiles?.get(p.id) ? readModel(spec.modelFiles.get(p.id) as string) : (scenario.model[p.id] as NodeConfig['model']),
         })),
         recipient,
         applicants: prep.applicants,
@@ -521,9 +615,21 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   say(`fedrisk · scenario "${scenario.name}" · ${scenario.parties.length} parties · alignment ${scenario.job.alignment} · keys ${designs.join(' vs ')}`);
   const prep = await prepare(scenario, opts.scenarioFile, runsDir, startedAt, say);
   const results: DesignResult[] = [];
+  let trainingReport: TrainingReport | undefined;
+  let modelFiles: Map<string, string> | undefined;
+  if (scenario.train) {
+    const tr = await runJob(scenario, prep, 'single-holder', opts, say, { kind: 'training' });
+    if (!tr.ok) {
+      results.push(tr);
+    } else {
+      modelFiles = new Map(scenario.parties.map((p) => [p.id, join(prep.runDir, 'jobs', 'training', 'parties', p.id, 'out', 'model.json')]));
+      say('  verify    referee trains the same model centrally and on the bank alone, in plaintext ...');
+      trainingReport = evaluateTraining(scenario, prep, modelFiles, tr);
+    }
+  }
   for (const keys of designs) {
-    if (opts.signal?.aborted) break;
-    results.push(await runJob(scenario, prep, keys, opts, say));
+    if (opts.signal?.aborted || (scenario.train && !modelFiles)) break;
+    results.push(await runJob(scenario, prep, keys, opts, say, { kind: 'scoring', ...(modelFiles ? { modelFiles } : {}) }));
   }
   const primary = results[0] as DesignResult;
   const slots = scenario.crypto.ckks.polyModulusDegree / 2;
@@ -548,6 +654,8 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     },
     crypto: { scheme: 'CKKS', ...scenario.crypto.ckks, slotsPerCiphertext: slots, ciphertextsPerParty: Math.ceil(prep.applicants.length / slots) },
     designs: results,
+    ...(trainingReport ? { training: trainingReport } : {}),
+    scorecard: { ...scenario.scorecard, ...scorecardMapping(scenario.scorecard) },
     data: { source: prep.source, records: prep.size, dropped: prep.dropped },
     totalMs: performance.now() - t0,
     dataMs: prep.dataMs,
@@ -612,6 +720,16 @@ export function summarise(r: Report, runDir: string): string[] {
     const gaps = Object.entries(r.businesses.perParty).filter(([, p]) => p.gaps > 0);
     if (gaps.length) out.push(`  gaps      ${gaps.map(([id, p]) => `${id} ${p.gaps}`).join(' · ')} applicants without a record (neutral contribution)`);
   }
+  const t = r.training;
+  if (t) {
+    const last = t.epochs[t.epochs.length - 1];
+    out.push(
+      `  training  ${t.epochs.length} epoch(s), ${t.secondsPerEpoch.toFixed(1)} s each (plaintext ${t.plaintextSecondsPerEpoch.toFixed(3)} s), final loss ${last?.loss.toFixed(4) ?? '-'}; test AUC federated ${t.federated.testAuc.toFixed(3)} · centralised ${t.centralised.testAuc.toFixed(3)} · bank alone ${t.bankOnly.testAuc.toFixed(3)}`,
+    );
+  }
+  out.push(
+    `  scorecard ${r.scorecard.baseScore} points at odds ${r.scorecard.baseOdds}:1, ${r.scorecard.pdo} points to double the odds (score = ${r.scorecard.offset.toFixed(1)} - ${r.scorecard.factor.toFixed(2)} x logit)`,
+  );
   if (r.designs.length > 1) {
     out.push('  designs   keys            ok    job s   after join s   on the wire   max error');
     for (const d of r.designs) {
@@ -622,4 +740,92 @@ export function summarise(r: Report, runDir: string): string[] {
   }
   out.push(`  report    ${runDir}/report.json`);
   return out;
+}
+
+function readModel(file: string): NodeConfig['model'] {
+  return partyModelSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
+}
+
+function readLabelsCsv(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const { text: row } of csvLines(text).slice(1)) {
+    const cells = splitCsvLine(row) ?? [];
+    out.set(cells[0] as string, Number(cells[cells.length - 1]));
+  }
+  return out;
+}
+
+/**
+ * The referee's check of joint training: the same algorithm (Taylor residual,
+ * same batches, rates and stopping rule) trained centrally in plaintext on all
+ * columns, and on the bank's columns alone; train and test AUC and KS of all three.
+ */
+function evaluateTraining(scenario: Scenario, prep: Prepared, modelFiles: Map<string, string>, job: DesignResult): TrainingReport {
+  const params = scenario.train as NonNullable<Scenario['train']>;
+  const tables = new Map(
+    scenario.parties.map((p) => [
+      p.id,
+      parsePartyCsv(readFileSync(join(prep.dataDir, `${p.id}.csv`), 'utf8'), prep.schemas.get(p.id) as TableSchema, `${p.id}.csv`),
+    ]),
+  );
+  const models = new Map(scenario.parties.map((p) => [p.id, scenario.model[p.id] as NodeConfig['model']]));
+  const trained = new Map(scenario.parties.map((p) => [p.id, readModel(modelFiles.get(p.id) as string)]));
+  const yOf = (ids: readonly string[]) => Float64Array.from(ids, (id) => prep.labels.get(id) ?? 0);
+  const yTrain = yOf(prep.trainIds);
+  const yTest = yOf(prep.applicants);
+  const quality = (score: (ids: readonly string[]) => Float64Array): ModelQuality => {
+    const tr = score(prep.trainIds);
+    const te = score(prep.applicants);
+    return { trainAuc: auc(tr, yTrain), testAuc: auc(te, yTest), trainKs: ks(tr, yTrain), testKs: ks(te, yTest) };
+  };
+  const federatedScore = (ids: readonly string[]) => {
+    const out = new Float64Array(ids.length);
+    for (const [id, m] of trained) {
+      const { values } = partialLogitsFor(tables.get(id) as PartyTable, m, ids);
+      for (let i = 0; i < out.length; i++) out[i] = (out[i] as number) + (values[i] as number);
+    }
+    return out;
+  };
+  const plainModel = (parties: readonly string[]) => {
+    const cols = (ids: readonly string[]) =>
+      parties.flatMap((id) => modelColumnsFor(tables.get(id) as PartyTable, models.get(id) as NodeConfig['model'], ids).columns);
+    const t0 = performance.now();
+    const fit = trainTaylorLR(cols(prep.trainIds), yTrain, params);
+    const ms = (performance.now() - t0) / fit.epochs.length;
+    const score = (ids: readonly string[]) => {
+      const c = cols(ids);
+      return Float64Array.from(ids, (_, i) => c.reduce((s, col, j) => s + (fit.weights[j] as number) * (col[i] as number), fit.intercept));
+    };
+    return { fit, ms, score };
+  };
+  const all = plainModel(scenario.parties.map((p) => p.id));
+  const bankOnly = plainModel([scenario.job.recipient]);
+  // federated weights in the centralised order, to compare them one by one
+  const fedWeights = scenario.parties.flatMap((p) => {
+    const t = trained.get(p.id) as NodeConfig['model'];
+    return Object.values(t.features).flatMap((fw) => (fw.transform === 'onehot' ? Object.values(fw.weights) : [fw.weight]));
+  });
+  let maxDiff = Math.abs((trained.get(scenario.job.recipient)?.intercept ?? 0) - all.fit.intercept);
+  fedWeights.forEach((w, j) => {
+    maxDiff = Math.max(maxDiff, Math.abs(w - (all.fit.weights[j] as number)));
+  });
+  const bankSummary = readJson<{ epochs?: { epoch: number; loss: number; ms: number }[] }>(
+    join(prep.runDir, 'jobs', 'training', 'parties', scenario.job.recipient, 'out', 'summary.json'),
+  );
+  const epochs = bankSummary?.epochs ?? [];
+  return {
+    params,
+    trainRows: prep.trainIds.length,
+    testRows: prep.applicants.length,
+    epochs,
+    secondsPerEpoch: epochs.length ? epochs.reduce((t, e) => t + e.ms, 0) / epochs.length / 1000 : Number.NaN,
+    plaintextSecondsPerEpoch: all.ms / 1000,
+    federated: quality(federatedScore),
+    centralised: quality(all.score),
+    bankOnly: quality(bankOnly.score),
+    maxWeightDifference: maxDiff,
+    ledger: job.ledger,
+    timings: job.timings,
+    bytesOnWire: job.bytesOnWire,
+  };
 }

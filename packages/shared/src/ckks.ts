@@ -22,6 +22,9 @@ export async function loadSeal(): Promise<SealModule> {
  * so one data level of two 60-bit primes is enough. Compression saves little
  * on 60-bit residues and costs time, so it is off.
  */
+/** Training multiplies a ciphertext by plaintext columns once, so it needs one level to rescale: [60, 40, 40, 60] at 2^40. */
+export const TRAINING_CKKS: CkksParams = { polyModulusDegree: 8192, coeffModulusBits: [60, 40, 40, 60], scaleBits: 40, compression: 'none' };
+
 export const DEFAULT_CKKS: CkksParams = { polyModulusDegree: 8192, coeffModulusBits: [60, 60, 60], scaleBits: 80, compression: 'none' };
 
 /** SEAL's own 128-bit table (HomomorphicEncryption.org standard), as a fixed fallback for docs and tests. */
@@ -138,21 +141,32 @@ function throwIfAborted(signal: AbortSignal | undefined): void {
 /** The key holder's key pair. The secret key never leaves this object. */
 export interface KeyPair {
   publicKeyBytes: Uint8Array;
+  /** rotation keys for steps 1, 2, 4, ... (training only) */
+  galoisKeysBytes?: Uint8Array;
   decrypt(blobs: readonly Uint8Array[], count: number, opts?: LongCallOptions): Promise<Float64Array>;
   delete(): void;
 }
 
-export function generateKeyPair(ckks: CkksContext): KeyPair {
+export function generateKeyPair(ckks: CkksContext, opts: { rotations?: boolean } = {}): KeyPair {
   const { seal, context } = ckks;
   const keygen = new seal.KeyGenerator(context);
   const serializable = keygen.createPublicKeySerializable();
   const publicKeyBytes = serializable.saveToArray(seal.ComprModeType.zstd) as Uint8Array;
   serializable.delete();
+  let galoisKeysBytes: Uint8Array | undefined;
+  if (opts.rotations) {
+    const steps: number[] = [];
+    for (let step = 1; step < ckks.slots; step *= 2) steps.push(step);
+    const galois = keygen.createGaloisKeysSerializableWithSteps(Int32Array.from(steps));
+    galoisKeysBytes = galois.saveToArray(seal.ComprModeType.zstd) as Uint8Array;
+    galois.delete();
+  }
   const secretKey = keygen.secretKey();
   keygen.delete();
   const decryptor = new seal.Decryptor(context, secretKey);
   return {
     publicKeyBytes,
+    ...(galoisKeysBytes ? { galoisKeysBytes } : {}),
     decrypt: async (blobs, count, opts = {}) => {
       const out = new Float64Array(count);
       const plain = new seal.Plaintext();
@@ -258,4 +272,26 @@ export async function sumCiphertexts(ckks: CkksContext, inputs: readonly (readon
     evaluator.delete();
   }
   return out;
+}
+
+/** A ciphertext plus plaintext values slot-wise (the plaintext is encoded at the ciphertext's scale and level). */
+export function addPlainValues(ckks: CkksContext, ciphertext: Uint8Array, values: Float64Array): Uint8Array {
+  const { seal, context, encoder } = ckks;
+  const evaluator = new seal.Evaluator(context);
+  const ct = ckks.loadCiphertext(ciphertext, 'ciphertext');
+  const plain = new seal.Plaintext();
+  try {
+    const slots = new Float64Array(ckks.slots);
+    slots.set(values.subarray(0, ckks.slots));
+    encoder.encode(slots, ct.scale(), plain);
+    evaluator.plainModSwitchToInplace(plain, ct.parmsId());
+    evaluator.addPlainInplace(ct, plain);
+    return ckks.saveCiphertext(ct);
+  } catch (err) {
+    throw new FedError('CRYPTO_ERR_SEAL', `cannot add plaintext values: ${sealMessage(seal, err)}`, { cause: err });
+  } finally {
+    plain.delete();
+    ct.delete();
+    evaluator.delete();
+  }
 }

@@ -10,6 +10,7 @@ import { partyModelSchema, scorecardSchema } from './model.ts';
 import { networkSchema } from './network.ts';
 import { columnSpecSchema, roleSchemaOf, type TableSchema } from './party-data.ts';
 import { alignmentSchema, ckksParamsSchema, idFormatSchema, jobIdSchema, keysSchema, partyIdSchema, roleSchema } from './protocol.ts';
+import { trainingSchema } from './training.ts';
 
 export const timeoutsSchema = z
   .object({
@@ -31,6 +32,8 @@ export const coordinatorConfigSchema = z
     jobId: jobIdSchema,
     keys: keysSchema,
     alignment: alignmentSchema.default('query'),
+    kind: z.enum(['scoring', 'training']).default('scoring'),
+    training: trainingSchema.optional(),
     /** single-holder only */
     keyHolder: partyIdSchema.optional(),
     recipient: partyIdSchema,
@@ -63,8 +66,12 @@ export const nodeConfigSchema = z
     idFormat: idFormatSchema.optional(),
     model: partyModelSchema,
     scorecard: scorecardSchema.optional(),
-    /** file with one business id per line: the businesses this party asks to score */
+    /** file with one business id per line: the businesses this party asks to score (or trains on) */
     applicants: z.string().min(1).optional(),
+    /** training, label holder: its own labels for those records (business_id,label) */
+    labels: z.string().min(1).optional(),
+    /** a model file this party wrote itself (after training); replaces `model`'s weights */
+    modelFile: z.string().min(1).optional(),
     outDir: z.string().min(1),
     fault: faultSchema.optional(),
     /** this party's own Ed25519 identity key (base64 PKCS#8 DER) */

@@ -21,6 +21,7 @@ export const processEventSchema = z.discriminatedUnion('event', [
     bytes: z.number(),
     summary: z.string(),
   }),
+  z.object({ event: z.literal('epoch'), party: z.string(), epoch: z.number(), loss: z.number(), ms: z.number() }),
   z.object({ event: z.literal('refused'), party: z.string(), code: errorCodeSchema, message: z.string() }),
   z.object({ event: z.literal('fatal'), code: errorCodeSchema, message: z.string() }),
   z.object({ event: z.literal('done'), ok: z.boolean() }),

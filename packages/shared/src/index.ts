@@ -14,4 +14,5 @@ export * from './rng.ts';
 export * from './scenario.ts';
 export * from './secure-channel.ts';
 export * from './threshold.ts';
+export * from './training.ts';
 export * from './uscc.ts';

@@ -91,6 +91,40 @@ export function modelFeatures(table: PartyTable, model: PartyModel): { feature: 
   return out;
 }
 
+/** The model's features for the given ids in their order, 0 (the party's mean) where it has no record. */
+export function modelColumnsFor(
+  table: PartyTable,
+  model: PartyModel,
+  ids: readonly string[],
+): { features: EncodedFeature[]; weights: number[]; columns: Float64Array[] } {
+  const row = new Map(table.ids.map((id, i) => [id, i]));
+  const encoded = modelFeatures(table, model);
+  return {
+    features: encoded.map((e) => e.feature),
+    weights: encoded.map((e) => e.weight),
+    columns: encoded.map(({ feature }) =>
+      Float64Array.from(ids, (id) => {
+        const i = row.get(id);
+        return i === undefined ? 0 : (feature.values[i] as number);
+      }),
+    ),
+  };
+}
+
+/** The same model structure with new weights, in modelFeatures order (how a trained party writes its model). */
+export function withWeights(model: PartyModel, features: readonly EncodedFeature[], weights: readonly number[], intercept: number): PartyModel {
+  const out: PartyModel = { intercept, features: {} };
+  features.forEach((f, j) => {
+    const fw = model.features[f.column];
+    const w = weights[j] as number;
+    if (fw?.transform === 'onehot') {
+      const cur = out.features[f.column];
+      out.features[f.column] = { transform: 'onehot', weights: { ...(cur?.transform === 'onehot' ? cur.weights : {}), [f.category as string]: w } };
+    } else if (fw) out.features[f.column] = { transform: fw.transform, weight: w };
+  });
+  return out;
+}
+
 /**
  * Partial logits of every row of the table under the party's model, in the
  * table's row order. Missing businesses get the neutral value elsewhere:

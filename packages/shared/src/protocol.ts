@@ -9,6 +9,7 @@
  */
 import { z } from 'zod';
 import { type ErrorCode, FedError, isErrorCode, type WireError } from './errors.ts';
+import { trainingSchema } from './training.ts';
 
 export const PROTOCOL_VERSION = 1;
 /** Frames larger than this are refused before parsing. */
@@ -97,6 +98,37 @@ export const nodeMessageSchema = z.discriminatedUnion('type', [
   z
     .object({ ...env, type: z.literal('psi.assign'), jobId: jobIdSchema, to: partyIdSchema, pairs: z.number().int().min(0), signature: b64(128).optional() })
     .strict(),
+  /** training: the key holder's rotation keys, needed to sum slots under encryption (blob) */
+  z.object({ ...env, type: z.literal('keys.galois'), jobId: jobIdSchema }).strict(),
+  /** training, holder: its partial logits for one batch, times 1/4, encrypted (blob) */
+  z.object({ ...env, type: z.literal('train.partial'), jobId: jobIdSchema, epoch: z.number().int().min(1), batch: z.number().int().min(0) }).strict(),
+  /** training, label holder: the encrypted Taylor residual of one batch (blob) */
+  z.object({ ...env, type: z.literal('train.residual'), jobId: jobIdSchema, epoch: z.number().int().min(1), batch: z.number().int().min(0) }).strict(),
+  /** training, holder: its masked, encrypted gradient for one batch, one ciphertext per feature */
+  z
+    .object({
+      ...env,
+      type: z.literal('train.gradient'),
+      jobId: jobIdSchema,
+      epoch: z.number().int().min(1),
+      batch: z.number().int().min(0),
+      features: z.number().int().min(1).max(MAX_BLOBS),
+    })
+    .strict(),
+  /** training, key holder: a holder's masked gradient, decrypted (plaintext, still masked) */
+  z
+    .object({
+      ...env,
+      type: z.literal('train.unmask'),
+      jobId: jobIdSchema,
+      to: partyIdSchema,
+      epoch: z.number().int().min(1),
+      batch: z.number().int().min(0),
+      values: z.array(z.number()).max(MAX_BLOBS),
+    })
+    .strict(),
+  /** training, label holder: the epoch's loss and whether to stop */
+  z.object({ ...env, type: z.literal('train.epoch'), jobId: jobIdSchema, epoch: z.number().int().min(1), loss: z.number(), stop: z.boolean() }).strict(),
   /** PSI, recipient -> coordinator: alignment finished; the aligned vectors have `count` slots */
   z.object({ ...env, type: z.literal('psi.done'), jobId: jobIdSchema, count: z.number().int().min(0) }).strict(),
   z.object({ ...env, type: z.literal('error'), jobId: jobIdSchema.optional(), error: wireErrorSchema }).strict(),
@@ -113,6 +145,9 @@ export const coordinatorMessageSchema = z.discriminatedUnion('type', [
       jobId: jobIdSchema,
       keys: keysSchema,
       alignment: alignmentSchema,
+      /** scoring (the default) or training; training carries its hyper-parameters */
+      kind: z.enum(['scoring', 'training']).default('scoring'),
+      training: trainingSchema.optional(),
       /** single-holder only: the party that generates the key pair */
       keyHolder: partyIdSchema.optional(),
       recipient: partyIdSchema,
@@ -172,6 +207,41 @@ export const coordinatorMessageSchema = z.discriminatedUnion('type', [
   z
     .object({ ...env, type: z.literal('psi.assign'), jobId: jobIdSchema, from: partyIdSchema, pairs: z.number().int().min(0), signature: b64(128).optional() })
     .strict(),
+  z.object({ ...env, type: z.literal('keys.galois'), jobId: jobIdSchema, from: partyIdSchema }).strict(),
+  z.object({ ...env, type: z.literal('train.sum'), jobId: jobIdSchema, epoch: z.number().int().min(1), batch: z.number().int().min(0) }).strict(),
+  z
+    .object({
+      ...env,
+      type: z.literal('train.residual'),
+      jobId: jobIdSchema,
+      from: partyIdSchema,
+      epoch: z.number().int().min(1),
+      batch: z.number().int().min(0),
+    })
+    .strict(),
+  z
+    .object({
+      ...env,
+      type: z.literal('train.gradient'),
+      jobId: jobIdSchema,
+      from: partyIdSchema,
+      epoch: z.number().int().min(1),
+      batch: z.number().int().min(0),
+      features: z.number().int().min(1).max(MAX_BLOBS),
+    })
+    .strict(),
+  z
+    .object({
+      ...env,
+      type: z.literal('train.unmask'),
+      jobId: jobIdSchema,
+      from: partyIdSchema,
+      epoch: z.number().int().min(1),
+      batch: z.number().int().min(0),
+      values: z.array(z.number()).max(MAX_BLOBS),
+    })
+    .strict(),
+  z.object({ ...env, type: z.literal('train.epoch'), jobId: jobIdSchema, epoch: z.number().int().min(1), loss: z.number(), stop: z.boolean() }).strict(),
   /** alignment finished: key setup may start; aligned vectors have `count` slots */
   z.object({ ...env, type: z.literal('align.done'), jobId: jobIdSchema, count: z.number().int().min(0) }).strict(),
   z.object({ ...env, type: z.literal('job.end'), jobId: jobIdSchema, ok: z.boolean(), error: wireErrorSchema.optional() }).strict(),
@@ -193,6 +263,10 @@ function expectedBlobs(msg: NodeMessage | CoordinatorMessage): number {
   switch (msg.type) {
     case 'keys.public':
     case 'keys.share':
+    case 'keys.galois':
+    case 'train.partial':
+    case 'train.sum':
+    case 'train.residual':
     case 'psi.blinded':
     case 'psi.assign':
       return 1;
@@ -203,6 +277,8 @@ function expectedBlobs(msg: NodeMessage | CoordinatorMessage): number {
     case 'scores.input':
     case 'decrypt.share':
       return msg.chunks;
+    case 'train.gradient':
+      return msg.features;
     default:
       return 0;
   }
@@ -337,6 +413,9 @@ export const KNOWLEDGE_KINDS = [
   'businessIds',
   'publicKeys',
   'publicKeyShares',
+  'evaluationKeys',
+  'maskedValues',
+  'trainingLoss',
   'blindedIds',
   'alignmentSlots',
   'ciphertexts',
@@ -369,6 +448,17 @@ export function knowledgeOf(msg: NodeMessage | CoordinatorMessage, blobs: readon
       return { ciphertexts: blobs.length };
     case 'decrypt.share':
       return { sealedDecryptionShares: blobs.length };
+    case 'keys.galois':
+      return { evaluationKeys: blobs.length };
+    case 'train.partial':
+    case 'train.sum':
+    case 'train.residual':
+    case 'train.gradient':
+      return { ciphertexts: blobs.length };
+    case 'train.unmask':
+      return { maskedValues: msg.values.length };
+    case 'train.epoch':
+      return { trainingLoss: 1 };
     case 'psi.blinded':
       return { blindedIds: msg.count };
     case 'psi.reply':

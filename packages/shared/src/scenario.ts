@@ -5,13 +5,14 @@
 import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
-import { DEFAULT_CKKS } from './ckks.ts';
+import { DEFAULT_CKKS, TRAINING_CKKS } from './ckks.ts';
 import { timeoutsSchema } from './config.ts';
 import { FedError } from './errors.ts';
 import { partyModelSchema, scorecardSchema } from './model.ts';
 import { networkSchema } from './network.ts';
 import { type ColumnSpec, ROLE_COLUMNS, type TableSchema } from './party-data.ts';
 import { alignmentSchema, ckksParamsSchema, keysSchema, partyIdSchema, roleSchema } from './protocol.ts';
+import { trainingSchema } from './training.ts';
 
 const syntheticDataSchema = z
   .object({
@@ -89,9 +90,11 @@ export const scenarioSchema = z
       })
       .strict(),
     crypto: z
-      .object({ ckks: ckksParamsSchema.default(DEFAULT_CKKS) })
+      .object({ ckks: ckksParamsSchema.default(DEFAULT_CKKS), training: ckksParamsSchema.default(TRAINING_CKKS) })
       .strict()
-      .default({ ckks: DEFAULT_CKKS }),
+      .default({ ckks: DEFAULT_CKKS, training: TRAINING_CKKS }),
+    /** train the model jointly first; the scoring jobs then use each party's trained weights */
+    train: trainingSchema.optional(),
     scorecard: scorecardSchema.default(scorecardSchema.parse({})),
     model: z.record(partyIdSchema, partyModelSchema),
     timeouts: timeoutsSchema.default({ joinMs: 60_000, phaseMs: 300_000 }),

@@ -17,8 +17,10 @@ const emit = (e: ProcessEvent): void => {
 
 function writeOutputs(outDir: string, outcome: NodeOutcome): void {
   mkdirSync(outDir, { recursive: true });
-  const { scores, ...summary } = outcome;
+  const { scores, trainedModel, ...summary } = outcome;
   writeFileSync(join(outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  // a party's trained weights stay in its own folder; its next job reads them from there
+  if (trainedModel) writeFileSync(join(outDir, 'model.json'), `${JSON.stringify(trainedModel, null, 2)}\n`);
   if (scores) {
     const lines = ['business_id,logit,pd,score,grade', ...scores.map((s) => `${s.id},${s.logit},${s.pd},${s.score.toFixed(2)},${s.grade}`)];
     writeFileSync(join(outDir, 'scores.csv'), `${lines.join('\n')}\n`);
