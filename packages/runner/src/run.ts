@@ -789,8 +789,9 @@ function evaluateTraining(scenario: Scenario, prep: Prepared, modelFiles: Map<st
   const plainModel = (parties: readonly string[]) => {
     const cols = (ids: readonly string[]) =>
       parties.flatMap((id) => modelColumnsFor(tables.get(id) as PartyTable, models.get(id) as NodeConfig['model'], ids).columns);
+    const trainColumns = cols(prep.trainIds);
     const t0 = performance.now();
-    const fit = trainTaylorLR(cols(prep.trainIds), yTrain, params);
+    const fit = trainTaylorLR(trainColumns, yTrain, params);
     const ms = (performance.now() - t0) / fit.epochs.length;
     const score = (ids: readonly string[]) => {
       const c = cols(ids);
