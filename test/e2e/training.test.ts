@@ -61,6 +61,9 @@ describe('joint training (vertical logistic regression under CKKS)', () => {
       expect(holder?.received.maskedValues).toBeGreaterThan(0);
       expect(holder?.received.trainingLoss).toBe(t.epochs.length);
       expect(holder?.received.evaluationKeys).toBe(1);
+      // training rows aligned by PSI: no raw id reached a holder, only its own slots
+      expect(holder?.received.businessIds).toBe(0);
+      expect(holder?.received.alignmentSlots).toBeGreaterThan(0);
       expect(holder?.decrypted).toBe(0);
     }
     expect(coordinator?.decrypted).toBe(0);

@@ -14,6 +14,7 @@
  *                                          decrypt.share (sealed) -> recipient
  *   recipient -> result.done
  */
+
 import {
   type CkksContext,
   type CoordinatorConfig,
@@ -29,6 +30,7 @@ import {
   type WireError,
   wireToError,
 } from '@fedrisk/shared';
+import { relayPsi } from './psi-relay.ts';
 
 export type PhaseName = 'join' | 'align' | 'keys' | 'query' | 'encrypt' | 'aggregate' | 'decrypt';
 
@@ -174,7 +176,8 @@ export function createScoringJob(deps: JobDeps): ScoringJob {
         ),
       );
     },
-    handle: async (party, { msg, blobs }) => {
+    handle: async (party, frame) => {
+      const { msg, blobs } = frame;
       if ('jobId' in msg && msg.jobId !== undefined && msg.jobId !== config.jobId) {
         throw new FedError('PROTO_ERR_UNEXPECTED', `job id ${msg.jobId} is not the running job ${config.jobId}`);
       }
@@ -199,24 +202,13 @@ export function createScoringJob(deps: JobDeps): ScoringJob {
           return;
         }
         case 'psi.blinded':
-        case 'psi.assign': {
-          if (!psi || phase !== 'align' || party !== config.recipient || msg.to === party || !partyIds.includes(msg.to)) throw unexpected(party, msg.type);
-          const signature = msg.signature ? { signature: msg.signature } : {};
-          if (msg.type === 'psi.blinded')
-            await deps.send(msg.to, { type: 'psi.blinded', jobId: config.jobId, from: party, count: msg.count, ...signature }, blobs);
-          else await deps.send(msg.to, { type: 'psi.assign', jobId: config.jobId, from: party, pairs: msg.pairs, ...signature }, blobs);
-          return;
-        }
-        case 'psi.reply': {
-          if (!psi || phase !== 'align' || msg.to !== config.recipient || party === config.recipient) throw unexpected(party, msg.type);
-          const signature = msg.signature ? { signature: msg.signature } : {};
-          await deps.send(msg.to, { type: 'psi.reply', jobId: config.jobId, from: party, count: msg.count, ownCount: msg.ownCount, ...signature }, blobs);
-          return;
-        }
+        case 'psi.assign':
+        case 'psi.reply':
         case 'psi.done': {
-          if (!psi || phase !== 'align' || party !== config.recipient) throw unexpected(party, msg.type);
-          count = msg.count;
-          logger.info({ slots: count }, 'alignment finished');
+          if (!psi || phase !== 'align') throw unexpected(party, msg.type);
+          const aligned = await relayPsi(deps, party, frame);
+          if (!aligned) return;
+          count = aligned.done;
           if (config.alignment === 'psi-cardinality') {
             // analytics only: the overlap sizes stay with the recipient and nothing is scored
             closeLastPhase();

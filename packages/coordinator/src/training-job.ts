@@ -3,8 +3,9 @@
  * bank holds the key and the labels). The coordinator relays, and adds the
  * holders' encrypted partial logits so the bank sees only their sum.
  *
+ *   align: (psi) private set intersection of the training rows, as in scoring
  *   keys:  bank -> keys.public, keys.galois -> holders
- *   query: bank -> query.ids (training rows) -> holders
+ *   query: (query alignment) bank -> query.ids (training rows) -> holders
  *   train: for each epoch and batch:
  *            holders -> train.partial; coordinator adds them -> train.sum -> bank
  *            bank -> train.residual -> holders
@@ -13,6 +14,7 @@
  *   bank -> result.done
  */
 import { type CoordinatorMessage, FedError, type Frame, type NodeMessage, sumCiphertexts } from '@fedrisk/shared';
+import { relayPsi } from './psi-relay.ts';
 import type { JobDeps, PhaseName, ScoringJob } from './scoring-job.ts';
 
 export function createTrainingJob(deps: JobDeps): ScoringJob {
@@ -23,6 +25,7 @@ export function createTrainingJob(deps: JobDeps): ScoringJob {
   const phases: { name: PhaseName | 'train'; ms: number }[] = [];
   let phase: PhaseName | 'train' = 'join';
   let phaseStart = clock();
+  const psi = config.alignment === 'psi';
   let galoisSent = false;
   let publicSent = false;
   const partials = new Map<string, Map<string, Uint8Array>>();
@@ -45,13 +48,13 @@ export function createTrainingJob(deps: JobDeps): ScoringJob {
     },
     phases: phases as { name: PhaseName; ms: number }[],
     begin: async () => {
-      enter('keys');
+      enter(psi ? 'align' : 'keys');
       const parties = config.parties.map(({ id, role }) => ({ id, role }));
       await relay(partyIds, {
         type: 'job.start',
         jobId: config.jobId,
         keys: 'single-holder',
-        alignment: 'query',
+        alignment: psi ? 'psi' : 'query',
         kind: 'training',
         ...(config.training ? { training: config.training } : {}),
         keyHolder: bank,
@@ -60,19 +63,32 @@ export function createTrainingJob(deps: JobDeps): ScoringJob {
         ckks: config.ckks,
       });
     },
-    handle: async (party: string, { msg, blobs }: Frame<NodeMessage>) => {
+    handle: async (party: string, frame: Frame<NodeMessage>) => {
+      const { msg, blobs } = frame;
       if ('jobId' in msg && msg.jobId !== undefined && msg.jobId !== config.jobId) {
         throw new FedError('PROTO_ERR_UNEXPECTED', `job id ${msg.jobId} is not the running job ${config.jobId}`);
       }
       const fromBank = party === bank;
       switch (msg.type) {
+        case 'psi.blinded':
+        case 'psi.assign':
+        case 'psi.reply':
+        case 'psi.done': {
+          if (!psi || phase !== 'align') throw unexpected(party, msg.type);
+          const aligned = await relayPsi(deps, party, frame);
+          if (!aligned) return;
+          enter('keys');
+          await relay(partyIds, { type: 'align.done', jobId: config.jobId, count: aligned.done });
+          return;
+        }
         case 'keys.public':
         case 'keys.galois': {
           if (phase !== 'keys' || !fromBank) throw unexpected(party, msg.type);
           if (msg.type === 'keys.public') publicSent = true;
           else galoisSent = true;
           await relay(holders, { type: msg.type, jobId: config.jobId, from: party }, blobs);
-          if (publicSent && galoisSent) enter('query');
+          // aligned by PSI: the holders already know their slots, so training starts now
+          if (publicSent && galoisSent) enter(psi ? 'train' : 'query');
           return;
         }
         case 'query.ids': {

@@ -353,7 +353,13 @@ export function createNode(opts: NodeOptions): PartyNode {
   /** Training: the bank makes keys with rotation keys, names the training rows and waits for the holders. */
   const startTraining = async (msg: Extract<CoordinatorMessage, { type: 'job.start' }>): Promise<void> => {
     training = msg.training ?? trainingSchema.parse({});
-    if (recipient !== me) return;
+    // training rows aligned by PSI first (the holders then learn only their own), or named outright
+    if (msg.alignment !== 'query') return startAlignment();
+    return startTrainingKeys(msg);
+  };
+
+  const startTrainingKeys = async (msg: Extract<CoordinatorMessage, { type: 'job.start' }>): Promise<void> => {
+    if (recipient !== me) return startTrainerIfReady();
     if (!applicants || !config.labels) throw new FedError('DATA_ERR_APPLICANTS', `${me} trains the model but was given no training rows or labels`);
     const ctx = ckks as CkksContext;
     keys = await timed('keygen', () => generateKeyPair(ctx, { rotations: true }));
@@ -361,7 +367,7 @@ export function createNode(opts: NodeOptions): PartyNode {
     await send({ type: 'keys.public', jobId: msg.jobId }, [keys.publicKeyBytes]);
     await send({ type: 'keys.galois', jobId: msg.jobId }, [keys.galoisKeysBytes as Uint8Array]);
     queryIds = applicants;
-    await send({ type: 'query.ids', jobId: msg.jobId, ids: applicants });
+    if (msg.alignment === 'query') await send({ type: 'query.ids', jobId: msg.jobId, ids: applicants });
     const labels = await readLabels(config.labels);
     const y = Float64Array.from(applicants, (id) => {
       const v = labels.get(id);
@@ -518,6 +524,7 @@ export function createNode(opts: NodeOptions): PartyNode {
 
   const startKeys = async (): Promise<void> => {
     const msg = jobStart as Extract<CoordinatorMessage, { type: 'job.start' }>;
+    if (msg.kind === 'training') return startTrainingKeys(msg);
     const jobId = msg.jobId;
     if (msg.keys === 'threshold') {
       if (!config.identityKey || !config.roster)

@@ -336,7 +336,7 @@ async function runJob(
   const coordinatorConfig: CoordinatorConfig = {
     jobId,
     keys,
-    alignment: training ? 'query' : scenario.job.alignment,
+    alignment: training ? (scenario.job.alignment === 'query' ? 'query' : 'psi') : scenario.job.alignment,
     kind: spec.kind,
     ...(training && scenario.train ? { training: scenario.train } : {}),
     ...(keys === 'single-holder' ? { keyHolder: recipient } : {}),
