@@ -301,6 +301,14 @@ export function createNode(opts: NodeOptions): PartyNode {
     opts.onFaultPoint?.('before-partial');
     const signature = tparty ? signFields(config.identityKey as string, ['scores.partial', jobId, me, String(ids.length), ...blobs]) : undefined;
     inputs.set(me, blobs);
+    // while the other parties encrypt, draw the smudging noise this party's shares will need
+    if (tparty && recipient !== me && ckks) {
+      const noise = thresholdNoise(ckks.params.polyModulusDegree, jobParties.length, jobParties.length, ckks.params.scaleBits);
+      const first = canonical(ckks, blobs[0] as Uint8Array, 'own input');
+      void tparty
+        .prepareNoise(first, blobs.length, noise.smudgingBits, signal)
+        .catch((err) => log.warn({ err: (err as Error).message }, 'noise not drawn ahead'));
+    }
     await send({ type: 'scores.partial', jobId, count: ids.length, chunks: blobs.length, ...(signature ? { signature } : {}) }, blobs);
     log.info({ chunks: blobs.length, bytes: blobs.reduce((s, b) => s + b.length, 0) }, 'encrypted partial scores sent');
   };

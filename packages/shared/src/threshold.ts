@@ -129,6 +129,11 @@ export interface ThresholdParty {
   /** d_i = c1 s_i + E_i for one ciphertext; refuses a ciphertext it has already served */
   decryptionShare(ciphertext: Uint8Array, smudgingBits: number): Uint8Array;
   /**
+   * Draws smudging noise ahead of time, while the party would otherwise wait:
+   * it depends only on the ciphertexts' shape, and each draw is used once.
+   */
+  prepareNoise(template: Uint8Array, count: number, smudgingBits: number, signal?: AbortSignal): Promise<void>;
+  /**
    * The recipient's side: adds the other parties' shares to c0 and decrypts
    * (c0 + sum d_j, c1) with its own key share, so its own share never needs
    * smudging (it never leaves the party). Counts as serving the ciphertext.
@@ -163,6 +168,7 @@ export function createThresholdParty(ckks: CkksContext, seed: Uint8Array): Thres
   s.fill(0n);
   const shareBytes = new Uint8Array(share.buffer.slice(0));
   const served = new Set<string>();
+  const readyNoise: { bits: number; blob: Uint8Array }[] = [];
 
   return {
     shareBytes,
@@ -205,7 +211,8 @@ export function createThresholdParty(ckks: CkksContext, seed: Uint8Array): Thres
       }
       const ct = ciphertextShape(ckks, ciphertext);
       // (E, c1) with E the smudging noise in NTT form; decrypting it with s_i gives E + c1 s_i
-      const masked = smudgingNoiseNtt(ckks, ciphertext, ct.l, smudgingBits);
+      const k = readyNoise.findIndex((r) => r.bits === smudgingBits && r.blob.length === ciphertext.length);
+      const masked = k >= 0 ? (readyNoise.splice(k, 1)[0] as { blob: Uint8Array }).blob : smudgingNoiseNtt(ckks, ciphertext, ct.l, smudgingBits);
       masked.set(ciphertext.subarray(CT_DATA + ct.l * n * 8), CT_DATA + ct.l * n * 8);
       const cipher = new seal.Ciphertext();
       const plain = new seal.Plaintext();
@@ -222,25 +229,49 @@ export function createThresholdParty(ckks: CkksContext, seed: Uint8Array): Thres
         cipher.delete();
       }
     },
+    prepareNoise: async (template, count, smudgingBits, signal) => {
+      const { l } = ciphertextShape(ckks, template);
+      for (let i = 0; i < count && !signal?.aborted; i++) {
+        readyNoise.push({ bits: smudgingBits, blob: smudgingNoiseNtt(ckks, template, l, smudgingBits) });
+        await new Promise((r) => setImmediate(r));
+      }
+    },
     decryptWithShares: (ciphertext, otherShares) => {
       const digest = createHash('sha256').update(ciphertext).digest('hex');
       if (served.has(digest)) throw new FedError('CRYPTO_ERR_SHARE_REPLAY', 'this ciphertext was already decrypted with this key share');
-      const ct = readCiphertext(ckks, ciphertext);
-      const c0 = addShares(ckks, ct, otherShares);
-      const blob = ciphertext.slice();
-      putU64(blob, CT_DATA, c0);
+      const { l } = ciphertextShape(ckks, ciphertext);
+      const polyBytes = l * n * 8;
+      const evaluator = new seal.Evaluator(context);
       const cipher = new seal.Ciphertext();
+      const term = new seal.Ciphertext();
       const plain = new seal.Plaintext();
       try {
-        cipher.loadFromArray(context, blob);
+        cipher.loadFromArray(context, ciphertext);
+        // each share as the ciphertext (d_j, 0): SEAL adds it to c0 modulo every prime, faster than BigInt
+        const shaped = ciphertext.slice();
+        shaped.fill(0, CT_DATA + polyBytes);
+        for (const [i, share] of otherShares.entries()) {
+          if (share.length !== polyBytes)
+            throw new FedError('CRYPTO_ERR_BAD_CIPHERTEXT', `decryption share ${i + 1} has ${share.length} bytes, expected ${polyBytes}`);
+          shaped.set(share, CT_DATA);
+          try {
+            term.loadFromArray(context, shaped);
+          } catch (err) {
+            throw new FedError('CRYPTO_ERR_BAD_CIPHERTEXT', `decryption share ${i + 1} is not valid: ${sealMessage(seal, err)}`, { cause: err });
+          }
+          evaluator.addInplace(cipher, term);
+        }
         decryptor.decrypt(cipher, plain);
         served.add(digest);
         return (ckks.encoder.decodeFloat64(plain) as Float64Array).slice();
       } catch (err) {
+        if (err instanceof FedError) throw err;
         throw new FedError('CRYPTO_ERR_SEAL', `cannot decrypt with the shares: ${sealMessage(seal, err)}`, { cause: err });
       } finally {
         plain.delete();
+        term.delete();
         cipher.delete();
+        evaluator.delete();
       }
     },
     delete: () => {
