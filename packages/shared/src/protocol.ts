@@ -55,6 +55,10 @@ const wireErrorSchema = z.object({
 });
 
 const env = { v: z.literal(PROTOCOL_VERSION) };
+/** fields every training message about one mini-batch carries */
+const batchFields = { jobId: jobIdSchema, epoch: z.number().int().min(1), batch: z.number().int().min(0) };
+const psiCount = z.number().int().min(0);
+const optionalSignature = b64(128).optional();
 
 /** Messages a party node sends to the coordinator. */
 export const nodeMessageSchema = z.discriminatedUnion('type', [
@@ -70,7 +74,7 @@ export const nodeMessageSchema = z.discriminatedUnion('type', [
       jobId: jobIdSchema,
       count: z.number().int().min(1),
       chunks: z.number().int().min(1).max(MAX_BLOBS),
-      signature: b64(128).optional(),
+      signature: optionalSignature,
     })
     .strict(),
   /** threshold: whether this party accepts the decryption request (it checked the ciphertext is the job's sum) */
@@ -80,7 +84,7 @@ export const nodeMessageSchema = z.discriminatedUnion('type', [
   z.object({ ...env, type: z.literal('result.done'), jobId: jobIdSchema, scored: z.number().int().min(0) }).strict(),
   /** PSI, recipient -> a holder: its applicants hashed to the group and blinded, in its own order (blob) */
   z
-    .object({ ...env, type: z.literal('psi.blinded'), jobId: jobIdSchema, to: partyIdSchema, count: z.number().int().min(0), signature: b64(128).optional() })
+    .object({ ...env, type: z.literal('psi.blinded'), jobId: jobIdSchema, to: partyIdSchema, count: z.number().int().min(0), signature: optionalSignature })
     .strict(),
   /** PSI, holder -> recipient: the recipient's points blinded again, and the holder's own blinded customers (2 blobs) */
   z
@@ -89,29 +93,27 @@ export const nodeMessageSchema = z.discriminatedUnion('type', [
       type: z.literal('psi.reply'),
       jobId: jobIdSchema,
       to: partyIdSchema,
-      count: z.number().int().min(0),
-      ownCount: z.number().int().min(0),
-      signature: b64(128).optional(),
+      count: psiCount,
+      ownCount: psiCount,
+      signature: optionalSignature,
     })
     .strict(),
   /** PSI, recipient -> holder: (position in the holder's shuffled list, slot) pairs for the intersection (blob of u32 pairs) */
   z
-    .object({ ...env, type: z.literal('psi.assign'), jobId: jobIdSchema, to: partyIdSchema, pairs: z.number().int().min(0), signature: b64(128).optional() })
+    .object({ ...env, type: z.literal('psi.assign'), jobId: jobIdSchema, to: partyIdSchema, pairs: z.number().int().min(0), signature: optionalSignature })
     .strict(),
   /** training: the key holder's rotation keys, needed to sum slots under encryption (blob) */
   z.object({ ...env, type: z.literal('keys.galois'), jobId: jobIdSchema }).strict(),
   /** training, holder: its partial logits for one batch, times 1/4, encrypted (blob) */
-  z.object({ ...env, type: z.literal('train.partial'), jobId: jobIdSchema, epoch: z.number().int().min(1), batch: z.number().int().min(0) }).strict(),
+  z.object({ ...env, type: z.literal('train.partial'), ...batchFields }).strict(),
   /** training, label holder: the encrypted Taylor residual of one batch (blob) */
-  z.object({ ...env, type: z.literal('train.residual'), jobId: jobIdSchema, epoch: z.number().int().min(1), batch: z.number().int().min(0) }).strict(),
+  z.object({ ...env, type: z.literal('train.residual'), ...batchFields }).strict(),
   /** training, holder: its masked, encrypted gradient for one batch, one ciphertext per feature */
   z
     .object({
       ...env,
       type: z.literal('train.gradient'),
-      jobId: jobIdSchema,
-      epoch: z.number().int().min(1),
-      batch: z.number().int().min(0),
+      ...batchFields,
       features: z.number().int().min(1).max(MAX_BLOBS),
     })
     .strict(),
@@ -120,10 +122,8 @@ export const nodeMessageSchema = z.discriminatedUnion('type', [
     .object({
       ...env,
       type: z.literal('train.unmask'),
-      jobId: jobIdSchema,
+      ...batchFields,
       to: partyIdSchema,
-      epoch: z.number().int().min(1),
-      batch: z.number().int().min(0),
       values: z.array(z.number()).max(MAX_BLOBS),
     })
     .strict(),
@@ -191,7 +191,7 @@ export const coordinatorMessageSchema = z.discriminatedUnion('type', [
     .strict(),
   z.object({ ...env, type: z.literal('decrypt.share'), jobId: jobIdSchema, from: partyIdSchema, chunks: z.number().int().min(1).max(MAX_BLOBS) }).strict(),
   z
-    .object({ ...env, type: z.literal('psi.blinded'), jobId: jobIdSchema, from: partyIdSchema, count: z.number().int().min(0), signature: b64(128).optional() })
+    .object({ ...env, type: z.literal('psi.blinded'), jobId: jobIdSchema, from: partyIdSchema, count: z.number().int().min(0), signature: optionalSignature })
     .strict(),
   z
     .object({
@@ -199,34 +199,30 @@ export const coordinatorMessageSchema = z.discriminatedUnion('type', [
       type: z.literal('psi.reply'),
       jobId: jobIdSchema,
       from: partyIdSchema,
-      count: z.number().int().min(0),
-      ownCount: z.number().int().min(0),
-      signature: b64(128).optional(),
+      count: psiCount,
+      ownCount: psiCount,
+      signature: optionalSignature,
     })
     .strict(),
   z
-    .object({ ...env, type: z.literal('psi.assign'), jobId: jobIdSchema, from: partyIdSchema, pairs: z.number().int().min(0), signature: b64(128).optional() })
+    .object({ ...env, type: z.literal('psi.assign'), jobId: jobIdSchema, from: partyIdSchema, pairs: z.number().int().min(0), signature: optionalSignature })
     .strict(),
   z.object({ ...env, type: z.literal('keys.galois'), jobId: jobIdSchema, from: partyIdSchema }).strict(),
-  z.object({ ...env, type: z.literal('train.sum'), jobId: jobIdSchema, epoch: z.number().int().min(1), batch: z.number().int().min(0) }).strict(),
+  z.object({ ...env, type: z.literal('train.sum'), ...batchFields }).strict(),
   z
     .object({
       ...env,
       type: z.literal('train.residual'),
-      jobId: jobIdSchema,
+      ...batchFields,
       from: partyIdSchema,
-      epoch: z.number().int().min(1),
-      batch: z.number().int().min(0),
     })
     .strict(),
   z
     .object({
       ...env,
       type: z.literal('train.gradient'),
-      jobId: jobIdSchema,
+      ...batchFields,
       from: partyIdSchema,
-      epoch: z.number().int().min(1),
-      batch: z.number().int().min(0),
       features: z.number().int().min(1).max(MAX_BLOBS),
     })
     .strict(),
@@ -234,10 +230,8 @@ export const coordinatorMessageSchema = z.discriminatedUnion('type', [
     .object({
       ...env,
       type: z.literal('train.unmask'),
-      jobId: jobIdSchema,
+      ...batchFields,
       from: partyIdSchema,
-      epoch: z.number().int().min(1),
-      batch: z.number().int().min(0),
       values: z.array(z.number()).max(MAX_BLOBS),
     })
     .strict(),
