@@ -600,14 +600,15 @@ export function createNode(opts: NodeOptions): PartyNode {
         );
         return sum.map((b) => canonical(ctx, b, 'own sum'));
       });
-      const same = own.length === msg.digests.length && own.every((b, i) => ciphertextDigest(ctx, b) === msg.digests[i]);
+      const ownDigests = own.map((b) => ciphertextDigest(ctx, b));
+      const same = ownDigests.length === msg.digests.length && ownDigests.every((d, i) => d === msg.digests[i]);
       if (!same) {
         throw new FedError(
           'CRYPTO_ERR_SHARE_REFUSED',
           `the coordinator asked ${me} to decrypt ciphertexts that are not the sum of the job's ${jobParties.length} signed inputs`,
         );
       }
-      const digest = own.map((b) => ciphertextDigest(ctx, b)).join();
+      const digest = ownDigests.join();
       if (requested.has(digest))
         throw new FedError('CRYPTO_ERR_SHARE_REPLAY', `${me} already answered a request for these ciphertexts; it never issues a second share`);
       requested.add(digest);
