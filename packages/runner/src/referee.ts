@@ -8,7 +8,7 @@ import {
   csvLines,
   FedError,
   loadPartyCsv,
-  modelFeatures,
+  modelColumnsFor,
   type PartyModel,
   type PartyTable,
   partialLogitsFor,
@@ -68,17 +68,6 @@ export async function readLabels(file: string): Promise<Map<string, number>> {
   return out;
 }
 
-/** Features of `ids` under a party's model, 0 (the party's mean) where it has no record. */
-export function alignedFeatures(table: PartyTable, model: PartyModel, ids: readonly string[]): Float64Array[] {
-  const row = new Map(table.ids.map((id, i) => [id, i]));
-  return modelFeatures(table, model).map(({ feature }) =>
-    Float64Array.from(ids, (id) => {
-      const i = row.get(id);
-      return i === undefined ? 0 : (feature.values[i] as number);
-    }),
-  );
-}
-
 export async function verify(opts: {
   parties: RefereeParty[];
   recipient: string;
@@ -111,7 +100,7 @@ export async function verify(opts: {
     y[i] = opts.labels.get(id) ?? 0;
   });
   const recipient = opts.parties.find((p) => p.id === opts.recipient) as RefereeParty;
-  const bankCols = alignedFeatures(tables.get(recipient.id) as PartyTable, recipient.model, applicants);
+  const bankCols = modelColumnsFor(tables.get(recipient.id) as PartyTable, recipient.model, applicants).columns;
   const bankFit = fitLogistic(bankCols, y);
   const bankOnly = Float64Array.from(applicants, (_, i) =>
     bankCols.reduce((s, col, j) => s + (bankFit.weights[j] as number) * (col[i] as number), bankFit.intercept),

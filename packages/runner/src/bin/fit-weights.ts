@@ -8,9 +8,20 @@
  *   npm run fit-weights -- scenarios/default.yaml [--seed 7]
  */
 import { parseArgs } from 'node:util';
-import { csvLines, isFedError, loadScenario, type PartyModel, parsePartyCsv, splitCsvLine } from '@fedrisk/shared';
+import {
+  csvLines,
+  type EncodedFeature,
+  isFedError,
+  loadScenario,
+  modelColumnsFor,
+  type PartyModel,
+  parsePartyCsv,
+  splitCsvLine,
+  type TableSchema,
+  withWeights,
+} from '@fedrisk/shared';
 import { makeDataSet, sampleApplicants } from '../dataset.ts';
-import { alignedFeatures, fitLogistic } from '../index.ts';
+import { fitLogistic } from '../index.ts';
 
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({ allowPositionals: true, options: { seed: { type: 'string', default: '7' } } });
@@ -33,29 +44,22 @@ async function main(): Promise<void> {
   );
   const y = Uint8Array.from(ids, (id) => labels.get(id) ?? 0);
   const columns: Float64Array[] = [];
-  const owners: { party: string; column: string; category?: string }[] = [];
+  const slices: { party: string; features: EncodedFeature[] }[] = [];
   for (const p of s.parties) {
-    const table = parsePartyCsv(ds.files.get(p.id) as string, ds.schemas.get(p.id) as NonNullable<ReturnType<typeof ds.schemas.get>>, `${p.id}.csv`);
-    const model = s.model[p.id] as PartyModel;
-    columns.push(...alignedFeatures(table, model, ids));
-    for (const [column, fw] of Object.entries(model.features)) {
-      if (fw.transform === 'onehot') for (const category of Object.keys(fw.weights)) owners.push({ party: p.id, column, category });
-      else owners.push({ party: p.id, column });
-    }
+    const table = parsePartyCsv(ds.files.get(p.id) as string, ds.schemas.get(p.id) as TableSchema, `${p.id}.csv`);
+    const aligned = modelColumnsFor(table, s.model[p.id] as PartyModel, ids);
+    columns.push(...aligned.columns);
+    slices.push({ party: p.id, features: aligned.features });
   }
   const fit = fitLogistic(columns, y, 1e-3);
   const r4 = (x: number) => Math.round(x * 10_000) / 10_000;
   const out: Record<string, PartyModel> = {};
-  for (const p of s.parties) out[p.id] = { intercept: p.id === s.job.recipient ? r4(fit.intercept) : 0, features: {} };
-  owners.forEach((o, j) => {
-    const m = out[o.party] as PartyModel;
-    const fw = (s.model[o.party] as PartyModel).features[o.column];
-    const w = r4(fit.weights[j] as number);
-    if (fw?.transform === 'onehot') {
-      const cur = m.features[o.column];
-      m.features[o.column] = { transform: 'onehot', weights: { ...(cur?.transform === 'onehot' ? cur.weights : {}), [o.category as string]: w } };
-    } else if (fw) m.features[o.column] = { transform: fw.transform, weight: w };
-  });
+  let offset = 0;
+  for (const { party, features } of slices) {
+    const weights = fit.weights.slice(offset, offset + features.length).map(r4);
+    offset += features.length;
+    out[party] = withWeights(s.model[party] as PartyModel, features, weights, party === s.job.recipient ? r4(fit.intercept) : 0);
+  }
   process.stdout.write(`# fitted on ${synthetic ? `seed ${seed}` : 'the records not scored'}, ${ids.length} rows, ${y.reduce((a, b) => a + b, 0)} positives\n`);
   const lines = ['model:'];
   for (const [party, m] of Object.entries(out)) {
