@@ -11,12 +11,12 @@ import { fileURLToPath } from 'node:url';
 import { type Coordinator, createCoordinator, type JobRecord } from '@fedrisk/coordinator';
 import { NODE_BIN, runScenario, startChild } from '@fedrisk/runner';
 import {
-  type CoordinatorConfig,
+  type CoordinatorConfigInput,
   DEFAULT_CKKS,
   decodeCoordinatorFrame,
   loadSeal,
   makeUscc,
-  type NodeConfig,
+  type NodeConfigInput,
   type ProcessEvent,
   silentLogger,
 } from '@fedrisk/shared';
@@ -27,7 +27,7 @@ import { DEFAULT_SCENARIO, smallScenario, tempDir } from '../helpers/fixtures.ts
 const TOKEN = 'correct-horse-battery-staple-0001';
 const sha = (t: string) => createHash('sha256').update(t).digest('hex');
 
-function coordinatorConfig(): CoordinatorConfig {
+function coordinatorConfig(): CoordinatorConfigInput {
   return {
     jobId: 'job-test',
     keys: 'single-holder',
@@ -49,7 +49,10 @@ afterEach(async () => {
   await Promise.all(open.splice(0).map((c) => c.close()));
 });
 
-async function startCoordinator(events: ProcessEvent[] = [], timeouts?: CoordinatorConfig['timeouts']): Promise<{ coordinator: Coordinator; url: string }> {
+async function startCoordinator(
+  events: ProcessEvent[] = [],
+  timeouts?: CoordinatorConfigInput['timeouts'],
+): Promise<{ coordinator: Coordinator; url: string }> {
   const coordinator = createCoordinator({
     config: { ...coordinatorConfig(), ...(timeouts ? { timeouts } : {}) },
     seal: await loadSeal(),
@@ -164,7 +167,7 @@ describe('a party node process', () => {
       join(dir, 'tax.csv'),
       `business_id,annual_vat_paid,invoice_count,revenue_growth_yoy,tax_credit_grade,months_continuous_filing\n${a},100,3,0.1,A,12\n${b},100,three,0.1,A,12\n`,
     );
-    const cfg: NodeConfig = {
+    const cfg: NodeConfigInput = {
       party: 'tax',
       role: 'tax',
       data: join(dir, 'tax.csv'),
@@ -190,7 +193,7 @@ describe('a recipient with a bad applicant list', () => {
       join(dir, 'bank.csv'),
       `business_id,loan_balance,max_overdue_days_12m,avg_monthly_inflow,credit_utilisation,months_as_customer\n${a},1,0,1,0.5,12\n`,
     );
-    const base: NodeConfig = {
+    const base: NodeConfigInput = {
       party: 'bank',
       role: 'bank',
       data: join(dir, 'bank.csv'),
@@ -232,7 +235,7 @@ describe('scenario runs that go wrong', () => {
       s.job.compareWith = [];
       s.crypto.ckks = { polyModulusDegree: 4096, coeffModulusBits: [60, 40, 40, 60], scaleBits: 40, compression: 'none' };
     });
-    const { report } = await runScenario({ scenario, scenarioFile: 'insecure', runsDir: tempDir() });
+    const { report } = await runScenario({ scenario, scenarioFile: 'insecure', runsDir: tempDir(), launcher: 'in-process' });
     expect(report.ok).toBe(false);
     expect(report.error?.code).toBe('CRYPTO_ERR_INSECURE_PARAMS');
     expect(report.refusals.length).toBeGreaterThan(0);
@@ -245,7 +248,7 @@ describe('scenario runs that go wrong', () => {
       s.job.compareWith = [];
       s.faults = [{ coordinator: 'decrypt-input', target: 'tax' }];
     });
-    const { report, runDir } = await runScenario({ scenario, scenarioFile: 'curious', runsDir: tempDir() });
+    const { report, runDir } = await runScenario({ scenario, scenarioFile: 'curious', runsDir: tempDir(), launcher: 'in-process' });
     expect(report.ok).toBe(false);
     expect(report.error?.code).toBe('CRYPTO_ERR_SHARE_REFUSED');
     expect(report.error?.message).toMatch(/3 of 3 parties .* refused to decrypt/);
@@ -265,7 +268,7 @@ describe('scenario runs that go wrong', () => {
       s.job.compareWith = [];
       s.faults = [{ coordinator: 'replay-decrypt' }];
     });
-    const { report } = await runScenario({ scenario, scenarioFile: 'replay', runsDir: tempDir() });
+    const { report } = await runScenario({ scenario, scenarioFile: 'replay', runsDir: tempDir(), launcher: 'in-process' });
     expect(report.ok).toBe(false);
     expect(report.error?.code).toBe('CRYPTO_ERR_SHARE_REPLAY');
     expect(report.refusals.map((r) => r.party).sort()).toEqual(['bank', 'guarantor', 'tax']);

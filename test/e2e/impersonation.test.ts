@@ -15,7 +15,7 @@ import {
   encodeFrame,
   loadSeal,
   makeUscc,
-  type NodeConfig,
+  type NodeConfigInput,
   type NodeMessage,
   type Outgoing,
   silentLogger,
@@ -34,7 +34,7 @@ describe('a deviating coordinator', () => {
     );
     const bank = createIdentity();
     const tax = createIdentity();
-    const config: NodeConfig = {
+    const config: NodeConfigInput = {
       party: 'tax',
       role: 'tax',
       data: join(dir, 'tax.csv'),
@@ -77,7 +77,7 @@ describe('a deviating coordinator', () => {
           // the base point: a valid group element, but not signed by the bank
           const point = new Uint8Array(32);
           point[0] = 9;
-          send({ type: 'psi.blinded', jobId: 'job-x', from: 'bank', count: 1 }, [point]);
+          send({ type: 'psi.blinded', jobId: 'job-x', from: 'bank', points: 1 }, [point]);
         }
         if (msg.type === 'error') gotError();
       });

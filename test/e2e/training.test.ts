@@ -17,7 +17,7 @@ beforeAll(async () => {
     s.job.keys = 'single-holder';
     s.train = { learningRate: 0.5, l2: 0.001, batchSize: 4096, epochs: 4, earlyStopping: { patience: 2, minDelta: 1e-4 }, testShare: 0.33 };
   });
-  ({ report } = await runScenario({ scenario, scenarioFile: 'train', runsDir: fileTempDir('fedrisk-train-') }));
+  ({ report } = await runScenario({ scenario, scenarioFile: 'train', runsDir: fileTempDir('fedrisk-train-'), launcher: 'in-process' }));
 }, 180_000);
 
 describe('joint training (vertical logistic regression under CKKS)', () => {

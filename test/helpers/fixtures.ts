@@ -35,7 +35,7 @@ export async function smallScenario(change: (s: Scenario) => void = () => {}): P
   s.name = 'e2e-small';
   if (s.data.kind === 'synthetic') s.data.businesses = 3000;
   s.job.applicants = 2000;
-  s.timeouts = { joinMs: 30_000, phaseMs: 60_000 };
+  s.timeouts = { ...s.timeouts, joinMs: 30_000, phaseMs: 60_000 };
   change(s);
   return s;
 }

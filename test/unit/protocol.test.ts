@@ -7,9 +7,9 @@ const ID = '91370100MA3C5L2X1Y';
 describe('wire protocol', () => {
   it('round-trips a message with binary blobs and reports its size', () => {
     const blobs = [Uint8Array.from([1, 2, 3]), Uint8Array.from([9, 8])];
-    const frame = encodeFrame<NodeMessage>({ type: 'scores.partial', jobId: 'j1', count: 5, chunks: 2 }, blobs);
+    const frame = encodeFrame<NodeMessage>({ type: 'scores.partial', jobId: 'j1', slots: 5, chunks: 2 }, blobs);
     const decoded = decodeNodeFrame(Buffer.from(frame));
-    expect(decoded.msg).toEqual({ v: PROTOCOL_VERSION, type: 'scores.partial', jobId: 'j1', count: 5, chunks: 2 });
+    expect(decoded.msg).toEqual({ v: PROTOCOL_VERSION, type: 'scores.partial', jobId: 'j1', slots: 5, chunks: 2 });
     expect(decoded.blobs.map((b) => Array.from(b))).toEqual([
       [1, 2, 3],
       [9, 8],
@@ -50,7 +50,7 @@ describe('wire protocol', () => {
 
   it('checks that a message carries exactly the blobs its type needs', () => {
     expect(codeOf(() => decodeNodeFrame(JSON.stringify({ v: 1, type: 'keys.public', jobId: 'j' })))).toBe('PROTO_ERR_INVALID');
-    expect(codeOf(() => encodeFrame<NodeMessage>({ type: 'scores.partial', jobId: 'j', count: 1, chunks: 2 }, [Uint8Array.from([1])]))).toBe(
+    expect(codeOf(() => encodeFrame<NodeMessage>({ type: 'scores.partial', jobId: 'j', slots: 1, chunks: 2 }, [Uint8Array.from([1])]))).toBe(
       'PROTO_ERR_INVALID',
     );
   });
@@ -66,7 +66,7 @@ describe('wire protocol', () => {
     expect(knowledgeOf(q.msg, q.blobs)).toEqual({ businessIds: 1 });
     const c = decodeNodeFrame(
       Buffer.from(
-        encodeFrame<NodeMessage>({ type: 'scores.partial', jobId: 'j', count: 9, chunks: 3 }, [new Uint8Array(1), new Uint8Array(1), new Uint8Array(1)]),
+        encodeFrame<NodeMessage>({ type: 'scores.partial', jobId: 'j', slots: 9, chunks: 3 }, [new Uint8Array(1), new Uint8Array(1), new Uint8Array(1)]),
       ),
     );
     expect(knowledgeOf(c.msg, c.blobs)).toEqual({ ciphertexts: 3 });
@@ -75,11 +75,11 @@ describe('wire protocol', () => {
 
 describe('PSI frames', () => {
   it('checks that blinded-point blobs match the counts in their header', () => {
-    const ok = encodeFrame<NodeMessage>({ type: 'psi.blinded', jobId: 'j', to: 'tax', count: 2 }, [new Uint8Array(64)]);
+    const ok = encodeFrame<NodeMessage>({ type: 'psi.blinded', jobId: 'j', to: 'tax', points: 2 }, [new Uint8Array(64)]);
     expect(decodeNodeFrame(Buffer.from(ok)).msg.type).toBe('psi.blinded');
-    const short = encodeFrame<NodeMessage>({ type: 'psi.blinded', jobId: 'j', to: 'tax', count: 3 }, [new Uint8Array(64)]);
+    const short = encodeFrame<NodeMessage>({ type: 'psi.blinded', jobId: 'j', to: 'tax', points: 3 }, [new Uint8Array(64)]);
     expect(codeOf(() => decodeNodeFrame(Buffer.from(short)))).toBe('PROTO_ERR_INVALID');
-    const reply = encodeFrame<NodeMessage>({ type: 'psi.reply', jobId: 'j', to: 'bank', count: 1, ownCount: 0 }, [new Uint8Array(32), new Uint8Array(0)]);
+    const reply = encodeFrame<NodeMessage>({ type: 'psi.reply', jobId: 'j', to: 'bank', points: 1, ownPoints: 0 }, [new Uint8Array(32), new Uint8Array(0)]);
     expect(decodeNodeFrame(Buffer.from(reply)).blobs.map((b) => b.length)).toEqual([32, 0]);
     const assign = encodeFrame<NodeMessage>({ type: 'psi.assign', jobId: 'j', to: 'tax', pairs: 1 }, [new Uint8Array(4)]);
     expect(codeOf(() => decodeNodeFrame(Buffer.from(assign)))).toBe('PROTO_ERR_INVALID');

@@ -1,26 +1,28 @@
 /**
- * The coordinator: a `ws` server that admits the parties a job lists,
- * validates every frame at the socket, and runs the job. It can decrypt
- * nothing: it is given public parameters only.
+ * The coordinator: admits the parties a job lists, validates every frame at
+ * the socket, and runs the job. Frames from all parties reach the job one at
+ * a time, in arrival order, so a step can never run twice because two
+ * messages raced (issue 8). It can decrypt nothing: it is given public
+ * parameters only.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import {
   asFedError,
+  bounded,
   type CkksContext,
   type CoordinatorConfig,
   type CoordinatorMessage,
+  coordinatorConfigSchema,
   createCkksContext,
   createLinkShaper,
+  createTimers,
   decodeNodeFrame,
-  type ErrorCode,
+  describeMessage,
   type EventSink,
-  encodeFrame,
   FedError,
   type Frame,
-  type KnowledgeCounts,
+  type JobRecord,
+  KeyMaterialLog,
   KnowledgeLedger,
-  type LinkCount,
   LinkMeter,
   type Logger,
   MAX_FRAME_BYTES,
@@ -30,12 +32,19 @@ import {
   type WireError,
   wireToError,
 } from '@fedrisk/shared';
-import { WebSocket, WebSocketServer } from 'ws';
-import { createScoringJob, type PhaseName, type ScoringJob } from './scoring-job.ts';
-import { createTrainingJob } from './training-job.ts';
+import type { WebSocket } from 'ws';
+import type { z } from 'zod';
+import { refuseHello } from './admission.ts';
+import { watchHeartbeats } from './heartbeat.ts';
+import type { Job, NodeHandler } from './job.ts';
+import { JOBS } from './jobs/index.ts';
+import { createOutLink, type OutLink } from './links.ts';
+import { type Listener, listen } from './listener.ts';
+import { createPhaseClock } from './phase-clock.ts';
 
 export interface CoordinatorOptions {
-  config: CoordinatorConfig;
+  /** validated here: defaults are filled in, a bad field is a CONFIG_ERR_INVALID */
+  config: z.input<typeof coordinatorConfigSchema>;
   seal: SealModule;
   logger: Logger;
   host?: string;
@@ -47,385 +56,344 @@ export interface CoordinatorOptions {
   onRawFrame?: (from: string, raw: Buffer) => void;
 }
 
-export interface JobRecord {
-  jobId: string;
-  ok: boolean;
-  error?: WireError;
-  phases: { name: PhaseName; ms: number }[];
-  links: LinkCount[];
-  /** what the coordinator itself received, by kind */
-  ledger: { received: KnowledgeCounts; decrypted: number };
-  /** key material the coordinator held during the job */
-  keyMaterial: string[];
-  refusals: { party: string; code: string; message: string }[];
-}
-
 export interface Coordinator {
   start(): Promise<{ url: string; port: number }>;
   /** settles when the job ends, successfully or not; never rejects */
   readonly done: Promise<JobRecord>;
+  /** ends the job if it still runs (telling every party), then closes every socket; idempotent */
   close(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
 const CLOSE_AUTH = 4001;
+const CLOSE_STALLED = 4002;
+const CLOSE_SILENT = 4003;
 const CLOSE_DONE = 1000;
 
-function sha256(text: string): Buffer {
-  return createHash('sha256').update(text).digest();
-}
-
-function summarise(msg: NodeMessage | CoordinatorMessage, blobs: readonly Uint8Array[]): string {
-  const kb = (n: number) => `${(n / 1024).toFixed(0)} KB`;
-  const total = blobs.reduce((s, b) => s + b.length, 0);
-  switch (msg.type) {
-    case 'hello':
-      return `hello as ${msg.role} with a credential`;
-    case 'keys.public':
-      return `CKKS public key (${kb(total)})`;
-    case 'keys.share':
-      return `public-key share, signed, with an X25519 key (${kb(total)})`;
-    case 'scores.input':
-      return `${msg.from}'s signed input: ${msg.chunks} ciphertext(s) (${kb(total)})`;
-    case 'psi.blinded':
-      return `${msg.count} blinded ids (${kb(total)})`;
-    case 'psi.reply':
-      return `${msg.count} re-blinded ids + ${msg.ownCount} own blinded ids (${kb(total)})`;
-    case 'psi.assign':
-      return `${msg.pairs} slot assignments for the intersection`;
-    case 'psi.done':
-      return `alignment done: ${msg.count} slots`;
-    case 'align.done':
-      return `alignment done: ${msg.count} slots; set up keys`;
-    case 'decrypt.request':
-      return `please decrypt ${msg.digests.length} ciphertext(s), named by hash`;
-    case 'decrypt.verdict':
-      return msg.ok ? 'checked: it is the sum of the inputs; share issued' : `REFUSED: ${msg.error?.code}`;
-    case 'decrypt.share':
-      return `${msg.chunks} decryption share(s) sealed for the recipient (${kb(total)})`;
-    case 'query.ids':
-      return `${msg.ids.length} business ids to score`;
-    case 'scores.partial':
-    case 'scores.sum':
-      return `${msg.chunks} ciphertext(s) holding ${msg.count} encrypted scores (${kb(total)})`;
-    case 'job.start':
-      return `job ${msg.jobId}: keys ${msg.keys}${msg.keyHolder ? ` held by ${msg.keyHolder}` : ''}, recipient ${msg.recipient}, N=${msg.ckks.polyModulusDegree}`;
-    case 'job.end':
-      return msg.ok ? 'job finished' : `job failed: ${msg.error?.code}`;
-    case 'error':
-      return `error ${msg.error.code}`;
-    case 'result.done':
-      return `decrypted ${msg.scored} scores`;
-    case 'welcome':
-      return 'admitted';
-    default:
-      return '';
-  }
+interface Party {
+  ws: WebSocket;
+  out: OutLink;
+  lastHeard: number;
 }
 
 export function createCoordinator(opts: CoordinatorOptions): Coordinator {
-  const { config, logger: root } = opts;
-  const log = root.child({ module: 'coordinator' });
+  const parsed = coordinatorConfigSchema.safeParse(opts.config);
+  if (!parsed.success) throw new FedError('CONFIG_ERR_INVALID', `coordinator config is invalid: ${parsed.error.issues[0]?.message}`);
+  const config: CoordinatorConfig = parsed.data;
+  const log = opts.logger.child({ module: 'coordinator' });
   const clock = opts.clock ?? (() => performance.now());
   const onEvent: EventSink = opts.onEvent ?? (() => {});
   const t0 = clock();
+  const now = () => clock() - t0;
   const ledger = new KnowledgeLedger();
-  const links = new LinkMeter();
+  const meter = new LinkMeter();
+  const custody = new KeyMaterialLog();
   const refusals: JobRecord['refusals'] = [];
-  const sockets = new Map<string, WebSocket>();
-  const pending = new Set<WebSocket>();
+  const parties = new Map<string, Party>();
   const abort = new AbortController();
-  const timers = new Set<NodeJS.Timeout>();
-  let server: WebSocketServer | undefined;
-  let closed = false;
+  const timers = createTimers();
+  const phases = createPhaseClock(clock, onEvent, log);
+  let listener: Listener | undefined;
+  let job: Job | undefined;
   let finished = false;
-  let job: ScoringJob | undefined;
+  let closed = false;
+  let closing: Promise<void> | undefined;
   let phaseTimer: NodeJS.Timeout | undefined;
+  let joinTimer: NodeJS.Timeout | undefined;
+  let stopHeartbeats: (() => void) | undefined;
+  /** every party's messages, handled one at a time in arrival order */
+  let inbox = Promise.resolve();
   let resolveDone!: (r: JobRecord) => void;
   const done = new Promise<JobRecord>((resolve) => {
     resolveDone = resolve;
   });
-  // made on first use (aggregation): the parties check the job's parameters
-  // themselves when it starts, and refuse it if they are not secure
+  // made on first use (aggregation): the parties check the job's parameters themselves, and refuse them if insecure
   let ckks: CkksContext | undefined;
   const getCkks = (): CkksContext => {
     ckks ??= createCkksContext(opts.seal, config.ckks);
     return ckks;
   };
 
-  const setTimer = (ms: number, fn: () => void): NodeJS.Timeout => {
-    const t = setTimeout(() => {
-      timers.delete(t);
-      fn();
-    }, ms);
-    timers.add(t);
-    return t;
-  };
-  const clearTimer = (t: NodeJS.Timeout | undefined): void => {
-    if (!t) return;
-    clearTimeout(t);
-    timers.delete(t);
-  };
-
+  const { wait } = timers;
   const shaper = config.network && (config.network.latencyMs > 0 || config.network.bandwidthMbps) ? createLinkShaper(config.network, clock) : undefined;
-  /** waits out the simulated network for one frame on one link (no wait without network conditions) */
-  const travel = (link: string, bytes: number): Promise<void> => {
-    const ms = shaper?.delay(link, bytes) ?? 0;
-    return ms > 0 ? new Promise((resolve) => setTimer(ms, resolve)) : Promise.resolve();
+  const linkDeps = {
+    logger: log,
+    meter,
+    onEvent,
+    now,
+    shaper,
+    wait,
+    onStalled: (party: string, unread: number) => {
+      log.warn({ party, unread }, 'party does not read what it is sent; closing its connection');
+      parties.get(party)?.ws.close(CLOSE_STALLED, 'not reading');
+    },
   };
 
-  const sendRaw = async (ws: WebSocket, to: string, msg: Outgoing<CoordinatorMessage>, blobs: readonly Uint8Array[] = []): Promise<void> => {
-    const frame = encodeFrame<CoordinatorMessage>(msg, blobs);
-    await travel(`coordinator>${to}`, frame.length);
-    links.add('coordinator', to, frame.length);
-    onEvent({
-      event: 'message',
-      at: clock() - t0,
-      from: 'coordinator',
-      to,
-      type: msg.type,
-      bytes: frame.length,
-      summary: summarise(msg as CoordinatorMessage, blobs),
-    });
-    if (ws.readyState !== WebSocket.OPEN) return Promise.resolve();
-    return new Promise((resolve) => {
-      ws.send(frame, (err) => {
-        if (err) log.warn({ to, err: err.message }, 'send failed');
-        resolve();
-      });
-    });
-  };
-
-  const send = async (party: string, msg: Outgoing<CoordinatorMessage>, blobs?: readonly Uint8Array[]): Promise<void> => {
-    const ws = sockets.get(party);
-    if (!ws) throw new FedError('JOB_ERR_PARTY_LOST', `party ${party} is not connected`);
-    await sendRaw(ws, party, msg, blobs);
+  const send = (party: string, msg: Outgoing<CoordinatorMessage>, blobs?: readonly Uint8Array[]): void => {
+    const p = parties.get(party);
+    if (!p) throw new FedError('JOB_ERR_PARTY_LOST', `party ${party} is not connected`);
+    void p.out.send(msg, blobs);
   };
 
   const finish = (error?: FedError): void => {
     if (finished) return;
     finished = true;
-    clearTimer(phaseTimer);
+    timers.clear(phaseTimer);
+    timers.clear(joinTimer);
+    phases.close();
     if (error) log.error({ code: error.code, err: error.message }, 'job failed');
     else log.info('job finished');
     const end: Outgoing<CoordinatorMessage> = error
       ? { type: 'job.end', jobId: config.jobId, ok: false, error: error.toWire() }
       : { type: 'job.end', jobId: config.jobId, ok: true };
-    const sends = [...sockets.entries()].map(([party, ws]) => sendRaw(ws, party, end));
-    void Promise.all(sends).then(() => {
+    // job.end leaves after everything already queued to each party
+    const flushed = [...parties.values()].map((p) => p.out.send(end));
+    void Promise.all(flushed).then(() => {
       onEvent({ event: 'done', ok: !error });
       resolveDone({
         jobId: config.jobId,
         ok: !error,
         ...(error ? { error: error.toWire() } : {}),
-        phases: job ? [...job.phases] : [],
-        links: links.toJSON(),
+        phases: [...phases.phases],
+        links: meter.toJSON(),
         ledger: ledger.toJSON(),
-        keyMaterial: config.keys === 'threshold' ? ['public-key shares (relayed)', 'sealed decryption shares (relayed, unreadable)'] : ['public key (relayed)'],
+        keyMaterial: custody.toJSON(),
         refusals,
       });
     });
   };
 
   const armPhaseTimer = (): void => {
-    clearTimer(phaseTimer);
-    const phaseAtArm = job?.phase;
-    phaseTimer = setTimer(config.timeouts.phaseMs, () => {
+    timers.clear(phaseTimer);
+    const atArm = phases.current;
+    phaseTimer = timers.set(config.timeouts.phaseMs, () => {
       if (!job || finished) return;
-      if (job.phase !== phaseAtArm) return armPhaseTimer();
-      finish(
-        new FedError(
-          'JOB_ERR_TIMEOUT',
-          `phase "${job.phase}" took longer than ${config.timeouts.phaseMs} ms; still waiting for ${job.waitingFor().join(', ') || 'nobody'}`,
-        ),
-      );
+      if (phases.current !== atArm) return armPhaseTimer();
+      const waiting = job.waitingFor().join(', ') || 'nobody';
+      finish(new FedError('JOB_ERR_TIMEOUT', `phase "${phases.current}" took longer than ${config.timeouts.phaseMs} ms; still waiting for ${waiting}`));
     });
   };
 
-  const replyError = (ws: WebSocket, to: string, err: FedError): Promise<void> => sendRaw(ws, to, { type: 'error', error: err.toWire() });
-
-  const admit = async (ws: WebSocket, frame: Frame<NodeMessage>): Promise<string | undefined> => {
-    const { msg } = frame;
-    if (msg.type !== 'hello') {
-      await replyError(ws, 'unknown', new FedError('AUTH_ERR_REJECTED', 'the first message must be hello'));
-      ws.close(CLOSE_AUTH, 'hello first');
-      return undefined;
-    }
-    const entry = config.parties.find((p) => p.id === msg.party);
-    const tokenOk = entry ? timingSafeEqual(sha256(msg.token), Buffer.from(entry.tokenSha256, 'hex')) : false;
-    if (!entry || entry.role !== msg.role || !tokenOk) {
-      log.warn({ party: msg.party, role: msg.role }, 'admission refused');
-      await replyError(
-        ws,
-        msg.party,
-        new FedError(
-          'AUTH_ERR_REJECTED',
-          `party "${msg.party}" with role ${msg.role} is not admitted to this job (unknown party, wrong role or wrong credential)`,
-        ),
-      );
-      ws.close(CLOSE_AUTH, 'rejected');
-      return undefined;
-    }
-    if (sockets.has(msg.party)) {
-      await replyError(ws, msg.party, new FedError('AUTH_ERR_DUPLICATE', `party "${msg.party}" is already connected`));
-      ws.close(CLOSE_AUTH, 'duplicate');
-      return undefined;
-    }
-    sockets.set(msg.party, ws);
-    pending.delete(ws);
-    ledger.record(msg, frame.blobs);
-    log.info({ party: msg.party, role: msg.role, joined: sockets.size, of: config.parties.length }, 'party joined');
-    onEvent({ event: 'joined', party: msg.party });
-    await sendRaw(ws, msg.party, { type: 'welcome', party: msg.party });
-    if (sockets.size === config.parties.length && job && job.phase === 'join') {
-      clearTimer(joinTimer);
-      armPhaseTimer();
-      await job.begin();
-    }
-    return msg.party;
-  };
+  const reply = (out: OutLink, err: FedError): Promise<void> => out.send({ type: 'error', error: err.toWire() });
 
   const partyFailed = (party: string, wire: WireError): void => {
     const err = wireToError(wire);
     refusals.push({ party, code: err.code, message: err.message });
-    onEvent({ event: 'refused', party, code: err.code as ErrorCode, message: err.message });
+    onEvent({ event: 'refused', party, code: err.code, message: err.message });
     finish(new FedError(err.code, `party ${party} stopped the job: ${err.message}`, { details: { party } }));
   };
 
-  const onConnection = (ws: WebSocket): void => {
+  /** One admitted party's message, in the job's single queue. */
+  const dispatch = async (party: string, frame: Frame<NodeMessage>): Promise<void> => {
+    const { msg, blobs } = frame;
+    if (finished) return;
+    const out = parties.get(party)?.out;
+    try {
+      if (msg.type === 'error') return partyFailed(party, msg.error);
+      if ('jobId' in msg && msg.jobId !== undefined && msg.jobId !== config.jobId)
+        throw new FedError('PROTO_ERR_UNEXPECTED', `job id ${bounded(msg.jobId, 64)} is not the running job ${config.jobId}`);
+      const handler = job?.handlers[msg.type] as NodeHandler<typeof msg.type> | undefined;
+      if (!handler || phases.current === 'join') throw phases.unexpected(party, msg.type);
+      await handler(party, msg as never, blobs);
+      armPhaseTimer();
+    } catch (err) {
+      const fe = asFedError(err, 'CRYPTO_ERR_SEAL');
+      if (fe.code.startsWith('PROTO_ERR') && out) {
+        log.warn({ from: party, code: fe.code, err: fe.message }, 'message refused');
+        await reply(out, fe);
+      } else finish(fe);
+    }
+  };
+
+  const begin = (): void => {
+    timers.clear(joinTimer);
+    armPhaseTimer();
+    try {
+      job?.begin();
+    } catch (err) {
+      finish(asFedError(err, 'JOB_ERR_INTERNAL'));
+    }
+  };
+
+  const admit = (ws: WebSocket, out: OutLink, frame: Frame<NodeMessage>): string | undefined => {
+    const { msg } = frame;
+    const refused = refuseHello(config, parties, msg) ?? (finished || closed ? new FedError('JOB_ERR_ABORTED', 'the job has already ended') : undefined);
+    if (refused || msg.type !== 'hello') {
+      log.warn({ code: refused?.code }, 'admission refused');
+      void reply(out, refused ?? new FedError('AUTH_ERR_REJECTED', 'hello first')).then(() => ws.close(CLOSE_AUTH, 'not admitted'));
+      return undefined;
+    }
+    out.name = msg.party;
+    parties.set(msg.party, { ws, out, lastHeard: clock() });
+    ledger.record(msg, frame.blobs);
+    log.info({ party: msg.party, role: msg.role, joined: parties.size, of: config.parties.length }, 'party joined');
+    onEvent({ event: 'joined', party: msg.party });
+    void out.send({ type: 'welcome', party: msg.party });
+    if (parties.size === config.parties.length && phases.current === 'join') inbox = inbox.then(begin);
+    return msg.party;
+  };
+
+  const partyClosed = (party: string, ws: WebSocket, code: number, reason: string): void => {
+    if (parties.get(party)?.ws !== ws) return;
+    parties.delete(party);
+    log.info({ party, code }, 'party disconnected');
+    if (finished || closed) return;
+    const said = reason ? `; it said: ${bounded(reason, 200)}` : '';
+    const why =
+      code === CLOSE_STALLED
+        ? ' (it stopped reading what it was sent)'
+        : code === CLOSE_SILENT
+          ? ` (silent for more than ${config.timeouts.silenceMs} ms)`
+          : '';
+    finish(
+      new FedError('JOB_ERR_PARTY_LOST', `party ${party} disconnected during phase "${phases.current}"${why}${said}; the job cannot finish without it`, {
+        details: { party },
+      }),
+    );
+  };
+
+  const onConnection = (ws: WebSocket, _req: unknown, isAdmitted: () => boolean, markAdmitted: () => void): void => {
     let party: string | undefined;
-    pending.add(ws);
-    // queue frames per socket so a slow handler never reorders a party's messages
+    const out = createOutLink(ws, linkDeps);
+    ws.on('error', (err) => log.warn({ party, err: bounded(err.message, 300) }, 'socket error'));
+    const helloTimer = timers.set(config.timeouts.helloMs, () => {
+      if (isAdmitted()) return;
+      log.warn({ ms: config.timeouts.helloMs }, 'closing a connection that did not say hello in time');
+      ws.terminate();
+    });
+    // per socket: simulated travel, then decoding, in order; then the job's single queue
     let chain = Promise.resolve();
-    ws.on('error', (err) => log.warn({ party, err: err.message }, 'socket error'));
-    const helloTimer = setTimer(config.timeouts.joinMs, () => {
-      if (!party) ws.terminate();
-    });
     ws.on('message', (raw: Buffer, isBinary: boolean) => {
-      chain = chain.then(async () => {
-        await travel(`${party ?? 'unknown'}>coordinator`, raw.length);
-        const from = party ?? 'unknown';
-        opts.onRawFrame?.(from, raw);
-        let frame: Frame<NodeMessage>;
-        try {
-          frame = decodeNodeFrame(isBinary ? raw : raw.toString('utf8'));
-        } catch (err) {
-          const fe = asFedError(err, 'PROTO_ERR_MALFORMED');
-          links.add(from, 'coordinator', raw.length);
-          log.warn({ from, code: fe.code, err: fe.message }, 'bad frame');
-          await replyError(ws, from, fe);
-          return;
-        }
-        const traceIn = (who: string) => {
-          links.add(who, 'coordinator', frame.bytes);
-          onEvent({
-            event: 'message',
-            at: clock() - t0,
-            from: who,
-            to: 'coordinator',
-            type: frame.msg.type,
-            bytes: frame.bytes,
-            summary: summarise(frame.msg, frame.blobs),
-          });
-        };
-        if (!party) {
-          // a hello counts for the party it names only if that party can still be admitted
+      chain = chain
+        .then(async () => {
+          const from = party ?? 'unknown';
+          const ms = party ? (shaper?.delay(`${party}>coordinator`, raw.length) ?? 0) : 0;
+          if (ms > 0) await wait(ms);
+          opts.onRawFrame?.(from, raw);
+          let frame: Frame<NodeMessage>;
+          try {
+            frame = decodeNodeFrame(isBinary ? raw : raw.toString('utf8'));
+          } catch (err) {
+            const fe = asFedError(err, 'PROTO_ERR_MALFORMED');
+            meter.add(from, 'coordinator', raw.length);
+            log.warn({ from, code: fe.code, err: fe.message }, 'bad frame');
+            await reply(out, fe);
+            if (!party) ws.close(CLOSE_AUTH, 'hello first'); // before admission only a valid hello is accepted
+            return;
+          }
           const { msg } = frame;
-          const claimed = msg.type === 'hello' && config.parties.some((p) => p.id === msg.party) && !sockets.has(msg.party) ? msg.party : 'unknown';
-          traceIn(claimed);
-          party = await admit(ws, frame);
-          if (party) clearTimer(helloTimer);
-          return;
-        }
-        traceIn(from);
-        ledger.record(frame.msg, frame.blobs);
-        if (finished) return;
-        if (frame.msg.type === 'error') return partyFailed(party, frame.msg.error);
-        try {
-          await job?.handle(party, frame);
-          armPhaseTimer();
-        } catch (err) {
-          const fe = asFedError(err, 'CRYPTO_ERR_SEAL');
-          if (fe.code.startsWith('PROTO_ERR')) {
-            log.warn({ from: party, code: fe.code, err: fe.message }, 'message refused');
-            await replyError(ws, party, fe);
-          } else finish(fe);
-        }
-      });
+          if (!party) {
+            // a hello counts as the traffic of the party it names only once that party is admitted
+            const admittedAs = admit(ws, out, frame);
+            traceIn(admittedAs ?? 'unknown', frame);
+            if (admittedAs) {
+              party = admittedAs;
+              markAdmitted();
+              timers.clear(helloTimer);
+            }
+            return;
+          }
+          traceIn(party, frame);
+          const p = parties.get(party);
+          if (p) p.lastHeard = clock();
+          ledger.record(msg, frame.blobs);
+          const who = party;
+          inbox = inbox.then(() => dispatch(who, frame));
+        })
+        .catch((err: unknown) => log.error({ party, err: bounded(String((err as Error)?.message ?? err), 300) }, 'frame handling failed'));
     });
-    ws.on('close', () => {
-      clearTimer(helloTimer);
-      pending.delete(ws);
-      if (!party || sockets.get(party) !== ws) return;
-      sockets.delete(party);
-      log.info({ party }, 'party disconnected');
-      if (!finished && !closed)
-        finish(
-          new FedError('JOB_ERR_PARTY_LOST', `party ${party} disconnected during phase "${job?.phase ?? 'join'}"; the job cannot finish without it`, {
-            details: { party },
-          }),
-        );
+    ws.on('pong', () => {
+      const p = party ? parties.get(party) : undefined;
+      if (p) p.lastHeard = clock();
+    });
+    ws.on('close', (code: number, reason: Buffer) => {
+      timers.clear(helloTimer);
+      if (!party) return;
+      const who = party;
+      // after every frame this party sent before it left: its own error explains the close
+      chain = chain.then(() => {
+        inbox = inbox.then(() => partyClosed(who, ws, code, reason.toString('utf8')));
+      });
     });
   };
 
-  let joinTimer: NodeJS.Timeout | undefined;
+  const traceIn = (from: string, frame: Frame<NodeMessage>): void => {
+    meter.add(from, 'coordinator', frame.bytes);
+    onEvent({
+      event: 'message',
+      at: now(),
+      from,
+      to: 'coordinator',
+      type: frame.msg.type,
+      bytes: frame.bytes,
+      summary: describeMessage(frame.msg, frame.blobs),
+    });
+  };
+
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      if (!finished) finish(new FedError('JOB_ERR_ABORTED', 'coordinator closed before the job finished'));
+      // job.end reaches every party before the sockets close (bounded: a stuck link does not hold shutdown)
+      await Promise.race([done, wait(5000)]);
+      closed = true;
+      abort.abort(new FedError('JOB_ERR_ABORTED', 'coordinator closed'));
+      stopHeartbeats?.();
+      timers.clearAll();
+      for (const p of parties.values()) p.ws.close(CLOSE_DONE, 'coordinator closing');
+      await listener?.close();
+      await inbox;
+      ckks?.delete();
+      ckks = undefined;
+    })();
+    return closing;
+  };
 
   return {
     done,
     start: async () => {
-      if (server) throw new Error('coordinator already started');
-      const wss = new WebSocketServer({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 0, maxPayload: MAX_FRAME_BYTES });
-      server = wss;
-      wss.on('connection', onConnection);
-      await new Promise<void>((resolve, reject) => {
-        wss.once('listening', resolve);
-        wss.once('error', reject);
+      if (listener) throw new FedError('JOB_ERR_INTERNAL', 'coordinator already started');
+      listener = await listen({
+        host: opts.host ?? '127.0.0.1',
+        port: opts.port ?? 0,
+        maxPayload: MAX_FRAME_BYTES,
+        helloMs: config.timeouts.helloMs,
+        logger: log,
+        onConnection,
       });
-      wss.on('error', (err) => log.error({ err: err.message }, 'server error'));
-      job = (config.kind === 'training' ? createTrainingJob : createScoringJob)({
+      job = JOBS[config.kind]({
         config,
         ckks: getCkks,
         logger: log.child({ module: 'job', jobId: config.jobId }),
-        clock,
+        phases,
         signal: abort.signal,
         onEvent,
+        custody,
         send,
         finish,
         onRefusal: (party, wire) => {
           refusals.push({ party, code: wire.code, message: wire.message });
-          onEvent({ event: 'refused', party, code: wire.code as ErrorCode, message: wire.message });
+          onEvent({ event: 'refused', party, code: wire.code, message: wire.message });
         },
       });
-      joinTimer = setTimer(config.timeouts.joinMs, () => {
-        const missing = config.parties.map((p) => p.id).filter((id) => !sockets.has(id));
+      joinTimer = timers.set(config.timeouts.joinMs, () => {
+        const missing = config.parties.map((p) => p.id).filter((id) => !parties.has(id));
         finish(new FedError('JOB_ERR_TIMEOUT', `not every party joined within ${config.timeouts.joinMs} ms; missing: ${missing.join(', ')}`));
       });
-      const { port } = wss.address() as AddressInfo;
-      const url = `ws://${opts.host ?? '127.0.0.1'}:${port}`;
-      log.info({ url, jobId: config.jobId, parties: config.parties.length }, 'listening');
-      onEvent({ event: 'listening', url });
-      return { url, port };
-    },
-    close: async () => {
-      if (closed) return;
-      closed = true;
-      abort.abort(new FedError('JOB_ERR_ABORTED', 'coordinator closed'));
-      if (!finished) finish(new FedError('JOB_ERR_ABORTED', 'coordinator closed before the job finished'));
-      for (const t of timers) clearTimeout(t);
-      timers.clear();
-      for (const ws of [...sockets.values(), ...pending]) ws.close(CLOSE_DONE, 'coordinator closing');
-      await new Promise<void>((resolve) => {
-        if (!server) return resolve();
-        // terminate stragglers that do not finish the closing handshake quickly
-        const t = setTimeout(() => {
-          for (const ws of server?.clients ?? []) ws.terminate();
-        }, 2000);
-        server.close(() => {
-          clearTimeout(t);
-          resolve();
-        });
+      stopHeartbeats = watchHeartbeats(parties, {
+        everyMs: config.timeouts.heartbeatMs,
+        silenceMs: config.timeouts.silenceMs,
+        clock,
+        onSilent: (party, p, silentMs) => {
+          log.warn({ party, silentMs: Math.round(silentMs) }, 'party stopped answering');
+          p.ws.close(CLOSE_SILENT, 'no heartbeat');
+          p.ws.terminate();
+        },
       });
-      await done;
-      ckks?.delete();
+      log.info({ url: listener.url, jobId: config.jobId, parties: config.parties.length }, 'listening');
+      onEvent({ event: 'listening', url: listener.url });
+      return { url: listener.url, port: listener.port };
     },
+    close,
+    [Symbol.asyncDispose]: close,
   };
 }

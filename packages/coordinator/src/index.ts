@@ -1,2 +1,5 @@
-export { type Coordinator, type CoordinatorOptions, createCoordinator, type JobRecord } from './coordinator.ts';
-export type { PhaseName } from './scoring-job.ts';
+export type { JobRecord } from '@fedrisk/shared';
+export { type Coordinator, type CoordinatorOptions, createCoordinator } from './coordinator.ts';
+export type { Job, JobDeps, JobFactory } from './job.ts';
+export { JOBS } from './jobs/index.ts';
+export { type CoordinatorMainOptions, runCoordinatorMain } from './main.ts';

@@ -1,1 +1,3 @@
-export { createNode, type FaultPoint, type NodeOptions, type NodeOutcome, type PartyNode, type ScoredBusiness } from './party-node.ts';
+export type { FaultPoint, ScoredBusiness } from '@fedrisk/shared';
+export { type NodeMainOptions, runNodeMain } from './main.ts';
+export { createNode, type NodeOptions, type NodeOutcome, type PartyNode } from './party-node.ts';

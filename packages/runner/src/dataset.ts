@@ -9,12 +9,14 @@ import { dirname, resolve } from 'node:path';
 import {
   type ColumnSpec,
   createRng,
-  csvLines,
+  csvRow,
   FedError,
   ID_COLUMN,
   idProblem,
+  parseCsv,
+  quoteCell,
+  readNumberCell,
   type Scenario,
-  splitCsvLine,
   type TableSchema,
   tableSchemaOf,
 } from '@fedrisk/shared';
@@ -78,8 +80,9 @@ async function splitCsv(scenario: Scenario, path: string): Promise<DataSet> {
   } catch (cause) {
     throw new FedError('DATA_ERR_FILE', `cannot read the scenario's data file ${path}: ${(cause as Error).message}`, { cause });
   }
-  const lines = csvLines(text);
-  const header = splitCsvLine(lines[0]?.text ?? '')?.map((h) => h.trim()) ?? [];
+  const rows = parseCsv(text, path);
+  if (!rows.length) throw new FedError('DATA_ERR_CSV', `${path} line 1: the file is empty, expected a header row`);
+  const header = (rows[0]?.cells ?? []).map((h) => h.trim());
   const index = new Map(header.map((h, i) => [h, i]));
   const wanted = [data.id, data.label, ...Object.values(data.columns).flat()];
   const missing = wanted.filter((c) => !index.has(c));
@@ -100,27 +103,30 @@ async function splitCsv(scenario: Scenario, path: string): Promise<DataSet> {
   const seen = new Map<string, number>();
   const noValue = new Set(data.missingValues);
   const dropped: { line: number; column: string }[] = [];
-  for (const row of lines.slice(1)) {
+  for (const row of rows.slice(1)) {
     const at = `line ${row.line}`;
-    const parts = splitCsvLine(row.text);
-    if (!parts || parts.length !== header.length) {
-      problems.push(`${at}: has ${parts?.length ?? 0} cells, the header has ${header.length}`);
+    const parts = row.cells;
+    if (parts.length !== header.length) {
+      problems.push(`${at}: has ${parts.length} cells, the header has ${header.length}`);
       continue;
     }
     const id = (parts[index.get(data.id) as number] ?? '').trim();
     const bad = idProblem(id, 'plain');
-    if (bad) problems.push(`${at}, column "${data.id}": "${id}" ${bad}`);
+    if (bad) problems.push(`${at}, column "${data.id}": ${quoteCell(id)} ${bad}`);
     const dup = seen.get(id);
-    if (dup !== undefined) problems.push(`${at}, column "${data.id}": "${id}" already appears on line ${dup}`);
+    if (dup !== undefined) problems.push(`${at}, column "${data.id}": ${quoteCell(id)} already appears on line ${dup}`);
     seen.set(id, row.line);
     const label = (parts[index.get(data.label) as number] ?? '').trim();
-    if (label !== '0' && label !== '1') problems.push(`${at}, column "${data.label}": "${label}" is not 0 or 1`);
+    if (label !== '0' && label !== '1') problems.push(`${at}, column "${data.label}": ${quoteCell(label)} is not 0 or 1`);
     const values: string[] = [];
     let missingIn: string | undefined;
     for (const c of cells.keys()) {
       const cell = (parts[index.get(c) as number] ?? '').trim();
       if (noValue.has(cell)) missingIn ??= c;
-      else if (!categorical.has(c) && (cell === '' || !Number.isFinite(Number(cell)))) problems.push(`${at}, column "${c}": "${cell}" is not a number`);
+      else if (!categorical.has(c)) {
+        const read = readNumberCell(cell);
+        if ('problem' in read) problems.push(`${at}, column "${c}": ${read.problem}`);
+      }
       values.push(cell);
     }
     if (missingIn !== undefined) {
@@ -147,19 +153,19 @@ async function splitCsv(scenario: Scenario, path: string): Promise<DataSet> {
     );
   }
   const files = new Map<string, string>();
-  const members = new Map<string, string[]>();
+  const memberIds = new Map<string, string[]>();
   const schemas = new Map<string, TableSchema>();
   const rng = createRng(scenario.seed);
   for (const p of scenario.parties) {
     const cols = data.columns[p.id] ?? [];
     const pr = rng.fork(`members:${p.id}`);
-    const rows = ids.map((_, i) => i).filter(() => p.coverage >= 1 || pr.next() < p.coverage);
-    const out = [[ID_COLUMN, ...cols].join(',')];
-    for (const i of rows) out.push([ids[i], ...cols.map((c) => (cells.get(c) as string[])[i])].join(','));
+    const members = ids.map((_, i) => i).filter(() => p.coverage >= 1 || pr.next() < p.coverage);
+    const out = [csvRow([ID_COLUMN, ...cols])];
+    for (const i of members) out.push(csvRow([ids[i] as string, ...cols.map((c) => (cells.get(c) as string[])[i] as string)]));
     files.set(p.id, `${out.join('\n')}\n`);
-    members.set(
+    memberIds.set(
       p.id,
-      rows.map((i) => ids[i] as string),
+      members.map((i) => ids[i] as string),
     );
     const columns: ColumnSpec[] = cols.map((name) =>
       categorical.has(name)
@@ -168,6 +174,6 @@ async function splitCsv(scenario: Scenario, path: string): Promise<DataSet> {
     );
     schemas.set(p.id, { columns, idFormat: 'plain' });
   }
-  const referee = ['business_id,default_next_12m', ...ids.map((id, i) => `${id},${labels[i]}`)];
-  return { files, members, schemas, refereeCsv: `${referee.join('\n')}\n`, size: ids.length, source: path, dropped };
+  const referee = ['business_id,default_next_12m', ...ids.map((id, i) => csvRow([id, labels[i] as number]))];
+  return { files, members: memberIds, schemas, refereeCsv: `${referee.join('\n')}\n`, size: ids.length, source: path, dropped };
 }

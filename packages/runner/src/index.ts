@@ -1,6 +1,10 @@
 export { type DataSet, makeDataSet } from './dataset.ts';
-export { type Child, COORDINATOR_BIN, NODE_BIN, startChild, stopChildren } from './processes.ts';
-export { readLabels, readScores, type Verification, verify } from './referee.ts';
-export { type AlignmentResult, type DesignResult, type Report, type RunOptions, type RunResult, runScenario, summarise, type ThresholdBound } from './run.ts';
+export { inProcessLauncher } from './launch/in-process.ts';
+export type { CoordinatorLaunch, EventHandler, Launcher, NodeLaunch, Participant } from './launch/launcher.ts';
+export { type Child, COORDINATOR_BIN, NODE_BIN, processLauncher, startChild } from './launch/processes.ts';
+export { readScores, type Verification, verify } from './referee.ts';
+export type { AlignmentResult, DesignResult, Report, RunResult, ThresholdBound, TrainingReport } from './report/types.ts';
+export { type RunOptions, runScenario } from './run.ts';
 export { auc, fitLogistic, ks } from './stats.ts';
+export { summarise } from './summary.ts';
 export { CITIES, generatePopulation, INDUSTRIES, type Population, partyCsv, pickApplicants, populationCsv } from './synthetic.ts';

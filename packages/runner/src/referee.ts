@@ -3,18 +3,7 @@
  * every file: it recomputes each score in plaintext and measures what the
  * encrypted pipeline produced and what sharing buys over the bank alone.
  */
-import { readFile } from 'node:fs/promises';
-import {
-  csvLines,
-  FedError,
-  loadPartyCsv,
-  modelColumnsFor,
-  type PartyModel,
-  type PartyTable,
-  partialLogitsFor,
-  splitCsvLine,
-  type TableSchema,
-} from '@fedrisk/shared';
+import { FedError, loadPartyCsv, modelColumnsFor, type PartyModel, type PartyTable, partialLogitsFor, readScoresCsv, type TableSchema } from '@fedrisk/shared';
 import { auc, fitLogistic, ks } from './stats.ts';
 
 export interface RefereeParty {
@@ -40,32 +29,10 @@ export interface Verification {
   scored: number;
 }
 
+/** The recipient's decrypted logits, by record id (from its scores.csv, checked by its schema). */
 export async function readScores(file: string): Promise<Map<string, number>> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (cause) {
-    throw new FedError('DATA_ERR_FILE', `the recipient wrote no scores file ${file}`, { cause });
-  }
-  const out = new Map<string, number>();
-  for (const { text: line } of csvLines(text).slice(1)) {
-    const [id, logit] = splitCsvLine(line) ?? [];
-    if (id) out.set(id, Number(logit));
-  }
-  return out;
-}
-
-export async function readLabels(file: string): Promise<Map<string, number>> {
-  const text = await readFile(file, 'utf8');
-  const lines = csvLines(text);
-  const header = splitCsvLine(lines[0]?.text ?? '') ?? [];
-  const col = header.indexOf('default_next_12m');
-  const out = new Map<string, number>();
-  for (const { text: line } of lines.slice(1)) {
-    const cells = splitCsvLine(line) ?? [];
-    out.set(cells[0] as string, Number(cells[col]));
-  }
-  return out;
+  const scores = await readScoresCsv(file);
+  return new Map([...scores].map(([id, s]) => [id, s.logit]));
 }
 
 export async function verify(opts: {

@@ -1,18 +1,15 @@
-export * from './ckks.ts';
-export * from './config.ts';
-export * from './errors.ts';
-export * from './errors-schema.ts';
-export * from './events.ts';
-export * from './ledger.ts';
-export * from './logger.ts';
-export * from './model.ts';
-export * from './network.ts';
-export * from './party-data.ts';
-export * from './protocol.ts';
-export * from './psi.ts';
-export * from './rng.ts';
-export * from './scenario.ts';
-export * from './secure-channel.ts';
-export * from './threshold.ts';
-export * from './training.ts';
-export * from './uscc.ts';
+/**
+ * @fedrisk/shared: what the coordinator, the nodes and the runner share.
+ *   util/    errors with codes, loggers, seeded RNG
+ *   wire/    the protocol: messages per job kind, framing, knowledge ledger
+ *   crypto/  CKKS, threshold CKKS, PSI, signatures and sealing, key custody
+ *   data/    CSV reading, party tables, record ids
+ *   model/   the split logistic-regression model, scorecard, training maths
+ *   config/  scenario and process configs, files between processes, events
+ */
+export * from './config/index.ts';
+export * from './crypto/index.ts';
+export * from './data/index.ts';
+export * from './model/index.ts';
+export * from './util/index.ts';
+export * from './wire/index.ts';

@@ -1,23 +1,31 @@
-#!/usr/bin/env -S npx tsx
+#!/usr/bin/env node
 /**
  * Coordinator process. Prints events as JSON lines on stdout, logs to stderr
  * or --log-file, writes the job record to --record, and exits 0 when the job
- * succeeded, 1 when it failed, 2 on bad start-up options.
+ * succeeded, 1 when it failed, 2 on bad start-up options. SIGTERM and SIGINT
+ * end the job as aborted: every party is told and the record is written.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { coordinatorConfigSchema, createLogger, describeFatal, FedError, loadSeal, type ProcessEvent, readJsonConfig } from '@fedrisk/shared';
-import { createCoordinator } from '../index.ts';
+import { describeFatal, FedError, type ProcessEvent } from '@fedrisk/shared';
+import { runCoordinatorMain } from '../index.ts';
+
+const USAGE = `usage: coordinator --config <file.json> [options]
+  --config <file>       the coordinator's config (coordinatorConfigSchema)
+  --host <address>      address to listen on (default 127.0.0.1; 0.0.0.0 for other hosts)
+  --port <n>            port to listen on, 0 for any free one (default 0)
+  --record <file>       where to write the job record
+  --log-file <file>     log here instead of stderr
+  --log-level <level>   fatal, error, warn, info (default), debug, trace
+  -h, --help            this text`;
 
 const emit = (e: ProcessEvent): void => {
   process.stdout.write(`${JSON.stringify(e)}\n`);
 };
 
 async function main(): Promise<number> {
-  let args: ReturnType<typeof parse>;
-  const parse = () =>
-    parseArgs({
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
       options: {
         config: { type: 'string' },
         host: { type: 'string', default: '127.0.0.1' },
@@ -25,48 +33,37 @@ async function main(): Promise<number> {
         record: { type: 'string' },
         'log-file': { type: 'string' },
         'log-level': { type: 'string', default: 'info' },
+        help: { type: 'boolean', short: 'h', default: false },
       },
-    });
-  try {
-    args = parse();
+    }));
   } catch (err) {
-    throw new FedError('CONFIG_ERR_INVALID', (err as Error).message);
+    throw new FedError('CONFIG_ERR_INVALID', `${(err as Error).message}\n${USAGE}`);
   }
-  const { values } = args;
-  if (!values.config)
-    throw new FedError(
-      'CONFIG_ERR_INVALID',
-      'usage: coordinator --config <file.json> [--host 127.0.0.1] [--port 0] [--record <job-record.json>] [--log-file <file>]',
-    );
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (typeof values.config !== 'string') throw new FedError('CONFIG_ERR_INVALID', USAGE);
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new FedError('CONFIG_ERR_INVALID', `--port must be 0..65535, got ${values.port}`);
-  const config = await readJsonConfig(values.config, coordinatorConfigSchema, 'coordinator config');
-  const logger = createLogger({
-    name: 'coordinator',
-    level: values['log-level'],
-    ...(values['log-file'] ? { file: values['log-file'] } : {}),
-  });
-  const captureDir = process.env.FEDRISK_CAPTURE_DIR;
-  let frameNo = 0;
-  if (captureDir) mkdirSync(captureDir, { recursive: true });
-  const seal = await loadSeal();
-  const coordinator = createCoordinator({
-    config,
-    seal,
-    logger,
-    host: values.host,
-    port,
-    onEvent: emit,
-    ...(captureDir ? { onRawFrame: (from: string, raw: Buffer) => writeFileSync(join(captureDir, `to-coordinator-from-${from}-${++frameNo}.bin`), raw) } : {}),
-  });
-  const stop = () => void coordinator.close();
+  const level = String(values['log-level']);
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(level))
+    throw new FedError('CONFIG_ERR_INVALID', `--log-level must be one of fatal, error, warn, info, debug, trace; got ${level}`);
+  const abort = new AbortController();
+  const stop = () => abort.abort();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  await coordinator.start();
-  const record = await coordinator.done;
-  await coordinator.close();
-  if (values.record) writeFileSync(values.record, `${JSON.stringify(record, null, 2)}\n`);
-  return record.ok ? 0 : 1;
+  return runCoordinatorMain({
+    configFile: values.config,
+    host: String(values.host),
+    port,
+    recordFile: values.record as string | undefined,
+    logFile: values['log-file'] as string | undefined,
+    logLevel: level,
+    onEvent: emit,
+    signal: abort.signal,
+    captureDir: process.env.FEDRISK_CAPTURE_DIR,
+  });
 }
 
 main().then(

@@ -1,34 +1,30 @@
-#!/usr/bin/env -S npx tsx
+#!/usr/bin/env node
 /**
  * Party node process. Reads its credential from FEDRISK_TOKEN (never from
  * argv, which other users can see), prints events as JSON lines on stdout,
  * writes summary.json (and scores.csv for the recipient) into its outDir, and
  * exits 0 when the job succeeded, 1 when it failed, 2 when it could not join.
+ * SIGTERM and SIGINT make it leave the job, telling the coordinator, and
+ * still write its summary.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createLogger, describeFatal, FedError, loadSeal, nodeConfigSchema, type ProcessEvent, readJsonConfig } from '@fedrisk/shared';
-import { createNode, type NodeOutcome } from '../index.ts';
+import { describeFatal, FedError, type ProcessEvent } from '@fedrisk/shared';
+import { runNodeMain } from '../index.ts';
+
+const USAGE = `usage: FEDRISK_TOKEN=<credential> node --config <party.json> --coordinator <ws://host:port> [options]
+  --config <file>       this party's config (nodeConfigSchema)
+  --coordinator <url>   the coordinator, e.g. ws://127.0.0.1:4100
+  --log-file <file>     log here instead of stderr
+  --log-level <level>   fatal, error, warn, info (default), debug, trace
+  -h, --help            this text
+The credential comes from the environment variable FEDRISK_TOKEN, never from the command line.`;
 
 const emit = (e: ProcessEvent): void => {
   process.stdout.write(`${JSON.stringify(e)}\n`);
 };
 
-function writeOutputs(outDir: string, outcome: NodeOutcome): void {
-  mkdirSync(outDir, { recursive: true });
-  const { scores, trainedModel, ...summary } = outcome;
-  writeFileSync(join(outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
-  // a party's trained weights stay in its own folder; its next job reads them from there
-  if (trainedModel) writeFileSync(join(outDir, 'model.json'), `${JSON.stringify(trainedModel, null, 2)}\n`);
-  if (scores) {
-    const lines = ['business_id,logit,pd,score,grade', ...scores.map((s) => `${s.id},${s.logit},${s.pd},${s.score.toFixed(2)},${s.grade}`)];
-    writeFileSync(join(outDir, 'scores.csv'), `${lines.join('\n')}\n`);
-  }
-}
-
 async function main(): Promise<number> {
-  let values: { config?: string; coordinator?: string; 'log-file'?: string; 'log-level'?: string };
+  let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({
       options: {
@@ -36,50 +32,37 @@ async function main(): Promise<number> {
         coordinator: { type: 'string' },
         'log-file': { type: 'string' },
         'log-level': { type: 'string', default: 'info' },
+        help: { type: 'boolean', short: 'h', default: false },
       },
     }));
   } catch (err) {
-    throw new FedError('CONFIG_ERR_INVALID', (err as Error).message);
+    throw new FedError('CONFIG_ERR_INVALID', `${(err as Error).message}\n${USAGE}`);
   }
-  if (!values.config || !values.coordinator) {
-    throw new FedError('CONFIG_ERR_INVALID', 'usage: FEDRISK_TOKEN=<credential> node --config <party.json> --coordinator ws://host:port [--log-file <file>]');
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
   }
+  if (typeof values.config !== 'string' || typeof values.coordinator !== 'string') throw new FedError('CONFIG_ERR_INVALID', USAGE);
   const token = process.env.FEDRISK_TOKEN;
   if (!token) throw new FedError('CONFIG_ERR_INVALID', 'FEDRISK_TOKEN is not set: the node needs its credential');
-  const config = await readJsonConfig(values.config, nodeConfigSchema, 'node config');
-  const logger = createLogger({ name: config.party, level: values['log-level'] ?? 'info', ...(values['log-file'] ? { file: values['log-file'] } : {}) });
-  const captureDir = process.env.FEDRISK_CAPTURE_DIR;
-  let frameNo = 0;
-  if (captureDir) mkdirSync(captureDir, { recursive: true });
-  const seal = await loadSeal();
-  const node = createNode({
-    config,
-    url: values.coordinator,
-    token,
-    seal,
-    logger,
-    onEvent: emit,
-    ...(captureDir ? { onRawFrame: (raw: Buffer) => writeFileSync(join(captureDir, `to-${config.party}-${++frameNo}.bin`), raw) } : {}),
-    onFaultPoint: (point) => {
-      if (config.fault?.crashAt === point) {
-        logger.warn({ point }, 'fault injection: crashing now');
-        process.kill(process.pid, 'SIGKILL');
-      }
-    },
-  });
-  const stop = () => void node.close();
+  const level = String(values['log-level']);
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(level))
+    throw new FedError('CONFIG_ERR_INVALID', `--log-level must be one of fatal, error, warn, info, debug, trace; got ${level}`);
+  const abort = new AbortController();
+  const stop = () => abort.abort();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  try {
-    await node.start();
-  } catch (err) {
-    await node.close();
-    throw err;
-  }
-  const outcome = await node.done;
-  await node.close();
-  writeOutputs(config.outDir, outcome);
-  return outcome.ok ? 0 : 1;
+  return runNodeMain({
+    configFile: values.config,
+    coordinatorUrl: values.coordinator,
+    token,
+    logFile: values['log-file'] as string | undefined,
+    logLevel: level,
+    onEvent: emit,
+    signal: abort.signal,
+    captureDir: process.env.FEDRISK_CAPTURE_DIR,
+    crash: () => process.kill(process.pid, 'SIGKILL'),
+  });
 }
 
 main().then(

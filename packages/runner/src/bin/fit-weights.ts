@@ -9,14 +9,13 @@
  */
 import { parseArgs } from 'node:util';
 import {
-  csvLines,
   type EncodedFeature,
   isFedError,
   loadScenario,
   modelColumnsFor,
   type PartyModel,
+  parseCsv,
   parsePartyCsv,
-  splitCsvLine,
   type TableSchema,
   withWeights,
 } from '@fedrisk/shared';
@@ -35,12 +34,9 @@ async function main(): Promise<void> {
   const scored = synthetic ? new Set<string>() : new Set(sampleApplicants(own, s.job.applicants, s.seed));
   const ids = own.filter((id) => !scored.has(id));
   const labels = new Map(
-    csvLines(ds.refereeCsv)
+    parseCsv(ds.refereeCsv, 'population.csv')
       .slice(1)
-      .map(({ text }) => {
-        const cells = splitCsvLine(text) ?? [];
-        return [cells[0] as string, Number(cells[cells.length - 1])] as const;
-      }),
+      .map(({ cells }) => [cells[0] as string, Number(cells[cells.length - 1])] as const),
   );
   const y = Uint8Array.from(ids, (id) => labels.get(id) ?? 0);
   const columns: Float64Array[] = [];

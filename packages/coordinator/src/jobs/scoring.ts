@@ -1,0 +1,129 @@
+/**
+ * The joint scoring job as the coordinator runs it. The coordinator relays
+ * and adds; it never holds a secret key and never sees a plaintext score.
+ *
+ *   join -> align (psi: steps/psi-relay) -> keys (steps/key-relay)
+ *        -> query (query alignment only: the recipient's applicant list to every holder)
+ *        -> encrypt (each party's signed partial logits; threshold: relayed to the others as they arrive)
+ *        -> aggregate (slot-wise sum, no key needed)
+ *        -> decrypt (single holder: the sum to the recipient; threshold: steps/threshold-decrypt)
+ *   ends when the recipient reports result.done (and, threshold, every verdict is in)
+ */
+import { FedError, sumCiphertexts } from '@fedrisk/shared';
+import { combineHandlers, type Job, type JobDeps, othersThan, partyIds } from '../job.ts';
+import { keyRelay } from '../steps/key-relay.ts';
+import { psiRelay } from '../steps/psi-relay.ts';
+import { thresholdDecrypt } from '../steps/threshold-decrypt.ts';
+
+export function createScoringJob(deps: JobDeps): Job {
+  const { config, logger, phases } = deps;
+  const threshold = config.keys === 'threshold';
+  const psi = config.alignment !== 'query';
+  const keyHolder = config.keyHolder ?? config.recipient;
+  const ids = partyIds(config);
+  let slots = 0;
+  const partials = new Map<string, Uint8Array[]>();
+
+  const align = psiRelay(deps, (n) => {
+    slots = n;
+    if (config.alignment === 'psi-cardinality') {
+      // analytics only: the overlap sizes stay with the recipient and nothing is scored
+      phases.close();
+      deps.finish();
+      return;
+    }
+    phases.enter('keys');
+    for (const id of ids) deps.send(id, { type: 'align.done', jobId: config.jobId, slots });
+  });
+  // after key setup: the explicit query, or straight to encryption when PSI aligned the records
+  const keys = keyRelay(deps, { holder: keyHolder, rotations: false }, () => phases.enter(psi ? 'encrypt' : 'query'));
+  const decrypt = thresholdDecrypt(deps);
+
+  const aggregate = async (): Promise<void> => {
+    phases.enter('aggregate');
+    const inputs = new Map(partials);
+    partials.clear();
+    const sum = await sumCiphertexts(
+      deps.ckks(),
+      ids.map((id) => inputs.get(id) as Uint8Array[]),
+      { signal: deps.signal },
+    );
+    phases.enter('decrypt');
+    if (threshold) decrypt.request(sum, slots, inputs);
+    else deps.send(config.recipient, { type: 'scores.sum', jobId: config.jobId, slots, chunks: sum.length }, sum);
+  };
+
+  const handlers = combineHandlers(align.handlers, keys.handlers, decrypt.handlers, {
+    'query.ids': (party, msg) => {
+      phases.expect(party, msg.type, 'query');
+      if (party !== config.recipient) throw phases.unexpected(party, msg.type);
+      slots = msg.ids.length;
+      logger.info({ from: party, slots }, 'query received, forwarding');
+      phases.enter('encrypt');
+      for (const id of othersThan(config, party)) deps.send(id, { type: 'query.ids', jobId: config.jobId, from: party, ids: msg.ids });
+    },
+    'scores.partial': async (party, msg, blobs) => {
+      phases.expect(party, msg.type, 'encrypt');
+      if (partials.has(party)) throw phases.unexpected(party, msg.type);
+      const want = Math.ceil(slots / (config.ckks.polyModulusDegree / 2));
+      if (msg.slots !== slots || msg.chunks !== want) {
+        throw new FedError('JOB_ERR_MISMATCH', `${party} sent ${msg.slots} values in ${msg.chunks} ciphertexts; the job has ${slots} slots in ${want}`);
+      }
+      if (threshold && !msg.signature) throw new FedError('PROTO_ERR_INVALID', `${party} sent unsigned partial scores; the threshold design needs them signed`);
+      partials.set(party, blobs);
+      logger.info({ from: party, chunks: blobs.length, have: partials.size, of: ids.length }, 'partial scores received');
+      if (threshold) {
+        // relayed at once, so transfers overlap with the other parties' encryption:
+        // every party needs every other input to check what it will be asked to decrypt
+        for (const id of othersThan(config, party))
+          deps.send(id, { type: 'scores.input', jobId: config.jobId, from: party, slots, chunks: blobs.length, signature: msg.signature ?? '' }, blobs);
+      }
+      if (partials.size === ids.length) await aggregate();
+    },
+    'result.done': (party, msg) => {
+      phases.expect(party, msg.type, 'decrypt');
+      if (party !== config.recipient) throw phases.unexpected(party, msg.type);
+      logger.info({ from: party, scored: msg.scored }, 'recipient decrypted the result');
+      if (threshold) return decrypt.resultDone();
+      phases.close();
+      deps.finish();
+    },
+  });
+
+  return {
+    kind: 'scoring',
+    handlers,
+    begin: () => {
+      phases.enter(psi ? 'align' : 'keys');
+      const parties = config.parties.map(({ id, role }) => ({ id, role }));
+      for (const id of ids)
+        deps.send(id, {
+          type: 'job.start',
+          jobId: config.jobId,
+          keys: config.keys,
+          alignment: config.alignment,
+          kind: 'scoring',
+          ...(threshold ? {} : { keyHolder }),
+          recipient: config.recipient,
+          parties,
+          ckks: config.ckks,
+        });
+    },
+    waitingFor: () => {
+      switch (phases.current) {
+        case 'align':
+          return align.waitingFor();
+        case 'keys':
+          return keys.waitingFor();
+        case 'query':
+          return [config.recipient];
+        case 'encrypt':
+          return ids.filter((id) => !partials.has(id));
+        case 'decrypt':
+          return threshold ? decrypt.waitingFor() : [config.recipient];
+        default:
+          return [];
+      }
+    },
+  };
+}

@@ -1,0 +1,85 @@
+/**
+ * The coordinator's side of one party's link: outgoing frames leave in the
+ * order they were queued, each after the simulated network's delay, and a
+ * party that stops reading is cut off instead of growing the coordinator's
+ * memory without bound.
+ */
+import {
+  type CoordinatorMessage,
+  describeMessage,
+  type EventSink,
+  encodeFrame,
+  type LinkMeter,
+  type LinkShaper,
+  type Logger,
+  type Outgoing,
+} from '@fedrisk/shared';
+import { WebSocket } from 'ws';
+
+/** Bytes a party may leave unread in its socket before the coordinator gives up on it. */
+export const MAX_UNREAD_BYTES = 1024 * 1024 * 1024;
+
+export interface LinkDeps {
+  logger: Logger;
+  meter: LinkMeter;
+  onEvent: EventSink;
+  /** milliseconds since the job's clock started */
+  now: () => number;
+  shaper: LinkShaper | undefined;
+  /** waits `ms` on a timer the coordinator clears when it closes */
+  wait: (ms: number) => Promise<void>;
+  /** a party that stopped reading: the coordinator closes its socket and fails the job */
+  onStalled: (party: string, unread: number) => void;
+}
+
+export interface OutLink {
+  /** who the link leads to, in traces and link counts: "unknown" until a hello is admitted */
+  name: string;
+  /** queues a message; resolves when it has been handed to the socket (or dropped because the socket closed) */
+  send(msg: Outgoing<CoordinatorMessage>, blobs?: readonly Uint8Array[]): Promise<void>;
+  /** resolves when everything queued so far has left */
+  flushed(): Promise<void>;
+}
+
+export function createOutLink(ws: WebSocket, deps: LinkDeps): OutLink {
+  let tail = Promise.resolve();
+  let link: OutLink;
+  const transmit = async (frame: Uint8Array, msg: Outgoing<CoordinatorMessage>, blobs: readonly Uint8Array[]): Promise<void> => {
+    const to = link.name;
+    const ms = deps.shaper?.delay(`coordinator>${to}`, frame.length) ?? 0;
+    if (ms > 0) await deps.wait(ms);
+    deps.meter.add('coordinator', to, frame.length);
+    deps.onEvent({
+      event: 'message',
+      at: deps.now(),
+      from: 'coordinator',
+      to,
+      type: msg.type,
+      bytes: frame.length,
+      summary: describeMessage(msg as CoordinatorMessage, blobs),
+    });
+    if (ws.readyState !== WebSocket.OPEN) return;
+    if (ws.bufferedAmount + frame.length > MAX_UNREAD_BYTES) {
+      deps.onStalled(to, ws.bufferedAmount);
+      return;
+    }
+    await new Promise<void>((resolve) => {
+      ws.send(frame, (err) => {
+        if (err) deps.logger.warn({ to, err: err.message }, 'send failed');
+        resolve();
+      });
+    });
+  };
+  link = {
+    name: 'unknown',
+    send: (msg, blobs = []) => {
+      const frame = encodeFrame<CoordinatorMessage>(msg, blobs);
+      tail = tail
+        .then(() => transmit(frame, msg, blobs))
+        .catch((err: unknown) => deps.logger.warn({ to: link.name, err: (err as Error).message }, 'send failed'));
+      return tail;
+    },
+    flushed: () => tail,
+  };
+  return link;
+}

@@ -1,0 +1,67 @@
+/**
+ * A coordinator run as its process does it, from its files: read the config,
+ * listen, run the job, write the job record. The bin wraps this with process
+ * arguments and signals; the runner's in-process launcher calls it directly.
+ */
+import { join } from 'node:path';
+import {
+  coordinatorConfigSchema,
+  createLogger,
+  type EventSink,
+  jobRecordSchema,
+  type Logger,
+  loadSeal,
+  readJsonFile,
+  writeJsonFile,
+  writePrivateFile,
+} from '@fedrisk/shared';
+import { createCoordinator } from './coordinator.ts';
+
+export interface CoordinatorMainOptions {
+  configFile: string;
+  host: string;
+  port: number;
+  /** where to write the job record */
+  recordFile?: string | undefined;
+  logFile?: string | undefined;
+  logLevel: string;
+  /** a logger to use instead of making one from logFile/logLevel */
+  logger?: Logger;
+  onEvent: EventSink;
+  /** stops the coordinator: the job ends as aborted and the record is still written */
+  signal?: AbortSignal | undefined;
+  /** privacy tests: every raw frame received is written here */
+  captureDir?: string | undefined;
+}
+
+/** Runs one job; resolves 0 when it succeeded, 1 when it failed. Rejects only if it cannot start. */
+export async function runCoordinatorMain(o: CoordinatorMainOptions): Promise<number> {
+  const config = readJsonFile(o.configFile, coordinatorConfigSchema, 'coordinator config', 'CONFIG_ERR_INVALID');
+  const logger = o.logger ?? createLogger({ name: 'coordinator', level: o.logLevel, ...(o.logFile ? { file: o.logFile } : {}) });
+  let frameNo = 0;
+  const captureDir = o.captureDir;
+  const seal = await loadSeal();
+  const coordinator = createCoordinator({
+    config,
+    seal,
+    logger,
+    host: o.host,
+    port: o.port,
+    onEvent: o.onEvent,
+    ...(captureDir
+      ? { onRawFrame: (from: string, raw: Buffer) => writePrivateFile(join(captureDir, `to-coordinator-from-${from}-${++frameNo}.bin`), raw) }
+      : {}),
+  });
+  const stop = () => void coordinator.close();
+  o.signal?.addEventListener('abort', stop, { once: true });
+  try {
+    await coordinator.start();
+    const record = await coordinator.done;
+    await coordinator.close();
+    if (o.recordFile) writeJsonFile(o.recordFile, jobRecordSchema, record);
+    return record.ok ? 0 : 1;
+  } finally {
+    o.signal?.removeEventListener('abort', stop);
+    await coordinator.close();
+  }
+}

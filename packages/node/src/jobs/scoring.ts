@@ -1,0 +1,28 @@
+/**
+ * Joint scoring on a node: align (PSI, unless the job names applicants
+ * outright), set up keys, then (query alignment) the recipient names its
+ * applicants; once it knows the key and its slots, each party encrypts its
+ * partial logits. The recipient decrypts: alone (single holder, scores.sum)
+ * or with every party's share (threshold, steps/threshold-decrypt).
+ */
+import type { Session } from '../session.ts';
+import { beginKeys } from '../steps/keys.ts';
+import { beginPsi } from '../steps/psi.ts';
+import { sendQuery } from '../steps/query.ts';
+import { sendPartial } from '../steps/scoring.ts';
+import type { NodeJob } from './job.ts';
+
+export const scoringJob: NodeJob = {
+  start: async (s) => {
+    s.log.info({ jobId: s.started.jobId, keys: s.started.keys, alignment: s.started.alignment, slots: s.ctx.slots }, 'job started');
+    if (s.started.alignment === 'query') s.aligned = true;
+    else await beginPsi(s);
+  },
+  advance: async (s: Session) => {
+    if (!s.aligned) return;
+    if (!s.steps.has('keys')) await beginKeys(s, { rotations: false });
+    if (!s.publicKey) return;
+    if (s.started.alignment === 'query' && s.isRecipient && !s.steps.has('query')) await sendQuery(s);
+    if (s.slotIds && !s.steps.has('partial')) await sendPartial(s);
+  },
+};

@@ -1,0 +1,91 @@
+/**
+ * A node run as its process does it, from its files: read the config, load
+ * its own data, join, take part in the job, write its outputs (summary.json;
+ * scores.csv for the recipient; model.json after training) into its own
+ * folder, owner-only. The bin wraps this with process arguments and signals;
+ * the runner's in-process launcher calls it directly.
+ */
+import { join } from 'node:path';
+import {
+  createLogger,
+  type EventSink,
+  type FaultPoint,
+  type Logger,
+  loadSeal,
+  nodeConfigSchema,
+  partyModelSchema,
+  partySummarySchema,
+  readJsonFile,
+  scoresCsv,
+  writeJsonFile,
+  writePrivateFile,
+} from '@fedrisk/shared';
+import { createNode, type NodeOutcome } from './party-node.ts';
+
+export interface NodeMainOptions {
+  configFile: string;
+  coordinatorUrl: string;
+  token: string;
+  logFile?: string | undefined;
+  logLevel: string;
+  /** a logger to use instead of making one from logFile/logLevel */
+  logger?: Logger;
+  onEvent: EventSink;
+  /** leaves the job: the node tells the coordinator and still writes its summary */
+  signal?: AbortSignal | undefined;
+  /** privacy tests: every raw frame received is written here */
+  captureDir?: string | undefined;
+  /** a scenario's fault: the process entry kills itself; the in-process launcher drops the connection */
+  crash?: ((point: FaultPoint) => void) | undefined;
+}
+
+export function writeOutputs(outDir: string, outcome: NodeOutcome): void {
+  const { scores, trainedModel, ...summary } = outcome;
+  writeJsonFile(join(outDir, 'summary.json'), partySummarySchema, summary);
+  // a party's trained weights stay in its own folder; its next job reads them from there
+  if (trainedModel) writeJsonFile(join(outDir, 'model.json'), partyModelSchema, trainedModel);
+  if (scores) writePrivateFile(join(outDir, 'scores.csv'), scoresCsv(scores));
+}
+
+/** Takes part in one job; resolves 0 when it succeeded, 1 when it failed. Rejects if it cannot join (bad data, refused). */
+export async function runNodeMain(o: NodeMainOptions): Promise<number> {
+  const config = readJsonFile(o.configFile, nodeConfigSchema, 'node config', 'CONFIG_ERR_INVALID');
+  const logger = o.logger ?? createLogger({ name: config.party, level: o.logLevel, ...(o.logFile ? { file: o.logFile } : {}) });
+  const captureDir = o.captureDir;
+  let frameNo = 0;
+  let crashed!: () => void;
+  const crash = new Promise<'crashed'>((resolve) => {
+    crashed = () => resolve('crashed');
+  });
+  const seal = await loadSeal();
+  const node = createNode({
+    config,
+    url: o.coordinatorUrl,
+    token: o.token,
+    seal,
+    logger,
+    onEvent: o.onEvent,
+    ...(captureDir ? { onRawFrame: (raw: Buffer) => writePrivateFile(join(captureDir, `to-${config.party}-${++frameNo}.bin`), raw) } : {}),
+    onFaultPoint: (point) => {
+      if (config.fault?.crashAt !== point) return;
+      logger.warn({ point }, 'fault injection: crashing now');
+      o.crash?.(point);
+      node.crash();
+      crashed();
+    },
+  });
+  const stop = () => void node.close();
+  o.signal?.addEventListener('abort', stop, { once: true });
+  try {
+    await node.start();
+    const outcome = await Promise.race([node.done, crash]);
+    // a crash writes nothing, as a killed process would not
+    if (outcome === 'crashed') return 137;
+    await node.close();
+    writeOutputs(config.outDir, outcome);
+    return outcome.ok ? 0 : 1;
+  } finally {
+    o.signal?.removeEventListener('abort', stop);
+    await node.close();
+  }
+}

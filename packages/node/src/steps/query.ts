@@ -1,0 +1,31 @@
+/**
+ * Query alignment, one party's side: the recipient names its applicants in
+ * the clear and every holder receives them all (including those it never
+ * served, which the ledger counts). The private alternative is steps/psi.ts.
+ */
+import { FedError } from '@fedrisk/shared';
+import type { Handlers } from '../handlers.ts';
+import type { Session } from '../session.ts';
+
+/** The recipient: its applicants, in its order, to every holder. */
+export async function sendQuery(s: Session): Promise<void> {
+  s.steps.begin('query');
+  const applicants = s.deps.applicants;
+  if (!applicants) throw new FedError('DATA_ERR_APPLICANTS', `${s.me} is the result recipient but was given no applicant list`);
+  s.slotIds = applicants;
+  await s.send({ type: 'query.ids', jobId: s.started.jobId, ids: applicants });
+  s.log.info({ applicants: applicants.length }, 'query sent');
+}
+
+export const queryHandlers: Handlers = {
+  /** a holder, under query alignment: the applicants, in the recipient's order */
+  'query.ids': (s, msg) => {
+    if (s.started.alignment !== 'query' || s.isRecipient || s.slotIds) throw new FedError('PROTO_ERR_UNEXPECTED', 'query.ids is not expected');
+    const own = new Set(s.deps.table.ids);
+    const mine = msg.ids.filter((id) => own.has(id)).length;
+    s.idsLearned.intersection += mine;
+    s.idsLearned.othersApplicants += msg.ids.length - mine;
+    s.slotIds = msg.ids;
+    s.log.info({ from: msg.from, applicants: msg.ids.length }, 'query received');
+  },
+};

@@ -1,0 +1,120 @@
+/**
+ * The files one job starts from: the coordinator's config (with the sha256
+ * of each party's credential, never the credential) and each party's own
+ * config (its data file, model slice, identity key and everyone's public
+ * identity keys). Written owner-only into the job's folder.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import {
+  applicantsText,
+  type CoordinatorConfig,
+  coordinatorConfigSchema,
+  type JobKind,
+  type KeysDesign,
+  labelsCsv,
+  type NodeConfig,
+  nodeConfigSchema,
+  type Scenario,
+  writeJsonFile,
+  writePrivateFile,
+} from '@fedrisk/shared';
+import type { Prepared } from './prepare.ts';
+
+export interface JobSpec {
+  kind: JobKind;
+  keys: KeysDesign;
+  /** scoring after training: each party's own trained model file */
+  modelFiles?: Map<string, string> | undefined;
+}
+
+export interface JobFiles {
+  jobId: string;
+  jobDir: string;
+  logDir: string;
+  coordinatorConfig: string;
+  recordFile: string;
+  partyDir(id: string): string;
+  nodeConfig(id: string): string;
+  /** each party's credential, handed to its process through the environment */
+  tokens: Map<string, string>;
+}
+
+/** The folder name of a job within the run: its design, or "training". */
+export function jobName(spec: JobSpec): string {
+  return spec.kind === 'training' ? 'training' : spec.keys;
+}
+
+export function writeJobConfigs(scenario: Scenario, prep: Prepared, spec: JobSpec): JobFiles {
+  const recipient = scenario.job.recipient;
+  const training = spec.kind === 'training';
+  const jobDir = join(prep.runDir, 'jobs', jobName(spec));
+  const tokens = new Map(scenario.parties.map((p) => [p.id, randomBytes(24).toString('base64url')]));
+  const jobId = `job-${prep.runId}-${jobName(spec)}`.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 64);
+  const misbehave = scenario.faults.flatMap((f) =>
+    'coordinator' in f ? [f.coordinator === 'decrypt-input' ? { kind: 'decrypt-input' as const, target: f.target } : { kind: 'replay-decrypt' as const }] : [],
+  )[0];
+  const coordinator: CoordinatorConfig = {
+    jobId,
+    keys: spec.keys,
+    alignment: training ? (scenario.job.alignment === 'query' ? 'query' : 'psi') : scenario.job.alignment,
+    kind: spec.kind,
+    ...(training && scenario.train ? { training: scenario.train } : {}),
+    ...(spec.keys === 'single-holder' ? { keyHolder: recipient } : {}),
+    recipient,
+    ckks: training ? scenario.crypto.training : scenario.crypto.ckks,
+    parties: scenario.parties.map((p) => ({
+      id: p.id,
+      role: p.role,
+      tokenSha256: createHash('sha256')
+        .update(tokens.get(p.id) as string)
+        .digest('hex'),
+    })),
+    timeouts: scenario.timeouts,
+    network: scenario.network,
+    ...(misbehave && spec.keys === 'threshold' ? { misbehave } : {}),
+  };
+  const coordinatorConfig = join(jobDir, 'coordinator', 'config.json');
+  writeJsonFile(coordinatorConfig, coordinatorConfigSchema, coordinator);
+  const roster = scenario.parties.map((p) => ({ party: p.id, role: p.role, publicKey: (prep.identities.get(p.id) as { publicKey: string }).publicKey }));
+  const partyDir = (id: string) => join(jobDir, 'parties', id);
+  const rows = training ? prep.trainIds : prep.applicants;
+  for (const p of scenario.parties) {
+    const dir = partyDir(p.id);
+    const fault = scenario.faults.find((f) => 'party' in f && f.party === p.id);
+    if (p.id === recipient) writePrivateFile(join(dir, 'applicants.txt'), applicantsText(rows));
+    // the bank is the label holder: it knows which of its own customers defaulted
+    if (training && p.id === recipient)
+      writePrivateFile(
+        join(dir, 'labels.csv'),
+        labelsCsv(rows, (id) => prep.labels.get(id) ?? 0),
+      );
+    const modelFile = spec.modelFiles?.get(p.id);
+    const cfg: NodeConfig = {
+      party: p.id,
+      role: p.role,
+      data: join(prep.dataDir, `${p.id}.csv`),
+      ...(scenario.data.kind === 'csv' ? { columns: [...(prep.schemas.get(p.id)?.columns ?? [])], idFormat: 'plain' as const } : {}),
+      model: scenario.model[p.id] as NodeConfig['model'],
+      ...(p.id === recipient ? { scorecard: scenario.scorecard, applicants: join(dir, 'applicants.txt') } : {}),
+      ...(training && p.id === recipient ? { labels: join(dir, 'labels.csv') } : {}),
+      ...(modelFile ? { modelFile } : {}),
+      outDir: join(dir, 'out'),
+      ...(fault && 'crashAt' in fault ? { fault: { crashAt: fault.crashAt } } : {}),
+      identityKey: (prep.identities.get(p.id) as { privateKey: string }).privateKey,
+      timeouts: scenario.timeouts,
+      roster,
+    };
+    writeJsonFile(join(dir, 'config.json'), nodeConfigSchema, cfg);
+  }
+  return {
+    jobId,
+    jobDir,
+    logDir: join(jobDir, 'logs'),
+    coordinatorConfig,
+    recordFile: join(jobDir, 'coordinator', 'job-record.json'),
+    partyDir,
+    nodeConfig: (id) => join(partyDir(id), 'config.json'),
+    tokens,
+  };
+}

@@ -1,0 +1,80 @@
+/**
+ * The runner's side of a scoring job: the referee recomputes every score in
+ * plaintext and checks the decrypted ones against the design's target; a
+ * result off target, or not finite, fails the run.
+ */
+import { join } from 'node:path';
+import {
+  asFedError,
+  FedError,
+  type KeysDesign,
+  type NodeConfig,
+  partyModelSchema,
+  readJsonFile,
+  type Scenario,
+  type TableSchema,
+  thresholdNoise,
+} from '@fedrisk/shared';
+import type { Prepared } from '../prepare.ts';
+import { readScores, type Verification, verify } from '../referee.ts';
+import { commonResult } from '../report/assemble.ts';
+import type { DesignResult } from '../report/types.ts';
+import type { JobRun } from '../run-job.ts';
+
+/** The largest |decrypted - plaintext| logit error each design promises. */
+export function targetMaxError(keys: KeysDesign): number {
+  return keys === 'threshold' ? 1e-4 : 1e-6;
+}
+
+async function verifyScores(scenario: Scenario, prep: Prepared, run: JobRun): Promise<Verification> {
+  const recipient = scenario.job.recipient;
+  const verification = await verify({
+    parties: scenario.parties.map((p) => {
+      const modelFile = run.spec.modelFiles?.get(p.id);
+      return {
+        id: p.id,
+        schema: prep.schemas.get(p.id) as TableSchema,
+        dataFile: join(prep.dataDir, `${p.id}.csv`),
+        model: modelFile ? readJsonFile(modelFile, partyModelSchema, `${p.id}'s trained model`) : (scenario.model[p.id] as NodeConfig['model']),
+      };
+    }),
+    recipient,
+    applicants: prep.applicants,
+    labels: prep.labels,
+    scores: await readScores(join(run.files.partyDir(recipient), 'out', 'scores.csv')),
+  });
+  const target = targetMaxError(run.spec.keys);
+  const err = verification.maxAbsLogitError;
+  if (!Number.isFinite(err) || err > target) {
+    throw new FedError(
+      'RUN_ERR_ACCURACY',
+      `the decrypted scores are off: max |logit error| ${Number.isFinite(err) ? err.toExponential(2) : String(err)} against the ${run.spec.keys} design's target ${target.toExponential(0)}`,
+      { details: { maxAbsLogitError: String(err), target } },
+    );
+  }
+  return verification;
+}
+
+export async function scoringResult(scenario: Scenario, prep: Prepared, run: JobRun, say: (l: string) => void): Promise<DesignResult> {
+  let failure = run.failure;
+  let verification: Verification | undefined;
+  if (!failure && scenario.job.alignment !== 'psi-cardinality') {
+    try {
+      say('  verify    referee recomputes every score in plaintext ...');
+      verification = await verifyScores(scenario, prep, run);
+    } catch (err) {
+      failure = asFedError(err, 'RUN_ERR_PROCESS', 'verification failed');
+    }
+  }
+  const n = scenario.parties.length;
+  const ck = scenario.crypto.ckks;
+  const keys = run.spec.keys;
+  return {
+    keys,
+    ok: !failure,
+    ...(failure ? { error: failure.toWire() } : {}),
+    ...(verification ? { verification } : {}),
+    ...commonResult(scenario, prep, run, prep.applicants),
+    ...(keys === 'threshold' ? { threshold: { ...thresholdNoise(ck.polyModulusDegree, n, n, ck.scaleBits), targetMaxError: targetMaxError(keys) } } : {}),
+  };
+}

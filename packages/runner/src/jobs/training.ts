@@ -1,0 +1,96 @@
+/**
+ * The runner's side of a training job: where each party's trained model
+ * lies, and the referee's check of fidelity. It trains the same algorithm
+ * (Taylor residual, same batches, rates and stopping rule) centrally in
+ * plaintext on all columns, and on the bank's columns alone, and compares
+ * train and test AUC and KS of all three.
+ */
+import { join } from 'node:path';
+import {
+  loadPartyCsv,
+  modelColumnsFor,
+  type NodeConfig,
+  type PartyModel,
+  type PartyTable,
+  partialLogitsFor,
+  partyModelSchema,
+  readJsonFile,
+  type Scenario,
+  type TableSchema,
+  trainTaylorLR,
+} from '@fedrisk/shared';
+import type { Prepared } from '../prepare.ts';
+import { ledgerOf } from '../report/assemble.ts';
+import type { ModelQuality, TrainingReport } from '../report/types.ts';
+import type { JobRun } from '../run-job.ts';
+import { auc, ks } from '../stats.ts';
+
+/** Each party's trained model, written by that party into its own folder of the training job. */
+export function trainedModelFiles(scenario: Scenario, run: JobRun): Map<string, string> {
+  return new Map(scenario.parties.map((p) => [p.id, join(run.files.partyDir(p.id), 'out', 'model.json')]));
+}
+
+export async function evaluateTraining(scenario: Scenario, prep: Prepared, run: JobRun): Promise<TrainingReport> {
+  const params = scenario.train as NonNullable<Scenario['train']>;
+  const modelFiles = trainedModelFiles(scenario, run);
+  const tables = new Map<string, PartyTable>();
+  for (const p of scenario.parties) tables.set(p.id, await loadPartyCsv(join(prep.dataDir, `${p.id}.csv`), prep.schemas.get(p.id) as TableSchema));
+  const models = new Map(scenario.parties.map((p) => [p.id, scenario.model[p.id] as NodeConfig['model']]));
+  const trained = new Map(scenario.parties.map((p) => [p.id, readJsonFile(modelFiles.get(p.id) as string, partyModelSchema, `${p.id}'s trained model`)]));
+  const yOf = (ids: readonly string[]) => Float64Array.from(ids, (id) => prep.labels.get(id) ?? 0);
+  const yTrain = yOf(prep.trainIds);
+  const yTest = yOf(prep.applicants);
+  const quality = (score: (ids: readonly string[]) => Float64Array): ModelQuality => {
+    const tr = score(prep.trainIds);
+    const te = score(prep.applicants);
+    return { trainAuc: auc(tr, yTrain), testAuc: auc(te, yTest), trainKs: ks(tr, yTrain), testKs: ks(te, yTest) };
+  };
+  const federatedScore = (ids: readonly string[]) => {
+    const out = new Float64Array(ids.length);
+    for (const [id, m] of trained) {
+      const { values } = partialLogitsFor(tables.get(id) as PartyTable, m, ids);
+      for (let i = 0; i < out.length; i++) out[i] = (out[i] as number) + (values[i] as number);
+    }
+    return out;
+  };
+  const plainModel = (parties: readonly string[]) => {
+    const cols = (ids: readonly string[]) => parties.flatMap((id) => modelColumnsFor(tables.get(id) as PartyTable, models.get(id) as PartyModel, ids).columns);
+    const trainColumns = cols(prep.trainIds);
+    const t0 = performance.now();
+    const fit = trainTaylorLR(trainColumns, yTrain, params);
+    const ms = (performance.now() - t0) / fit.epochs.length;
+    const score = (ids: readonly string[]) => {
+      const c = cols(ids);
+      return Float64Array.from(ids, (_, i) => c.reduce((s, col, j) => s + (fit.weights[j] as number) * (col[i] as number), fit.intercept));
+    };
+    return { fit, ms, score };
+  };
+  const all = plainModel(scenario.parties.map((p) => p.id));
+  const bankOnly = plainModel([scenario.job.recipient]);
+  // federated weights in the centralised order, to compare them one by one
+  const fedWeights = scenario.parties.flatMap((p) => {
+    const t = trained.get(p.id) as PartyModel;
+    return Object.values(t.features).flatMap((fw) => (fw.transform === 'onehot' ? Object.values(fw.weights) : [fw.weight]));
+  });
+  let maxDiff = Math.abs((trained.get(scenario.job.recipient)?.intercept ?? 0) - all.fit.intercept);
+  fedWeights.forEach((w, j) => {
+    maxDiff = Math.max(maxDiff, Math.abs(w - (all.fit.weights[j] as number)));
+  });
+  const epochs = run.summaries.get(scenario.job.recipient)?.epochs ?? [];
+  const links = run.record?.links ?? [];
+  return {
+    params,
+    trainRows: prep.trainIds.length,
+    testRows: prep.applicants.length,
+    epochs,
+    secondsPerEpoch: epochs.length ? epochs.reduce((t, e) => t + e.ms, 0) / epochs.length / 1000 : Number.NaN,
+    plaintextSecondsPerEpoch: all.ms / 1000,
+    federated: quality(federatedScore),
+    centralised: quality(all.score),
+    bankOnly: quality(bankOnly.score),
+    maxWeightDifference: maxDiff,
+    ledger: ledgerOf(run),
+    timings: { jobMs: run.jobMs, afterJoinMs: run.afterJoinMs, perParty: Object.fromEntries([...run.summaries].map(([id, s]) => [id, s.timings])) },
+    bytesOnWire: links.reduce((s, l) => s + l.bytes, 0),
+  };
+}

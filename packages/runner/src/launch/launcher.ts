@@ -1,0 +1,53 @@
+/**
+ * How a run starts its participants. Two launchers run the same coordinator
+ * and node code: as separate OS processes (what a deployment does, and the
+ * default), or inside this process over real sockets (faster for tests and
+ * small runs: no process start-up). Both report the same events and write the
+ * same files.
+ */
+import type { ProcessEvent } from '@fedrisk/shared';
+
+export interface CoordinatorLaunch {
+  configFile: string;
+  recordFile: string;
+  logFile: string;
+  logLevel: string;
+  captureDir?: string | undefined;
+}
+
+export interface NodeLaunch {
+  party: string;
+  configFile: string;
+  coordinatorUrl: string;
+  token: string;
+  logFile: string;
+  logLevel: string;
+  captureDir?: string | undefined;
+}
+
+export interface Participant {
+  readonly name: string;
+  /** resolves with the exit status: 0 ok, 1 its job failed, 2 it could not start; 128 + n when killed by signal n */
+  readonly exited: Promise<number>;
+  /** the signal that ended it, if one did (SIGKILL, ...) */
+  readonly signal: string | undefined;
+  /** what it reported when it could not go on */
+  readonly lastFatal: { code: string; message: string } | undefined;
+  /** the last lines it wrote to stderr (processes only) */
+  stderrTail(): string;
+  /** asks it to stop (it still writes its record), then forces it after a grace period */
+  stop(graceMs?: number): Promise<void>;
+}
+
+export type EventHandler = (participant: string, event: ProcessEvent) => void;
+
+export interface Launcher {
+  readonly kind: 'processes' | 'in-process';
+  coordinator(launch: CoordinatorLaunch, onEvent: EventHandler): Participant;
+  node(launch: NodeLaunch, onEvent: EventHandler): Participant;
+}
+
+/** Stops every participant still running, in parallel. */
+export async function stopAll(participants: readonly Participant[], graceMs?: number): Promise<void> {
+  await Promise.all(participants.map((p) => p.stop(graceMs)));
+}

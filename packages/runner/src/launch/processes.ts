@@ -1,0 +1,101 @@
+/**
+ * Participants as OS processes: one coordinator and one process per party,
+ * each started with the pinned Node runtime, which runs the TypeScript
+ * sources directly (type stripping). Events arrive as JSON lines on stdout;
+ * the last lines of stderr are kept for error messages.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { constants } from 'node:os';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { parseEventLine } from '@fedrisk/shared';
+import type { EventHandler, Launcher, Participant } from './launcher.ts';
+
+/** The packages' own entry points, through their declared exports. */
+export const COORDINATOR_BIN = fileURLToPath(import.meta.resolve('@fedrisk/coordinator/bin'));
+export const NODE_BIN = fileURLToPath(import.meta.resolve('@fedrisk/node/bin'));
+
+export interface Child extends Participant {
+  readonly proc: ChildProcess;
+}
+
+export function startChild(name: string, bin: string, args: string[], env: Record<string, string>, onEvent: EventHandler): Child {
+  const proc = spawn(process.execPath, [bin, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
+  let tail = '';
+  let lastFatal: { code: string; message: string } | undefined;
+  let signal: string | undefined;
+  const exited = new Promise<number>((resolve) => {
+    proc.once('exit', (code, sig) => {
+      signal = sig ?? undefined;
+      resolve(code ?? 128 + (sig ? (constants.signals[sig] ?? 0) : 0));
+    });
+    proc.once('error', (err) => {
+      tail += `\n${err.message}`;
+      resolve(2);
+    });
+  });
+  proc.stderr?.setEncoding('utf8');
+  proc.stderr?.on('data', (chunk: string) => {
+    tail = (tail + chunk).slice(-4000);
+  });
+  if (proc.stdout) {
+    createInterface({ input: proc.stdout }).on('line', (line) => {
+      const e = parseEventLine(line);
+      if (!e) return;
+      if (e.event === 'fatal') lastFatal = { code: e.code, message: e.message };
+      onEvent(name, e);
+    });
+  }
+  const alive = () => proc.exitCode === null && proc.signalCode === null;
+  return {
+    name,
+    proc,
+    exited,
+    get signal() {
+      return signal;
+    },
+    get lastFatal() {
+      return lastFatal;
+    },
+    stderrTail: () => tail.trim(),
+    stop: async (graceMs = 3000) => {
+      if (!alive()) return void (await exited);
+      proc.kill('SIGTERM');
+      let timer: NodeJS.Timeout | undefined;
+      const forced = new Promise<void>((resolve) => {
+        timer = setTimeout(() => {
+          proc.kill('SIGKILL');
+          resolve();
+        }, graceMs);
+      });
+      await Promise.race([exited, forced]);
+      clearTimeout(timer);
+      await exited;
+    },
+  };
+}
+
+export function processLauncher(extraEnv: Record<string, string> = {}): Launcher {
+  return {
+    kind: 'processes',
+    coordinator: (l, onEvent) =>
+      startChild(
+        'coordinator',
+        COORDINATOR_BIN,
+        ['--config', l.configFile, '--port', '0', '--record', l.recordFile, '--log-file', l.logFile, '--log-level', l.logLevel],
+        { ...extraEnv, ...(l.captureDir ? { FEDRISK_CAPTURE_DIR: l.captureDir } : {}) },
+        onEvent,
+      ),
+    node: (l, onEvent) =>
+      startChild(
+        l.party,
+        NODE_BIN,
+        ['--config', l.configFile, '--coordinator', l.coordinatorUrl, '--log-file', l.logFile, '--log-level', l.logLevel],
+        { ...extraEnv, FEDRISK_TOKEN: l.token, ...(l.captureDir ? { FEDRISK_CAPTURE_DIR: l.captureDir } : {}) },
+        onEvent,
+      ),
+  };
+}

@@ -1,0 +1,99 @@
+/**
+ * Prepares a run once for every job in it: the run folder (owner-only), each
+ * party's own data file, the applicants (and training rows), the hidden
+ * labels (kept in memory for the referee, and on disk under referee/), and
+ * each party's identity key.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { createIdentity, type IdentityKeys, mkdirPrivate, parseCsv, type Scenario, type TableSchema, writePrivateFile } from '@fedrisk/shared';
+import { makeDataSet, sampleApplicants } from './dataset.ts';
+
+export interface Prepared {
+  runDir: string;
+  runId: string;
+  dataDir: string;
+  /** the businesses the recipient asks to score, in its order */
+  applicants: string[];
+  /** training rows (the recipient's customers not scored), when the scenario trains */
+  trainIds: string[];
+  /** hidden outcome per record (the referee's, never a party's, except the label holder's own in training) */
+  labels: Map<string, number>;
+  /** per party: how many rows its file has, and which records */
+  rows: Map<string, number>;
+  members: Map<string, Set<string>>;
+  schemas: Map<string, TableSchema>;
+  /** records in the population */
+  size: number;
+  source: string;
+  dropped: { line: number; column: string }[];
+  identities: Map<string, IdentityKeys>;
+  dataMs: number;
+}
+
+function stamp(d: Date): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
+}
+
+export async function prepare(scenario: Scenario, scenarioFile: string, runsDir: string, startedAt: Date, say: (l: string) => void): Promise<Prepared> {
+  let runId = `${stamp(startedAt)}-${scenario.name}`;
+  for (let k = 2; existsSync(join(runsDir, runId)); k++) runId = `${stamp(startedAt)}-${scenario.name}-${k}`;
+  const td = performance.now();
+  say(
+    scenario.data.kind === 'synthetic'
+      ? `  data      generating ${scenario.data.businesses} synthetic businesses (seed ${scenario.seed}) ...`
+      : `  data      splitting ${scenario.data.file} into one file per party ...`,
+  );
+  // made before the run folder, so a bad data file leaves nothing behind
+  const ds = await makeDataSet(scenario, scenarioFile);
+  const runDir = join(runsDir, runId);
+  const dataDir = join(runDir, 'data');
+  mkdirPrivate(runsDir);
+  mkdirPrivate(dataDir);
+  for (const p of scenario.parties) writePrivateFile(join(dataDir, `${p.id}.csv`), ds.files.get(p.id) as string);
+  const own = ds.members.get(scenario.job.recipient) ?? [];
+  const labels = new Map(
+    parseCsv(ds.refereeCsv, 'population.csv')
+      .slice(1)
+      .map(({ cells }) => [cells[0] as string, Number(cells[cells.length - 1])]),
+  );
+  let applicants: string[];
+  let trainIds: string[] = [];
+  if (scenario.train) {
+    // train on part of the bank's own customers, score (test on) the rest
+    const order = sampleApplicants(own, 'all', scenario.seed);
+    const testCount = Math.ceil(order.length * scenario.train.testShare);
+    const test = order.slice(0, testCount);
+    trainIds = order.slice(testCount);
+    applicants = scenario.job.applicants === 'all' ? test : test.slice(0, scenario.job.applicants);
+  } else applicants = sampleApplicants(own, scenario.job.applicants, scenario.seed);
+  writePrivateFile(join(runDir, 'referee', 'population.csv'), ds.refereeCsv);
+  const dataMs = performance.now() - td;
+  const rows = new Map(scenario.parties.map((p) => [p.id, ds.members.get(p.id)?.length ?? 0]));
+  const members = new Map(scenario.parties.map((p) => [p.id, new Set(ds.members.get(p.id) ?? [])]));
+  say(`  data      ${scenario.parties.map((p) => `${p.id} ${rows.get(p.id)} rows`).join(' · ')} · ${applicants.length} applicants (${dataMs.toFixed(0)} ms)`);
+  const asked = scenario.job.applicants;
+  if (asked !== 'all' && asked > applicants.length)
+    say(`  data      note: ${asked} applicants asked for, but ${scenario.job.recipient} has only ${applicants.length} to score; scoring those`);
+  if (ds.dropped.length)
+    say(`  data      left out ${ds.dropped.length} row(s) with a missing value (lines ${ds.dropped.map((d) => `${d.line} ${d.column}`).join(', ')})`);
+  // identity keys, handed out of band like credentials: each party gets its own private key and everyone's public keys
+  const identities = new Map(scenario.parties.map((p) => [p.id, createIdentity()]));
+  return {
+    runDir,
+    runId,
+    dataDir,
+    applicants,
+    trainIds,
+    labels,
+    rows,
+    members,
+    schemas: ds.schemas,
+    size: ds.size,
+    source: ds.source,
+    dropped: ds.dropped,
+    identities,
+    dataMs,
+  };
+}

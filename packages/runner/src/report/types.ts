@@ -1,0 +1,126 @@
+/** The report a run writes (report.json): its types, one place. */
+import type { Alignment, IdsLearned, KeysDesign, KnowledgeCounts, LinkCount, NetworkConditions, Scenario, WireError } from '@fedrisk/shared';
+import type { Verification } from '../referee.ts';
+
+export interface LedgerEntry {
+  received: KnowledgeCounts;
+  decrypted: number;
+  /** business ids the participant learned, by kind (parties only) */
+  idsLearned?: IdsLearned;
+}
+
+/** What each side learned about the overlap, next to the truth the referee knows. */
+export interface AlignmentResult {
+  mode: Alignment;
+  applicants: number;
+  holders: Record<
+    string,
+    {
+      customers: number;
+      /** applicants the holder has records of (referee's count) */
+      trueIntersection: number;
+      /** the overlap size the recipient learned */
+      recipientLearned: number;
+      /** own customers the holder learned are applicants */
+      holderLearnedIntersection: number;
+      /** ids of applicants it had no record of that the holder received */
+      holderLearnedOthersApplicants: number;
+    }
+  >;
+}
+
+export interface ThresholdBound {
+  /** estimated standard deviation of the summed ciphertext's noise, in bits */
+  noiseStdBits: number;
+  /** bound the smudging must hide (16 standard deviations), in bits */
+  noiseBoundBits: number;
+  /** standard deviation of each party's smudging noise, in bits */
+  smudgingBits: number;
+  /** smudgingBits - noiseBoundBits: statistical distance about 2^-margin */
+  marginBits: number;
+  expectedSlotErrorStd: number;
+  targetMaxError: number;
+}
+
+/** One design's run on the scenario's data: everything the report says about it. */
+export interface DesignResult {
+  keys: KeysDesign;
+  ok: boolean;
+  error?: WireError;
+  verification?: Verification;
+  phases: { name: string; ms: number }[];
+  links: LinkCount[];
+  bytesOnWire: number;
+  ledger: Record<string, LedgerEntry>;
+  keyCustody: { participant: string; holds: string[] }[];
+  refusals: { party: string; code: string; message: string }[];
+  threshold?: ThresholdBound;
+  alignment: AlignmentResult;
+  timings: { jobMs: number; afterJoinMs: number; perParty: Record<string, Record<string, number>> };
+}
+
+export interface Report extends DesignResult {
+  version: 1;
+  runId: string;
+  startedAt: string;
+  scenario: {
+    name: string;
+    file: string;
+    seed: number;
+    keys: KeysDesign;
+    alignment: Alignment;
+    parties: { id: string; role: string; coverage: number }[];
+    network: NetworkConditions;
+  };
+  businesses: { population: number; scored: number; perParty: Record<string, { rows: number; gaps: number }> };
+  crypto: {
+    scheme: 'CKKS';
+    polyModulusDegree: number;
+    coeffModulusBits: number[];
+    scaleBits: number;
+    compression: string;
+    slotsPerCiphertext: number;
+    ciphertextsPerParty: number;
+  };
+  /** every design run on the same data, the scenario's own first */
+  designs: DesignResult[];
+  /** joint training, when the scenario trains: loss per epoch and the referee's fidelity check */
+  training?: TrainingReport;
+  /** score = offset - factor * logit: points at the base odds and per doubling of the odds */
+  scorecard: { baseScore: number; baseOdds: number; pdo: number; factor: number; offset: number };
+  /** where the records came from; real-data rows left out for a missing value */
+  data: { source: string; records: number; dropped: { line: number; column: string }[] };
+  totalMs: number;
+  dataMs: number;
+}
+
+export interface ModelQuality {
+  trainAuc: number;
+  testAuc: number;
+  trainKs: number;
+  testKs: number;
+}
+
+export interface TrainingReport {
+  params: NonNullable<Scenario['train']>;
+  trainRows: number;
+  testRows: number;
+  epochs: { epoch: number; loss: number; ms: number }[];
+  secondsPerEpoch: number;
+  plaintextSecondsPerEpoch: number;
+  federated: ModelQuality;
+  centralised: ModelQuality;
+  bankOnly: ModelQuality;
+  /** largest difference between a federated weight and the centralised one */
+  maxWeightDifference: number;
+  ledger: Record<string, LedgerEntry>;
+  timings: DesignResult['timings'];
+  bytesOnWire: number;
+}
+
+export interface RunResult {
+  /** every design in the run succeeded and verified */
+  ok: boolean;
+  runDir: string;
+  report: Report;
+}

@@ -1,0 +1,191 @@
+/**
+ * Files one process writes and another reads: one zod schema each, used by
+ * the writer and by the reader, and private to their owner (0600 files in
+ * 0700 folders: they hold data, labels, scores or keys).
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { z } from 'zod';
+import { csvRow, parseCsv } from '../data/csv.ts';
+import { idProblem } from '../data/table.ts';
+import { type ErrorCode, FedError, formatZodIssues } from '../util/errors.ts';
+import { type IdFormat, jobIdSchema, partyIdSchema, phaseNameSchema } from '../wire/ids.ts';
+import { KNOWLEDGE_KINDS } from '../wire/knowledge.ts';
+import { wireErrorSchema } from '../wire/messages/fields.ts';
+
+/** Makes a folder (and its parents) readable by its owner only. */
+export function mkdirPrivate(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+}
+
+/** Writes a file readable by its owner only, making its folder if needed. */
+export function writePrivateFile(path: string, text: string | Uint8Array): void {
+  mkdirPrivate(dirname(path));
+  writeFileSync(path, text, { mode: 0o600 });
+}
+
+export function writeJsonFile<T>(path: string, schema: z.ZodType<T>, value: T): void {
+  writePrivateFile(path, `${JSON.stringify(schema.parse(value), null, 2)}\n`);
+}
+
+/** Reads and checks a JSON file another process wrote; a problem is a coded error naming the file and field. */
+export function readJsonFile<T>(path: string, schema: z.ZodType<T>, what: string, code: ErrorCode = 'RUN_ERR_PROCESS'): T {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (cause) {
+    throw new FedError(code, `cannot read ${what} ${path}: ${(cause as Error).message}`, { cause });
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) throw new FedError(code, `${what} ${path} is invalid: ${formatZodIssues(parsed.error)}`);
+  return parsed.data;
+}
+
+const knowledgeCountsSchema = z.object(
+  Object.fromEntries(KNOWLEDGE_KINDS.map((k) => [k, z.number().int().min(0)])) as Record<(typeof KNOWLEDGE_KINDS)[number], z.ZodNumber>,
+);
+export const ledgerEntrySchema = z.object({ received: knowledgeCountsSchema, decrypted: z.number().int().min(0) }).strict();
+const linkSchema = z.object({ from: z.string(), to: z.string(), messages: z.number().int().min(0), bytes: z.number().int().min(0) }).strict();
+const refusalSchema = z.object({ party: z.string(), code: z.string(), message: z.string() }).strict();
+const epochSchema = z.object({ epoch: z.number().int().min(1), loss: z.number(), ms: z.number().min(0) }).strict();
+
+/** The coordinator's record of one job (job-record.json). */
+export const jobRecordSchema = z
+  .object({
+    jobId: jobIdSchema,
+    ok: z.boolean(),
+    error: wireErrorSchema.optional(),
+    phases: z.array(z.object({ name: phaseNameSchema, ms: z.number().min(0) }).strict()),
+    links: z.array(linkSchema),
+    /** what the coordinator itself received, by kind */
+    ledger: ledgerEntrySchema,
+    /** key material the coordinator handled during the job, as the job recorded it */
+    keyMaterial: z.array(z.string()),
+    refusals: z.array(refusalSchema),
+  })
+  .strict();
+export type JobRecord = z.infer<typeof jobRecordSchema>;
+
+/** Business ids a party learned during the job, by kind, counted from what it received. */
+export const idsLearnedSchema = z
+  .object({
+    /** its own customers it learned are applicants (query, psi) */
+    intersection: z.number().int().min(0),
+    /** applicants it had no record of, whose ids it received anyway (query only) */
+    othersApplicants: z.number().int().min(0),
+    /** recipient only: per holder, the size of the overlap it learned */
+    overlap: z.record(z.string(), z.number().int().min(0)),
+  })
+  .strict();
+export type IdsLearned = z.infer<typeof idsLearnedSchema>;
+
+/** A party's own account of a job (out/summary.json): counts and timings, never a private value. */
+export const partySummarySchema = z
+  .object({
+    party: partyIdSchema,
+    ok: z.boolean(),
+    error: wireErrorSchema.optional(),
+    idsLearned: idsLearnedSchema,
+    /** rows of its own table */
+    rows: z.number().int().min(0),
+    /** slots this party has no record for (it sent its neutral value) */
+    gaps: z.number().int().min(0),
+    ledger: ledgerEntrySchema,
+    timings: z.record(z.string(), z.number()),
+    /** key material this party created or received, as it recorded it */
+    keyMaterial: z.array(z.string()),
+    /** training, label holder: the loss per epoch */
+    epochs: z.array(epochSchema).optional(),
+  })
+  .strict();
+export type PartySummary = z.infer<typeof partySummarySchema>;
+
+/** One scored business in the recipient's scores.csv. */
+export interface ScoredBusiness {
+  id: string;
+  logit: number;
+  pd: number;
+  score: number;
+  grade: string;
+}
+
+const SCORES_HEADER = ['business_id', 'logit', 'pd', 'score', 'grade'];
+
+export function scoresCsv(scores: readonly ScoredBusiness[]): string {
+  const lines = [SCORES_HEADER.join(','), ...scores.map((s) => csvRow([s.id, s.logit, s.pd, s.score.toFixed(2), s.grade]))];
+  return `${lines.join('\n')}\n`;
+}
+
+/** Reads the recipient's scores; every value must be a finite number, every id present once. */
+export async function readScoresCsv(path: string): Promise<Map<string, ScoredBusiness>> {
+  const rows = parseCsv(await readText(path, 'scores file'), path);
+  expectHeader(rows[0]?.cells, SCORES_HEADER, path);
+  const out = new Map<string, ScoredBusiness>();
+  for (const { line, cells } of rows.slice(1)) {
+    const [id, logit, pd, score, grade] = cells;
+    const nums = [logit, pd, score].map(Number);
+    if (!id || cells.length !== SCORES_HEADER.length || !nums.every(Number.isFinite) || out.has(id))
+      throw new FedError('JOB_ERR_MISMATCH', `${path} line ${line}: expected ${SCORES_HEADER.join(',')} with finite numbers, each id once`);
+    out.set(id, { id, logit: nums[0] as number, pd: nums[1] as number, score: nums[2] as number, grade: grade as string });
+  }
+  return out;
+}
+
+const LABELS_HEADER = ['business_id', 'label'];
+
+export function labelsCsv(ids: readonly string[], label: (id: string) => number): string {
+  return `${[LABELS_HEADER.join(','), ...ids.map((id) => csvRow([id, label(id)]))].join('\n')}\n`;
+}
+
+/** A label holder's own labels: business_id,label with label 0 or 1. */
+export async function readLabelsCsv(path: string): Promise<Map<string, number>> {
+  const rows = parseCsv(await readText(path, 'labels', 'DATA_ERR_FILE'), path);
+  expectHeader(rows[0]?.cells, LABELS_HEADER, path);
+  const out = new Map<string, number>();
+  for (const { line, cells } of rows.slice(1)) {
+    const [id, label] = cells;
+    if (!id || cells.length !== 2 || (label !== '0' && label !== '1'))
+      throw new FedError('DATA_ERR_CSV', `${path} line ${line}: expected business_id,label with label 0 or 1`);
+    out.set(id, Number(label));
+  }
+  return out;
+}
+
+export function applicantsText(ids: readonly string[]): string {
+  return `${ids.join('\n')}\n`;
+}
+
+/** The recipient's applicant list: one record id per line, each once, at least one. */
+export async function readApplicants(path: string, format: IdFormat, max = 1_000_000): Promise<string[]> {
+  const text = await readText(path, 'applicant list', 'DATA_ERR_APPLICANTS');
+  const ids: string[] = [];
+  const seen = new Set<string>();
+  const lines = text.split('\n');
+  for (const [i, raw] of lines.entries()) {
+    const id = raw.trim();
+    if (!id) continue;
+    const shown = id.length > 40 ? `${id.slice(0, 40)}...` : id;
+    const problem = idProblem(id, format);
+    if (problem) throw new FedError('DATA_ERR_APPLICANTS', `${path} line ${i + 1}: "${shown}" ${problem}`);
+    if (seen.has(id)) throw new FedError('DATA_ERR_APPLICANTS', `${path} line ${i + 1}: "${shown}" is listed twice`);
+    if (ids.length >= max) throw new FedError('DATA_ERR_APPLICANTS', `${path} lists more than ${max} businesses; split the job`);
+    seen.add(id);
+    ids.push(id);
+  }
+  if (!ids.length) throw new FedError('DATA_ERR_APPLICANTS', `${path} lists no businesses to score`);
+  return ids;
+}
+
+async function readText(path: string, what: string, code: ErrorCode = 'DATA_ERR_FILE'): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (cause) {
+    throw new FedError(code, `cannot read the ${what} ${path}: ${(cause as Error).message}`, { cause });
+  }
+}
+
+function expectHeader(cells: readonly string[] | undefined, want: readonly string[], path: string): void {
+  if (!cells || cells.map((c) => c.trim()).join(',') !== want.join(','))
+    throw new FedError('DATA_ERR_CSV', `${path} line 1: expected the header ${want.join(',')}`);
+}

@@ -1,0 +1,5 @@
+export * from './events.ts';
+export * from './files.ts';
+export * from './network.ts';
+export * from './process.ts';
+export * from './scenario.ts';

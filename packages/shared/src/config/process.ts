@@ -1,0 +1,109 @@
+/**
+ * Start-up configuration of the coordinator and of a party node, written by
+ * the scenario runner (or by hand, for a multi-host run) and validated here.
+ * A node's config holds only its own data path and model slice.
+ */
+import { z } from 'zod';
+import { columnSpecSchema, roleSchemaOf, type TableSchema } from '../data/columns.ts';
+import { partyModelSchema } from '../model/model.ts';
+import { scorecardSchema } from '../model/scorecard.ts';
+import { FedError } from '../util/errors.ts';
+import { alignmentSchema, idFormatSchema, jobIdSchema, jobKindSchema, keysSchema, partyIdSchema, roleSchema } from '../wire/ids.ts';
+import { ckksParamsSchema, trainingParamsSchema } from '../wire/params.ts';
+import { networkSchema } from './network.ts';
+
+export const timeoutsSchema = z
+  .object({
+    /** every listed party must join within this */
+    joinMs: z.number().int().positive().default(60_000),
+    /** a phase that makes no progress for this long fails the job, naming whom it waits for */
+    phaseMs: z.number().int().positive().default(300_000),
+    /** a connection must finish its WebSocket upgrade and say hello within this, or it is closed */
+    helloMs: z.number().int().positive().max(600_000).default(5_000),
+    /** how often each side checks that the other is alive (WebSocket ping) */
+    heartbeatMs: z.number().int().positive().max(600_000).default(2_000),
+    /** a peer silent for this long (no pong, no frame) is gone: the job fails naming it */
+    silenceMs: z.number().int().positive().max(3_600_000).default(10_000),
+  })
+  .strict();
+export type Timeouts = z.infer<typeof timeoutsSchema>;
+
+export const misbehaviourSchema = z.discriminatedUnion('kind', [
+  /** present one party's input ciphertexts as the sum to be decrypted */
+  z.object({ kind: z.literal('decrypt-input'), target: partyIdSchema }).strict(),
+  /** ask every party twice for a share of the same ciphertext */
+  z.object({ kind: z.literal('replay-decrypt') }).strict(),
+]);
+export type Misbehaviour = z.infer<typeof misbehaviourSchema>;
+
+export const coordinatorConfigSchema = z
+  .object({
+    jobId: jobIdSchema,
+    keys: keysSchema,
+    alignment: alignmentSchema.default('query'),
+    kind: jobKindSchema.default('scoring'),
+    training: trainingParamsSchema.optional(),
+    /** single-holder only */
+    keyHolder: partyIdSchema.optional(),
+    recipient: partyIdSchema,
+    ckks: ckksParamsSchema,
+    parties: z.array(z.object({ id: partyIdSchema, role: roleSchema, tokenSha256: z.string().regex(/^[0-9a-f]{64}$/) }).strict()).min(1),
+    timeouts: timeoutsSchema.prefault({}),
+    /** simulated latency and bandwidth on every link, applied by the coordinator */
+    network: networkSchema.optional(),
+    /** simulate a curious coordinator (for demonstrations and tests) */
+    misbehave: misbehaviourSchema.optional(),
+  })
+  .strict();
+export type CoordinatorConfig = z.infer<typeof coordinatorConfigSchema>;
+/** A coordinator config as written by hand: fields with defaults may be left out. */
+export type CoordinatorConfigInput = z.input<typeof coordinatorConfigSchema>;
+
+/** Points of a job at which a party can be made to crash on purpose (scenario `faults`). */
+export const faultPointSchema = z.enum(['after-join', 'after-keys', 'before-partial']);
+export type FaultPoint = z.infer<typeof faultPointSchema>;
+
+export const faultSchema = z
+  .object({
+    /** the node process exits abruptly at this point of the job */
+    crashAt: faultPointSchema,
+  })
+  .strict();
+export type Fault = z.infer<typeof faultSchema>;
+
+export const nodeConfigSchema = z
+  .object({
+    party: partyIdSchema,
+    role: roleSchema,
+    data: z.string().min(1),
+    /** the columns of this party's file, when its role has no fixed ones (real data) */
+    columns: z.array(columnSpecSchema).optional(),
+    idFormat: idFormatSchema.optional(),
+    model: partyModelSchema,
+    scorecard: scorecardSchema.optional(),
+    /** file with one business id per line: the businesses this party asks to score (or trains on) */
+    applicants: z.string().min(1).optional(),
+    /** training, label holder: its own labels for those records (business_id,label) */
+    labels: z.string().min(1).optional(),
+    /** a model file this party wrote itself (after training); replaces `model`'s weights */
+    modelFile: z.string().min(1).optional(),
+    outDir: z.string().min(1),
+    fault: faultSchema.optional(),
+    /** this party's own Ed25519 identity key (base64 PKCS#8 DER) */
+    identityKey: z.string().min(1).optional(),
+    /** how long the coordinator may stay silent before this node gives up on it */
+    timeouts: timeoutsSchema.prefault({}),
+    /** every party's identity public key, distributed out of band like credentials */
+    roster: z.array(z.object({ party: partyIdSchema, role: roleSchema, publicKey: z.string().min(1) }).strict()).optional(),
+  })
+  .strict();
+export type NodeConfig = z.infer<typeof nodeConfigSchema>;
+/** A node config as written by hand: fields with defaults may be left out. */
+export type NodeConfigInput = z.input<typeof nodeConfigSchema>;
+
+/** The schema a node checks its own file against. */
+export function nodeTableSchema(config: NodeConfig): TableSchema {
+  if (config.columns) return { columns: config.columns, idFormat: config.idFormat ?? 'plain' };
+  if (config.role === 'holder') throw new FedError('CONFIG_ERR_INVALID', `${config.party} has role holder but its config lists no columns`);
+  return roleSchemaOf(config.role);
+}

@@ -1,0 +1,273 @@
+/**
+ * Scenario files (YAML): parties, data, model, crypto parameters, faults.
+ * Every field is checked here; an error names the field's path.
+ */
+import { readFile } from 'node:fs/promises';
+import { parseDocument } from 'yaml';
+import { z } from 'zod';
+import { DEFAULT_CKKS, TRAINING_CKKS } from '../crypto/ckks.ts';
+import { type ColumnSpec, ROLE_COLUMNS, type TableSchema } from '../data/columns.ts';
+import { partyModelSchema } from '../model/model.ts';
+import { scorecardSchema } from '../model/scorecard.ts';
+import { FedError } from '../util/errors.ts';
+import { alignmentSchema, keysSchema, partyIdSchema, roleSchema } from '../wire/ids.ts';
+import { ckksParamsSchema, trainingParamsSchema } from '../wire/params.ts';
+import { networkSchema } from './network.ts';
+import { faultPointSchema, timeoutsSchema } from './process.ts';
+
+const syntheticDataSchema = z
+  .object({
+    kind: z.literal('synthetic'),
+    businesses: z.number().int().min(10).max(2_000_000),
+    defaultRate: z.number().gt(0).lt(0.5).default(0.02),
+    /** standard deviation of the noise added to the hidden default logit */
+    labelNoise: z.number().min(0).max(5).default(0.5),
+  })
+  .strict();
+
+/** Real data: one file with a header row, split into per-party files by the runner before any party starts. */
+const csvDataSchema = z
+  .object({
+    kind: z.literal('csv'),
+    /** relative to the scenario file's folder */
+    file: z.string().min(1),
+    /** the column that identifies a record */
+    id: z.string().min(1),
+    /** the 0/1 outcome column: only the referee reads it (and, when training lands, the recipient) */
+    label: z.string().min(1),
+    /** which party holds which columns */
+    columns: z.record(partyIdSchema, z.array(z.string().min(1)).min(1)),
+    /** columns whose values are categories, not numbers */
+    categorical: z.array(z.string().min(1)).default([]),
+    /** cells that mean "no value" */
+    missingValues: z.array(z.string()).default(['', 'nan', 'NaN', 'NA']),
+    /** a row with a missing feature value: refuse the file (default), or leave the row out and say so */
+    onMissing: z.enum(['reject', 'drop-row']).default('reject'),
+  })
+  .strict();
+
+export const scenarioSchema = z
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - only'),
+    description: z.string().default(''),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 32 - 1),
+    data: z.discriminatedUnion('kind', [syntheticDataSchema, csvDataSchema]),
+    parties: z
+      .array(
+        z
+          .object({
+            id: partyIdSchema,
+            role: roleSchema,
+            /** share of the population (synthetic) or of the file's rows (csv) this party has records for */
+            coverage: z.number().gt(0).max(1).default(1),
+          })
+          .strict(),
+      )
+      .min(2),
+    job: z
+      .object({
+        kind: z.literal('scoring').default('scoring'),
+        /** threshold: every party holds a key share and all must take part to decrypt; single-holder: the recipient holds the key */
+        keys: keysSchema.default('threshold'),
+        /** single-holder: who generates and holds the secret key (the recipient, who alone may decrypt) */
+        keyHolder: z.string().optional(),
+        /** threshold: how many parties must take part in a decryption; n-of-n only */
+        threshold: z.number().int().min(1).optional(),
+        /**
+         * query: the recipient sends its applicant list to every holder; psi: private set
+         * intersection, each holder learns only which of its own customers are applicants;
+         * psi-cardinality: only the overlap sizes are learned, and nothing is scored
+         */
+        alignment: alignmentSchema.default('psi'),
+        /** other designs to run on the same data, for a side-by-side comparison in the report */
+        compareWith: z.array(keysSchema).default([]),
+        recipient: partyIdSchema,
+        /** how many of the recipient's own customers it asks to score, or "all" */
+        applicants: z.union([z.number().int().min(1), z.literal('all')]).default('all'),
+      })
+      .strict(),
+    crypto: z
+      .object({ ckks: ckksParamsSchema.default(DEFAULT_CKKS), training: ckksParamsSchema.default(TRAINING_CKKS) })
+      .strict()
+      .default({ ckks: DEFAULT_CKKS, training: TRAINING_CKKS }),
+    /** train the model jointly first; the scoring jobs then use each party's trained weights */
+    train: trainingParamsSchema.optional(),
+    scorecard: scorecardSchema.default(scorecardSchema.parse({})),
+    model: z.record(partyIdSchema, partyModelSchema),
+    timeouts: timeoutsSchema.prefault({}),
+    /** simulated wide-area network between each party and the coordinator */
+    network: networkSchema.default({ latencyMs: 0 }),
+    faults: z
+      .array(
+        z.union([
+          z.object({ party: partyIdSchema, crashAt: faultPointSchema }).strict(),
+          z.object({ coordinator: z.literal('decrypt-input'), target: partyIdSchema }).strict(),
+          z.object({ coordinator: z.literal('replay-decrypt') }).strict(),
+        ]),
+      )
+      .default([]),
+  })
+  .strict()
+  .superRefine((s, ctx) => {
+    const ids = s.parties.map((p) => p.id);
+    ids.forEach((id, i) => {
+      if (ids.indexOf(id) !== i) ctx.addIssue({ code: 'custom', path: ['parties', i, 'id'], message: `party id "${id}" appears twice` });
+    });
+    const recipient = s.parties.find((p) => p.id === s.job.recipient);
+    if (!recipient) ctx.addIssue({ code: 'custom', path: ['job', 'recipient'], message: `"${s.job.recipient}" is not one of the parties (${ids.join(', ')})` });
+    else if (recipient.role !== 'bank') ctx.addIssue({ code: 'custom', path: ['job', 'recipient'], message: 'the result recipient must have role bank' });
+    for (const p of s.parties) {
+      if (!s.model[p.id]) ctx.addIssue({ code: 'custom', path: ['model', p.id], message: `party "${p.id}" has no model weights` });
+    }
+    if (s.data.kind === 'synthetic') {
+      s.parties.forEach((p, i) => {
+        if (p.role === 'holder')
+          ctx.addIssue({
+            code: 'custom',
+            path: ['parties', i, 'role'],
+            message: 'synthetic data has columns for bank, tax and guarantor only; a holder needs data.kind: csv',
+          });
+      });
+    } else {
+      const data = s.data;
+      const seen = new Map<string, string>();
+      s.parties.forEach((p, i) => {
+        if (!data.columns[p.id])
+          ctx.addIssue({ code: 'custom', path: ['data', 'columns', p.id], message: `party "${p.id}" (parties[${i}]) is given no columns` });
+      });
+      for (const [party, cols] of Object.entries(data.columns)) {
+        if (!ids.includes(party)) ctx.addIssue({ code: 'custom', path: ['data', 'columns', party], message: `"${party}" is not one of the parties` });
+        for (const c of cols) {
+          if (c === data.id || c === data.label)
+            ctx.addIssue({ code: 'custom', path: ['data', 'columns', party], message: `"${c}" is the id or label column; it cannot be a feature` });
+          const other = seen.get(c);
+          if (other) ctx.addIssue({ code: 'custom', path: ['data', 'columns', party], message: `column "${c}" is already given to ${other}` });
+          seen.set(c, party);
+        }
+      }
+    }
+    for (const [party, m] of Object.entries(s.model)) {
+      const p = s.parties.find((x) => x.id === party);
+      if (!p) {
+        ctx.addIssue({ code: 'custom', path: ['model', party], message: `"${party}" is not one of the parties` });
+        continue;
+      }
+      const columns = tableSchemaOf(s, p.id).columns;
+      for (const [col, fw] of Object.entries(m.features)) {
+        const spec = columns.find((c) => c.name === col);
+        if (!spec) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['model', party, 'features', col],
+            message: `${party} has no column "${col}" (it has ${columns.map((c) => c.name).join(', ')})`,
+          });
+        } else if ((spec.kind === 'category') !== (fw.transform === 'onehot')) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['model', party, 'features', col, 'transform'],
+            message: spec.kind === 'category' ? 'a categorical column needs transform onehot' : `a numeric column takes transform z or log1p`,
+          });
+        } else if (fw.transform === 'onehot') {
+          for (const cat of Object.keys(fw.weights)) {
+            // real data: categories are whatever the file holds, checked when it is split
+            if (spec.categories && !spec.categories.includes(cat))
+              ctx.addIssue({
+                code: 'custom',
+                path: ['model', party, 'features', col, 'weights', cat],
+                message: `"${cat}" is not one of ${spec.categories?.join(', ')}`,
+              });
+          }
+        }
+      }
+      if (m.intercept !== 0 && party !== s.job.recipient) {
+        ctx.addIssue({ code: 'custom', path: ['model', party, 'intercept'], message: "the intercept belongs in the recipient's model" });
+      }
+    }
+    s.faults.forEach((f, i) => {
+      if ('party' in f && !ids.includes(f.party))
+        ctx.addIssue({ code: 'custom', path: ['faults', i, 'party'], message: `"${f.party}" is not one of the parties` });
+      if ('target' in f && !ids.includes(f.target))
+        ctx.addIssue({ code: 'custom', path: ['faults', i, 'target'], message: `"${f.target}" is not one of the parties` });
+      if ('coordinator' in f && s.job.keys !== 'threshold') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['faults', i, 'coordinator'],
+          message: 'a curious-coordinator fault needs job.keys: threshold (under single-holder nothing stops it)',
+        });
+      }
+    });
+    // key custody: the coordinator never holds a secret key, and threshold means every party
+    const holder = s.job.keyHolder;
+    if (holder === 'coordinator') {
+      ctx.addIssue({ code: 'custom', path: ['job', 'keyHolder'], message: 'the coordinator must never hold a secret key: it sees every ciphertext' });
+    } else if (holder !== undefined && s.job.keys === 'threshold') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['job', 'keyHolder'],
+        message: 'under threshold keys nobody holds the whole secret key; drop keyHolder or use keys: single-holder',
+      });
+    } else if (holder !== undefined && holder !== s.job.recipient) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['job', 'keyHolder'],
+        message: `the key holder must be the recipient (${s.job.recipient}): only the party entitled to the result may decrypt`,
+      });
+    }
+    if (s.job.threshold !== undefined && s.job.threshold !== s.parties.length) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['job', 'threshold'],
+        message: `decryption must need all ${s.parties.length} parties (n-of-n); ${s.job.threshold} of ${s.parties.length} would let a coalition read another party's data`,
+      });
+    }
+  });
+
+export type Scenario = z.infer<typeof scenarioSchema>;
+
+/** The columns a party's file holds under this scenario, and its id format. */
+export function tableSchemaOf(s: Pick<Scenario, 'data' | 'parties'>, partyId: string): TableSchema {
+  const party = s.parties.find((p) => p.id === partyId);
+  if (s.data.kind === 'synthetic') {
+    const role = party?.role;
+    return { columns: role && role !== 'holder' ? ROLE_COLUMNS[role] : [], idFormat: 'uscc' };
+  }
+  const categorical = new Set(s.data.categorical);
+  const columns: ColumnSpec[] = (s.data.columns[partyId] ?? []).map((name) =>
+    categorical.has(name) ? { name, kind: 'category', description: '' } : { name, kind: 'number', description: '' },
+  );
+  return { columns, idFormat: 'plain' };
+}
+
+export function parseScenario(text: string, file: string): Scenario {
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length) {
+    const e = doc.errors[0];
+    const pos = e?.linePos?.[0];
+    throw new FedError('SCENARIO_ERR_FILE', `${file}${pos ? ` line ${pos.line}, column ${pos.col}` : ''}: not valid YAML: ${e?.message.split('\n')[0]}`);
+  }
+  const parsed = scenarioSchema.safeParse(doc.toJS());
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => {
+      const path = i.path.map((p, k) => (typeof p === 'number' ? `[${p}]` : k === 0 ? String(p) : `.${String(p)}`)).join('');
+      return `  ${path || '(top level)'}: ${i.message}`;
+    });
+    throw new FedError('SCENARIO_ERR_INVALID', `${file}: ${lines.length} invalid field(s):\n${lines.join('\n')}`, {
+      details: { fields: parsed.error.issues.map((i) => i.path.join('.')) },
+    });
+  }
+  return parsed.data;
+}
+
+export async function loadScenario(file: string): Promise<Scenario> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (cause) {
+    throw new FedError('SCENARIO_ERR_FILE', `cannot read scenario ${file}: ${(cause as Error).message}`, { cause });
+  }
+  return parseScenario(text, file);
+}

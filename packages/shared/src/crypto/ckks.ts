@@ -1,0 +1,301 @@
+/**
+ * CKKS helpers over node-seal. A SEAL module instance is passed in (loaded
+ * once per process with loadSeal) and every SEAL object made here is deleted
+ * here: WASM memory is not garbage collected.
+ */
+
+import type { Ciphertext, CKKSEncoder, MainModule, SEALContext } from 'node-seal';
+import SEAL from 'node-seal';
+import { asFedError, FedError } from '../util/errors.ts';
+import type { CkksParams } from '../wire/params.ts';
+import type { KeyMaterialLog } from './custody.ts';
+
+export type SealModule = MainModule;
+
+export async function loadSeal(): Promise<SealModule> {
+  return SEAL();
+}
+
+/**
+ * Safe default: 128-bit secure at N = 8192 (180 of 218 bits). The scale 2^80
+ * leaves room for threshold decryption's smudging noise (2^54, see
+ * thresholdNoise) with an error near 1e-6; the logits need no multiplication,
+ * so one data level of two 60-bit primes is enough. Compression saves little
+ * on 60-bit residues and costs time, so it is off.
+ */
+/** Training multiplies a ciphertext by plaintext columns once, so it needs one level to rescale: [60, 40, 40, 60] at 2^40. */
+export const TRAINING_CKKS: CkksParams = { polyModulusDegree: 8192, coeffModulusBits: [60, 40, 40, 60], scaleBits: 40, compression: 'none' };
+
+export const DEFAULT_CKKS: CkksParams = { polyModulusDegree: 8192, coeffModulusBits: [60, 60, 60], scaleBits: 80, compression: 'none' };
+
+/** SEAL's own 128-bit table (HomomorphicEncryption.org standard), as a fixed fallback for docs and tests. */
+export function maxCoeffBits128(seal: SealModule, n: number): number {
+  return seal.CoeffModulus.MaxBitCount(n, seal.SecLevelType.tc128);
+}
+
+/** Refuses parameters below 128-bit security, or that SEAL cannot use, with a message that says why. */
+export function checkCkksParams(seal: SealModule, p: CkksParams): void {
+  const total = p.coeffModulusBits.reduce((s, b) => s + b, 0);
+  const max = maxCoeffBits128(seal, p.polyModulusDegree);
+  if (total > max) {
+    throw new FedError(
+      'CRYPTO_ERR_INSECURE_PARAMS',
+      `CKKS parameters below 128-bit security: coefficient moduli total ${total} bits, but poly modulus degree ${p.polyModulusDegree} allows at most ${max} bits (raise polyModulusDegree or use fewer/smaller moduli)`,
+      { details: { totalBits: total, maxBits: max, polyModulusDegree: p.polyModulusDegree } },
+    );
+  }
+  const special = p.coeffModulusBits[p.coeffModulusBits.length - 1] as number;
+  const dataBits = total - special;
+  if (p.scaleBits + 10 > dataBits) {
+    throw new FedError(
+      'CRYPTO_ERR_INVALID_PARAMS',
+      `scaleBits ${p.scaleBits} leaves fewer than 10 bits for the values: the data moduli (all but the last) total ${dataBits} bits`,
+    );
+  }
+}
+
+/** A CKKS context for one job: encoder, evaluator and the settings every party shares. */
+export interface CkksContext {
+  readonly seal: SealModule;
+  readonly params: CkksParams;
+  readonly context: SEALContext;
+  readonly encoder: CKKSEncoder;
+  readonly slots: number;
+  readonly scale: number;
+  saveCiphertext(ct: Ciphertext): Uint8Array;
+  loadCiphertext(bytes: Uint8Array, what: string): Ciphertext;
+  delete(): void;
+}
+
+export function createCkksContext(seal: SealModule, params: CkksParams): CkksContext {
+  checkCkksParams(seal, params);
+  const parms = new seal.EncryptionParameters(seal.SchemeType.ckks);
+  let context: SEALContext;
+  try {
+    parms.setPolyModulusDegree(params.polyModulusDegree);
+    const moduli = seal.CoeffModulus.Create(params.polyModulusDegree, Int32Array.from(params.coeffModulusBits));
+    parms.setCoeffModulus(moduli);
+    moduli.delete();
+    context = new seal.SEALContext(parms, true, seal.SecLevelType.tc128);
+  } catch (err) {
+    throw asFedError(err, 'CRYPTO_ERR_INVALID_PARAMS', `SEAL rejected the CKKS parameters ${JSON.stringify(params)}`);
+  } finally {
+    parms.delete();
+  }
+  if (!context.parametersSet()) {
+    context.delete();
+    throw new FedError('CRYPTO_ERR_INVALID_PARAMS', `SEAL rejected the CKKS parameters ${JSON.stringify(params)} (no suitable primes, or not valid for CKKS)`);
+  }
+  const encoder = new seal.CKKSEncoder(context);
+  const compr = params.compression === 'zstd' ? seal.ComprModeType.zstd : seal.ComprModeType.none;
+  return {
+    seal,
+    params,
+    context,
+    encoder,
+    slots: encoder.slotCount(),
+    scale: 2 ** params.scaleBits,
+    saveCiphertext: (ct) => ct.saveToArray(compr) as Uint8Array,
+    loadCiphertext: (bytes, what) => {
+      const ct = new seal.Ciphertext();
+      try {
+        ct.loadFromArray(context, bytes);
+        return ct;
+      } catch (err) {
+        ct.delete();
+        throw new FedError('CRYPTO_ERR_BAD_CIPHERTEXT', `${what} is not a valid ciphertext for this job's parameters: ${sealMessage(seal, err)}`, {
+          cause: err,
+        });
+      }
+    },
+    delete: () => {
+      encoder.delete();
+      context.delete();
+    },
+  };
+}
+
+/** Turns a SEAL WASM exception into readable text. */
+export function sealMessage(seal: SealModule, err: unknown): string {
+  if (err instanceof Error) return err.message;
+  try {
+    const parts = (seal as unknown as { getExceptionMessage?: (e: unknown) => string[] }).getExceptionMessage?.(err);
+    if (parts) return parts.join(': ');
+  } catch {
+    // fall through to String()
+  }
+  return String(err);
+}
+
+export interface LongCallOptions {
+  signal?: AbortSignal | undefined;
+  onProgress?: ((done: number, total: number) => void) | undefined;
+}
+
+/** Lets sockets, timers and aborts run between SEAL calls that each take milliseconds. */
+const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new FedError('JOB_ERR_ABORTED', 'aborted', { cause: signal.reason });
+}
+
+/** The key holder's key pair. The secret key never leaves this object. */
+export interface KeyPair {
+  publicKeyBytes: Uint8Array;
+  /** rotation keys for steps 1, 2, 4, ... (training only) */
+  galoisKeysBytes?: Uint8Array;
+  decrypt(blobs: readonly Uint8Array[], count: number, opts?: LongCallOptions): Promise<Float64Array>;
+  delete(): void;
+}
+
+export function generateKeyPair(ckks: CkksContext, opts: { rotations?: boolean; custody?: KeyMaterialLog } = {}): KeyPair {
+  const { seal, context } = ckks;
+  opts.custody?.hold('secretKey');
+  opts.custody?.hold('publicKey');
+  if (opts.rotations) opts.custody?.hold('rotationKeys');
+  const keygen = new seal.KeyGenerator(context);
+  const serializable = keygen.createPublicKeySerializable();
+  const publicKeyBytes = serializable.saveToArray(seal.ComprModeType.zstd) as Uint8Array;
+  serializable.delete();
+  let galoisKeysBytes: Uint8Array | undefined;
+  if (opts.rotations) {
+    const steps: number[] = [];
+    for (let step = 1; step < ckks.slots; step *= 2) steps.push(step);
+    const galois = keygen.createGaloisKeysSerializableWithSteps(Int32Array.from(steps));
+    galoisKeysBytes = galois.saveToArray(seal.ComprModeType.zstd) as Uint8Array;
+    galois.delete();
+  }
+  const secretKey = keygen.secretKey();
+  keygen.delete();
+  const decryptor = new seal.Decryptor(context, secretKey);
+  return {
+    publicKeyBytes,
+    ...(galoisKeysBytes ? { galoisKeysBytes } : {}),
+    decrypt: async (blobs, count, opts = {}) => {
+      const out = new Float64Array(count);
+      const plain = new seal.Plaintext();
+      try {
+        for (let c = 0; c < blobs.length; c++) {
+          throwIfAborted(opts.signal);
+          const ct = ckks.loadCiphertext(blobs[c] as Uint8Array, `ciphertext ${c + 1} of ${blobs.length}`);
+          try {
+            decryptor.decrypt(ct, plain);
+          } finally {
+            ct.delete();
+          }
+          const decoded = ckks.encoder.decodeFloat64(plain) as Float64Array;
+          const start = c * ckks.slots;
+          out.set(decoded.subarray(0, Math.min(ckks.slots, count - start)), start);
+          opts.onProgress?.(c + 1, blobs.length);
+          await yieldToLoop();
+        }
+      } finally {
+        plain.delete();
+      }
+      return out;
+    },
+    delete: () => {
+      decryptor.delete();
+      secretKey.delete();
+    },
+  };
+}
+
+export function chunkCount(ckks: CkksContext, count: number): number {
+  return Math.ceil(count / ckks.slots);
+}
+
+/** Packs values into slots (thousands per ciphertext) and encrypts under a public key. */
+export async function encryptVector(ckks: CkksContext, publicKeyBytes: Uint8Array, values: Float64Array, opts: LongCallOptions = {}): Promise<Uint8Array[]> {
+  const { seal, context, encoder } = ckks;
+  const pk = new seal.PublicKey();
+  try {
+    pk.loadFromArray(context, publicKeyBytes);
+  } catch (err) {
+    pk.delete();
+    throw new FedError('CRYPTO_ERR_BAD_CIPHERTEXT', `the public key does not load under this job's parameters: ${sealMessage(seal, err)}`, { cause: err });
+  }
+  const encryptor = new seal.Encryptor(context, pk);
+  const plain = new seal.Plaintext();
+  const ct = new seal.Ciphertext();
+  const chunks = chunkCount(ckks, values.length);
+  const blobs: Uint8Array[] = [];
+  try {
+    for (let c = 0; c < chunks; c++) {
+      throwIfAborted(opts.signal);
+      const slice = new Float64Array(ckks.slots);
+      slice.set(values.subarray(c * ckks.slots, Math.min(values.length, (c + 1) * ckks.slots)));
+      encoder.encode(slice, ckks.scale, plain);
+      encryptor.encrypt(plain, ct);
+      blobs.push(ckks.saveCiphertext(ct));
+      opts.onProgress?.(c + 1, chunks);
+      await yieldToLoop();
+    }
+  } finally {
+    ct.delete();
+    plain.delete();
+    encryptor.delete();
+    pk.delete();
+  }
+  return blobs;
+}
+
+/** Adds ciphertext vectors slot-wise: result[c] = sum over inputs of input[c]. Needs no key. */
+export async function sumCiphertexts(ckks: CkksContext, inputs: readonly (readonly Uint8Array[])[], opts: LongCallOptions = {}): Promise<Uint8Array[]> {
+  const first = inputs[0];
+  if (!first) throw new FedError('JOB_ERR_MISMATCH', 'nothing to add');
+  for (const v of inputs) {
+    if (v.length !== first.length) throw new FedError('JOB_ERR_MISMATCH', `inputs have ${first.length} and ${v.length} ciphertexts`);
+  }
+  const { seal, context } = ckks;
+  const evaluator = new seal.Evaluator(context);
+  const out: Uint8Array[] = [];
+  try {
+    for (let c = 0; c < first.length; c++) {
+      throwIfAborted(opts.signal);
+      const acc = ckks.loadCiphertext(first[c] as Uint8Array, `input 1, ciphertext ${c + 1}`);
+      try {
+        for (let i = 1; i < inputs.length; i++) {
+          const term = ckks.loadCiphertext((inputs[i] as Uint8Array[])[c] as Uint8Array, `input ${i + 1}, ciphertext ${c + 1}`);
+          try {
+            evaluator.addInplace(acc, term);
+          } catch (err) {
+            throw new FedError('CRYPTO_ERR_SEAL', `cannot add input ${i + 1}, ciphertext ${c + 1}: ${sealMessage(seal, err)}`, { cause: err });
+          } finally {
+            term.delete();
+          }
+        }
+        out.push(ckks.saveCiphertext(acc));
+      } finally {
+        acc.delete();
+      }
+      opts.onProgress?.(c + 1, first.length);
+      await yieldToLoop();
+    }
+  } finally {
+    evaluator.delete();
+  }
+  return out;
+}
+
+/** A ciphertext plus plaintext values slot-wise (the plaintext is encoded at the ciphertext's scale and level). */
+export function addPlainValues(ckks: CkksContext, ciphertext: Uint8Array, values: Float64Array): Uint8Array {
+  const { seal, context, encoder } = ckks;
+  const evaluator = new seal.Evaluator(context);
+  const ct = ckks.loadCiphertext(ciphertext, 'ciphertext');
+  const plain = new seal.Plaintext();
+  try {
+    const slots = new Float64Array(ckks.slots);
+    slots.set(values.subarray(0, ckks.slots));
+    encoder.encode(slots, ct.scale(), plain);
+    evaluator.plainModSwitchToInplace(plain, ct.parmsId());
+    evaluator.addPlainInplace(ct, plain);
+    return ckks.saveCiphertext(ct);
+  } catch (err) {
+    throw new FedError('CRYPTO_ERR_SEAL', `cannot add plaintext values: ${sealMessage(seal, err)}`, { cause: err });
+  } finally {
+    plain.delete();
+    ct.delete();
+    evaluator.delete();
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * CSV as RFC 4180 says: quoted cells may hold commas, quotes ("") and line
+ * breaks. Parsing is csv-parse's (a well-kept parser), configured strictly;
+ * every problem is reported with the file's own name and line.
+ */
+import { type CsvError, parse } from 'csv-parse/sync';
+import { FedError } from '../util/errors.ts';
+
+export interface CsvRow {
+  /** 1-based line of the file where the row starts */
+  line: number;
+  cells: string[];
+}
+
+interface Parsed {
+  record: string[];
+  raw: string;
+  info: { lines: number };
+}
+
+/** Every non-blank row of a CSV text, with the line it starts on. */
+export function parseCsv(text: string, file: string): CsvRow[] {
+  let records: Parsed[];
+  try {
+    records = parse(text, {
+      bom: true,
+      info: true,
+      raw: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+      record_delimiter: ['\r\n', '\n'],
+    }) as unknown as Parsed[];
+  } catch (err) {
+    const e = err as CsvError & { lines?: number };
+    const what = e.code === 'CSV_QUOTE_NOT_CLOSED' ? 'a quoted cell is never closed' : (e.message ?? String(err)).split(' at line')[0];
+    throw new FedError('DATA_ERR_CSV', `${file} line ${e.lines ?? '?'}: ${what}`, { cause: err, details: { file, line: e.lines } });
+  }
+  return records.map(({ record, raw, info }) => {
+    // raw holds the blank lines skipped before the row and its own line break: neither moves its start
+    const body = raw.replace(/^(\r?\n)+/, '').replace(/\r?\n$|\r$/, '');
+    const breaks = body.match(/\n/g)?.length ?? 0;
+    return { line: info.lines - breaks, cells: record };
+  });
+}
+
+/** One CSV row, quoting a cell only where RFC 4180 needs it. */
+export function csvRow(cells: readonly (string | number)[]): string {
+  return cells
+    .map((c) => {
+      const s = String(c);
+      return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+    })
+    .join(',');
+}

@@ -1,0 +1,142 @@
+/**
+ * A strict loader for a party's own CSV. The loader is the only way a node
+ * reads its data: a bad row is an error that names the file, the line and
+ * the column, and nothing partial is returned.
+ */
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { FedError } from '../util/errors.ts';
+import type { IdFormat } from '../wire/ids.ts';
+import type { TableSchema } from './columns.ts';
+import { parseCsv } from './csv.ts';
+import { usccProblem } from './uscc.ts';
+
+/** Why an id is not acceptable under a format, or undefined. */
+export function idProblem(id: string, format: IdFormat): string | undefined {
+  if (format === 'uscc') {
+    const p = usccProblem(id);
+    return p ? `is not a unified social credit code: ${p}` : undefined;
+  }
+  return /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/.test(id) ? undefined : 'is not a record id (letters, digits, _ . : -, at most 64 characters)';
+}
+
+export const ID_COLUMN = 'business_id';
+
+/** One party's records, column by column. Categorical cells stay strings. */
+export interface PartyTable {
+  file: string;
+  ids: string[];
+  numeric: Map<string, Float64Array>;
+  categorical: Map<string, string[]>;
+}
+
+const MAX_REPORTED = 10;
+
+/**
+ * Largest magnitude a numeric cell may have. Squares must stay finite when a
+ * column is standardised (1e200 would zero a feature, 1e308 make it NaN), and
+ * no amount in this domain comes near it.
+ */
+export const MAX_ABS_CELL = 1e15;
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/** Shows a cell in an error without letting a huge cell make a huge message. */
+export function quoteCell(cell: string): string {
+  return cell.length > 40 ? `"${cell.slice(0, 40)}..." (${cell.length} characters)` : `"${cell}"`;
+}
+
+/** A numeric cell's value, or why it is not one: decimal notation only (no hex, no Infinity), bounded. */
+export function readNumberCell(cell: string): { value: number } | { problem: string } {
+  if (!DECIMAL.test(cell)) return { problem: `${quoteCell(cell)} is not a number` };
+  const value = Number(cell);
+  if (!Number.isFinite(value) || Math.abs(value) > MAX_ABS_CELL) return { problem: `${quoteCell(cell)} is out of range (|x| <= ${MAX_ABS_CELL})` };
+  return { value };
+}
+
+export function parsePartyCsv(text: string, schema: TableSchema, file: string): PartyTable {
+  const name = basename(file);
+  const specs = schema.columns;
+  const rows = parseCsv(text, name);
+  const problems: string[] = [];
+  const fail = (): never => {
+    const more = problems.length > MAX_REPORTED ? `\n  ... and ${problems.length - MAX_REPORTED} more` : '';
+    throw new FedError(
+      'DATA_ERR_CSV',
+      `${name}: ${problems.length > MAX_REPORTED ? `more than ${MAX_REPORTED}` : problems.length} problem(s):\n  ${problems.slice(0, MAX_REPORTED).join('\n  ')}${more}`,
+      {
+        details: { file: name, problems: problems.slice(0, MAX_REPORTED) },
+      },
+    );
+  };
+  const headerRow = rows[0];
+  if (!headerRow) {
+    problems.push(`${name} line 1: the file is empty, expected a header row`);
+    return fail();
+  }
+  const header = headerRow.cells.map((h) => h.trim());
+  const expected = [ID_COLUMN, ...specs.map((s) => s.name)];
+  for (const col of expected) if (!header.includes(col)) problems.push(`${name} line ${headerRow.line}: missing column "${col}"`);
+  for (const col of header)
+    if (!expected.includes(col))
+      problems.push(`${name} line ${headerRow.line}: unknown column ${quoteCell(col)} (this file should have ${expected.join(', ')})`);
+  if (new Set(header).size !== header.length) problems.push(`${name} line ${headerRow.line}: a column name appears twice`);
+  if (problems.length) return fail();
+
+  const index = new Map(header.map((h, i) => [h, i]));
+  const body = rows.slice(1);
+  const ids: string[] = [];
+  const numeric = new Map<string, Float64Array>();
+  const categorical = new Map<string, string[]>();
+  for (const s of specs) {
+    if (s.kind === 'category') categorical.set(s.name, []);
+    else numeric.set(s.name, new Float64Array(body.length));
+  }
+  const seen = new Map<string, number>();
+  body.forEach(({ line, cells }, r) => {
+    const at = `${name} line ${line}`;
+    if (problems.length > MAX_REPORTED) return; // enough to fix first; the count says there is more
+    if (cells.length !== header.length) {
+      problems.push(`${at}: has ${cells.length} cells, the header has ${header.length}`);
+      return;
+    }
+    const id = (cells[index.get(ID_COLUMN) as number] ?? '').trim();
+    const bad = idProblem(id, schema.idFormat);
+    if (bad) problems.push(`${at}, column "${ID_COLUMN}": ${quoteCell(id)} ${bad}`);
+    const dup = seen.get(id);
+    if (dup !== undefined) problems.push(`${at}, column "${ID_COLUMN}": ${quoteCell(id)} already appears on line ${dup}`);
+    seen.set(id, line);
+    ids.push(id);
+    for (const s of specs) {
+      const cell = (cells[index.get(s.name) as number] ?? '').trim();
+      const where = `${at}, column "${s.name}"`;
+      if (s.kind === 'category') {
+        if (s.categories ? !s.categories.includes(cell) : cell === '')
+          problems.push(`${where}: ${quoteCell(cell)} is not one of ${s.categories?.join(', ') ?? 'the categories (an empty cell)'}`);
+        categorical.get(s.name)?.push(cell);
+        continue;
+      }
+      const read = readNumberCell(cell);
+      if ('problem' in read) {
+        problems.push(`${where}: ${read.problem}`);
+        continue;
+      }
+      const value = read.value;
+      if (s.kind === 'integer' && !Number.isInteger(value)) problems.push(`${where}: ${quoteCell(cell)} is not a whole number`);
+      if (s.min !== undefined && value < s.min) problems.push(`${where}: ${cell} is below the minimum ${s.min}`);
+      if (s.max !== undefined && value > s.max) problems.push(`${where}: ${cell} is above the maximum ${s.max}`);
+      (numeric.get(s.name) as Float64Array)[r] = value;
+    }
+  });
+  if (problems.length) return fail();
+  return { file: name, ids, numeric, categorical };
+}
+
+export async function loadPartyCsv(path: string, schema: TableSchema): Promise<PartyTable> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (cause) {
+    throw new FedError('DATA_ERR_FILE', `cannot read data file ${path}: ${(cause as Error).message}`, { cause });
+  }
+  return parsePartyCsv(text, schema, path);
+}

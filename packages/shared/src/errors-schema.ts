@@ -1,4 +1,0 @@
-import { z } from 'zod';
-import { type ErrorCode, isErrorCode } from './errors.ts';
-
-export const errorCodeSchema = z.custom<ErrorCode>(isErrorCode, 'unknown error code');

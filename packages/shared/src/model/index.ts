@@ -1,0 +1,3 @@
+export * from './model.ts';
+export * from './scorecard.ts';
+export * from './training.ts';

@@ -1,0 +1,4 @@
+export * from './errors.ts';
+export * from './logger.ts';
+export * from './rng.ts';
+export * from './timers.ts';

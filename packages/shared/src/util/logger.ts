@@ -1,0 +1,61 @@
+/**
+ * Loggers are made here and passed in; no module logs through a global.
+ * `redact` is the last line of defence: code logs counts, never values, and
+ * these paths are censored if a value ever slips into a log object.
+ */
+import { type DestinationStream, type Logger, pino } from 'pino';
+
+export type { Logger } from 'pino';
+
+export const REDACTED_PATHS = [
+  'token',
+  '*.token',
+  'secretKey',
+  '*.secretKey',
+  'values',
+  '*.values',
+  'features',
+  '*.features',
+  'ids',
+  '*.ids',
+  'plaintext',
+  '*.plaintext',
+  'partials',
+  '*.partials',
+];
+
+export interface LoggerOptions {
+  name: string;
+  level?: string;
+  destination?: DestinationStream;
+  /** log to this file (created with its folder) instead of stderr */
+  file?: string;
+}
+
+export function createLogger(opts: LoggerOptions): Logger {
+  return pino(
+    { name: opts.name, level: opts.level ?? 'info', redact: { paths: REDACTED_PATHS, censor: '[redacted]' } },
+    opts.destination ?? pino.destination({ dest: opts.file ?? 2, sync: true, mkdir: opts.file !== undefined }),
+  );
+}
+
+/** A logger that drops everything, for unit tests and library callers that do not care. */
+export function silentLogger(): Logger {
+  return pino({ level: 'silent' });
+}
+
+/** Flushes and closes a logger's file (a no-op for stderr): in-process participants must not leak descriptors. */
+export function closeLogger(logger: Logger): void {
+  const stream = (logger as unknown as Record<symbol, unknown>)[pino.symbols.streamSym] as
+    | { fd?: number; flushSync?: () => void; end?: () => void }
+    | undefined;
+  if (!stream || stream.fd === 1 || stream.fd === 2) return;
+  // anything logged after this (a socket closing late) is dropped, not written to a closed file
+  logger.level = 'silent';
+  try {
+    stream.flushSync?.();
+  } catch {
+    // nothing was buffered
+  }
+  stream.end?.();
+}

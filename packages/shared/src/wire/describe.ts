@@ -1,0 +1,63 @@
+/** One line per message for the trace: what it carries, in words, never a private value. */
+import type { AnyMessage } from './protocol.ts';
+
+const kb = (n: number) => `${(n / 1024).toFixed(0)} KB`;
+
+export function describeMessage(msg: AnyMessage, blobs: readonly Uint8Array[]): string {
+  const total = kb(blobs.reduce((s, b) => s + b.length, 0));
+  switch (msg.type) {
+    case 'hello':
+      return `hello as ${msg.role} with a credential`;
+    case 'welcome':
+      return 'admitted';
+    case 'job.start':
+      return `job ${msg.jobId}: ${msg.kind}, keys ${msg.keys}${msg.keyHolder ? ` held by ${msg.keyHolder}` : ''}, recipient ${msg.recipient}, N=${msg.ckks.polyModulusDegree}`;
+    case 'job.end':
+      return msg.ok ? 'job finished' : `job failed: ${msg.error?.code}`;
+    case 'error':
+      return `error ${msg.error.code}`;
+    case 'result.done':
+      return `decrypted ${msg.scored} scores`;
+    case 'keys.public':
+      return `CKKS public key (${total})`;
+    case 'keys.share':
+      return `public-key share, signed, with an X25519 key (${total})`;
+    case 'keys.galois':
+      return `rotation keys (${total})`;
+    case 'psi.blinded':
+      return `${msg.points} blinded ids (${total})`;
+    case 'psi.reply':
+      return `${msg.points} re-blinded ids + ${msg.ownPoints} own blinded ids (${total})`;
+    case 'psi.assign':
+      return `${msg.pairs} slot assignments for the intersection`;
+    case 'psi.done':
+      return `alignment done: ${msg.slots} slots`;
+    case 'align.done':
+      return `alignment done: ${msg.slots} slots; set up keys`;
+    case 'query.ids':
+      return `${msg.ids.length} business ids to score`;
+    case 'scores.partial':
+    case 'scores.sum':
+      return `${msg.chunks} ciphertext(s) holding ${msg.slots} encrypted scores (${total})`;
+    case 'scores.input':
+      return `${msg.from}'s signed input: ${msg.chunks} ciphertext(s) (${total})`;
+    case 'decrypt.request':
+      return `please decrypt ${msg.digests.length} ciphertext(s), named by hash`;
+    case 'decrypt.verdict':
+      return msg.ok ? 'checked: it is the sum of the inputs; share issued' : `REFUSED: ${msg.error?.code}`;
+    case 'decrypt.share':
+      return `${msg.chunks} decryption share(s) sealed for the recipient (${total})`;
+    case 'train.partial':
+      return `epoch ${msg.epoch} batch ${msg.batch}: encrypted partial logits (${total})`;
+    case 'train.sum':
+      return `epoch ${msg.epoch} batch ${msg.batch}: encrypted sum of the holders' partials (${total})`;
+    case 'train.residual':
+      return `epoch ${msg.epoch} batch ${msg.batch}: encrypted residual (${total})`;
+    case 'train.gradient':
+      return `epoch ${msg.epoch} batch ${msg.batch}: ${msg.features} masked encrypted gradient(s) (${total})`;
+    case 'train.unmask':
+      return `epoch ${msg.epoch} batch ${msg.batch}: ${msg.values.length} masked gradient value(s)`;
+    case 'train.epoch':
+      return `epoch ${msg.epoch} done${msg.stop ? '; stop' : ''}`;
+  }
+}

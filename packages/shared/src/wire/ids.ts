@@ -1,0 +1,24 @@
+/** Names that appear on the wire and in configs: parties, roles, record ids, jobs, designs. */
+import { z } from 'zod';
+
+export const partyIdSchema = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'party id: lowercase letters, digits and -, at most 32 characters');
+/** bank, tax and guarantor have fixed synthetic columns; a holder's columns come from its scenario (real data) */
+export const roleSchema = z.enum(['bank', 'tax', 'guarantor', 'holder']);
+export type Role = z.infer<typeof roleSchema>;
+/** A record id: a unified social credit code for synthetic SMEs, or a data set's own key (letters, digits, _ . : -). */
+export const recordIdSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/, 'a record id: letters, digits, _ . : -, at most 64 characters');
+export const idFormatSchema = z.enum(['uscc', 'plain']);
+export type IdFormat = z.infer<typeof idFormatSchema>;
+export const jobIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
+/** What a job computes: joint scores, or a jointly trained model. */
+export const jobKindSchema = z.enum(['scoring', 'training']);
+export type JobKind = z.infer<typeof jobKindSchema>;
+/** Who holds decryption keys: the recipient alone, or every party a share (n-of-n). */
+export const keysSchema = z.enum(['single-holder', 'threshold']);
+export type KeysDesign = z.infer<typeof keysSchema>;
+/** How records are aligned: an explicit applicant list, or private set intersection. */
+export const alignmentSchema = z.enum(['query', 'psi', 'psi-cardinality']);
+export type Alignment = z.infer<typeof alignmentSchema>;
+/** The coordinator's phases, in the order a job may pass through them. */
+export const phaseNameSchema = z.enum(['join', 'align', 'keys', 'query', 'encrypt', 'aggregate', 'decrypt', 'train']);
+export type PhaseName = z.infer<typeof phaseNameSchema>;

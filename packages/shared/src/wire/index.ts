@@ -1,0 +1,6 @@
+export * from './describe.ts';
+export * from './framing.ts';
+export * from './ids.ts';
+export * from './knowledge.ts';
+export * from './params.ts';
+export * from './protocol.ts';

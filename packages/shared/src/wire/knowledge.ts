@@ -1,0 +1,113 @@
+/**
+ * What a message tells its receiver, by kind. The knowledge ledger adds these
+ * up from the frames a participant actually decoded, so it cannot drift from
+ * the protocol; decryptions are counted where they happen.
+ */
+import type { AnyMessage } from './protocol.ts';
+
+export const KNOWLEDGE_KINDS = [
+  'businessIds',
+  'publicKeys',
+  'publicKeyShares',
+  'evaluationKeys',
+  'maskedValues',
+  'trainingLoss',
+  'blindedIds',
+  'alignmentSlots',
+  'ciphertexts',
+  'sealedDecryptionShares',
+  'plaintextValues',
+  'secretKeys',
+  'credentials',
+  'control',
+] as const;
+export type KnowledgeKind = (typeof KNOWLEDGE_KINDS)[number];
+export type KnowledgeCounts = Record<KnowledgeKind, number>;
+
+export function emptyKnowledge(): KnowledgeCounts {
+  return Object.fromEntries(KNOWLEDGE_KINDS.map((k) => [k, 0])) as KnowledgeCounts;
+}
+
+export function knowledgeOf(msg: AnyMessage, blobs: readonly Uint8Array[]): Partial<KnowledgeCounts> {
+  switch (msg.type) {
+    case 'hello':
+      return { credentials: 1 };
+    case 'keys.public':
+      return { publicKeys: blobs.length };
+    case 'keys.share':
+      return { publicKeyShares: blobs.length };
+    case 'keys.galois':
+      return { evaluationKeys: blobs.length };
+    case 'query.ids':
+      return { businessIds: msg.ids.length };
+    case 'scores.partial':
+    case 'scores.sum':
+    case 'scores.input':
+    case 'train.partial':
+    case 'train.sum':
+    case 'train.residual':
+    case 'train.gradient':
+      return { ciphertexts: blobs.length };
+    case 'decrypt.share':
+      return { sealedDecryptionShares: blobs.length };
+    case 'train.unmask':
+      return { maskedValues: msg.values.length };
+    case 'train.epoch':
+      return { trainingLoss: 1 };
+    case 'psi.blinded':
+      return { blindedIds: msg.points };
+    case 'psi.reply':
+      return { blindedIds: msg.points + msg.ownPoints };
+    case 'psi.assign':
+      return { alignmentSlots: msg.pairs };
+    default:
+      return { control: 1 };
+  }
+}
+
+export interface LedgerEntry {
+  received: KnowledgeCounts;
+  /** plaintext values this participant obtained by decrypting */
+  decrypted: number;
+}
+
+export class KnowledgeLedger {
+  readonly received: KnowledgeCounts = emptyKnowledge();
+  #decrypted = 0;
+
+  record(msg: AnyMessage, blobs: readonly Uint8Array[]): void {
+    for (const [kind, n] of Object.entries(knowledgeOf(msg, blobs)) as [KnowledgeKind, number][]) this.received[kind] += n;
+  }
+
+  /** values this participant has just decrypted (called where the decryption happens) */
+  decrypted(values: number): void {
+    this.#decrypted += values;
+  }
+
+  toJSON(): LedgerEntry {
+    return { received: { ...this.received }, decrypted: this.#decrypted };
+  }
+}
+
+export interface LinkCount {
+  from: string;
+  to: string;
+  messages: number;
+  bytes: number;
+}
+
+export class LinkMeter {
+  readonly #links = new Map<string, LinkCount>();
+
+  add(from: string, to: string, bytes: number): void {
+    const key = `${from}\u0000${to}`;
+    const link = this.#links.get(key) ?? { from, to, messages: 0, bytes: 0 };
+    link.messages++;
+    link.bytes += bytes;
+    this.#links.set(key, link);
+  }
+
+  toJSON(): LinkCount[] {
+    return [...this.#links.values()].map((l) => ({ ...l }));
+  }
+}

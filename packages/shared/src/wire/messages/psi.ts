@@ -1,0 +1,29 @@
+/**
+ * Private set intersection between the recipient and each holder, relayed by
+ * the coordinator (see crypto/psi.ts). Blobs are concatenated 32-byte points,
+ * or u32 (position, slot) pairs.
+ */
+import { z } from 'zod';
+import { partyIdSchema } from '../ids.ts';
+import { count, envelope, job, signature } from './fields.ts';
+
+const signed = { signature: signature.optional() };
+
+export const psiNodeMessages = [
+  /** recipient -> a holder: its applicants hashed to the group and blinded, in its own order */
+  z.object({ ...envelope, type: z.literal('psi.blinded'), ...job, to: partyIdSchema, points: count, ...signed }).strict(),
+  /** holder -> recipient: the recipient's points blinded again, and the holder's own blinded customers */
+  z.object({ ...envelope, type: z.literal('psi.reply'), ...job, to: partyIdSchema, points: count, ownPoints: count, ...signed }).strict(),
+  /** recipient -> holder: (position in the holder's shuffled list, slot) pairs for the intersection */
+  z.object({ ...envelope, type: z.literal('psi.assign'), ...job, to: partyIdSchema, pairs: count, ...signed }).strict(),
+  /** recipient -> coordinator: alignment finished; aligned vectors have `slots` slots */
+  z.object({ ...envelope, type: z.literal('psi.done'), ...job, slots: count }).strict(),
+] as const;
+
+export const psiCoordinatorMessages = [
+  z.object({ ...envelope, type: z.literal('psi.blinded'), ...job, from: partyIdSchema, points: count, ...signed }).strict(),
+  z.object({ ...envelope, type: z.literal('psi.reply'), ...job, from: partyIdSchema, points: count, ownPoints: count, ...signed }).strict(),
+  z.object({ ...envelope, type: z.literal('psi.assign'), ...job, from: partyIdSchema, pairs: count, ...signed }).strict(),
+  /** alignment finished: key setup may start; aligned vectors have `slots` slots */
+  z.object({ ...envelope, type: z.literal('align.done'), ...job, slots: count }).strict(),
+] as const;

@@ -1,0 +1,43 @@
+/** Joint scoring: encrypted partial logits, their sum, and (threshold) verified decryption. */
+import { z } from 'zod';
+
+import { partyIdSchema, recordIdSchema } from '../ids.ts';
+import { chunks, envelope, job, MAX_BLOBS, signature, wireErrorSchema } from './fields.ts';
+
+const slots = z.number().int().min(1);
+
+export const scoringNodeMessages = [
+  /** query alignment: the recipient's applicant list, sent in the clear */
+  z.object({ ...envelope, type: z.literal('query.ids'), ...job, ids: z.array(recordIdSchema).min(1).max(1_000_000) }).strict(),
+  /** this party's partial logits for every slot, encrypted (blobs); signed under threshold keys */
+  z.object({ ...envelope, type: z.literal('scores.partial'), ...job, slots, chunks, signature: signature.optional() }).strict(),
+  /** threshold: whether this party accepts the decryption request (it checked the ciphertext is the job's sum) */
+  z.object({ ...envelope, type: z.literal('decrypt.verdict'), ...job, ok: z.boolean(), error: wireErrorSchema.optional() }).strict(),
+  /** threshold: decryption shares sealed end to end for the recipient (blobs) */
+  z.object({ ...envelope, type: z.literal('decrypt.share'), ...job, to: partyIdSchema, chunks }).strict(),
+] as const;
+
+export const scoringCoordinatorMessages = [
+  z.object({ ...envelope, type: z.literal('query.ids'), ...job, from: partyIdSchema, ids: z.array(recordIdSchema).min(1) }).strict(),
+  /** single holder: the summed ciphertexts, for the recipient */
+  z.object({ ...envelope, type: z.literal('scores.sum'), ...job, slots, chunks }).strict(),
+  /** threshold: another party's signed input ciphertexts, so each node can recompute the sum it is asked to decrypt */
+  z.object({ ...envelope, type: z.literal('scores.input'), ...job, from: partyIdSchema, slots, chunks, signature }).strict(),
+  /**
+   * threshold: the ciphertexts the coordinator asks the parties to decrypt, named by the SHA-256 of
+   * their uncompressed serialization; each party decrypts only its own recomputed sum, if the names match
+   */
+  z
+    .object({
+      ...envelope,
+      type: z.literal('decrypt.request'),
+      ...job,
+      slots,
+      digests: z
+        .array(z.string().regex(/^[0-9a-f]{64}$/))
+        .min(1)
+        .max(MAX_BLOBS),
+    })
+    .strict(),
+  z.object({ ...envelope, type: z.literal('decrypt.share'), ...job, from: partyIdSchema, chunks }).strict(),
+] as const;
