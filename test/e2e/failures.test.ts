@@ -20,7 +20,7 @@ import {
   type ProcessEvent,
   silentLogger,
 } from '@fedrisk/shared';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { DEFAULT_SCENARIO, smallScenario, tempDir } from '../helpers/fixtures.ts';
 
@@ -44,15 +44,10 @@ function coordinatorConfig(): CoordinatorConfigInput {
   };
 }
 
-const open: Coordinator[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((c) => c.close()));
-});
-
 async function startCoordinator(
   events: ProcessEvent[] = [],
   timeouts?: CoordinatorConfigInput['timeouts'],
-): Promise<{ coordinator: Coordinator; url: string }> {
+): Promise<{ coordinator: Coordinator; url: string; [Symbol.asyncDispose](): Promise<void> }> {
   const coordinator = createCoordinator({
     config: { ...coordinatorConfig(), ...(timeouts ? { timeouts } : {}) },
     seal: await loadSeal(),
@@ -60,9 +55,9 @@ async function startCoordinator(
     port: 0,
     onEvent: (e) => events.push(e),
   });
-  open.push(coordinator);
   const { url } = await coordinator.start();
-  return { coordinator, url };
+  // `await using` closes it when the test ends, whatever happened
+  return { coordinator, url, [Symbol.asyncDispose]: () => coordinator.close() };
 }
 
 /** A raw client that queues every decoded reply so a test can wait for the next one. */
@@ -78,6 +73,11 @@ async function rawClient(url: string) {
   await once(ws, 'open');
   return {
     ws,
+    [Symbol.asyncDispose]: async () => {
+      if (ws.readyState === WebSocket.CLOSED) return;
+      ws.terminate();
+      await once(ws, 'close');
+    },
     send: (data: string | Buffer) => ws.send(data),
     next: async () => {
       if (!inbox.length) await new Promise<void>((r) => waiters.push(r));
@@ -88,8 +88,9 @@ async function rawClient(url: string) {
 
 describe('the coordinator at the socket', () => {
   it('refuses a wrong credential with a coded error and closes', async () => {
-    const { url } = await startCoordinator();
-    const c = await rawClient(url);
+    await using started = await startCoordinator();
+    const { url } = started;
+    await using c = await rawClient(url);
     c.send(JSON.stringify({ v: 1, type: 'hello', party: 'bank', role: 'bank', token: 'not-the-right-token-at-all' }));
     const reply = await c.next();
     expect(reply).toMatchObject({ type: 'error', error: { code: 'AUTH_ERR_REJECTED' } });
@@ -98,8 +99,9 @@ describe('the coordinator at the socket', () => {
   });
 
   it('answers malformed and invalid frames with stable codes and keeps the connection', async () => {
-    const { url } = await startCoordinator();
-    const c = await rawClient(url);
+    await using started = await startCoordinator();
+    const { url } = started;
+    await using c = await rawClient(url);
     c.send(JSON.stringify({ v: 1, type: 'hello', party: 'bank', role: 'bank', token: TOKEN }));
     expect((await c.next()).type).toBe('welcome');
     c.send('{ this is not json');
@@ -120,8 +122,9 @@ describe('the coordinator at the socket', () => {
   });
 
   it('ends the job with JOB_ERR_TIMEOUT naming who never joined', async () => {
-    const { coordinator, url } = await startCoordinator([], { joinMs: 400, phaseMs: 10_000 });
-    const c = await rawClient(url);
+    await using started = await startCoordinator([], { joinMs: 400, phaseMs: 10_000 });
+    const { coordinator, url } = started;
+    await using c = await rawClient(url);
     c.send(JSON.stringify({ v: 1, type: 'hello', party: 'bank', role: 'bank', token: TOKEN }));
     expect((await c.next()).type).toBe('welcome');
     const record = await coordinator.done;
@@ -132,9 +135,10 @@ describe('the coordinator at the socket', () => {
   });
 
   it('ends the job with JOB_ERR_TIMEOUT naming whom a phase still waits for', async () => {
-    const { coordinator, url } = await startCoordinator([], { joinMs: 10_000, phaseMs: 400 });
-    const bank = await rawClient(url);
-    const tax = await rawClient(url);
+    await using started = await startCoordinator([], { joinMs: 10_000, phaseMs: 400 });
+    const { coordinator, url } = started;
+    await using bank = await rawClient(url);
+    await using tax = await rawClient(url);
     bank.send(JSON.stringify({ v: 1, type: 'hello', party: 'bank', role: 'bank', token: TOKEN }));
     tax.send(JSON.stringify({ v: 1, type: 'hello', party: 'tax', role: 'tax', token: `${TOKEN}-tax` }));
     // both are admitted and get the job; neither sends the public key the keys phase waits for
@@ -144,8 +148,9 @@ describe('the coordinator at the socket', () => {
   });
 
   it('fails the job with JOB_ERR_PARTY_LOST when an admitted party vanishes', async () => {
-    const { coordinator, url } = await startCoordinator();
-    const c = await rawClient(url);
+    await using started = await startCoordinator();
+    const { coordinator, url } = started;
+    await using c = await rawClient(url);
     c.send(JSON.stringify({ v: 1, type: 'hello', party: 'bank', role: 'bank', token: TOKEN }));
     expect((await c.next()).type).toBe('welcome');
     c.ws.terminate();
@@ -159,7 +164,8 @@ describe('the coordinator at the socket', () => {
 describe('a party node process', () => {
   it('with a broken CSV row names file, line and column, exits 2 and never joins', async () => {
     const events: ProcessEvent[] = [];
-    const { url } = await startCoordinator(events);
+    await using started = await startCoordinator(events);
+    const { url } = started;
     const dir = tempDir();
     const a = makeUscc('370100', 1);
     const b = makeUscc('370100', 2);
@@ -186,7 +192,8 @@ describe('a party node process', () => {
 
 describe('a recipient with a bad applicant list', () => {
   it('refuses duplicate and malformed ids before joining, naming the line', async () => {
-    const { url } = await startCoordinator();
+    await using started = await startCoordinator();
+    const { url } = started;
     const dir = tempDir();
     const a = makeUscc('370100', 1);
     writeFileSync(

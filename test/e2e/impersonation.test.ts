@@ -82,23 +82,23 @@ describe('a deviating coordinator', () => {
         if (msg.type === 'error') gotError();
       });
     });
-    const node = createNode({
+    await using node = createNode({
       config,
       url: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`,
       token: 'a-credential-long-enough',
       seal: await loadSeal(),
       logger: silentLogger(),
     });
-    try {
-      await node.start();
-      await errored;
-      const error = received.find((m) => m.type === 'error');
-      expect(error?.type === 'error' && error.error.code).toBe('CRYPTO_ERR_SIGNATURE');
-      expect(received.some((m) => m.type === 'psi.reply')).toBe(false);
-    } finally {
-      await node.close();
-      for (const c of wss.clients) c.terminate();
-      await new Promise((r) => wss.close(r));
-    }
+    await using _server = {
+      [Symbol.asyncDispose]: async () => {
+        for (const c of wss.clients) c.terminate();
+        await new Promise((r) => wss.close(r));
+      },
+    };
+    await node.start();
+    await errored;
+    const error = received.find((m) => m.type === 'error');
+    expect(error?.type === 'error' && error.error.code).toBe('CRYPTO_ERR_SIGNATURE');
+    expect(received.some((m) => m.type === 'psi.reply')).toBe(false);
   });
 });

@@ -4,10 +4,11 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Report, readScores, runScenario } from '@fedrisk/runner';
+import { type Report, readScores, runScenario, summarise } from '@fedrisk/runner';
 import { createRng, loadPartyCsv, type PartyModel, partialLogitsFor, tableSchemaOf } from '@fedrisk/shared';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fileTempDir, smallScenario } from '../helpers/fixtures.ts';
+import { maskFigures, shapeLines } from '../helpers/shape.ts';
 
 let report: Report;
 let runDir: string;
@@ -223,5 +224,21 @@ describe('joint scoring end to end, threshold keys and single key holder on the 
     expect(logs.join('').length).toBeGreaterThan(1000);
     for (const x of sample(privatePartials, 40, 4)) for (const log of logs) expect(log.includes(String(x))).toBe(false);
     for (const x of sample(scores, 40, 5)) for (const log of logs) expect(log.includes(String(x))).toBe(false);
+  });
+});
+
+describe('the report and summary keep their shape (golden files taken before the restructuring)', () => {
+  it('report.json has every field, with its type, that it had', () => {
+    const golden = readFileSync(new URL('../golden/report-shape.txt', import.meta.url), 'utf8')
+      .trim()
+      .split('\n');
+    const now = new Set(shapeLines(report));
+    const missing = golden.filter((line) => !now.has(line));
+    expect(missing).toEqual([]);
+  });
+
+  it('the console summary has the same lines, figures aside', () => {
+    const golden = readFileSync(new URL('../golden/summary.txt', import.meta.url), 'utf8');
+    expect(maskFigures(summarise(report, 'RUN').join('\n'))).toBe(golden);
   });
 });

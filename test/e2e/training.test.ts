@@ -3,9 +3,11 @@
  * under CKKS reaches the centralised plaintext model, and the ledger shows that
  * no party received another's plaintext gradient, feature or label.
  */
-import { type Report, runScenario } from '@fedrisk/runner';
+import { readFileSync } from 'node:fs';
+import { type Report, runScenario, summarise } from '@fedrisk/runner';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fileTempDir, smallScenario } from '../helpers/fixtures.ts';
+import { maskFigures, shapeLines } from '../helpers/shape.ts';
 
 let report: Report;
 
@@ -67,5 +69,20 @@ describe('joint training (vertical logistic regression under CKKS)', () => {
       expect(holder?.decrypted).toBe(0);
     }
     expect(coordinator?.decrypted).toBe(0);
+  });
+});
+
+describe('the trained report and summary keep their shape (golden files taken before the restructuring)', () => {
+  it('report.json has every field, with its type, that it had', () => {
+    const golden = readFileSync(new URL('../golden/report-shape-trained.txt', import.meta.url), 'utf8')
+      .trim()
+      .split('\n');
+    const now = new Set(shapeLines(report));
+    expect(golden.filter((line) => !now.has(line))).toEqual([]);
+  });
+
+  it('the console summary has the same lines, figures aside', () => {
+    const golden = readFileSync(new URL('../golden/summary-trained.txt', import.meta.url), 'utf8');
+    expect(maskFigures(summarise(report, 'RUN').join('\n'))).toBe(golden);
   });
 });

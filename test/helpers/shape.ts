@@ -3,7 +3,7 @@
  * golden test compares the report's shape, not its figures, so a change that
  * drops, renames or retypes a field fails while new runs' numbers do not.
  */
-export function shapeOf(value: unknown, path = '$', out = new Map<string, Set<string>>()): Map<string, Set<string>> {
+function shapeOf(value: unknown, path = '$', out = new Map<string, Set<string>>()): Map<string, Set<string>> {
   const add = (p: string, t: string) => {
     const set = out.get(p) ?? new Set<string>();
     set.add(t);
@@ -23,4 +23,9 @@ export function shapeOf(value: unknown, path = '$', out = new Map<string, Set<st
 /** The shape as sorted lines `path: type|type`, for a golden file. */
 export function shapeLines(value: unknown): string[] {
   return [...shapeOf(value)].map(([p, types]) => `${p}: ${[...types].sort().join('|')}`).sort();
+}
+
+/** A text with every number replaced by #, so two runs' summaries compare by their wording and layout. */
+export function maskFigures(text: string): string {
+  return text.replace(/[0-9]+(\.[0-9]+)?(e[-+]?[0-9]+)?/g, '#');
 }

@@ -19,21 +19,23 @@ beforeAll(async () => {
 
 describe('CKKS helpers (real SEAL)', () => {
   it('adds partial scores under encryption within 1e-6 of plaintext', async () => {
-    const holder = createCkksContext(seal, DEFAULT_CKKS);
-    const keys = generateKeyPair(holder);
+    using holder = createCkksContext(seal, DEFAULT_CKKS);
+    using keys = generateKeyPair(holder);
     const rng = createRng(3);
     const n = 5000; // two ciphertexts, the second partly filled
     const parts = [0, 1, 2].map(() => Float64Array.from({ length: n }, () => 3 * rng.normal()));
     // each party and the coordinator use their own context, as separate processes do
-    const enc = await Promise.all(parts.map((p) => encryptVector(createCkksContext(seal, DEFAULT_CKKS), keys.publicKeyBytes, p)));
+    using bank = createCkksContext(seal, DEFAULT_CKKS);
+    using tax = createCkksContext(seal, DEFAULT_CKKS);
+    using guarantor = createCkksContext(seal, DEFAULT_CKKS);
+    const enc = await Promise.all([bank, tax, guarantor].map((ctx, i) => encryptVector(ctx, keys.publicKeyBytes, parts[i] as Float64Array)));
     expect(enc[0]).toHaveLength(chunkCount(holder, n));
-    const coordinatorCtx = createCkksContext(seal, DEFAULT_CKKS);
+    using coordinatorCtx = createCkksContext(seal, DEFAULT_CKKS);
     const sum = await sumCiphertexts(coordinatorCtx, enc);
     const out = await keys.decrypt(sum, n);
     let maxErr = 0;
     for (let i = 0; i < n; i++) maxErr = Math.max(maxErr, Math.abs((out[i] as number) - parts.reduce((s, p) => s + (p[i] as number), 0)));
     expect(maxErr).toBeLessThan(1e-6);
-    keys.delete();
   });
 
   it('refuses parameters below 128-bit security, saying why', () => {
@@ -49,7 +51,7 @@ describe('CKKS helpers (real SEAL)', () => {
   });
 
   it('refuses bytes that are not a ciphertext', () => {
-    const ctx = createCkksContext(seal, DEFAULT_CKKS);
+    using ctx = createCkksContext(seal, DEFAULT_CKKS);
     expect(codeOf(() => ctx.loadCiphertext(Uint8Array.from([1, 2, 3]), 'test input'))).toBe('CRYPTO_ERR_BAD_CIPHERTEXT');
   });
 });

@@ -1,4 +1,5 @@
 import {
+  type CkksContext,
   type CkksParams,
   combineShares,
   createCkksContext,
@@ -10,31 +11,42 @@ import {
   loadSeal,
   smudgingNoise,
   sumCiphertexts,
+  type ThresholdParty,
   thresholdNoise,
 } from '@fedrisk/shared';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const PARAMS: CkksParams = { polyModulusDegree: 8192, coeffModulusBits: [60, 60, 60], scaleBits: 80, compression: 'none' };
 let seal: Awaited<ReturnType<typeof loadSeal>>;
+/** Three parties, each with its own context (as separate processes have), and the collective key they formed. */
+let world: { ctxs: CkksContext[]; parties: ThresholdParty[]; pk: Uint8Array };
+let draws = 0;
+
 beforeAll(async () => {
   seal = await loadSeal();
-});
-
-/** Three parties with a collective key; each encrypts a vector; returns the sum ciphertexts and the truth. */
-async function setup(n = 4096) {
-  const ctx = () => createCkksContext(seal, PARAMS);
+  const ctxs = [0, 1, 2].map(() => createCkksContext(seal, PARAMS));
   const seed = crsSeed('job-test');
-  const parties = [0, 1, 2].map(() => createThresholdParty(ctx(), seed));
+  const parties = ctxs.map((c) => createThresholdParty(c, seed));
   const shares = parties.map((p) => p.shareBytes);
   const pk = parties[0]?.collectivePublicKey(shares) as Uint8Array;
   // every party derives the same collective key on its own
   expect(Buffer.from(parties[1]?.collectivePublicKey(shares) as Uint8Array).equals(Buffer.from(pk))).toBe(true);
-  const rng = createRng(9);
+  world = { ctxs, parties, pk };
+});
+
+afterAll(() => {
+  for (const p of world?.parties ?? []) p.delete();
+  for (const c of world?.ctxs ?? []) c.delete();
+});
+
+/** Each party encrypts a fresh vector under the collective key; returns the summed ciphertexts and the plaintext sum. */
+async function freshSum(n = 4096) {
+  const rng = createRng(9 + draws++);
   const inputs = [0, 1, 2].map(() => Float64Array.from({ length: n }, () => 4 * rng.normal()));
-  const encrypted = await Promise.all(inputs.map((v) => encryptVector(ctx(), pk, v)));
-  const sum = await sumCiphertexts(ctx(), encrypted);
+  const encrypted = await Promise.all(inputs.map((v, i) => encryptVector(world.ctxs[i] as CkksContext, world.pk, v)));
+  const sum = await sumCiphertexts(world.ctxs[0] as CkksContext, encrypted);
   const truth = Float64Array.from({ length: n }, (_, i) => inputs.reduce((s, v) => s + (v[i] as number), 0));
-  return { parties, sum, truth, ctx: ctx() };
+  return { parties: world.parties, sum, truth, ctx: world.ctxs[0] as CkksContext };
 }
 
 function maxError(got: Float64Array, truth: Float64Array): number {
@@ -47,7 +59,7 @@ describe('threshold CKKS (real SEAL)', () => {
   const noise = thresholdNoise(PARAMS.polyModulusDegree, 3, 3, PARAMS.scaleBits);
 
   it('3 of 3 shares decrypt the sum within the documented bound', async () => {
-    const { parties, sum, truth, ctx } = await setup();
+    const { parties, sum, truth, ctx } = await freshSum();
     const ct = sum[0] as Uint8Array;
     const shares = parties.map((p) => p.decryptionShare(ct, noise.smudgingBits));
     const got = combineShares(ctx, ct, shares);
@@ -61,7 +73,7 @@ describe('threshold CKKS (real SEAL)', () => {
   it('two shares of three, or one party key alone, give values far from the truth', async () => {
     // [0] alone is c0 + c1*s_0 (+ noise): exactly decryption under one party's own secret key
     for (const subset of [[0, 1], [0, 2], [1, 2], [0]]) {
-      const fresh = await setup(); // shares are one-shot per ciphertext, so take fresh parties
+      const fresh = await freshSum(); // shares are one-shot per ciphertext, so take a fresh one
       const shares = subset.map((i) => (fresh.parties[i] as (typeof fresh.parties)[number]).decryptionShare(fresh.sum[0] as Uint8Array, noise.smudgingBits));
       const got = combineShares(fresh.ctx, fresh.sum[0] as Uint8Array, shares);
       let meanAbs = 0;
@@ -72,7 +84,7 @@ describe('threshold CKKS (real SEAL)', () => {
   });
 
   it('refuses a second share for the same ciphertext', async () => {
-    const { parties, sum } = await setup(16);
+    const { parties, sum } = await freshSum(16);
     const p = parties[0];
     p?.decryptionShare(sum[0] as Uint8Array, noise.smudgingBits);
     try {

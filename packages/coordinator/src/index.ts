@@ -2,6 +2,5 @@ export type { JobRecord } from '@fedrisk/shared';
 export { type Coordinator, type CoordinatorOptions, createCoordinator } from './coordinator.ts';
 export type { Job, JobDeps, JobFactory } from './job.ts';
 export { combineHandlers } from './job.ts';
-export { JOBS } from './jobs/index.ts';
 export { type CoordinatorMainOptions, runCoordinatorMain } from './main.ts';
 export { createPhaseClock, type PhaseClock } from './phase-clock.ts';

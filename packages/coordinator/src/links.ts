@@ -17,7 +17,7 @@ import {
 import { WebSocket } from 'ws';
 
 /** Bytes a party may leave unread in its socket before the coordinator gives up on it. */
-export const MAX_UNREAD_BYTES = 1024 * 1024 * 1024;
+const MAX_UNREAD_BYTES = 1024 * 1024 * 1024;
 
 export interface LinkDeps {
   logger: Logger;

@@ -10,9 +10,9 @@ import type { Logger } from '@fedrisk/shared';
 import { type WebSocket, WebSocketServer } from 'ws';
 
 /** Connections that may wait for admission at once; more are refused and logged. */
-export const MAX_PENDING_CONNECTIONS = 64;
+const MAX_PENDING_CONNECTIONS = 64;
 /** Bytes a connection may send before it is admitted: a hello is a few hundred. */
-export const MAX_PREADMISSION_BYTES = 16 * 1024;
+const MAX_PREADMISSION_BYTES = 16 * 1024;
 
 export interface ListenerOptions {
   host: string;

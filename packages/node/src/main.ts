@@ -39,7 +39,7 @@ export interface NodeMainOptions {
   crash?: ((point: FaultPoint) => void) | undefined;
 }
 
-export function writeOutputs(outDir: string, outcome: NodeOutcome): void {
+function writeOutputs(outDir: string, outcome: NodeOutcome): void {
   const { scores, trainedModel, ...summary } = outcome;
   writeJsonFile(join(outDir, 'summary.json'), partySummarySchema, summary);
   // a party's trained weights stay in its own folder; its next job reads them from there

@@ -201,7 +201,9 @@ export function createNode(opts: NodeOptions): PartyNode {
     done,
     start: async () => {
       const schema = nodeTableSchema(config);
+      const loadStart = performance.now();
       const table = await loadPartyCsv(config.data, schema);
+      const loadMs = performance.now() - loadStart;
       const model = config.modelFile ? readJsonFile(config.modelFile, partyModelSchema, 'model file', 'CONFIG_ERR_INVALID') : config.model;
       // computed once up front, so a model naming a missing column fails before joining
       partialLogits(table, model);
@@ -233,6 +235,7 @@ export function createNode(opts: NodeOptions): PartyNode {
         send: (msg, blobs) => conn.send(msg, blobs),
         faultPoint: (point) => opts.onFaultPoint?.(point),
       });
+      session.timings.load = loadMs;
       signal.addEventListener('abort', () => finish(new FedError('JOB_ERR_ABORTED', 'node aborted')), { once: true });
       await conn.open();
     },

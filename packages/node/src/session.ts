@@ -20,11 +20,7 @@ import {
   type PartyTable,
   type SealModule,
 } from '@fedrisk/shared';
-import type { KeysState } from './steps/keys.ts';
-import type { PsiState } from './steps/psi.ts';
-import type { ScoringState } from './steps/scoring.ts';
-import type { ThresholdDecryptState } from './steps/threshold-decrypt.ts';
-import type { TrainingState } from './steps/training.ts';
+import type { KeysState, PsiState, ScoringState, ThresholdDecryptState, TrainingState } from './state.ts';
 
 /** Steps that run at most once per job; running one twice is a bug (JOB_ERR_INTERNAL). */
 export class StepGuard {

@@ -41,7 +41,7 @@ export interface JobFiles {
 }
 
 /** The folder name of a job within the run: its design, or "training". */
-export function jobName(spec: JobSpec): string {
+function jobName(spec: JobSpec): string {
   return spec.kind === 'training' ? 'training' : spec.keys;
 }
 

@@ -8,7 +8,7 @@
  */
 import { createRng, makeUscc, type Rng, ROLE_COLUMNS, type Role, sigmoid } from '@fedrisk/shared';
 
-export const CITIES = [
+const CITIES = [
   { name: 'Jinan', division: '370100', weight: 0.2 },
   { name: 'Qingdao', division: '370200', weight: 0.24 },
   { name: 'Zibo', division: '370300', weight: 0.12 },
@@ -17,7 +17,7 @@ export const CITIES = [
   { name: 'Linyi', division: '371300', weight: 0.14 },
 ] as const;
 
-export const INDUSTRIES = [
+const INDUSTRIES = [
   { name: 'manufacturing', weight: 0.3, risk: 0 },
   { name: 'wholesale-retail', weight: 0.3, risk: 0.15 },
   { name: 'agriculture', weight: 0.12, risk: 0.35 },

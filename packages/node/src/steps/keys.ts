@@ -5,33 +5,10 @@
  * p_i = -a s_i + e_i for the job's common `a`, signed; each sums every share
  * itself into the collective public key. No secret key or share leaves.
  */
-import {
-  createEphemeral,
-  createThresholdParty,
-  crsSeed,
-  type EphemeralKey,
-  FedError,
-  generateKeyPair,
-  type KeyPair,
-  signFields,
-  type ThresholdParty,
-  verifyFields,
-} from '@fedrisk/shared';
+import { createEphemeral, createThresholdParty, crsSeed, FedError, generateKeyPair, signFields, verifyFields } from '@fedrisk/shared';
 import type { Handlers } from '../handlers.ts';
 import type { Session } from '../session.ts';
-
-export interface KeysState {
-  /** single holder: the whole key pair */
-  single: KeyPair | undefined;
-  /** threshold: this party's key share */
-  threshold: ThresholdParty | undefined;
-  /** threshold: this party's X25519 key, to receive sealed decryption shares */
-  ephemeral: EphemeralKey | undefined;
-  /** threshold: every party's published share and X25519 key (this party's included) */
-  shares: Map<string, { blob: Uint8Array; x25519: string }>;
-  /** training: the holder's rotation keys */
-  galois: Uint8Array | undefined;
-}
+import type { KeysState } from '../state.ts';
 
 function state(s: Session): KeysState {
   s.keys ??= { single: undefined, threshold: undefined, ephemeral: undefined, shares: new Map(), galois: undefined };

@@ -6,22 +6,10 @@
  * which slot. PSI messages are signed with the identity key, so a
  * coordinator cannot stand in for the bank (or a holder) and run PSI itself.
  */
-import { createPsiKey, createPsiPool, FedError, type PsiPool, pointKeys, securePermutation, signFields, verifyFields } from '@fedrisk/shared';
+import { createPsiKey, createPsiPool, FedError, pointKeys, securePermutation, signFields, verifyFields } from '@fedrisk/shared';
 import type { Handlers } from '../handlers.ts';
 import type { Session } from '../session.ts';
-
-export interface PsiState {
-  pool: PsiPool;
-  key: Buffer;
-  /** holder: its customers' order in what it sent (a random permutation of its rows) */
-  ownOrder?: Uint32Array;
-  /** holder: its own blinded customers, being computed while it waits for the recipient */
-  ownBlinded?: Promise<Buffer>;
-  /** holder: how many slots the recipient's list has */
-  slots: number;
-  /** recipient: holders that have replied */
-  replied: Set<string>;
-}
+import type { PsiState } from '../state.ts';
 
 const domainOf = (jobId: string) => `fedrisk/psi/v1/${jobId}`;
 

@@ -2,15 +2,10 @@
  * Scoring, one party's side: this party's encrypted partial logits for every slot, and, for the recipient,
  * the decrypted joint logits turned into probabilities, scores and grades.
  */
-import { encryptVector, FedError, type KeyPair, partialLogitsFor, type ScoredBusiness, scoreOf, signFields } from '@fedrisk/shared';
+import { encryptVector, FedError, type KeyPair, partialLogitsFor, scoreOf, signFields } from '@fedrisk/shared';
 import type { Handlers } from '../handlers.ts';
 import type { Session } from '../session.ts';
 import { prepareSmudging, recordOwnInput } from './threshold-decrypt.ts';
-
-export interface ScoringState {
-  /** the recipient's decrypted scores, in slot order */
-  scores: ScoredBusiness[] | undefined;
-}
 
 /** Largest |partial logit| a CKKS slot holds with room to spare: beyond it the sum would wrap around the modulus. */
 function maxPartial(s: Session): number {

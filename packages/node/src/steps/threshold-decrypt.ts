@@ -8,25 +8,15 @@
 import { asFedError, type CkksContext, ciphertextDigest, FedError, openFrom, sealFor, sumCiphertexts, thresholdNoise, verifyFields } from '@fedrisk/shared';
 import type { Handlers } from '../handlers.ts';
 import type { Session } from '../session.ts';
+import type { ThresholdDecryptState } from '../state.ts';
 
-export interface ThresholdDecryptState {
-  /** every party's signed input ciphertexts (this party's own included) */
-  inputs: Map<string, Uint8Array[]>;
-  /** digests of every request this party answered: it never answers the same one twice */
-  answered: Set<string>;
-  /** recipient: the verified sum it will decrypt */
-  verifiedSum: Uint8Array[] | undefined;
-  /** recipient: the other parties' sealed shares */
-  sealedShares: Map<string, Uint8Array[]>;
-}
-
-export function thresholdState(s: Session): ThresholdDecryptState {
+function thresholdState(s: Session): ThresholdDecryptState {
   s.threshold ??= { inputs: new Map(), answered: new Set(), verifiedSum: undefined, sealedShares: new Map() };
   return s.threshold;
 }
 
 /** SEAL's uncompressed serialization is deterministic: the form whose hash names a ciphertext. */
-export function canonical(ctx: CkksContext, blob: Uint8Array, what: string): Uint8Array {
+function canonical(ctx: CkksContext, blob: Uint8Array, what: string): Uint8Array {
   if (blob[5] === 0) return blob;
   const ct = ctx.loadCiphertext(blob, what);
   try {

@@ -11,10 +11,6 @@ import type { Session } from '../session.ts';
 import { sendQuery } from './query.ts';
 import { createTrainer, type Trainer, type TrainerOptions } from './trainer.ts';
 
-export interface TrainingState {
-  trainer: Trainer;
-}
-
 function makeTrainer(s: Session, extra: Partial<TrainerOptions>): Trainer {
   const job = s.started;
   const ids = s.slotIds as string[];

@@ -22,7 +22,7 @@ import type { DesignResult } from '../report/types.ts';
 import type { JobRun } from '../run-job.ts';
 
 /** The largest |decrypted - plaintext| logit error each design promises. */
-export function targetMaxError(keys: KeysDesign): number {
+function targetMaxError(keys: KeysDesign): number {
   return keys === 'threshold' ? 1e-4 : 1e-6;
 }
 

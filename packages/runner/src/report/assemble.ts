@@ -13,7 +13,7 @@ export function ledgerOf(run: JobRun): Record<string, LedgerEntry> {
 }
 
 /** Key custody as each process recorded it (the key objects it created, received or relayed), never written by hand. */
-export function custodyOf(scenario: Scenario, run: JobRun): DesignResult['keyCustody'] {
+function custodyOf(scenario: Scenario, run: JobRun): DesignResult['keyCustody'] {
   return [
     { participant: 'coordinator', holds: run.record?.keyMaterial ?? [] },
     ...scenario.parties.map((p) => ({ participant: p.id, holds: run.summaries.get(p.id)?.keyMaterial ?? [] })),
@@ -21,7 +21,7 @@ export function custodyOf(scenario: Scenario, run: JobRun): DesignResult['keyCus
 }
 
 /** What each side learned about the overlap, next to the truth the referee knows. */
-export function alignmentOf(scenario: Scenario, prep: Prepared, run: JobRun, applicants: readonly string[]): AlignmentResult {
+function alignmentOf(scenario: Scenario, prep: Prepared, run: JobRun, applicants: readonly string[]): AlignmentResult {
   const recipient = scenario.job.recipient;
   const applicantSet = new Set(applicants);
   const recipientIds = run.summaries.get(recipient)?.idsLearned;

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { errorCodeSchema, FedError } from '../util/errors.ts';
 import { phaseNameSchema } from '../wire/ids.ts';
 
-export const processEventSchema = z.discriminatedUnion('event', [
+const processEventSchema = z.discriminatedUnion('event', [
   z.object({ event: z.literal('listening'), url: z.string() }),
   z.object({ event: z.literal('joined'), party: z.string() }),
   z.object({ event: z.literal('phase'), name: phaseNameSchema, ms: z.number() }),

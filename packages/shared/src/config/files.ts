@@ -45,7 +45,7 @@ export function readJsonFile<T>(path: string, schema: z.ZodType<T>, what: string
 const knowledgeCountsSchema = z.object(
   Object.fromEntries(KNOWLEDGE_KINDS.map((k) => [k, z.number().int().min(0)])) as Record<(typeof KNOWLEDGE_KINDS)[number], z.ZodNumber>,
 );
-export const ledgerEntrySchema = z.object({ received: knowledgeCountsSchema, decrypted: z.number().int().min(0) }).strict();
+const ledgerEntrySchema = z.object({ received: knowledgeCountsSchema, decrypted: z.number().int().min(0) }).strict();
 const linkSchema = z.object({ from: z.string(), to: z.string(), messages: z.number().int().min(0), bytes: z.number().int().min(0) }).strict();
 const refusalSchema = z.object({ party: z.string(), code: z.string(), message: z.string() }).strict();
 const epochSchema = z.object({ epoch: z.number().int().min(1), loss: z.number(), ms: z.number().min(0) }).strict();
@@ -68,7 +68,7 @@ export const jobRecordSchema = z
 export type JobRecord = z.infer<typeof jobRecordSchema>;
 
 /** Business ids a party learned during the job, by kind, counted from what it received. */
-export const idsLearnedSchema = z
+const idsLearnedSchema = z
   .object({
     /** its own customers it learned are applicants (query, psi) */
     intersection: z.number().int().min(0),

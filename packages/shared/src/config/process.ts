@@ -26,15 +26,13 @@ export const timeoutsSchema = z
     silenceMs: z.number().int().positive().max(3_600_000).default(10_000),
   })
   .strict();
-export type Timeouts = z.infer<typeof timeoutsSchema>;
 
-export const misbehaviourSchema = z.discriminatedUnion('kind', [
+const misbehaviourSchema = z.discriminatedUnion('kind', [
   /** present one party's input ciphertexts as the sum to be decrypted */
   z.object({ kind: z.literal('decrypt-input'), target: partyIdSchema }).strict(),
   /** ask every party twice for a share of the same ciphertext */
   z.object({ kind: z.literal('replay-decrypt') }).strict(),
 ]);
-export type Misbehaviour = z.infer<typeof misbehaviourSchema>;
 
 export const coordinatorConfigSchema = z
   .object({
@@ -63,13 +61,12 @@ export type CoordinatorConfigInput = z.input<typeof coordinatorConfigSchema>;
 export const faultPointSchema = z.enum(['after-join', 'after-keys', 'before-partial']);
 export type FaultPoint = z.infer<typeof faultPointSchema>;
 
-export const faultSchema = z
+const faultSchema = z
   .object({
     /** the node process exits abruptly at this point of the job */
     crashAt: faultPointSchema,
   })
   .strict();
-export type Fault = z.infer<typeof faultSchema>;
 
 export const nodeConfigSchema = z
   .object({

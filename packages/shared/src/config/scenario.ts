@@ -33,7 +33,7 @@ const csvDataSchema = z
     file: z.string().min(1),
     /** the column that identifies a record */
     id: z.string().min(1),
-    /** the 0/1 outcome column: only the referee reads it (and, when training lands, the recipient) */
+    /** the 0/1 outcome column: the referee reads it, and in a training job the recipient gets the labels of its own training rows */
     label: z.string().min(1),
     /** which party holds which columns */
     columns: z.record(partyIdSchema, z.array(z.string().min(1)).min(1)),
@@ -70,7 +70,6 @@ export const scenarioSchema = z
       .min(2),
     job: z
       .object({
-        kind: z.literal('scoring').default('scoring'),
         /** threshold: every party holds a key share and all must take part to decrypt; single-holder: the recipient holds the key */
         keys: keysSchema.default('threshold'),
         /** single-holder: who generates and holds the secret key (the recipient, who alone may decrypt) */

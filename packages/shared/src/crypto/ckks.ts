@@ -29,7 +29,7 @@ export const TRAINING_CKKS: CkksParams = { polyModulusDegree: 8192, coeffModulus
 export const DEFAULT_CKKS: CkksParams = { polyModulusDegree: 8192, coeffModulusBits: [60, 60, 60], scaleBits: 80, compression: 'none' };
 
 /** SEAL's own 128-bit table (HomomorphicEncryption.org standard), as a fixed fallback for docs and tests. */
-export function maxCoeffBits128(seal: SealModule, n: number): number {
+function maxCoeffBits128(seal: SealModule, n: number): number {
   return seal.CoeffModulus.MaxBitCount(n, seal.SecLevelType.tc128);
 }
 
@@ -64,7 +64,9 @@ export interface CkksContext {
   readonly scale: number;
   saveCiphertext(ct: Ciphertext): Uint8Array;
   loadCiphertext(bytes: Uint8Array, what: string): Ciphertext;
+  /** frees the SEAL objects (WASM memory is not garbage collected); idempotent */
   delete(): void;
+  [Symbol.dispose](): void;
 }
 
 export function createCkksContext(seal: SealModule, params: CkksParams): CkksContext {
@@ -87,6 +89,13 @@ export function createCkksContext(seal: SealModule, params: CkksParams): CkksCon
     throw new FedError('CRYPTO_ERR_INVALID_PARAMS', `SEAL rejected the CKKS parameters ${JSON.stringify(params)} (no suitable primes, or not valid for CKKS)`);
   }
   const encoder = new seal.CKKSEncoder(context);
+  let deleted = false;
+  const dispose = (): void => {
+    if (deleted) return;
+    deleted = true;
+    encoder.delete();
+    context.delete();
+  };
   const compr = params.compression === 'zstd' ? seal.ComprModeType.zstd : seal.ComprModeType.none;
   return {
     seal,
@@ -108,10 +117,8 @@ export function createCkksContext(seal: SealModule, params: CkksParams): CkksCon
         });
       }
     },
-    delete: () => {
-      encoder.delete();
-      context.delete();
-    },
+    delete: dispose,
+    [Symbol.dispose]: dispose,
   };
 }
 
@@ -145,7 +152,9 @@ export interface KeyPair {
   /** rotation keys for steps 1, 2, 4, ... (training only) */
   galoisKeysBytes?: Uint8Array;
   decrypt(blobs: readonly Uint8Array[], count: number, opts?: LongCallOptions): Promise<Float64Array>;
+  /** frees the secret key; idempotent */
   delete(): void;
+  [Symbol.dispose](): void;
 }
 
 export function generateKeyPair(ckks: CkksContext, opts: { rotations?: boolean; custody?: KeyMaterialLog } = {}): KeyPair {
@@ -168,6 +177,13 @@ export function generateKeyPair(ckks: CkksContext, opts: { rotations?: boolean; 
   const secretKey = keygen.secretKey();
   keygen.delete();
   const decryptor = new seal.Decryptor(context, secretKey);
+  let deleted = false;
+  const dispose = (): void => {
+    if (deleted) return;
+    deleted = true;
+    decryptor.delete();
+    secretKey.delete();
+  };
   return {
     publicKeyBytes,
     ...(galoisKeysBytes ? { galoisKeysBytes } : {}),
@@ -194,10 +210,8 @@ export function generateKeyPair(ckks: CkksContext, opts: { rotations?: boolean; 
       }
       return out;
     },
-    delete: () => {
-      decryptor.delete();
-      secretKey.delete();
-    },
+    delete: dispose,
+    [Symbol.dispose]: dispose,
   };
 }
 

@@ -3,7 +3,7 @@
  * objects write here, and relays note what passed through, so the report's
  * key-custody table is derived from what happened, not written by hand.
  */
-export const KEY_MATERIAL = {
+const KEY_MATERIAL = {
   secretKey: 'secret key (the whole key)',
   secretKeyShare: 'secret-key share (its own only)',
   publicKey: 'public key',

@@ -21,7 +21,7 @@ import { Worker } from 'node:worker_threads';
 import { FedError } from '../util/errors.ts';
 import { blindPoints, hashIdsToPoints, POINT_BYTES } from './psi-core.ts';
 
-export { blindPoints, createPsiKey, hashIdsToPoints, POINT_BYTES } from './psi-core.ts';
+export { blindPoints, createPsiKey, hashIdsToPoints } from './psi-core.ts';
 
 /** below this many items the work runs on the calling thread: a worker costs more than it saves */
 const PARALLEL_MIN = 4096;
@@ -29,7 +29,9 @@ const PARALLEL_MIN = 4096;
 export interface PsiPool {
   hash(ids: readonly string[], domain: string): Promise<Buffer>;
   blind(points: Uint8Array, key: Uint8Array): Promise<Buffer>;
+  /** stops the worker threads; idempotent */
   close(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
 type Reply = { ok: true; out: Uint8Array } | { ok: false; error: string };
@@ -77,6 +79,9 @@ export function createPsiPool(threads = 2): PsiPool {
       throw new FedError('CRYPTO_ERR_PSI', (err as Error).message, { cause: err });
     }
   };
+  const close = async (): Promise<void> => {
+    await Promise.all(workers.splice(0).map((w) => w.terminate()));
+  };
   return {
     hash: async (ids, domain) => {
       if (ids.length < PARALLEL_MIN || threads < 2) return wrap(() => hashIdsToPoints(ids, domain));
@@ -94,9 +99,8 @@ export function createPsiPool(threads = 2): PsiPool {
       );
       return Buffer.concat(parts);
     },
-    close: async () => {
-      await Promise.all(workers.splice(0).map((w) => w.terminate()));
-    },
+    close,
+    [Symbol.asyncDispose]: close,
   };
 }
 

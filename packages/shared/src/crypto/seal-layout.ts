@@ -29,7 +29,7 @@ export function header(bytes: Uint8Array): DataView {
   return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-export function checkUncompressed(bytes: Uint8Array, what: string): void {
+function checkUncompressed(bytes: Uint8Array, what: string): void {
   if (bytes.length < CT_DATA || header(bytes).getUint16(0, true) !== 0xa15e || bytes[5] !== 0) {
     throw new FedError('CRYPTO_ERR_BAD_CIPHERTEXT', `${what} is not an uncompressed SEAL object`);
   }

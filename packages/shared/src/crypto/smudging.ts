@@ -8,9 +8,9 @@ import type { CkksContext } from './ckks.ts';
 import { CT_DATA, header, keyLevelPrimes } from './seal-layout.ts';
 
 /** SEAL's default noise standard deviation for fresh encryptions and keys */
-export const SEAL_NOISE_STD = 3.2;
+const SEAL_NOISE_STD = 3.2;
 /** statistical distance between a share and one with no ciphertext noise: 2^-40 */
-export const SMUDGING_MARGIN_BITS = 40;
+const SMUDGING_MARGIN_BITS = 40;
 /** noise bound: this many standard deviations above the estimated spread */
 const BOUND_STDS = 16;
 

@@ -73,7 +73,9 @@ export interface ThresholdParty {
    * smudging (it never leaves the party). Counts as serving the ciphertext.
    */
   decryptWithShares(ciphertext: Uint8Array, otherShares: readonly Uint8Array[]): Float64Array;
+  /** frees the key share; idempotent */
   delete(): void;
+  [Symbol.dispose](): void;
 }
 
 export function createThresholdParty(ckks: CkksContext, seed: Uint8Array, custody?: KeyMaterialLog): ThresholdParty {
@@ -103,6 +105,13 @@ export function createThresholdParty(ckks: CkksContext, seed: Uint8Array, custod
   s.fill(0n);
   const shareBytes = new Uint8Array(share.buffer.slice(0));
   const served = new Set<string>();
+  let deleted = false;
+  const dispose = (): void => {
+    if (deleted) return;
+    deleted = true;
+    decryptor.delete();
+    secretKey.delete();
+  };
   const readyNoise: { bits: number; blob: Uint8Array }[] = [];
 
   return {
@@ -210,10 +219,8 @@ export function createThresholdParty(ckks: CkksContext, seed: Uint8Array, custod
         evaluator.delete();
       }
     },
-    delete: () => {
-      decryptor.delete();
-      secretKey.delete();
-    },
+    delete: dispose,
+    [Symbol.dispose]: dispose,
   };
 }
 

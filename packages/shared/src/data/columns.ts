@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { FedError } from '../util/errors.ts';
 import type { IdFormat, Role } from '../wire/ids.ts';
 
-export const TAX_GRADES = ['A', 'B', 'C', 'D', 'M'];
+const TAX_GRADES = ['A', 'B', 'C', 'D', 'M'];
 
 export const columnSpecSchema = z
   .object({

@@ -37,7 +37,7 @@ const MAX_REPORTED = 10;
  * column is standardised (1e200 would zero a feature, 1e308 make it NaN), and
  * no amount in this domain comes near it.
  */
-export const MAX_ABS_CELL = 1e15;
+const MAX_ABS_CELL = 1e15;
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 /** Shows a cell in an error without letting a huge cell make a huge message. */

@@ -8,12 +8,12 @@ import { z } from 'zod';
 import type { PartyTable } from '../data/table.ts';
 import { FedError } from '../util/errors.ts';
 
-export const featureWeightSchema = z.discriminatedUnion('transform', [
+const featureWeightSchema = z.discriminatedUnion('transform', [
   z.object({ transform: z.literal('z'), weight: z.number().finite() }).strict(),
   z.object({ transform: z.literal('log1p'), weight: z.number().finite() }).strict(),
   z.object({ transform: z.literal('onehot'), weights: z.record(z.string(), z.number().finite()) }).strict(),
 ]);
-export type FeatureWeight = z.infer<typeof featureWeightSchema>;
+type FeatureWeight = z.infer<typeof featureWeightSchema>;
 
 export const partyModelSchema = z
   .object({
@@ -47,10 +47,10 @@ function standardise(raw: Float64Array): { mean: number; std: number; values: Fl
   return { mean, std: scale, values };
 }
 
-export type FeatureTransform = FeatureWeight['transform'];
+type FeatureTransform = FeatureWeight['transform'];
 
 /** Standardises one column with a transform (mean and spread from this party's own rows only). */
-export function encodeColumn(table: PartyTable, column: string, transform: FeatureTransform, categories?: readonly string[]): EncodedFeature[] {
+function encodeColumn(table: PartyTable, column: string, transform: FeatureTransform, categories?: readonly string[]): EncodedFeature[] {
   if (transform === 'onehot') {
     const cells = table.categorical.get(column) ?? (table.numeric.has(column) ? Array.from(table.numeric.get(column) as Float64Array, String) : undefined);
     if (!cells) throw new FedError('CONFIG_ERR_INVALID', `model names column "${column}", which ${table.file} does not have`);
@@ -78,7 +78,7 @@ export function encodeColumn(table: PartyTable, column: string, transform: Featu
 }
 
 /** Every expanded feature the model uses, with the weight that goes with it, in the table's row order. */
-export function modelFeatures(table: PartyTable, model: PartyModel): { feature: EncodedFeature; weight: number }[] {
+function modelFeatures(table: PartyTable, model: PartyModel): { feature: EncodedFeature; weight: number }[] {
   const out: { feature: EncodedFeature; weight: number }[] = [];
   for (const [column, fw] of Object.entries(model.features)) {
     if (fw.transform === 'onehot') {

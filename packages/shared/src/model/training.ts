@@ -8,7 +8,7 @@
  */
 import type { TrainingParams } from '../wire/params.ts';
 
-export function taylorResidual(u: number, y: number): number {
+function taylorResidual(u: number, y: number): number {
   return 0.25 * u + 0.5 - y;
 }
 

@@ -24,7 +24,7 @@ export const KNOWLEDGE_KINDS = [
 export type KnowledgeKind = (typeof KNOWLEDGE_KINDS)[number];
 export type KnowledgeCounts = Record<KnowledgeKind, number>;
 
-export function emptyKnowledge(): KnowledgeCounts {
+function emptyKnowledge(): KnowledgeCounts {
   return Object.fromEntries(KNOWLEDGE_KINDS.map((k) => [k, 0])) as KnowledgeCounts;
 }
 
