@@ -181,7 +181,7 @@ describe('a party node process', () => {
       outDir: join(dir, 'out'),
     };
     writeFileSync(join(dir, 'config.json'), JSON.stringify(cfg));
-    const child = startChild('tax', NODE_BIN, ['--config', join(dir, 'config.json'), '--coordinator', url], { FEDRISK_TOKEN: `${TOKEN}-tax` }, () => {});
+    await using child = startChild('tax', NODE_BIN, ['--config', join(dir, 'config.json'), '--coordinator', url], { FEDRISK_TOKEN: `${TOKEN}-tax` }, () => {});
     expect(await child.exited).toBe(2);
     expect(child.lastFatal?.code).toBe('DATA_ERR_CSV');
     expect(child.stderrTail()).toContain('tax.csv line 3, column "invoice_count": "three" is not a number');
@@ -216,7 +216,7 @@ describe('a recipient with a bad applicant list', () => {
       ['\n', 'lists no businesses to score'],
     ] as const) {
       writeFileSync(join(dir, 'applicants.txt'), text);
-      const child = startChild('bank', NODE_BIN, ['--config', join(dir, 'config.json'), '--coordinator', url], { FEDRISK_TOKEN: TOKEN }, () => {});
+      await using child = startChild('bank', NODE_BIN, ['--config', join(dir, 'config.json'), '--coordinator', url], { FEDRISK_TOKEN: TOKEN }, () => {});
       expect(await child.exited).toBe(2);
       expect(child.lastFatal?.code).toBe('DATA_ERR_APPLICANTS');
       expect(child.stderrTail()).toContain(expected);
@@ -288,7 +288,8 @@ describe('scenario runs that go wrong', () => {
     const bad = join(dir, 'bad.yaml');
     writeFileSync(bad, readFileSync(DEFAULT_SCENARIO, 'utf8').replace('coverage: 0.4', 'coverage: lots'));
     const bin = fileURLToPath(new URL('../../packages/runner/src/bin/run-scenario.ts', import.meta.url));
-    const proc = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), bin, bad, '--runs-dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [bin, bad, '--runs-dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    await using _cleanup = { [Symbol.asyncDispose]: async () => void proc.kill('SIGKILL') };
     let stderr = '';
     proc.stderr.on('data', (d) => {
       stderr += String(d);

@@ -33,6 +33,8 @@ export interface DataSet {
   schemas: Map<string, TableSchema>;
   /** ground truth for the referee: business_id,...,default_next_12m */
   refereeCsv: string;
+  /** the same hidden outcome, by record id */
+  labels: Map<string, number>;
   /** records in the population */
   size: number;
   /** where the data came from, for the report */
@@ -63,7 +65,8 @@ export async function makeDataSet(scenario: Scenario, scenarioFile: string, seed
       );
       schemas.set(p.id, tableSchemaOf(scenario, p.id));
     }
-    return { files, members, schemas, refereeCsv: populationCsv(pop), size: data.businesses, source: `synthetic, seed ${seed}`, dropped: [] };
+    const labels = new Map(pop.ids.map((id, i) => [id, pop.label[i] as number]));
+    return { files, members, schemas, refereeCsv: populationCsv(pop), labels, size: data.businesses, source: `synthetic, seed ${seed}`, dropped: [] };
   }
   return splitCsv(scenario, resolve(dirname(scenarioFile), data.file));
 }
@@ -175,5 +178,14 @@ async function splitCsv(scenario: Scenario, path: string): Promise<DataSet> {
     schemas.set(p.id, { columns, idFormat: 'plain' });
   }
   const referee = ['business_id,default_next_12m', ...ids.map((id, i) => csvRow([id, labels[i] as number]))];
-  return { files, members: memberIds, schemas, refereeCsv: `${referee.join('\n')}\n`, size: ids.length, source: path, dropped };
+  return {
+    files,
+    members: memberIds,
+    schemas,
+    labels: new Map(ids.map((id, i) => [id, labels[i] as number])),
+    refereeCsv: `${referee.join('\n')}\n`,
+    size: ids.length,
+    source: path,
+    dropped,
+  };
 }

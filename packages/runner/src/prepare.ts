@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { createIdentity, type IdentityKeys, mkdirPrivate, parseCsv, type Scenario, type TableSchema, writePrivateFile } from '@fedrisk/shared';
+import { createIdentity, type IdentityKeys, mkdirPrivate, type Scenario, type TableSchema, writePrivateFile } from '@fedrisk/shared';
 import { makeDataSet, sampleApplicants } from './dataset.ts';
 
 export interface Prepared {
@@ -53,11 +53,7 @@ export async function prepare(scenario: Scenario, scenarioFile: string, runsDir:
   mkdirPrivate(dataDir);
   for (const p of scenario.parties) writePrivateFile(join(dataDir, `${p.id}.csv`), ds.files.get(p.id) as string);
   const own = ds.members.get(scenario.job.recipient) ?? [];
-  const labels = new Map(
-    parseCsv(ds.refereeCsv, 'population.csv')
-      .slice(1)
-      .map(({ cells }) => [cells[0] as string, Number(cells[cells.length - 1])]),
-  );
+  const labels = ds.labels;
   let applicants: string[];
   let trainIds: string[] = [];
   if (scenario.train) {

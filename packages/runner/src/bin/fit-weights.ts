@@ -8,17 +8,7 @@
  *   npm run fit-weights -- scenarios/default.yaml [--seed 7]
  */
 import { parseArgs } from 'node:util';
-import {
-  type EncodedFeature,
-  isFedError,
-  loadScenario,
-  modelColumnsFor,
-  type PartyModel,
-  parseCsv,
-  parsePartyCsv,
-  type TableSchema,
-  withWeights,
-} from '@fedrisk/shared';
+import { type EncodedFeature, isFedError, loadScenario, modelColumnsFor, type PartyModel, parsePartyCsv, type TableSchema, withWeights } from '@fedrisk/shared';
 import { makeDataSet, sampleApplicants } from '../dataset.ts';
 import { fitLogistic } from '../index.ts';
 
@@ -33,11 +23,7 @@ async function main(): Promise<void> {
   const own = ds.members.get(s.job.recipient) ?? [];
   const scored = synthetic ? new Set<string>() : new Set(sampleApplicants(own, s.job.applicants, s.seed));
   const ids = own.filter((id) => !scored.has(id));
-  const labels = new Map(
-    parseCsv(ds.refereeCsv, 'population.csv')
-      .slice(1)
-      .map(({ cells }) => [cells[0] as string, Number(cells[cells.length - 1])] as const),
-  );
+  const labels = ds.labels;
   const y = Uint8Array.from(ids, (id) => labels.get(id) ?? 0);
   const columns: Float64Array[] = [];
   const slices: { party: string; features: EncodedFeature[] }[] = [];

@@ -32,6 +32,10 @@ function participant(name: string, onEvent: EventHandler, run: (signal: AbortSig
     }),
     crashed,
   ]);
+  const stop = async (): Promise<void> => {
+    abort.abort();
+    await exited;
+  };
   return {
     name,
     exited,
@@ -42,10 +46,8 @@ function participant(name: string, onEvent: EventHandler, run: (signal: AbortSig
       return lastFatal;
     },
     stderrTail: () => '',
-    stop: async () => {
-      abort.abort();
-      await exited;
-    },
+    stop,
+    [Symbol.asyncDispose]: stop,
   };
 }
 

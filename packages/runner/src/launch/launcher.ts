@@ -37,6 +37,8 @@ export interface Participant {
   stderrTail(): string;
   /** asks it to stop (it still writes its record), then forces it after a grace period */
   stop(graceMs?: number): Promise<void>;
+  /** stop(): `await using` a participant never leaves it running */
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
 export type EventHandler = (participant: string, event: ProcessEvent) => void;

@@ -50,6 +50,20 @@ export function startChild(name: string, bin: string, args: string[], env: Recor
     });
   }
   const alive = () => proc.exitCode === null && proc.signalCode === null;
+  const stop = async (graceMs = 3000): Promise<void> => {
+    if (!alive()) return void (await exited);
+    proc.kill('SIGTERM');
+    let timer: NodeJS.Timeout | undefined;
+    const forced = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        proc.kill('SIGKILL');
+        resolve();
+      }, graceMs);
+    });
+    await Promise.race([exited, forced]);
+    clearTimeout(timer);
+    await exited;
+  };
   return {
     name,
     proc,
@@ -61,20 +75,8 @@ export function startChild(name: string, bin: string, args: string[], env: Recor
       return lastFatal;
     },
     stderrTail: () => tail.trim(),
-    stop: async (graceMs = 3000) => {
-      if (!alive()) return void (await exited);
-      proc.kill('SIGTERM');
-      let timer: NodeJS.Timeout | undefined;
-      const forced = new Promise<void>((resolve) => {
-        timer = setTimeout(() => {
-          proc.kill('SIGKILL');
-          resolve();
-        }, graceMs);
-      });
-      await Promise.race([exited, forced]);
-      clearTimeout(timer);
-      await exited;
-    },
+    stop,
+    [Symbol.asyncDispose]: () => stop(),
   };
 }
 
