@@ -174,8 +174,6 @@ export function createCoordinator(opts: CoordinatorOptions): Coordinator {
     });
   };
 
-  const reply = (out: OutLink, err: FedError): Promise<void> => out.send({ type: 'error', error: err.toWire() });
-
   const partyFailed = (party: string, wire: WireError): void => {
     const err = wireToError(wire);
     refusals.push({ party, code: err.code, message: err.message });
@@ -200,7 +198,7 @@ export function createCoordinator(opts: CoordinatorOptions): Coordinator {
       const fe = asFedError(err, 'CRYPTO_ERR_SEAL');
       if (fe.code.startsWith('PROTO_ERR') && out) {
         log.warn({ from: party, code: fe.code, err: fe.message }, 'message refused');
-        await reply(out, fe);
+        await out.refuse(fe);
       } else finish(fe);
     }
   };
@@ -220,7 +218,7 @@ export function createCoordinator(opts: CoordinatorOptions): Coordinator {
     const refused = refuseHello(config, parties, msg) ?? (finished || closed ? new FedError('JOB_ERR_ABORTED', 'the job has already ended') : undefined);
     if (refused || msg.type !== 'hello') {
       log.warn({ code: refused?.code }, 'admission refused');
-      void reply(out, refused ?? new FedError('AUTH_ERR_REJECTED', 'hello first')).then(() => ws.close(CLOSE_AUTH, 'not admitted'));
+      void out.refuse(refused ?? new FedError('AUTH_ERR_REJECTED', 'hello first')).then(() => ws.close(CLOSE_AUTH, 'not admitted'));
       return undefined;
     }
     out.name = msg.party;
@@ -238,6 +236,8 @@ export function createCoordinator(opts: CoordinatorOptions): Coordinator {
     parties.delete(party);
     log.info({ party, code }, 'party disconnected');
     if (finished || closed) return;
+    // before the job starts, a party that drops may simply join again
+    if (phases.current === 'join') return;
     const said = reason ? `; it said: ${bounded(reason, 200)}` : '';
     const why =
       code === CLOSE_STALLED
@@ -277,7 +277,7 @@ export function createCoordinator(opts: CoordinatorOptions): Coordinator {
             const fe = asFedError(err, 'PROTO_ERR_MALFORMED');
             meter.add(from, 'coordinator', raw.length);
             log.warn({ from, code: fe.code, err: fe.message }, 'bad frame');
-            await reply(out, fe);
+            await out.refuse(fe);
             if (!party) ws.close(CLOSE_AUTH, 'hello first'); // before admission only a valid hello is accepted
             return;
           }

@@ -10,7 +10,7 @@ import type { Logger } from '@fedrisk/shared';
 import { type WebSocket, WebSocketServer } from 'ws';
 
 /** Connections that may wait for admission at once; more are refused and logged. */
-const MAX_PENDING_CONNECTIONS = 64;
+const MAX_PENDING_CONNECTIONS = 256;
 /** Bytes a connection may send before it is admitted: a hello is a few hundred. */
 const MAX_PREADMISSION_BYTES = 16 * 1024;
 

@@ -30,6 +30,12 @@ export interface ConnectionOptions {
   onFrame(frame: Frame<CoordinatorMessage>): Promise<void>;
   /** the link is gone for good (closed by either side, or the coordinator went silent) */
   onLost(error: FedError): void;
+  /**
+   * the coordinator ended the job: called as soon as job.end arrives, before
+   * earlier frames are handled, so a send that fails because the coordinator
+   * closed right after is not mistaken for the reason the job ended
+   */
+  onJobEnd(ok: boolean, error: FedError | undefined): void;
   /** sees every raw frame (privacy tests capture them) */
   onRawFrame?: ((raw: Buffer) => void) | undefined;
 }
@@ -96,6 +102,14 @@ export function createConnection(o: ConnectionOptions): Connection {
         });
         socket.on('message', (raw: Buffer, isBinary: boolean) => {
           lastHeard = performance.now();
+          if (raw.length < 16_384) {
+            try {
+              const { msg } = decodeCoordinatorFrame(isBinary ? raw : raw.toString('utf8'));
+              if (msg.type === 'job.end') o.onJobEnd(msg.ok, msg.error ? wireToError(msg.error) : undefined);
+            } catch {
+              // decoded again, and reported, in order below
+            }
+          }
           chain = chain.then(async () => {
             o.onRawFrame?.(raw);
             let frame: Frame<CoordinatorMessage>;

@@ -111,8 +111,13 @@ export function createNode(opts: NodeOptions): PartyNode {
     resolveDone = resolve;
   });
 
-  const finish = (error?: FedError, closeCode = CLOSE_DONE): void => {
+  /** how the coordinator said the job ended, once its job.end has arrived */
+  let ended: { error: FedError | undefined } | undefined;
+
+  const finish = (reason?: FedError, closeCode = CLOSE_DONE): void => {
     if (finished) return;
+    // losing the link right after job.end is the end the coordinator announced, not a lost coordinator
+    const error = ended && reason?.code === 'JOB_ERR_PARTY_LOST' ? ended.error : reason;
     finished = true;
     if (error) log.error({ code: error.code, err: error.message }, 'job failed for this node');
     else log.info('job finished');
@@ -218,6 +223,9 @@ export function createNode(opts: NodeOptions): PartyNode {
         silenceMs: config.timeouts.silenceMs,
         onFrame,
         onLost: (error) => finish(error),
+        onJobEnd: (ok, error) => {
+          ended = { error: ok ? undefined : (error ?? new FedError('JOB_ERR_PARTY_FAILED', 'job failed')) };
+        },
         onRawFrame: opts.onRawFrame,
       });
       connection = conn;

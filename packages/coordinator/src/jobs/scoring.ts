@@ -46,7 +46,7 @@ export function createScoringJob(deps: JobDeps): Job {
     const sum = await sumCiphertexts(
       deps.ckks(),
       ids.map((id) => inputs.get(id) as Uint8Array[]),
-      { signal: deps.signal },
+      { signal: deps.signal, names: ids },
     );
     phases.enter('decrypt');
     if (threshold) decrypt.request(sum, slots, inputs);

@@ -60,7 +60,7 @@ export function createTrainingJob(deps: JobDeps): Job {
       const [sum] = await sumCiphertexts(
         deps.ckks(),
         holders.map((h) => [got.get(h) as Uint8Array]),
-        { signal: deps.signal },
+        { signal: deps.signal, names: holders },
       );
       deps.send(bank, { type: 'train.sum', jobId: config.jobId, epoch: msg.epoch, batch: msg.batch }, [sum as Uint8Array]);
     },

@@ -90,7 +90,7 @@ export function thresholdDecryptHandlers(onLogits: (s: Session, logits: Float64A
           const sum = await sumCiphertexts(
             ctx,
             s.jobParties.map((p) => t.inputs.get(p.id) as Uint8Array[]),
-            { signal: s.deps.signal },
+            { signal: s.deps.signal, names: s.jobParties.map((p) => p.id) },
           );
           return sum.map((b) => canonical(ctx, b, 'own sum'));
         });
