@@ -3,11 +3,13 @@
  * listen, run the job, write the job record. The bin wraps this with process
  * arguments and signals; the runner's in-process launcher calls it directly.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   coordinatorConfigSchema,
   createLogger,
   type EventSink,
+  FedError,
   jobRecordSchema,
   type Logger,
   loadSeal,
@@ -34,6 +36,14 @@ export interface CoordinatorMainOptions {
   captureDir?: string | undefined;
 }
 
+function readPem(path: string, what: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (cause) {
+    throw new FedError('CONFIG_ERR_INVALID', `cannot read the coordinator's ${what} ${path}: ${(cause as Error).message}`, { cause });
+  }
+}
+
 /** Runs one job; resolves 0 when it succeeded, 1 when it failed. Rejects only if it cannot start. */
 export async function runCoordinatorMain(o: CoordinatorMainOptions): Promise<number> {
   const config = readJsonFile(o.configFile, coordinatorConfigSchema, 'coordinator config', 'CONFIG_ERR_INVALID');
@@ -41,8 +51,10 @@ export async function runCoordinatorMain(o: CoordinatorMainOptions): Promise<num
   let frameNo = 0;
   const captureDir = o.captureDir;
   const seal = await loadSeal();
+  const tls = config.tls ? { key: readPem(config.tls.key, 'TLS key'), cert: readPem(config.tls.cert, 'TLS certificate') } : undefined;
   const coordinator = createCoordinator({
     config,
+    tls,
     seal,
     logger,
     host: o.host,

@@ -26,6 +26,8 @@ export interface ConnectionOptions {
   logger: Logger;
   /** a coordinator silent for longer than this (no frame, no ping) is gone */
   silenceMs: number;
+  /** the CA (PEM) that must have issued the coordinator's certificate, for wss:// */
+  ca?: string | undefined;
   /** every decoded frame, in order; the next one waits until this settles */
   onFrame(frame: Frame<CoordinatorMessage>): Promise<void>;
   /** the link is gone for good (closed by either side, or the coordinator went silent) */
@@ -73,7 +75,7 @@ export function createConnection(o: ConnectionOptions): Connection {
   return {
     open: () =>
       new Promise<void>((resolve, reject) => {
-        const socket = new WebSocket(o.url, { maxPayload: MAX_FRAME_BYTES, handshakeTimeout: o.silenceMs });
+        const socket = new WebSocket(o.url, { maxPayload: MAX_FRAME_BYTES, handshakeTimeout: o.silenceMs, ...(o.ca ? { ca: o.ca } : {}) });
         ws = socket;
         let admitted = false;
         socket.on('error', (err) => {

@@ -7,6 +7,7 @@
  */
 import { join } from 'node:path';
 import {
+  attackOutputSchema,
   createLogger,
   type EventSink,
   type FaultPoint,
@@ -40,7 +41,8 @@ export interface NodeMainOptions {
 }
 
 function writeOutputs(outDir: string, outcome: NodeOutcome): void {
-  const { scores, trainedModel, ...summary } = outcome;
+  const { scores, trainedModel, attack, ...summary } = outcome;
+  if (attack) writeJsonFile(join(outDir, 'attack.json'), attackOutputSchema, attack);
   writeJsonFile(join(outDir, 'summary.json'), partySummarySchema, summary);
   // a party's trained weights stay in its own folder; its next job reads them from there
   if (trainedModel) writeJsonFile(join(outDir, 'model.json'), partyModelSchema, trainedModel);

@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { createIdentity, type IdentityKeys, mkdirPrivate, type Scenario, type TableSchema, writePrivateFile } from '@fedrisk/shared';
+import { mkdirPrivate, type Scenario, type TableSchema, writePrivateFile } from '@fedrisk/shared';
 import { makeDataSet, sampleApplicants } from './dataset.ts';
 
 export interface Prepared {
@@ -27,7 +27,6 @@ export interface Prepared {
   size: number;
   source: string;
   dropped: { line: number; column: string }[];
-  identities: Map<string, IdentityKeys>;
   dataMs: number;
 }
 
@@ -74,8 +73,6 @@ export async function prepare(scenario: Scenario, scenarioFile: string, runsDir:
     say(`  data      note: ${asked} applicants asked for, but ${scenario.job.recipient} has only ${applicants.length} to score; scoring those`);
   if (ds.dropped.length)
     say(`  data      left out ${ds.dropped.length} row(s) with a missing value (lines ${ds.dropped.map((d) => `${d.line} ${d.column}`).join(', ')})`);
-  // identity keys, handed out of band like credentials: each party gets its own private key and everyone's public keys
-  const identities = new Map(scenario.parties.map((p) => [p.id, createIdentity()]));
   return {
     runDir,
     runId,
@@ -89,7 +86,6 @@ export async function prepare(scenario: Scenario, scenarioFile: string, runsDir:
     size: ds.size,
     source: ds.source,
     dropped: ds.dropped,
-    identities,
     dataMs,
   };
 }

@@ -16,7 +16,7 @@ import {
   type Scenario,
   writePrivateFile,
 } from '@fedrisk/shared';
-import { type JobFiles, type JobSpec, writeJobConfigs } from './job-config.ts';
+import { type JobFiles, type JobSpec, type RunTrust, writeJobConfigs } from './job-config.ts';
 import { type Launcher, type Participant, stopAll } from './launch/launcher.ts';
 import type { Prepared } from './prepare.ts';
 import { createProgress } from './progress.ts';
@@ -61,8 +61,8 @@ function endedBecause(p: Participant, status: number): string {
   return tail ? `it exited with status ${status}: ${tail.split('\n').slice(-3).join(' | ')}` : `it exited with status ${status}`;
 }
 
-export async function runJob(scenario: Scenario, prep: Prepared, spec: JobSpec, o: RunJobOptions): Promise<JobRun> {
-  const files = writeJobConfigs(scenario, prep, spec);
+export async function runJob(scenario: Scenario, prep: Prepared, spec: JobSpec, trust: RunTrust, o: RunJobOptions): Promise<JobRun> {
+  const files = writeJobConfigs(scenario, prep, spec, trust);
   const progress = createProgress(o.say, o.trace);
   const captureDir = o.captureFrames ? join(files.jobDir, 'capture') : undefined;
   const tj = performance.now();

@@ -7,7 +7,8 @@
  */
 import { copyFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { mkdirPrivate, type Scenario, scorecardMapping, writePrivateFile } from '@fedrisk/shared';
+import { attacker, mkdirPrivate, type Scenario, scorecardMapping, writePrivateFile } from '@fedrisk/shared';
+import { attackResult } from './jobs/attacks.ts';
 import { scoringResult } from './jobs/scoring.ts';
 import { evaluateTraining, trainedModelFiles } from './jobs/training.ts';
 import { inProcessLauncher } from './launch/in-process.ts';
@@ -18,6 +19,7 @@ import { commonResult } from './report/assemble.ts';
 import type { DesignResult, Report, RunResult, TrainingReport } from './report/types.ts';
 import { type RunJobOptions, runJob } from './run-job.ts';
 import { summarise } from './summary.ts';
+import { establishTrust } from './trust.ts';
 
 export interface RunOptions {
   scenario: Scenario;
@@ -51,8 +53,10 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   const designs = [scenario.job.keys, ...scenario.job.compareWith.filter((k) => k !== scenario.job.keys)];
   say(`fedrisk · scenario "${scenario.name}" · ${scenario.parties.length} parties · alignment ${scenario.job.alignment} · keys ${designs.join(' vs ')}`);
   const prep = await prepare(scenario, opts.scenarioFile, runsDir, startedAt, say);
+  const launcher = launcherOf(opts.launcher);
+  const trust = await establishTrust(scenario, prep, launcher);
   const jobOpts: RunJobOptions = {
-    launcher: launcherOf(opts.launcher),
+    launcher,
     trace: opts.trace ?? false,
     captureFrames: opts.captureFrames ?? false,
     logLevel: opts.logLevel ?? 'info',
@@ -64,7 +68,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   let modelFiles: Map<string, string> | undefined;
   if (scenario.train) {
     say(`  job       joint training: ${scenario.job.recipient} holds the labels and the key; every party keeps its own weights`);
-    const run = await runJob(scenario, prep, { kind: 'training', keys: 'single-holder' }, jobOpts);
+    const run = await runJob(scenario, prep, { kind: 'training', keys: 'single-holder', defences: true }, trust, jobOpts);
     if (run.failure) {
       results.push({ keys: 'single-holder', ok: false, error: run.failure.toWire(), ...commonResult(scenario, prep, run, prep.trainIds) });
     } else {
@@ -73,12 +77,21 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       modelFiles = trainedModelFiles(scenario, run);
     }
   }
+  const attack = scenario.attacks[0];
+  // a staged attack runs with the defences on, off, or both, side by side
+  const variants = scenario.defences === 'both' ? [true, false] : [scenario.defences === 'on'];
   for (const keys of designs) {
-    if (opts.signal?.aborted || (scenario.train && !modelFiles)) break;
-    const everyone = `every party holds a key share; all ${scenario.parties.length} must take part to decrypt`;
-    say(`  job       design ${keys}: ${keys === 'threshold' ? everyone : `${scenario.job.recipient} holds the only secret key`}`);
-    const run = await runJob(scenario, prep, { kind: 'scoring', keys, modelFiles }, jobOpts);
-    results.push(await scoringResult(scenario, prep, run, say));
+    for (const defences of variants) {
+      if (opts.signal?.aborted || (scenario.train && !modelFiles)) break;
+      const everyone = `every party holds a key share; all ${scenario.parties.length} must take part to decrypt`;
+      say(
+        `  job       design ${keys}${defences ? '' : ', defences OFF'}: ${keys === 'threshold' ? everyone : `${scenario.job.recipient} holds the only secret key`}`,
+      );
+      if (attack) say(`  attack    ${attacker(attack)} stages ${attack.kind}`);
+      const run = await runJob(scenario, prep, { kind: 'scoring', keys, defences, modelFiles }, trust, jobOpts);
+      const result = await scoringResult(scenario, prep, run, say);
+      results.push(attack ? { ...result, defences: defences ? 'on' : 'off', attack: await attackResult(scenario, prep, run, attack) } : result);
+    }
   }
   const report = assembleReport(opts, prep.runId, startedAt, results, training, {
     population: prep.size,
@@ -134,6 +147,7 @@ function assembleReport(opts: RunOptions, runId: string, startedAt: Date, result
     crypto: { scheme: 'CKKS', ...scenario.crypto.ckks, slotsPerCiphertext: slots, ciphertextsPerParty: Math.ceil(f.applicants / slots) },
     designs: results,
     ...(training ? { training } : {}),
+    ...(results.some((r) => r.attack) ? { attacks: results.flatMap((r) => (r.attack ? [r.attack] : [])) } : {}),
     scorecard: { ...scenario.scorecard, ...scorecardMapping(scenario.scorecard) },
     data: { source: f.source, records: f.population, dropped: f.dropped },
     totalMs: f.totalMs,

@@ -6,7 +6,7 @@
  * party's connection without a word, as a killed process would.
  */
 import { runCoordinatorMain } from '@fedrisk/coordinator';
-import { runNodeMain } from '@fedrisk/node';
+import { makeIdentity, runNodeMain } from '@fedrisk/node';
 import { closeLogger, createLogger, describeFatal } from '@fedrisk/shared';
 import type { EventHandler, Launcher, Participant } from './launcher.ts';
 
@@ -54,6 +54,7 @@ function participant(name: string, onEvent: EventHandler, run: (signal: AbortSig
 export function inProcessLauncher(): Launcher {
   return {
     kind: 'in-process',
+    keygen: async (_party, file) => makeIdentity(file),
     coordinator: (l, onEvent) =>
       participant('coordinator', onEvent, async (signal) => {
         const logger = createLogger({ name: 'coordinator', level: l.logLevel, file: l.logFile });

@@ -1,5 +1,6 @@
 /** The report a run writes (report.json): its types, one place. */
 import type { Alignment, IdsLearned, KeysDesign, KnowledgeCounts, LinkCount, NetworkConditions, Scenario, WireError } from '@fedrisk/shared';
+import type { AttackResult } from '../jobs/attacks.ts';
 import type { Verification } from '../referee.ts';
 
 export interface LedgerEntry {
@@ -57,6 +58,9 @@ export interface DesignResult {
   threshold?: ThresholdBound;
   alignment: AlignmentResult;
   timings: { jobMs: number; afterJoinMs: number; perParty: Record<string, Record<string, number>> };
+  /** a staged attack: whether the parties' defences were on, and what came of it */
+  defences?: 'on' | 'off';
+  attack?: AttackResult;
 }
 
 export interface Report extends DesignResult {
@@ -84,6 +88,8 @@ export interface Report extends DesignResult {
   };
   /** every design run on the same data, the scenario's own first */
   designs: DesignResult[];
+  /** staged attacks, one per job (defences on and off side by side) */
+  attacks?: AttackResult[];
   /** joint training, when the scenario trains: loss per epoch and the referee's fidelity check */
   training?: TrainingReport;
   /** score = offset - factor * logit: points at the base odds and per doubling of the odds */

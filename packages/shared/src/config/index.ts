@@ -1,3 +1,4 @@
+export * from './attacks.ts';
 export * from './events.ts';
 export * from './files.ts';
 export * from './network.ts';

@@ -12,6 +12,7 @@ import { scorecardSchema } from '../model/scorecard.ts';
 import { FedError } from '../util/errors.ts';
 import { alignmentSchema, keysSchema, partyIdSchema, roleSchema } from '../wire/ids.ts';
 import { ckksParamsSchema, trainingParamsSchema } from '../wire/params.ts';
+import { attackSchema } from './attacks.ts';
 import { networkSchema } from './network.ts';
 import { faultPointSchema, timeoutsSchema } from './process.ts';
 
@@ -100,6 +101,10 @@ export const scenarioSchema = z
     timeouts: timeoutsSchema.prefault({}),
     /** simulated wide-area network between each party and the coordinator */
     network: networkSchema.default({ latencyMs: 0 }),
+    /** attacks to stage, to show what the defences stop (at most one per run) */
+    attacks: z.array(attackSchema).max(1).default([]),
+    /** on (default); off shows an attack succeeding; both runs the job each way, side by side (off and both need attacks:) */
+    defences: z.enum(['on', 'off', 'both']).default('on'),
     faults: z
       .array(
         z.union([
@@ -199,6 +204,23 @@ export const scenarioSchema = z
         });
       }
     });
+    if (s.defences !== 'on' && !s.attacks.length)
+      ctx.addIssue({ code: 'custom', path: ['defences'], message: 'defences can be turned off only to show an attack: add attacks:' });
+    for (const [i, a] of s.attacks.entries()) {
+      const named = 'by' in a ? [a.by] : a.kind === 'collusion' ? [...a.parties, a.target] : 'target' in a ? [a.target] : [];
+      for (const id of named) if (!ids.includes(id)) ctx.addIssue({ code: 'custom', path: ['attacks', i], message: `"${id}" is not one of the parties` });
+      const needs = ['rogue-key', 'crafted-input', 'cancelling-input', 'downgrade', 'tamper'].includes(a.kind)
+        ? 'threshold'
+        : a.kind === 'key-swap'
+          ? 'single-holder'
+          : undefined;
+      if (needs && s.job.keys !== needs)
+        ctx.addIssue({ code: 'custom', path: ['attacks', i, 'kind'], message: `the ${a.kind} attack needs job.keys: ${needs}` });
+      if ((a.kind === 'crafted-input' || a.kind === 'cancelling-input' || a.kind === 'psi-probe') && a.by !== s.job.recipient)
+        ctx.addIssue({ code: 'custom', path: ['attacks', i, 'by'], message: `the ${a.kind} attack is staged by the recipient (${s.job.recipient})` });
+      if (a.kind === 'psi-probe' && s.job.alignment !== 'psi')
+        ctx.addIssue({ code: 'custom', path: ['attacks', i, 'kind'], message: 'psi-probe needs job.alignment: psi' });
+    }
     // key custody: the coordinator never holds a secret key, and threshold means every party
     const holder = s.job.keyHolder;
     if (holder === 'coordinator') {

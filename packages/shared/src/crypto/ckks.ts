@@ -157,7 +157,12 @@ export interface KeyPair {
   [Symbol.dispose](): void;
 }
 
-export function generateKeyPair(ckks: CkksContext, opts: { rotations?: boolean; custody?: KeyMaterialLog } = {}): KeyPair {
+/** Where a key object reports each decryption it makes: the knowledge ledger counts them all there. */
+export interface DecryptionCounter {
+  decrypted(values: number): void;
+}
+
+export function generateKeyPair(ckks: CkksContext, opts: { rotations?: boolean; custody?: KeyMaterialLog; ledger?: DecryptionCounter } = {}): KeyPair {
   const { seal, context } = ckks;
   opts.custody?.hold('secretKey');
   opts.custody?.hold('publicKey');
@@ -187,12 +192,12 @@ export function generateKeyPair(ckks: CkksContext, opts: { rotations?: boolean; 
   return {
     publicKeyBytes,
     ...(galoisKeysBytes ? { galoisKeysBytes } : {}),
-    decrypt: async (blobs, count, opts = {}) => {
+    decrypt: async (blobs, count, callOpts = {}) => {
       const out = new Float64Array(count);
       const plain = new seal.Plaintext();
       try {
         for (let c = 0; c < blobs.length; c++) {
-          throwIfAborted(opts.signal);
+          throwIfAborted(callOpts.signal);
           const ct = ckks.loadCiphertext(blobs[c] as Uint8Array, `ciphertext ${c + 1} of ${blobs.length}`);
           let decoded: Float64Array;
           try {
@@ -205,12 +210,13 @@ export function generateKeyPair(ckks: CkksContext, opts: { rotations?: boolean; 
           }
           const start = c * ckks.slots;
           out.set(decoded.subarray(0, Math.min(ckks.slots, count - start)), start);
-          opts.onProgress?.(c + 1, blobs.length);
+          callOpts.onProgress?.(c + 1, blobs.length);
           await yieldToLoop();
         }
       } finally {
         plain.delete();
       }
+      opts.ledger?.decrypted(count);
       return out;
     },
     delete: dispose,
