@@ -14,6 +14,7 @@ import {
   type Logger,
   loadSeal,
   readJsonFile,
+  type SealModule,
   writeJsonFile,
   writePrivateFile,
 } from '@fedrisk/shared';
@@ -29,6 +30,8 @@ export interface CoordinatorMainOptions {
   logLevel: string;
   /** a logger to use instead of making one from logFile/logLevel */
   logger?: Logger;
+  /** a SEAL instance to use instead of loading one (participants in one process share theirs) */
+  seal?: SealModule;
   onEvent: EventSink;
   /** stops the coordinator: the job ends as aborted and the record is still written */
   signal?: AbortSignal | undefined;
@@ -50,7 +53,7 @@ export async function runCoordinatorMain(o: CoordinatorMainOptions): Promise<num
   const logger = o.logger ?? createLogger({ name: 'coordinator', level: o.logLevel, ...(o.logFile ? { file: o.logFile } : {}) });
   let frameNo = 0;
   const captureDir = o.captureDir;
-  const seal = await loadSeal();
+  const seal = o.seal ?? (await loadSeal());
   const tls = config.tls ? { key: readPem(config.tls.key, 'TLS key'), cert: readPem(config.tls.cert, 'TLS certificate') } : undefined;
   const coordinator = createCoordinator({
     config,

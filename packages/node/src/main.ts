@@ -17,6 +17,7 @@ import {
   partyModelSchema,
   partySummarySchema,
   readJsonFile,
+  type SealModule,
   scoresCsv,
   writeJsonFile,
   writePrivateFile,
@@ -31,6 +32,8 @@ export interface NodeMainOptions {
   logLevel: string;
   /** a logger to use instead of making one from logFile/logLevel */
   logger?: Logger;
+  /** a SEAL instance to use instead of loading one (participants in one process share theirs) */
+  seal?: SealModule;
   onEvent: EventSink;
   /** leaves the job: the node tells the coordinator and still writes its summary */
   signal?: AbortSignal | undefined;
@@ -59,7 +62,7 @@ export async function runNodeMain(o: NodeMainOptions): Promise<number> {
   const crash = new Promise<'crashed'>((resolve) => {
     crashed = () => resolve('crashed');
   });
-  const seal = await loadSeal();
+  const seal = o.seal ?? (await loadSeal());
   const node = createNode({
     config,
     url: o.coordinatorUrl,

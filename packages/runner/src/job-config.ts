@@ -48,6 +48,8 @@ export interface JobFiles {
 export interface RunTrust {
   ca: RunCa;
   caFile: string;
+  /** the coordinator's TLS certificate for this run's jobs, issued by the CA for the address it listens on */
+  coordinatorTls: { certPem: string; keyPem: string };
   identities: Map<string, { publicKey: string; keyFile: string }>;
   /** psi-probe attack: the guessed ids the runner hands the attacker */
   probeFile?: string | undefined;
@@ -93,10 +95,9 @@ export function writeJobConfigs(scenario: Scenario, prep: Prepared, spec: JobSpe
     ...(coordinatorAttack ? { attack: coordinatorAttack } : {}),
     tls: { cert: join(jobDir, 'coordinator', 'tls-cert.pem'), key: join(jobDir, 'coordinator', 'tls-key.pem') },
   };
-  // the coordinator's TLS key and certificate, issued by the run's CA for this job
-  const issued = trust.ca.issue(['127.0.0.1', 'localhost']);
-  writePrivateFile(coordinator.tls?.cert as string, issued.certPem);
-  writePrivateFile(coordinator.tls?.key as string, issued.keyPem);
+  // the coordinator's TLS key and certificate, issued by the run's CA
+  writePrivateFile(coordinator.tls?.cert as string, trust.coordinatorTls.certPem);
+  writePrivateFile(coordinator.tls?.key as string, trust.coordinatorTls.keyPem);
   const coordinatorConfig = join(jobDir, 'coordinator', 'config.json');
   writeJsonFile(coordinatorConfig, coordinatorConfigSchema, coordinator);
   const roster = scenario.parties.map((p) => ({ party: p.id, role: p.role, publicKey: (trust.identities.get(p.id) as { publicKey: string }).publicKey }));

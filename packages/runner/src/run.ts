@@ -90,7 +90,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       if (attack) say(`  attack    ${attacker(attack)} stages ${attack.kind}`);
       const run = await runJob(scenario, prep, { kind: 'scoring', keys, defences, modelFiles }, trust, jobOpts);
       const result = await scoringResult(scenario, prep, run, say);
-      results.push(attack ? { ...result, defences: defences ? 'on' : 'off', attack: await attackResult(scenario, prep, run, attack) } : result);
+      results.push(attack ? { ...result, defences: defences ? 'on' : 'off', attack: await attackResult(scenario, prep, run, attack, result) } : result);
     }
   }
   const report = assembleReport(opts, prep.runId, startedAt, results, training, {

@@ -1,5 +1,6 @@
 /** The short human summary a run ends with. */
 import type { Report } from './report/types.ts';
+import { attackLines } from './summary-attacks.ts';
 
 const kb = (n: number) => (n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MB` : `${(n / 1024).toFixed(0)} KB`);
 
@@ -69,10 +70,11 @@ export function summarise(r: Report, runDir: string): string[] {
     out.push('  designs   keys            ok    job s   after join s   on the wire   max error');
     for (const d of r.designs) {
       out.push(
-        `            ${d.keys.padEnd(15)} ${String(d.ok).padEnd(5)} ${(d.timings.jobMs / 1000).toFixed(1).padStart(5)}   ${(d.timings.afterJoinMs / 1000).toFixed(1).padStart(12)}   ${kb(d.bytesOnWire).padStart(11)}   ${d.verification ? d.verification.maxAbsLogitError.toExponential(1) : d.error?.code}`,
+        `            ${`${d.keys}${d.defences === 'off' ? ' (off)' : ''}`.padEnd(15)} ${String(d.ok).padEnd(5)} ${(d.timings.jobMs / 1000).toFixed(1).padStart(5)}   ${(d.timings.afterJoinMs / 1000).toFixed(1).padStart(12)}   ${kb(d.bytesOnWire).padStart(11)}   ${d.verification ? d.verification.maxAbsLogitError.toExponential(1) : d.error?.code}`,
       );
     }
   }
+  out.push(...attackLines(r));
   out.push(`  report    ${runDir}/report.json`);
   return out;
 }

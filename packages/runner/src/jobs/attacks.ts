@@ -18,6 +18,7 @@ import {
 } from '@fedrisk/shared';
 import type { Prepared } from '../prepare.ts';
 import { readScores } from '../referee.ts';
+import type { DesignResult } from '../report/types.ts';
 import type { JobRun } from '../run-job.ts';
 
 export interface AttackResult {
@@ -66,7 +67,7 @@ async function measure(scenario: Scenario, prep: Prepared, learned: Record<strin
   return out;
 }
 
-export async function attackResult(scenario: Scenario, prep: Prepared, run: JobRun, attack: Attack): Promise<AttackResult> {
+export async function attackResult(scenario: Scenario, prep: Prepared, run: JobRun, attack: Attack, design: DesignResult): Promise<AttackResult> {
   const defences = run.spec.defences ? 'on' : 'off';
   const by = attacker(attack);
   const stoppedBy = (run.record?.refusals ?? []).map((r) => ({ party: r.party, code: r.code, message: r.message }));
@@ -114,12 +115,15 @@ export async function attackResult(scenario: Scenario, prep: Prepared, run: JobR
   }
   const learned = await measure(scenario, prep, learnedRaw, slotIds);
   const readSomething = Object.values(learned).some((l) => l.values > 0) || Object.values(membership ?? {}).some((m) => m.learnedMembers > 0);
-  const tampered = attack.kind === 'tamper' && run.spec.defences === false && run.failure?.code === 'RUN_ERR_ACCURACY';
+  // tampering "succeeds" when the job ran through and only the referee, who sees all data, found the scores wrong
+  const tampered = attack.kind === 'tamper' && !run.failure && design.error?.code === 'RUN_ERR_ACCURACY';
   const outcome: AttackResult['outcome'] = readSomething || tampered ? 'succeeded' : stoppedBy.length ? (run.failure ? 'refused' : 'detected') : 'failed';
-  const effect = tampered
-    ? `the recipient's scores were silently altered (${run.failure?.message}); no party noticed, only the referee, which sees all data`
-    : run.failure
-      ? `the job ended: ${run.failure.code}`
-      : 'the job finished';
+  const effect = run.failure
+    ? `the job ended: ${run.failure.code}`
+    : design.ok
+      ? 'the job finished and its result verified'
+      : design.error?.code === 'RUN_ERR_ACCURACY'
+        ? `the job finished, but the recipient's scores were wrong and no party noticed (the referee: ${design.error.message})`
+        : `the job finished; the referee: ${design.error?.code}`;
   return { kind: attack.kind, by, defences, outcome, stoppedBy, learned, ...(membership ? { membership } : {}), effect };
 }

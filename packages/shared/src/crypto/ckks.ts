@@ -69,8 +69,15 @@ export interface CkksContext {
   [Symbol.dispose](): void;
 }
 
-export function createCkksContext(seal: SealModule, params: CkksParams): CkksContext {
-  checkCkksParams(seal, params);
+/**
+ * A SEAL context takes a few hundred milliseconds to build, so each SEAL
+ * instance keeps one per parameter set, shared by every handle made from it
+ * (participants that run in one process share their SEAL instance) and freed
+ * with the last handle.
+ */
+const built = new WeakMap<SealModule, Map<string, { context: SEALContext; encoder: CKKSEncoder; refs: number }>>();
+
+function buildContext(seal: SealModule, params: CkksParams): { context: SEALContext; encoder: CKKSEncoder } {
   const parms = new seal.EncryptionParameters(seal.SchemeType.ckks);
   let context: SEALContext;
   try {
@@ -88,11 +95,24 @@ export function createCkksContext(seal: SealModule, params: CkksParams): CkksCon
     context.delete();
     throw new FedError('CRYPTO_ERR_INVALID_PARAMS', `SEAL rejected the CKKS parameters ${JSON.stringify(params)} (no suitable primes, or not valid for CKKS)`);
   }
-  const encoder = new seal.CKKSEncoder(context);
+  return { context, encoder: new seal.CKKSEncoder(context) };
+}
+
+export function createCkksContext(seal: SealModule, params: CkksParams): CkksContext {
+  checkCkksParams(seal, params);
+  const key = JSON.stringify([params.polyModulusDegree, params.coeffModulusBits]);
+  const cache = built.get(seal) ?? new Map<string, { context: SEALContext; encoder: CKKSEncoder; refs: number }>();
+  built.set(seal, cache);
+  const entry = cache.get(key) ?? { ...buildContext(seal, params), refs: 0 };
+  cache.set(key, entry);
+  entry.refs++;
+  const { context, encoder } = entry;
   let deleted = false;
   const dispose = (): void => {
     if (deleted) return;
     deleted = true;
+    if (--entry.refs > 0) return;
+    cache.delete(key);
     encoder.delete();
     context.delete();
   };
