@@ -20,6 +20,9 @@ import {
 } from '@fedrisk/shared';
 import { WebSocket } from 'ws';
 
+/** Replies a node leaves queued for a coordinator that does not read them, before it stops replying. */
+const MAX_UNANSWERED_BYTES = 16 * 1024 * 1024;
+
 export interface ConnectionOptions {
   url: string;
   hello: Outgoing<NodeMessage & { type: 'hello' }>;
@@ -118,8 +121,10 @@ export function createConnection(o: ConnectionOptions): Connection {
             try {
               frame = decodeCoordinatorFrame(isBinary ? raw : raw.toString('utf8'));
             } catch (err) {
+              // answered with its code, and the connection stays: the job decides what a bad peer means
               const fe = asFedError(err, 'PROTO_ERR_MALFORMED');
               o.logger.warn({ code: fe.code, err: fe.message }, 'bad frame from the coordinator');
+              if (socket.readyState === WebSocket.OPEN && socket.bufferedAmount < MAX_UNANSWERED_BYTES) await send({ type: 'error', error: fe.toWire() }).catch(() => {});
               return;
             }
             const { msg } = frame;
