@@ -124,7 +124,8 @@ export function createConnection(o: ConnectionOptions): Connection {
               // answered with its code, and the connection stays: the job decides what a bad peer means
               const fe = asFedError(err, 'PROTO_ERR_MALFORMED');
               o.logger.warn({ code: fe.code, err: fe.message }, 'bad frame from the coordinator');
-              if (socket.readyState === WebSocket.OPEN && socket.bufferedAmount < MAX_UNANSWERED_BYTES) await send({ type: 'error', error: fe.toWire() }).catch(() => {});
+              if (socket.readyState === WebSocket.OPEN && socket.bufferedAmount < MAX_UNANSWERED_BYTES)
+                await send({ type: 'error', error: fe.toWire() }).catch(() => {});
               return;
             }
             const { msg } = frame;

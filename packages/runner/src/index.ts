@@ -7,3 +7,4 @@ export { type RunOptions, runScenario } from './run.ts';
 export { auc, fitLogistic, ks } from './stats.ts';
 export { summarise } from './summary.ts';
 export { generatePopulation, type Population, partyCsv, pickApplicants, populationCsv } from './synthetic.ts';
+export * from './view/index.ts';

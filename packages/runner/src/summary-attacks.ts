@@ -1,6 +1,5 @@
 /** The summary's account of a staged attack: the same attack with the defences on and off, side by side. */
-import type { AttackResult } from './jobs/attacks.ts';
-import type { Report } from './report/types.ts';
+import type { AttackResult, Report } from './report/types.ts';
 
 /** What stops each attack, in one line. */
 const DEFENCE: Record<AttackResult['kind'], string> = {

@@ -18,24 +18,8 @@ import {
 } from '@fedrisk/shared';
 import type { Prepared } from '../prepare.ts';
 import { readScores } from '../referee.ts';
-import type { DesignResult } from '../report/types.ts';
+import type { AttackResult, DesignResult } from '../report/types.ts';
 import type { JobRun } from '../run-job.ts';
-
-export interface AttackResult {
-  kind: Attack['kind'];
-  by: string;
-  defences: 'on' | 'off';
-  /** refused: stopped before the attacker learned anything; detected: caught, named; succeeded: it learned or changed what it wanted; failed: neither */
-  outcome: 'refused' | 'detected' | 'succeeded' | 'failed';
-  /** who noticed, with the error they raised */
-  stoppedBy: { party: string; code: string; message: string }[];
-  /** per victim: how many of its values the attacker read (victim had a record, error below 1e-3), of how many, and how exactly */
-  learned: Record<string, { values: number; of: number; maxError: number }>;
-  /** psi-probe: per holder, guessed ids the attacker learned it has, against the truth */
-  membership?: Record<string, { guesses: number; learnedMembers: number; trueMembers: number }>;
-  /** what happened to the result, in words */
-  effect: string;
-}
 
 const CLOSE = 1e-3;
 

@@ -1,6 +1,5 @@
 /** The report a run writes (report.json): its types, one place. */
-import type { Alignment, IdsLearned, KeysDesign, KnowledgeCounts, LinkCount, NetworkConditions, Scenario, WireError } from '@fedrisk/shared';
-import type { AttackResult } from '../jobs/attacks.ts';
+import type { Alignment, Attack, IdsLearned, KeysDesign, KnowledgeCounts, LinkCount, NetworkConditions, Scenario, WireError } from '@fedrisk/shared';
 import type { Verification } from '../referee.ts';
 
 export interface LedgerEntry {
@@ -129,4 +128,21 @@ export interface RunResult {
   ok: boolean;
   runDir: string;
   report: Report;
+}
+
+/** The referee's account of a staged attack (jobs/attacks.ts). */
+export interface AttackResult {
+  kind: Attack['kind'];
+  by: string;
+  defences: 'on' | 'off';
+  /** refused: stopped before the attacker learned anything; detected: caught, named; succeeded: it learned or changed what it wanted; failed: neither */
+  outcome: 'refused' | 'detected' | 'succeeded' | 'failed';
+  /** who noticed, with the error they raised */
+  stoppedBy: { party: string; code: string; message: string }[];
+  /** per victim: how many of its values the attacker read (victim had a record, error below 1e-3), of how many, and how exactly */
+  learned: Record<string, { values: number; of: number; maxError: number }>;
+  /** psi-probe: per holder, guessed ids the attacker learned it has, against the truth */
+  membership?: Record<string, { guesses: number; learnedMembers: number; trueMembers: number }>;
+  /** what happened to the result, in words */
+  effect: string;
 }
