@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createIdentity, type IdentityKeys, mkdirPrivate, type Scenario, type TableSchema, writePrivateFile } from '@fedrisk/shared';
 import { makeDataSet, sampleApplicants } from './dataset.ts';
+import type { Population } from './synthetic.ts';
 
 export interface Prepared {
   runDir: string;
@@ -29,6 +30,8 @@ export interface Prepared {
   dropped: { line: number; column: string }[];
   identities: Map<string, IdentityKeys>;
   dataMs: number;
+  /** synthetic data: the generated world with its hidden attributes (referee only) */
+  population?: Population;
 }
 
 function stamp(d: Date): string {
@@ -91,5 +94,6 @@ export async function prepare(scenario: Scenario, scenarioFile: string, runsDir:
     dropped: ds.dropped,
     identities,
     dataMs,
+    ...(ds.population ? { population: ds.population } : {}),
   };
 }

@@ -8,11 +8,15 @@
 import { copyFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { mkdirPrivate, type Scenario, scorecardMapping, writePrivateFile } from '@fedrisk/shared';
+import { fitBankBaseline } from './baseline.ts';
 import { scoringResult } from './jobs/scoring.ts';
 import { evaluateTraining, trainedModelFiles } from './jobs/training.ts';
 import { inProcessLauncher } from './launch/in-process.ts';
 import type { Launcher } from './launch/launcher.ts';
 import { processLauncher } from './launch/processes.ts';
+import { portfolioStage } from './portfolio/stage.ts';
+import type { PortfolioReport } from './portfolio/types.ts';
+import { checkMacroNames } from './portfolio/world.ts';
 import { prepare } from './prepare.ts';
 import { commonResult } from './report/assemble.ts';
 import type { DesignResult, Report, RunResult, TrainingReport } from './report/types.ts';
@@ -49,6 +53,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   const startedAt = new Date();
   const runsDir = resolve(opts.runsDir ?? 'runs');
   const designs = [scenario.job.keys, ...scenario.job.compareWith.filter((k) => k !== scenario.job.keys)];
+  checkMacroNames(scenario);
   say(`fedrisk · scenario "${scenario.name}" · ${scenario.parties.length} parties · alignment ${scenario.job.alignment} · keys ${designs.join(' vs ')}`);
   const prep = await prepare(scenario, opts.scenarioFile, runsDir, startedAt, say);
   const jobOpts: RunJobOptions = {
@@ -60,6 +65,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     say,
   };
   const results: DesignResult[] = [];
+  let scoredBy: { keys: string; scoresFile: string } | undefined;
   let training: TrainingReport | undefined;
   let modelFiles: Map<string, string> | undefined;
   if (scenario.train) {
@@ -73,14 +79,22 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       modelFiles = trainedModelFiles(scenario, run);
     }
   }
+  const baseline = await fitBankBaseline(scenario, opts.scenarioFile, prep);
   for (const keys of designs) {
     if (opts.signal?.aborted || (scenario.train && !modelFiles)) break;
     const everyone = `every party holds a key share; all ${scenario.parties.length} must take part to decrypt`;
     say(`  job       design ${keys}: ${keys === 'threshold' ? everyone : `${scenario.job.recipient} holds the only secret key`}`);
     const run = await runJob(scenario, prep, { kind: 'scoring', keys, modelFiles }, jobOpts);
-    results.push(await scoringResult(scenario, prep, run, say));
+    const result = await scoringResult(scenario, prep, run, baseline, say);
+    results.push(result);
+    if (result.verification && !scoredBy) scoredBy = { keys, scoresFile: join(run.files.partyDir(scenario.job.recipient), 'out', 'scores.csv') };
   }
-  const report = assembleReport(opts, prep.runId, startedAt, results, training, {
+  let portfolio: PortfolioReport | undefined;
+  if (scoredBy) {
+    say(`  portfolio referee lends by the policy on the ${scoredBy.keys} scores and books the hidden outcomes ...`);
+    portfolio = await portfolioStage(scenario, prep, scoredBy, baseline);
+  }
+  const report = assembleReport(opts, prep.runId, startedAt, results, training, portfolio, {
     population: prep.size,
     rows: prep.rows,
     applicants: prep.applicants.length,
@@ -108,7 +122,15 @@ interface RunFacts {
   totalMs: number;
 }
 
-function assembleReport(opts: RunOptions, runId: string, startedAt: Date, results: DesignResult[], training: TrainingReport | undefined, f: RunFacts): Report {
+function assembleReport(
+  opts: RunOptions,
+  runId: string,
+  startedAt: Date,
+  results: DesignResult[],
+  training: TrainingReport | undefined,
+  portfolio: PortfolioReport | undefined,
+  f: RunFacts,
+): Report {
   const { scenario } = opts;
   const primary = results[0] as DesignResult;
   const slots = scenario.crypto.ckks.polyModulusDegree / 2;
@@ -134,6 +156,7 @@ function assembleReport(opts: RunOptions, runId: string, startedAt: Date, result
     crypto: { scheme: 'CKKS', ...scenario.crypto.ckks, slotsPerCiphertext: slots, ciphertextsPerParty: Math.ceil(f.applicants / slots) },
     designs: results,
     ...(training ? { training } : {}),
+    ...(portfolio ? { portfolio } : {}),
     scorecard: { ...scenario.scorecard, ...scorecardMapping(scenario.scorecard) },
     data: { source: f.source, records: f.population, dropped: f.dropped },
     totalMs: f.totalMs,
