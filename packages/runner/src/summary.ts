@@ -62,7 +62,7 @@ export function summarise(r: Report, runDir: string): string[] {
   if (t) {
     const last = t.epochs[t.epochs.length - 1];
     out.push(
-      `  training  ${t.epochs.length} epoch(s), ${t.secondsPerEpoch.toFixed(1)} s each (plaintext ${t.plaintextSecondsPerEpoch.toFixed(3)} s), final loss ${last?.loss.toFixed(4) ?? '-'}; test AUC federated ${t.federated.testAuc.toFixed(3)} · centralised ${t.centralised.testAuc.toFixed(3)} · bank alone ${t.bankOnly.testAuc.toFixed(3)} (all three fitted on the training rows)`,
+      `  training  ${t.epochs.length} epoch(s), ${t.secondsPerEpoch.toFixed(1)} s each (plaintext ${t.plaintextSecondsPerEpoch.toFixed(3)} s), final loss ${last?.loss.toFixed(4) ?? '-'}; test AUC federated ${t.federated.testAuc.toFixed(3)} · centralised ${t.centralised.testAuc.toFixed(3)} · bank alone ${t.bankOnly.testAuc.toFixed(3)} (all three by the same algorithm and epochs on the training rows)`,
     );
   }
   if (r.portfolio) out.push(...portfolioLines(r.portfolio));

@@ -8,6 +8,7 @@
 import { join } from 'node:path';
 import {
   creditPolicyOf,
+  FedError,
   loadPartyCsv,
   type PartyModel,
   readScoresCsv,
@@ -47,7 +48,7 @@ export async function portfolioStage(
   const scores = await readScoresCsv(scoresFrom.scoresFile);
   const joint: Scored[] = ids.map((id) => {
     const s = scores.get(id);
-    if (!s) throw new Error(`the recipient's scores have no value for business ${id}`);
+    if (!s) throw new FedError('JOB_ERR_MISMATCH', `the recipient's scores have no value for business ${id}`);
     return { logit: s.logit, pd: s.pd, score: s.score, grade: s.grade };
   });
   const table = await loadPartyCsv(join(prep.dataDir, `${recipient}.csv`), prep.schemas.get(recipient) as TableSchema);
