@@ -55,6 +55,8 @@ describe('six parties score jointly and the referee books the loans', () => {
     expect(v?.maxAbsLogitError).toBeLessThanOrEqual(1e-4);
     expect(v?.auc).toBeGreaterThan(v?.bankOnlyAuc ?? 1);
     expect(v?.bankOnlyBasis).toMatchObject({ basis: 'another-seed', seed: report.scenario.seed + 1 });
+    // fitted on another population's customers, not on the 1500 applicants it is scored on
+    expect(v?.bankOnlyBasis.rows).toBeGreaterThan(2000);
     expect(lines.join('\n')).toMatch(/bank alone fitted out of sample on bank's customers in a population drawn with seed/);
   });
 

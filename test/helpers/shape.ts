@@ -25,7 +25,10 @@ export function shapeLines(value: unknown): string[] {
   return [...shapeOf(value)].map(([p, types]) => `${p}: ${[...types].sort().join('|')}`).sort();
 }
 
-/** A text with every number replaced by #, so two runs' summaries compare by their wording and layout. */
+/**
+ * A text with every number replaced by # and every run of spaces by one, so two runs' summaries compare by
+ * their wording and layout, not by how wide a figure (a time, say) happened to be.
+ */
 export function maskFigures(text: string): string {
-  return text.replace(/[0-9]+(\.[0-9]+)?(e[-+]?[0-9]+)?/g, '#');
+  return text.replace(/[0-9]+(\.[0-9]+)?(e[-+]?[0-9]+)?/g, '#').replace(/ +/g, ' ');
 }

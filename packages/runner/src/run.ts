@@ -79,7 +79,9 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       modelFiles = trainedModelFiles(scenario, run);
     }
   }
+  const tb = performance.now();
   const baseline = await fitBankBaseline(scenario, opts.scenarioFile, prep);
+  say(`  baseline  bank alone fitted out of sample on ${baseline.fittedOn} (${(performance.now() - tb).toFixed(0)} ms)`);
   for (const keys of designs) {
     if (opts.signal?.aborted || (scenario.train && !modelFiles)) break;
     const everyone = `every party holds a key share; all ${scenario.parties.length} must take part to decrypt`;
@@ -92,7 +94,9 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   let portfolio: PortfolioReport | undefined;
   if (scoredBy) {
     say(`  portfolio referee lends by the policy on the ${scoredBy.keys} scores and books the hidden outcomes ...`);
+    const tp = performance.now();
     portfolio = await portfolioStage(scenario, prep, scoredBy, baseline);
+    say(`  portfolio done in ${(performance.now() - tp).toFixed(0)} ms`);
   }
   const report = assembleReport(opts, prep.runId, startedAt, results, training, portfolio, {
     population: prep.size,
