@@ -20,7 +20,7 @@ import {
   type TableSchema,
   tableSchemaOf,
 } from '@fedrisk/shared';
-import { generatePopulation, partyCsv, populationCsv } from './synthetic.ts';
+import { generatePopulation, type Population, partyCsv, populationCsv } from './synthetic.ts';
 
 export { sampleApplicants } from './synthetic.ts';
 
@@ -41,6 +41,8 @@ export interface DataSet {
   source: string;
   /** rows left out because a feature value was missing (real data with onMissing: drop-row) */
   dropped: { line: number; column: string }[];
+  /** synthetic data: the whole generated world (hidden risk and attributes), for the referee only */
+  population?: Population;
 }
 
 export async function makeDataSet(scenario: Scenario, scenarioFile: string, seed = scenario.seed): Promise<DataSet> {
@@ -66,7 +68,17 @@ export async function makeDataSet(scenario: Scenario, scenarioFile: string, seed
       schemas.set(p.id, tableSchemaOf(scenario, p.id));
     }
     const labels = new Map(pop.ids.map((id, i) => [id, pop.label[i] as number]));
-    return { files, members, schemas, refereeCsv: populationCsv(pop), labels, size: data.businesses, source: `synthetic, seed ${seed}`, dropped: [] };
+    return {
+      files,
+      members,
+      schemas,
+      refereeCsv: populationCsv(pop),
+      labels,
+      size: data.businesses,
+      source: `synthetic, seed ${seed}`,
+      dropped: [],
+      population: pop,
+    };
   }
   return splitCsv(scenario, resolve(dirname(scenarioFile), data.file));
 }

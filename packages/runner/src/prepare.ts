@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { mkdirPrivate, type Scenario, type TableSchema, writePrivateFile } from '@fedrisk/shared';
 import { makeDataSet, sampleApplicants } from './dataset.ts';
+import type { Population } from './synthetic.ts';
 
 export interface Prepared {
   runDir: string;
@@ -28,6 +29,8 @@ export interface Prepared {
   source: string;
   dropped: { line: number; column: string }[];
   dataMs: number;
+  /** synthetic data: the generated world with its hidden attributes (referee only) */
+  population?: Population;
 }
 
 function stamp(d: Date): string {
@@ -87,5 +90,6 @@ export async function prepare(scenario: Scenario, scenarioFile: string, runsDir:
     source: ds.source,
     dropped: ds.dropped,
     dataMs,
+    ...(ds.population ? { population: ds.population } : {}),
   };
 }

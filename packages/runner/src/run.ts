@@ -8,12 +8,16 @@
 import { copyFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { attacker, mkdirPrivate, type Scenario, scorecardMapping, writePrivateFile } from '@fedrisk/shared';
+import { fitBankBaseline } from './baseline.ts';
 import { attackResult } from './jobs/attacks.ts';
 import { scoringResult } from './jobs/scoring.ts';
 import { evaluateTraining, trainedModelFiles } from './jobs/training.ts';
 import { inProcessLauncher } from './launch/in-process.ts';
 import type { Launcher } from './launch/launcher.ts';
 import { processLauncher } from './launch/processes.ts';
+import { portfolioStage } from './portfolio/stage.ts';
+import type { PortfolioReport } from './portfolio/types.ts';
+import { checkMacroNames } from './portfolio/world.ts';
 import { prepare } from './prepare.ts';
 import { commonResult } from './report/assemble.ts';
 import type { DesignResult, Report, RunResult, TrainingReport } from './report/types.ts';
@@ -51,6 +55,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   const startedAt = new Date();
   const runsDir = resolve(opts.runsDir ?? 'runs');
   const designs = [scenario.job.keys, ...scenario.job.compareWith.filter((k) => k !== scenario.job.keys)];
+  checkMacroNames(scenario);
   say(`fedrisk · scenario "${scenario.name}" · ${scenario.parties.length} parties · alignment ${scenario.job.alignment} · keys ${designs.join(' vs ')}`);
   const prep = await prepare(scenario, opts.scenarioFile, runsDir, startedAt, say);
   const launcher = launcherOf(opts.launcher);
@@ -64,6 +69,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     say,
   };
   const results: DesignResult[] = [];
+  let scoredBy: { keys: string; scoresFile: string } | undefined;
   let training: TrainingReport | undefined;
   let modelFiles: Map<string, string> | undefined;
   if (scenario.train) {
@@ -77,6 +83,9 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       modelFiles = trainedModelFiles(scenario, run);
     }
   }
+  const tb = performance.now();
+  const baseline = await fitBankBaseline(scenario, opts.scenarioFile, prep);
+  say(`  baseline  bank alone fitted out of sample on ${baseline.fittedOn} (${(performance.now() - tb).toFixed(0)} ms)`);
   const attack = scenario.attacks[0];
   // a staged attack runs with the defences on, off, or both, side by side
   const variants = scenario.defences === 'both' ? [true, false] : [scenario.defences === 'on'];
@@ -89,11 +98,19 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       );
       if (attack) say(`  attack    ${attacker(attack)} stages ${attack.kind}`);
       const run = await runJob(scenario, prep, { kind: 'scoring', keys, defences, modelFiles }, trust, jobOpts);
-      const result = await scoringResult(scenario, prep, run, say);
+      const result = await scoringResult(scenario, prep, run, baseline, say);
       results.push(attack ? { ...result, defences: defences ? 'on' : 'off', attack: await attackResult(scenario, prep, run, attack, result) } : result);
+      if (result.verification && !scoredBy) scoredBy = { keys, scoresFile: join(run.files.partyDir(scenario.job.recipient), 'out', 'scores.csv') };
     }
   }
-  const report = assembleReport(opts, prep.runId, startedAt, results, training, {
+  let portfolio: PortfolioReport | undefined;
+  if (scoredBy) {
+    say(`  portfolio referee lends by the policy on the ${scoredBy.keys} scores and books the hidden outcomes ...`);
+    const tp = performance.now();
+    portfolio = await portfolioStage(scenario, prep, scoredBy, baseline);
+    say(`  portfolio done in ${(performance.now() - tp).toFixed(0)} ms`);
+  }
+  const report = assembleReport(opts, prep.runId, startedAt, results, training, portfolio, {
     population: prep.size,
     rows: prep.rows,
     applicants: prep.applicants.length,
@@ -121,7 +138,15 @@ interface RunFacts {
   totalMs: number;
 }
 
-function assembleReport(opts: RunOptions, runId: string, startedAt: Date, results: DesignResult[], training: TrainingReport | undefined, f: RunFacts): Report {
+function assembleReport(
+  opts: RunOptions,
+  runId: string,
+  startedAt: Date,
+  results: DesignResult[],
+  training: TrainingReport | undefined,
+  portfolio: PortfolioReport | undefined,
+  f: RunFacts,
+): Report {
   const { scenario } = opts;
   const primary = results[0] as DesignResult;
   const slots = scenario.crypto.ckks.polyModulusDegree / 2;
@@ -148,6 +173,7 @@ function assembleReport(opts: RunOptions, runId: string, startedAt: Date, result
     designs: results,
     ...(training ? { training } : {}),
     ...(results.some((r) => r.attack) ? { attacks: results.flatMap((r) => (r.attack ? [r.attack] : [])) } : {}),
+    ...(portfolio ? { portfolio } : {}),
     scorecard: { ...scenario.scorecard, ...scorecardMapping(scenario.scorecard) },
     data: { source: f.source, records: f.population, dropped: f.dropped },
     totalMs: f.totalMs,

@@ -1,4 +1,5 @@
 /** The short human summary a run ends with. */
+import { portfolioLines } from './portfolio/summary.ts';
 import type { Report } from './report/types.ts';
 import { attackLines } from './summary-attacks.ts';
 
@@ -43,7 +44,10 @@ export function summarise(r: Report, runDir: string): string[] {
         `  smudging  noise bound 2^${r.threshold.noiseBoundBits}, smudging sigma 2^${r.threshold.smudgingBits} per party: ${r.threshold.marginBits}-bit margin`,
       );
     alignLine();
-    out.push(`  sharing   AUC ${v.auc.toFixed(3)} joint vs ${v.bankOnlyAuc.toFixed(3)} bank alone · KS ${v.ks.toFixed(3)} vs ${v.bankOnlyKs.toFixed(3)}`);
+    const n3 = (x: number | null) => (x === null || !Number.isFinite(x) ? 'n/a' : x.toFixed(3));
+    out.push(
+      `  sharing   AUC ${n3(v.auc)} joint vs ${n3(v.bankOnlyAuc)} bank alone · KS ${n3(v.ks)} vs ${n3(v.bankOnlyKs)} (bank alone fitted out of sample on ${v.bankOnlyBasis?.fittedOn ?? 'another sample'})`,
+    );
     out.push(
       `  cost      ${(r.timings.jobMs / 1000).toFixed(1)} s for the job (${(r.timings.afterJoinMs / 1000).toFixed(1)} s after everyone joined) · ${kb(r.bytesOnWire)} on the wire`,
     );
@@ -59,9 +63,10 @@ export function summarise(r: Report, runDir: string): string[] {
   if (t) {
     const last = t.epochs[t.epochs.length - 1];
     out.push(
-      `  training  ${t.epochs.length} epoch(s), ${t.secondsPerEpoch.toFixed(1)} s each (plaintext ${t.plaintextSecondsPerEpoch.toFixed(3)} s), final loss ${last?.loss.toFixed(4) ?? '-'}; test AUC federated ${t.federated.testAuc.toFixed(3)} · centralised ${t.centralised.testAuc.toFixed(3)} · bank alone ${t.bankOnly.testAuc.toFixed(3)}`,
+      `  training  ${t.epochs.length} epoch(s), ${t.secondsPerEpoch.toFixed(1)} s each (plaintext ${t.plaintextSecondsPerEpoch.toFixed(3)} s), final loss ${last?.loss.toFixed(4) ?? '-'}; test AUC federated ${t.federated.testAuc.toFixed(3)} · centralised ${t.centralised.testAuc.toFixed(3)} · bank alone ${t.bankOnly.testAuc.toFixed(3)} (all three by the same algorithm and epochs on the training rows)`,
     );
   }
+  if (r.portfolio) out.push(...portfolioLines(r.portfolio));
   out.push(
     `  scorecard ${r.scorecard.baseScore} points at odds ${r.scorecard.baseOdds}:1, ${r.scorecard.pdo} points to double the odds (score = ${r.scorecard.offset.toFixed(1)} - ${r.scorecard.factor.toFixed(2)} x logit)`,
   );

@@ -1,5 +1,6 @@
 /** The report a run writes (report.json): its types, one place. */
 import type { Alignment, Attack, IdsLearned, KeysDesign, KnowledgeCounts, LinkCount, NetworkConditions, Scenario, WireError } from '@fedrisk/shared';
+import type { PortfolioReport } from '../portfolio/types.ts';
 import type { Verification } from '../referee.ts';
 
 export interface LedgerEntry {
@@ -93,6 +94,8 @@ export interface Report extends DesignResult {
   training?: TrainingReport;
   /** score = offset - factor * logit: points at the base odds and per doubling of the odds */
   scorecard: { baseScore: number; baseOdds: number; pdo: number; factor: number; offset: number };
+  /** loans, losses and who bears them under the credit policy, joint vs bank alone, per macro scenario */
+  portfolio?: PortfolioReport;
   /** where the records came from; real-data rows left out for a missing value */
   data: { source: string; records: number; dropped: { line: number; column: string }[] };
   totalMs: number;

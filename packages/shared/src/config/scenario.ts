@@ -14,6 +14,8 @@ import { alignmentSchema, keysSchema, partyIdSchema, roleSchema } from '../wire/
 import { ckksParamsSchema, trainingParamsSchema } from '../wire/params.ts';
 import { attackSchema } from './attacks.ts';
 import { networkSchema } from './network.ts';
+import { policyIssues, policySchema } from './policy.ts';
+import { portfolioSchema } from './portfolio.ts';
 import { faultPointSchema, timeoutsSchema } from './process.ts';
 
 const syntheticDataSchema = z
@@ -97,6 +99,10 @@ export const scenarioSchema = z
     /** train the model jointly first; the scoring jobs then use each party's trained weights */
     train: trainingParamsSchema.optional(),
     scorecard: scorecardSchema.default(scorecardSchema.parse({})),
+    /** the credit policy the referee applies to the recipient's scores: approval, review, limits, credit loans */
+    policy: policySchema.prefault({}),
+    /** loans, losses and who bears them, under macro scenarios */
+    portfolio: portfolioSchema.prefault({}),
     model: z.record(partyIdSchema, partyModelSchema),
     timeouts: timeoutsSchema.prefault({}),
     /** simulated wide-area network between each party and the coordinator */
@@ -133,10 +139,19 @@ export const scenarioSchema = z
           ctx.addIssue({
             code: 'custom',
             path: ['parties', i, 'role'],
-            message: 'synthetic data has columns for bank, tax and guarantor only; a holder needs data.kind: csv',
+            message: 'synthetic data has columns for bank, tax, guarantor, power, social and logistics only; a holder needs data.kind: csv',
           });
       });
     } else {
+      const shifted = (s.portfolio.macro ?? []).findIndex(
+        (m) => m.defaultOdds !== 1 || m.clusters.length || Object.keys({ ...m.industries, ...m.cities }).length,
+      );
+      if (shifted >= 0)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['portfolio', 'macro', shifted],
+          message: "shifting default risk needs the synthetic population's hidden risk; real data can only run its own labels",
+        });
       const data = s.data;
       const seen = new Map<string, string>();
       s.parties.forEach((p, i) => {
@@ -191,6 +206,19 @@ export const scenarioSchema = z
         ctx.addIssue({ code: 'custom', path: ['model', party, 'intercept'], message: "the intercept belongs in the recipient's model" });
       }
     }
+    if (recipient) {
+      for (const issue of policyIssues(
+        s.policy,
+        tableSchemaOf(s, recipient.id).columns,
+        s.scorecard.grades.map((g) => g.grade),
+      ))
+        ctx.addIssue({ code: 'custom', path: ['policy', ...issue.path], message: issue.message });
+    }
+    const macroNames = (s.portfolio.macro ?? []).map((m) => m.name);
+    macroNames.forEach((name, i) => {
+      if (macroNames.indexOf(name) !== i)
+        ctx.addIssue({ code: 'custom', path: ['portfolio', 'macro', i, 'name'], message: `macro scenario "${name}" appears twice` });
+    });
     s.faults.forEach((f, i) => {
       if ('party' in f && !ids.includes(f.party))
         ctx.addIssue({ code: 'custom', path: ['faults', i, 'party'], message: `"${f.party}" is not one of the parties` });
