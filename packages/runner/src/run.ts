@@ -14,6 +14,7 @@ import { inProcessLauncher } from './launch/in-process.ts';
 import type { Launcher } from './launch/launcher.ts';
 import { processLauncher } from './launch/processes.ts';
 import { prepare } from './prepare.ts';
+import type { TraceFilter } from './progress.ts';
 import { commonResult } from './report/assemble.ts';
 import type { DesignResult, Report, RunResult, TrainingReport } from './report/types.ts';
 import { type RunJobOptions, runJob } from './run-job.ts';
@@ -25,7 +26,7 @@ export interface RunOptions {
   /** folder that receives run folders (default: runs) */
   runsDir?: string;
   /** print every protocol message as it crosses the coordinator */
-  trace?: boolean;
+  trace?: boolean | TraceFilter;
   /** capture every raw frame each participant receives (privacy tests) */
   captureFrames?: boolean;
   logLevel?: string;

@@ -7,9 +7,11 @@
  */
 import { join } from 'node:path';
 import {
+  completeModel,
+  FedError,
   loadPartyCsv,
   modelColumnsFor,
-  type NodeConfig,
+  modelStructure,
   type PartyModel,
   type PartyTable,
   partialLogitsFor,
@@ -35,8 +37,22 @@ export async function evaluateTraining(scenario: Scenario, prep: Prepared, run: 
   const modelFiles = trainedModelFiles(scenario, run);
   const tables = new Map<string, PartyTable>();
   for (const p of scenario.parties) tables.set(p.id, await loadPartyCsv(join(prep.dataDir, `${p.id}.csv`), prep.schemas.get(p.id) as TableSchema));
-  const models = new Map(scenario.parties.map((p) => [p.id, scenario.model[p.id] as NodeConfig['model']]));
   const trained = new Map(scenario.parties.map((p) => [p.id, readJsonFile(modelFiles.get(p.id) as string, partyModelSchema, `${p.id}'s trained model`)]));
+  // the referee completes each model the way its party had to, and trains its baselines on that structure
+  const models = new Map<string, PartyModel>();
+  for (const p of scenario.parties) {
+    const schema = prep.schemas.get(p.id) as TableSchema;
+    const mine = completeModel(
+      tables.get(p.id) as PartyTable,
+      schema.columns.map((c) => c.name),
+      scenario.model[p.id],
+      p.id,
+    );
+    const theirs = modelStructure(trained.get(p.id) as PartyModel);
+    if (modelStructure(mine).join('\n') !== theirs.join('\n'))
+      throw new FedError('JOB_ERR_MISMATCH', `${p.id}'s trained model has another structure than its scenario and data give: ${theirs.join('; ')}`);
+    models.set(p.id, mine);
+  }
   const yOf = (ids: readonly string[]) => Float64Array.from(ids, (id) => prep.labels.get(id) ?? 0);
   const yTrain = yOf(prep.trainIds);
   const yTest = yOf(prep.applicants);

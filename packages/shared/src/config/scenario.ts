@@ -7,9 +7,10 @@ import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { DEFAULT_CKKS, TRAINING_CKKS } from '../crypto/ckks.ts';
 import { type ColumnSpec, ROLE_COLUMNS, type TableSchema } from '../data/columns.ts';
-import { partyModelSchema } from '../model/model.ts';
+import { modelSpecSchema } from '../model/infer.ts';
 import { scorecardSchema } from '../model/scorecard.ts';
 import { FedError } from '../util/errors.ts';
+import { didYouMean } from '../util/suggest.ts';
 import { alignmentSchema, keysSchema, partyIdSchema, roleSchema } from '../wire/ids.ts';
 import { ckksParamsSchema, trainingParamsSchema } from '../wire/params.ts';
 import { networkSchema } from './network.ts';
@@ -96,7 +97,11 @@ export const scenarioSchema = z
     /** train the model jointly first; the scoring jobs then use each party's trained weights */
     train: trainingParamsSchema.optional(),
     scorecard: scorecardSchema.default(scorecardSchema.parse({})),
-    model: z.record(partyIdSchema, partyModelSchema),
+    /**
+     * each party's features and weights; optional with train: a party left out,
+     * or a column its entry leaves out, is completed by the party from its own data
+     */
+    model: z.record(partyIdSchema, modelSpecSchema).default({}),
     timeouts: timeoutsSchema.prefault({}),
     /** simulated wide-area network between each party and the coordinator */
     network: networkSchema.default({ latencyMs: 0 }),
@@ -119,9 +124,6 @@ export const scenarioSchema = z
     const recipient = s.parties.find((p) => p.id === s.job.recipient);
     if (!recipient) ctx.addIssue({ code: 'custom', path: ['job', 'recipient'], message: `"${s.job.recipient}" is not one of the parties (${ids.join(', ')})` });
     else if (recipient.role !== 'bank') ctx.addIssue({ code: 'custom', path: ['job', 'recipient'], message: 'the result recipient must have role bank' });
-    for (const p of s.parties) {
-      if (!s.model[p.id]) ctx.addIssue({ code: 'custom', path: ['model', p.id], message: `party "${p.id}" has no model weights` });
-    }
     if (s.data.kind === 'synthetic') {
       s.parties.forEach((p, i) => {
         if (p.role === 'holder')
@@ -149,43 +151,7 @@ export const scenarioSchema = z
         }
       }
     }
-    for (const [party, m] of Object.entries(s.model)) {
-      const p = s.parties.find((x) => x.id === party);
-      if (!p) {
-        ctx.addIssue({ code: 'custom', path: ['model', party], message: `"${party}" is not one of the parties` });
-        continue;
-      }
-      const columns = tableSchemaOf(s, p.id).columns;
-      for (const [col, fw] of Object.entries(m.features)) {
-        const spec = columns.find((c) => c.name === col);
-        if (!spec) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['model', party, 'features', col],
-            message: `${party} has no column "${col}" (it has ${columns.map((c) => c.name).join(', ')})`,
-          });
-        } else if ((spec.kind === 'category') !== (fw.transform === 'onehot')) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['model', party, 'features', col, 'transform'],
-            message: spec.kind === 'category' ? 'a categorical column needs transform onehot' : `a numeric column takes transform z or log1p`,
-          });
-        } else if (fw.transform === 'onehot') {
-          for (const cat of Object.keys(fw.weights)) {
-            // real data: categories are whatever the file holds, checked when it is split
-            if (spec.categories && !spec.categories.includes(cat))
-              ctx.addIssue({
-                code: 'custom',
-                path: ['model', party, 'features', col, 'weights', cat],
-                message: `"${cat}" is not one of ${spec.categories?.join(', ')}`,
-              });
-          }
-        }
-      }
-      if (m.intercept !== 0 && party !== s.job.recipient) {
-        ctx.addIssue({ code: 'custom', path: ['model', party, 'intercept'], message: "the intercept belongs in the recipient's model" });
-      }
-    }
+    checkModel(s, ctx);
     s.faults.forEach((f, i) => {
       if ('party' in f && !ids.includes(f.party))
         ctx.addIssue({ code: 'custom', path: ['faults', i, 'party'], message: `"${f.party}" is not one of the parties` });
@@ -226,6 +192,72 @@ export const scenarioSchema = z
   });
 
 export type Scenario = z.infer<typeof scenarioSchema>;
+
+type Ctx = z.RefinementCtx<Scenario>;
+
+/**
+ * The model section against the parties' columns (names and kinds only: the
+ * loader never sees a party's values). Without train: every party states
+ * every feature it uses, with its weights. With train: any of it may be left
+ * out; each party completes its model from its own data.
+ */
+function checkModel(s: Scenario, ctx: Ctx): void {
+  const ids = s.parties.map((p) => p.id);
+  if (!s.train)
+    for (const p of s.parties)
+      if (!s.model[p.id])
+        ctx.addIssue({
+          code: 'custom',
+          path: ['model', p.id],
+          message: `party "${p.id}" has no model: without a train: section every party needs its features and weights (add train: to learn them)`,
+        });
+  for (const [party, m] of Object.entries(s.model)) {
+    const p = s.parties.find((x) => x.id === party);
+    if (!p) {
+      ctx.addIssue({ code: 'custom', path: ['model', party], message: `"${party}" is not one of the parties (${ids.join(', ')})${didYouMean(party, ids)}` });
+      continue;
+    }
+    const features = m.features;
+    if (features && !Object.keys(features).length) {
+      const fix = s.train ? `leave features out (or ${party} out of model:) to use all its columns` : 'list the features it uses, with their weights';
+      ctx.addIssue({ code: 'custom', path: ['model', party, 'features'], message: `the feature list is empty: ${fix}` });
+    } else if (!features && !s.train) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['model', party],
+        message: 'no features: without a train: section the model lists every feature it uses, with its weights',
+      });
+    }
+    const columns = tableSchemaOf(s, p.id).columns;
+    const names = columns.map((c) => c.name);
+    for (const [col, fw] of Object.entries(features ?? {})) {
+      const at = ['model', party, 'features', col];
+      const spec = columns.find((c) => c.name === col);
+      if (!spec) {
+        ctx.addIssue({ code: 'custom', path: at, message: `${party} has no column "${col}"${didYouMean(col, names)} (it has ${names.join(', ')})` });
+      } else if ((spec.kind === 'category') !== (fw.transform === 'onehot') && !(fw.transform === 'onehot' && s.data.kind === 'csv')) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [...at, 'transform'],
+          message: spec.kind === 'category' ? 'a categorical column needs transform onehot' : `a numeric column takes transform z or log1p`,
+        });
+      } else if (fw.transform === 'onehot') {
+        for (const cat of Object.keys(fw.weights ?? {})) {
+          // real data: categories are whatever each party's own file holds, not known here
+          if (spec.categories && !spec.categories.includes(cat))
+            ctx.addIssue({ code: 'custom', path: [...at, 'weights', cat], message: `"${cat}" is not one of ${spec.categories.join(', ')}` });
+        }
+        if (!s.train && !Object.keys(fw.weights ?? {}).length)
+          ctx.addIssue({ code: 'custom', path: [...at, 'weights'], message: 'without a train: section a one-hot feature needs a weight per category' });
+      } else if (!s.train && fw.weight === undefined) {
+        ctx.addIssue({ code: 'custom', path: [...at, 'weight'], message: 'without a train: section every feature needs its weight' });
+      }
+    }
+    if (m.intercept !== 0 && party !== s.job.recipient) {
+      ctx.addIssue({ code: 'custom', path: ['model', party, 'intercept'], message: "the intercept belongs in the recipient's model" });
+    }
+  }
+}
 
 /** The columns a party's file holds under this scenario, and its id format. */
 export function tableSchemaOf(s: Pick<Scenario, 'data' | 'parties'>, partyId: string): TableSchema {
