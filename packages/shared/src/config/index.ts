@@ -3,3 +3,7 @@ export * from './files.ts';
 export * from './network.ts';
 export * from './process.ts';
 export * from './scenario.ts';
+export * from './scenario-errors.ts';
+export * from './scenario-fields.ts';
+export * from './scenario-file.ts';
+export * from './scenario-json.ts';

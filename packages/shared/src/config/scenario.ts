@@ -2,14 +2,11 @@
  * Scenario files (YAML): parties, data, model, crypto parameters, faults.
  * Every field is checked here; an error names the field's path.
  */
-import { readFile } from 'node:fs/promises';
-import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { DEFAULT_CKKS, TRAINING_CKKS } from '../crypto/ckks.ts';
 import { type ColumnSpec, ROLE_COLUMNS, type TableSchema } from '../data/columns.ts';
 import { modelSpecSchema } from '../model/infer.ts';
 import { scorecardSchema } from '../model/scorecard.ts';
-import { FedError } from '../util/errors.ts';
 import { didYouMean } from '../util/suggest.ts';
 import { alignmentSchema, keysSchema, partyIdSchema, roleSchema } from '../wire/ids.ts';
 import { ckksParamsSchema, trainingParamsSchema } from '../wire/params.ts';
@@ -122,7 +119,12 @@ export const scenarioSchema = z
       if (ids.indexOf(id) !== i) ctx.addIssue({ code: 'custom', path: ['parties', i, 'id'], message: `party id "${id}" appears twice` });
     });
     const recipient = s.parties.find((p) => p.id === s.job.recipient);
-    if (!recipient) ctx.addIssue({ code: 'custom', path: ['job', 'recipient'], message: `"${s.job.recipient}" is not one of the parties (${ids.join(', ')})` });
+    if (!recipient)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['job', 'recipient'],
+        message: `"${s.job.recipient}" is not one of the parties (${ids.join(', ')})${didYouMean(s.job.recipient, ids)}`,
+      });
     else if (recipient.role !== 'bank') ctx.addIssue({ code: 'custom', path: ['job', 'recipient'], message: 'the result recipient must have role bank' });
     if (s.data.kind === 'synthetic') {
       s.parties.forEach((p, i) => {
@@ -141,7 +143,8 @@ export const scenarioSchema = z
           ctx.addIssue({ code: 'custom', path: ['data', 'columns', p.id], message: `party "${p.id}" (parties[${i}]) is given no columns` });
       });
       for (const [party, cols] of Object.entries(data.columns)) {
-        if (!ids.includes(party)) ctx.addIssue({ code: 'custom', path: ['data', 'columns', party], message: `"${party}" is not one of the parties` });
+        if (!ids.includes(party))
+          ctx.addIssue({ code: 'custom', path: ['data', 'columns', party], message: `"${party}" is not one of the parties${didYouMean(party, ids)}` });
         for (const c of cols) {
           if (c === data.id || c === data.label)
             ctx.addIssue({ code: 'custom', path: ['data', 'columns', party], message: `"${c}" is the id or label column; it cannot be a feature` });
@@ -154,9 +157,9 @@ export const scenarioSchema = z
     checkModel(s, ctx);
     s.faults.forEach((f, i) => {
       if ('party' in f && !ids.includes(f.party))
-        ctx.addIssue({ code: 'custom', path: ['faults', i, 'party'], message: `"${f.party}" is not one of the parties` });
+        ctx.addIssue({ code: 'custom', path: ['faults', i, 'party'], message: `"${f.party}" is not one of the parties${didYouMean(f.party, ids)}` });
       if ('target' in f && !ids.includes(f.target))
-        ctx.addIssue({ code: 'custom', path: ['faults', i, 'target'], message: `"${f.target}" is not one of the parties` });
+        ctx.addIssue({ code: 'custom', path: ['faults', i, 'target'], message: `"${f.target}" is not one of the parties${didYouMean(f.target, ids)}` });
       if ('coordinator' in f && s.job.keys !== 'threshold') {
         ctx.addIssue({
           code: 'custom',
@@ -271,34 +274,4 @@ export function tableSchemaOf(s: Pick<Scenario, 'data' | 'parties'>, partyId: st
     categorical.has(name) ? { name, kind: 'category', description: '' } : { name, kind: 'number', description: '' },
   );
   return { columns, idFormat: 'plain' };
-}
-
-export function parseScenario(text: string, file: string): Scenario {
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length) {
-    const e = doc.errors[0];
-    const pos = e?.linePos?.[0];
-    throw new FedError('SCENARIO_ERR_FILE', `${file}${pos ? ` line ${pos.line}, column ${pos.col}` : ''}: not valid YAML: ${e?.message.split('\n')[0]}`);
-  }
-  const parsed = scenarioSchema.safeParse(doc.toJS());
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => {
-      const path = i.path.map((p, k) => (typeof p === 'number' ? `[${p}]` : k === 0 ? String(p) : `.${String(p)}`)).join('');
-      return `  ${path || '(top level)'}: ${i.message}`;
-    });
-    throw new FedError('SCENARIO_ERR_INVALID', `${file}: ${lines.length} invalid field(s):\n${lines.join('\n')}`, {
-      details: { fields: parsed.error.issues.map((i) => i.path.join('.')) },
-    });
-  }
-  return parsed.data;
-}
-
-export async function loadScenario(file: string): Promise<Scenario> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (cause) {
-    throw new FedError('SCENARIO_ERR_FILE', `cannot read scenario ${file}: ${(cause as Error).message}`, { cause });
-  }
-  return parseScenario(text, file);
 }

@@ -1,18 +1,19 @@
 /** "Did you mean": the closest of some known names to a misspelt one. */
 
-/** Edit distance (insertions, deletions, substitutions), case-insensitive. */
+/** Edit distance (insertions, deletions, substitutions, swaps of neighbours), case-insensitive. */
 export function editDistance(a: string, b: string): number {
   const x = a.toLowerCase();
   const y = b.toLowerCase();
-  let prev = Array.from({ length: y.length + 1 }, (_, j) => j);
+  const d: number[][] = Array.from({ length: x.length + 1 }, (_, i) => Array.from({ length: y.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
   for (let i = 1; i <= x.length; i++) {
-    const cur = [i];
+    const row = d[i] as number[];
+    const up = d[i - 1] as number[];
     for (let j = 1; j <= y.length; j++) {
-      cur[j] = Math.min((prev[j] as number) + 1, (cur[j - 1] as number) + 1, (prev[j - 1] as number) + (x[i - 1] === y[j - 1] ? 0 : 1));
+      row[j] = Math.min((up[j] as number) + 1, (row[j - 1] as number) + 1, (up[j - 1] as number) + (x[i - 1] === y[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && x[i - 1] === y[j - 2] && x[i - 2] === y[j - 1]) row[j] = Math.min(row[j] as number, ((d[i - 2] as number[])[j - 2] as number) + 1);
     }
-    prev = cur;
   }
-  return prev[y.length] as number;
+  return (d[x.length] as number[])[y.length] as number;
 }
 
 /** The known name closest to `word`, if it is close enough to be a likely typo (at most a third of its letters off; a difference of case only counts). */
