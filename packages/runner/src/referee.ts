@@ -4,7 +4,7 @@
  * encrypted pipeline produced and what sharing buys over the bank alone.
  */
 import { FedError, loadPartyCsv, modelColumnsFor, type PartyModel, type PartyTable, partialLogitsFor, readScoresCsv, type TableSchema } from '@fedrisk/shared';
-import { auc, fitLogistic, ks } from './stats.ts';
+import { auc, crossFittedScores, ks } from './stats.ts';
 
 export interface RefereeParty {
   id: string;
@@ -20,8 +20,11 @@ export interface Verification {
   ks: number;
   /** AUC of the plaintext joint logits (what the encrypted run should reproduce) */
   plainAuc: number;
+  /** the bank's own columns alone, scored out of sample (how: bankOnlyMethod) */
   bankOnlyAuc: number;
   bankOnlyKs: number;
+  /** cross-fitted: 5-fold on the applicants; trained: the training algorithm on the bank's columns of the training rows */
+  bankOnlyMethod: 'cross-fitted' | 'trained';
   defaults: number;
   defaultRate: number;
   /** per party: applicants it has no record of, as the referee counts them */
@@ -41,6 +44,8 @@ export async function verify(opts: {
   applicants: readonly string[];
   labels: Map<string, number>;
   scores: Map<string, number>;
+  /** after training: the referee's bank-alone model, trained on the training rows like the joint one */
+  bankOnly?: ((ids: readonly string[]) => Float64Array) | undefined;
 }): Promise<Verification> {
   const { applicants } = opts;
   const plain = new Float64Array(applicants.length);
@@ -67,11 +72,10 @@ export async function verify(opts: {
     y[i] = opts.labels.get(id) ?? 0;
   });
   const recipient = opts.parties.find((p) => p.id === opts.recipient) as RefereeParty;
-  const bankCols = modelColumnsFor(tables.get(recipient.id) as PartyTable, recipient.model, applicants).columns;
-  const bankFit = fitLogistic(bankCols, y);
-  const bankOnly = Float64Array.from(applicants, (_, i) =>
-    bankCols.reduce((s, col, j) => s + (bankFit.weights[j] as number) * (col[i] as number), bankFit.intercept),
-  );
+  // out of sample, as the joint scores are: never fitted on the labels it is measured against
+  const bankOnly = opts.bankOnly
+    ? opts.bankOnly(applicants)
+    : crossFittedScores(modelColumnsFor(tables.get(recipient.id) as PartyTable, recipient.model, applicants).columns, y);
   const defaults = y.reduce((s, v) => s + v, 0);
   return {
     maxAbsLogitError: maxErr,
@@ -81,6 +85,7 @@ export async function verify(opts: {
     plainAuc: auc(plain, y),
     bankOnlyAuc: auc(bankOnly, y),
     bankOnlyKs: ks(bankOnly, y),
+    bankOnlyMethod: opts.bankOnly ? 'trained' : 'cross-fitted',
     defaults,
     defaultRate: applicants.length ? defaults / applicants.length : 0,
     gaps,

@@ -63,6 +63,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   const results: DesignResult[] = [];
   let training: TrainingReport | undefined;
   let modelFiles: Map<string, string> | undefined;
+  let bankOnly: ((ids: readonly string[]) => Float64Array) | undefined;
   if (scenario.train) {
     say(`  job       joint training: ${scenario.job.recipient} holds the labels and the key; every party keeps its own weights`);
     const run = await runJob(scenario, prep, { kind: 'training', keys: 'single-holder' }, jobOpts);
@@ -70,7 +71,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       results.push({ keys: 'single-holder', ok: false, error: run.failure.toWire(), ...commonResult(scenario, prep, run, prep.trainIds) });
     } else {
       say('  verify    referee trains the same model centrally and on the bank alone, in plaintext ...');
-      training = await evaluateTraining(scenario, prep, run);
+      ({ report: training, bankOnly } = await evaluateTraining(scenario, prep, run));
       modelFiles = trainedModelFiles(scenario, run);
     }
   }
@@ -79,7 +80,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     const everyone = `every party holds a key share; all ${scenario.parties.length} must take part to decrypt`;
     say(`  job       design ${keys}: ${keys === 'threshold' ? everyone : `${scenario.job.recipient} holds the only secret key`}`);
     const run = await runJob(scenario, prep, { kind: 'scoring', keys, modelFiles }, jobOpts);
-    results.push(await scoringResult(scenario, prep, run, say));
+    results.push(await scoringResult(scenario, prep, run, say, bankOnly));
   }
   const report = assembleReport(opts, prep.runId, startedAt, results, training, {
     population: prep.size,

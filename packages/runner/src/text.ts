@@ -17,26 +17,34 @@ export function wrapLine(first: string, text: string, indent: number, width = LI
     line = pad;
     empty = true;
   };
-  for (const word of text.split(/ +/).filter(Boolean)) {
-    if (!empty && line.length + 1 + word.length > width) newLine();
-    let rest = word;
-    for (;;) {
-      const sep = empty ? '' : ' ';
-      const room = width - line.length - sep.length;
-      if (rest.length <= room) break;
-      // a word longer than a whole line is cut (at least one character per line, so this ends)
-      const take = Math.max(1, room);
-      line += sep + rest.slice(0, take);
-      rest = rest.slice(take);
-      newLine();
-    }
-    if (rest) {
-      line += (empty ? '' : ' ') + rest;
-      empty = false;
-    }
+  const paragraphs = text.split('\n');
+  for (const [k, paragraph] of paragraphs.entries()) {
+    if (k > 0) newLine();
+    addWords(paragraph);
   }
   lines.push(line.trimEnd());
   return lines;
+
+  function addWords(paragraph: string): void {
+    for (const word of paragraph.split(/ +/).filter(Boolean)) {
+      if (!empty && line.length + 1 + word.length > width) newLine();
+      let rest = word;
+      for (;;) {
+        const sep = empty ? '' : ' ';
+        const room = width - line.length - sep.length;
+        if (rest.length <= room) break;
+        // a word longer than a whole line is cut (at least one character per line, so this ends)
+        const take = Math.max(1, room);
+        line += sep + rest.slice(0, take);
+        rest = rest.slice(take);
+        newLine();
+      }
+      if (rest) {
+        line += (empty ? '' : ' ') + rest;
+        empty = false;
+      }
+    }
+  }
 }
 
 /** A summary line: a label column of `labelWidth` characters, then text wrapped under itself. */

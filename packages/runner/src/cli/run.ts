@@ -18,7 +18,7 @@ export const runSpec: CommandSpec = {
     'trace-party': {
       kind: 'list',
       value: '<ids>',
-      help: 'print only messages sent or received by these participants: party ids of the scenario, or coordinator; comma-separated; implies --trace',
+      help: 'print only messages sent or received by these participants: party ids of the scenario, or coordinator; comma-separated; implies --trace; with --trace-kind, a message must match both',
     },
     'trace-kind': {
       kind: 'list',

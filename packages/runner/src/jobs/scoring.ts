@@ -26,7 +26,7 @@ function targetMaxError(keys: KeysDesign): number {
   return keys === 'threshold' ? 1e-4 : 1e-6;
 }
 
-async function verifyScores(scenario: Scenario, prep: Prepared, run: JobRun): Promise<Verification> {
+async function verifyScores(scenario: Scenario, prep: Prepared, run: JobRun, bankOnly?: (ids: readonly string[]) => Float64Array): Promise<Verification> {
   const recipient = scenario.job.recipient;
   const verification = await verify({
     parties: scenario.parties.map((p) => {
@@ -42,6 +42,7 @@ async function verifyScores(scenario: Scenario, prep: Prepared, run: JobRun): Pr
     applicants: prep.applicants,
     labels: prep.labels,
     scores: await readScores(join(run.files.partyDir(recipient), 'out', 'scores.csv')),
+    bankOnly,
   });
   const target = targetMaxError(run.spec.keys);
   const err = verification.maxAbsLogitError;
@@ -55,13 +56,20 @@ async function verifyScores(scenario: Scenario, prep: Prepared, run: JobRun): Pr
   return verification;
 }
 
-export async function scoringResult(scenario: Scenario, prep: Prepared, run: JobRun, say: (l: string) => void): Promise<DesignResult> {
+export async function scoringResult(
+  scenario: Scenario,
+  prep: Prepared,
+  run: JobRun,
+  say: (l: string) => void,
+  /** after training: the referee's bank-alone model, so the comparison uses the same training rows */
+  bankOnly?: (ids: readonly string[]) => Float64Array,
+): Promise<DesignResult> {
   let failure = run.failure;
   let verification: Verification | undefined;
   if (!failure && scenario.job.alignment !== 'psi-cardinality') {
     try {
       say('  verify    referee recomputes every score in plaintext ...');
-      verification = await verifyScores(scenario, prep, run);
+      verification = await verifyScores(scenario, prep, run, bankOnly);
     } catch (err) {
       failure = asFedError(err, 'RUN_ERR_PROCESS', 'verification failed');
     }

@@ -32,7 +32,13 @@ export function trainedModelFiles(scenario: Scenario, run: JobRun): Map<string, 
   return new Map(scenario.parties.map((p) => [p.id, join(run.files.partyDir(p.id), 'out', 'model.json')]));
 }
 
-export async function evaluateTraining(scenario: Scenario, prep: Prepared, run: JobRun): Promise<TrainingReport> {
+export interface TrainingEvaluation {
+  report: TrainingReport;
+  /** the referee's bank-alone model (same algorithm, the bank's columns, the training rows): scores for any ids */
+  bankOnly(ids: readonly string[]): Float64Array;
+}
+
+export async function evaluateTraining(scenario: Scenario, prep: Prepared, run: JobRun): Promise<TrainingEvaluation> {
   const params = scenario.train as NonNullable<Scenario['train']>;
   const modelFiles = trainedModelFiles(scenario, run);
   const tables = new Map<string, PartyTable>();
@@ -94,7 +100,7 @@ export async function evaluateTraining(scenario: Scenario, prep: Prepared, run: 
   });
   const epochs = run.summaries.get(scenario.job.recipient)?.epochs ?? [];
   const links = run.record?.links ?? [];
-  return {
+  const report: TrainingReport = {
     params,
     trainRows: prep.trainIds.length,
     testRows: prep.applicants.length,
@@ -109,4 +115,5 @@ export async function evaluateTraining(scenario: Scenario, prep: Prepared, run: 
     timings: { jobMs: run.jobMs, afterJoinMs: run.afterJoinMs, perParty: Object.fromEntries([...run.summaries].map(([id, s]) => [id, s.timings])) },
     bytesOnWire: links.reduce((s, l) => s + l.bytes, 0),
   };
+  return { report, bankOnly: bankOnly.score };
 }
