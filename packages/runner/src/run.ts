@@ -19,6 +19,7 @@ import { commonResult } from './report/assemble.ts';
 import type { DesignResult, Report, RunResult, TrainingReport } from './report/types.ts';
 import { type RunJobOptions, runJob } from './run-job.ts';
 import { summarise } from './summary.ts';
+import { fitLine } from './text.ts';
 
 export interface RunOptions {
   scenario: Scenario;
@@ -45,7 +46,11 @@ function launcherOf(choice: RunOptions['launcher']): Launcher {
 
 export async function runScenario(opts: RunOptions): Promise<RunResult> {
   const { scenario } = opts;
-  const say = opts.onLine ?? (() => {});
+  const onLine = opts.onLine ?? (() => {});
+  // every console line of a run fits 100 columns
+  const say = (line: string) => {
+    for (const l of fitLine(line)) onLine(l);
+  };
   const t0 = performance.now();
   const startedAt = new Date();
   const runsDir = resolve(opts.runsDir ?? 'runs');

@@ -4,7 +4,7 @@
  * measured against.
  */
 import type { DesignResult, Report } from './report/types.ts';
-import { LINE_WIDTH, wrapLine } from './text.ts';
+import { fitLine } from './text.ts';
 
 /** One logical summary line: a label column of 10 characters, then its text (wrapped later). */
 const labelled = (label: string, text: string): string => `  ${label.padEnd(10)}${text}`;
@@ -134,11 +134,5 @@ export function summaryItems(r: Report, runDir: string): string[] {
 
 /** The summary as printed: every line at most 100 columns, a long one wrapped under its label. */
 export function summarise(r: Report, runDir: string): string[] {
-  return summaryItems(r, runDir).flatMap((item) => {
-    if (item.length <= LINE_WIDTH && !item.includes('\n')) return [item];
-    // a labelled line continues under its text; a sentence (Scored ..., FAILED ...) under its second character
-    const lead = /^ */.exec(item)?.[0] ?? '';
-    const head = lead ? item.slice(0, 12) : '';
-    return wrapLine(head, item.slice(head.length), lead ? 12 : 2);
-  });
+  return summaryItems(r, runDir).flatMap((item) => fitLine(item));
 }

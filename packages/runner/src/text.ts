@@ -51,3 +51,16 @@ export function wrapLine(first: string, text: string, indent: number, width = LI
 export function labelled(label: string, text: string, labelWidth = 10, margin = 2): string[] {
   return wrapLine(`${' '.repeat(margin)}${label.padEnd(labelWidth)}`, text, margin + labelWidth);
 }
+
+/**
+ * Any console line made to fit: a line within the width stays as it is; a
+ * longer one wraps, its continuation under the text after its label (the
+ * first 12 columns of an indented line such as "  sharing   ...") or two
+ * columns in from an unindented one.
+ */
+export function fitLine(line: string, width = LINE_WIDTH): string[] {
+  if (line.length <= width && !line.includes('\n')) return [line];
+  if (/^ {2}\S{1,10} +/.exec(line)?.[0].length === 12) return wrapLine(line.slice(0, 12), line.slice(12), 12, width);
+  const lead = /^ */.exec(line)?.[0] ?? '';
+  return wrapLine(lead, line.slice(lead.length), lead.length + 2, width);
+}

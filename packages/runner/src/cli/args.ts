@@ -181,7 +181,7 @@ function item(left: string, text: string, column = COLUMN): string[] {
 
 /** The help text of a subcommand: usage, what it does, every argument and option, exit statuses. */
 export function commandHelp(spec: CommandSpec): string {
-  const lines = [...wrapLine(`fedrisk ${spec.name}: `, spec.summary, 2), '', `Usage: ${spec.usage}`];
+  const lines = [...wrapLine(`fedrisk ${spec.name}: `, spec.summary, 2), '', ...wrapLine('Usage: ', spec.usage, 9)];
   if (spec.description) lines.push('', ...spec.description.split('\n\n').flatMap((para, i) => [...(i ? [''] : []), ...wrapLine('', para, 0)]));
   if (spec.positionals.length) {
     lines.push('', 'Arguments:');

@@ -46,7 +46,7 @@ export function version(): string {
 
 function mainHelp(): string {
   const lines = [
-    `fedrisk ${version()}: federated SME credit scoring; the parties' records stay with them, scores are added up under CKKS encryption`,
+    ...wrapLine(`fedrisk ${version()}: `, "federated SME credit scoring; the parties' records stay with them, scores are added up under CKKS encryption", 2),
     '',
     'Usage: fedrisk <command> [options]      (from the repository: npx fedrisk <command> ...)',
     '',

@@ -6,6 +6,7 @@
  * scenario's own run is out of sample. Real data: on the recipient's records
  * the run does not score (its training rows, under train:).
  */
+import { resolve } from 'node:path';
 import {
   completeModel,
   type EncodedFeature,
@@ -67,10 +68,11 @@ function modelOf(s: Scenario, party: string, table: ReturnType<typeof parseParty
 }
 
 export async function fitWeightsCommand(args: Args, io: CliIo): Promise<number> {
-  const s = await loadScenario(args.positionals[0] as string);
+  const file = resolve(io.cwd, args.positionals[0] as string);
+  const s = await loadScenario(file, args.positionals[0] as string);
   const synthetic = s.data.kind === 'synthetic';
   const seed = synthetic ? (args.integer('seed') as number) : s.seed;
-  const ds = await makeDataSet(s, args.positionals[0] as string, seed);
+  const ds = await makeDataSet(s, file, seed);
   const ids = fitRows(s, ds.members.get(s.job.recipient) ?? []);
   const y = Uint8Array.from(ids, (id) => ds.labels.get(id) ?? 0);
   const positives = y.reduce((a, b) => a + b, 0);

@@ -112,7 +112,7 @@ function jobAndTraining(): [string, string?][] {
 function csvScenario(name: string, csvRel: string, facts: ReturnType<typeof readFacts>, schemaRel: string): string {
   const cols = facts.header;
   const parties = cols.length >= 3 ? ['bank', 'partner-a', 'partner-b'] : ['bank', 'partner-a'];
-  const share = Math.ceil(cols.length / parties.length);
+  const slice = (i: number) => cols.slice(Math.floor((i * cols.length) / parties.length), Math.floor(((i + 1) * cols.length) / parties.length));
   const lines: [string, string?][] = [
     [`# yaml-language-server: $schema=${schemaRel}`],
     [`# A fedrisk scenario for ${basename(csvRel)} (${facts.rows} rows, ${cols.length} feature columns), written by fedrisk init.`],
@@ -125,7 +125,7 @@ function csvScenario(name: string, csvRel: string, facts: ReturnType<typeof read
     [`  id: ${plain(facts.id)}`, 'the record key'],
     [`  label: ${plain(facts.label)}`, '0/1, 1 = default; only the referee, and the bank for its training rows, read it'],
     ['  columns:', 'which party holds which columns: move each to the party that holds it'],
-    ...parties.map((p, i): [string, string?] => [`    ${p}: ${list(cols.slice(i * share, (i + 1) * share))}`]),
+    ...parties.map((p, i): [string, string?] => [`    ${p}: ${list(slice(i))}`]),
   ];
   if (facts.categorical.length) lines.push([`  categorical: ${list(facts.categorical)}`, 'text columns: one-hot encoded by their owner']);
   else lines.push(['  categorical: []', 'columns whose numbers are codes of categories, if any']);

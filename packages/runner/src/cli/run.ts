@@ -1,4 +1,5 @@
 /** fedrisk run: a scenario end to end, with a summary; the exit status says whether every design succeeded. */
+import { resolve } from 'node:path';
 import { didYouMean, loadScenario } from '@fedrisk/shared';
 import { MESSAGE_KINDS, MESSAGE_TYPES } from '../progress.ts';
 import { runScenario } from '../run.ts';
@@ -44,7 +45,7 @@ export const runSpec: CommandSpec = {
 
 export async function runCommand(args: Args, io: CliIo): Promise<number> {
   const file = args.positionals[0] as string;
-  const scenario = await loadScenario(file);
+  const scenario = await loadScenario(resolve(io.cwd, file), file);
   const participants = args.list('trace-party');
   const known = ['coordinator', ...scenario.parties.map((p) => p.id)];
   for (const p of participants ?? [])
@@ -54,8 +55,8 @@ export async function runCommand(args: Args, io: CliIo): Promise<number> {
   const trace = participants || kinds ? { participants, kinds } : args.flag('trace');
   const result = await runScenario({
     scenario,
-    scenarioFile: file,
-    runsDir: args.string('runs-dir') as string,
+    scenarioFile: resolve(io.cwd, file),
+    runsDir: resolve(io.cwd, args.string('runs-dir') as string),
     trace,
     logLevel: args.string('log-level') as string,
     launcher: args.string('launcher') as 'processes' | 'in-process',

@@ -26,12 +26,13 @@ export function parseScenario(text: string, file: string): Scenario {
   return parsed.data;
 }
 
-export async function loadScenario(file: string): Promise<Scenario> {
+/** Reads and checks a scenario; messages name it `shownAs` (the path as the user typed it). */
+export async function loadScenario(file: string, shownAs = file): Promise<Scenario> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (cause) {
-    throw new FedError('SCENARIO_ERR_FILE', `cannot read scenario ${file}: ${(cause as Error).message}`, { cause });
+    throw new FedError('SCENARIO_ERR_FILE', `cannot read scenario ${shownAs}: ${(cause as Error).message.replace(file, shownAs)}`, { cause });
   }
-  return parseScenario(text, file);
+  return parseScenario(text, shownAs);
 }

@@ -155,7 +155,6 @@ export function scenarioJsonSchema(): JsonSchemaNode {
   );
   return {
     $schema: root.$schema,
-    $id: 'https://fedrisk.invalid/scenario.schema.json',
     title: 'fedrisk scenario',
     description: 'A fedrisk scenario file: data, parties, job, crypto parameters, model, training, faults. See docs/SCENARIOS.md.',
     ...Object.fromEntries(Object.entries(root).filter(([k]) => k !== '$schema')),

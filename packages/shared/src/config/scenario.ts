@@ -160,11 +160,12 @@ export const scenarioSchema = z
         ctx.addIssue({ code: 'custom', path: ['faults', i, 'party'], message: `"${f.party}" is not one of the parties${didYouMean(f.party, ids)}` });
       if ('target' in f && !ids.includes(f.target))
         ctx.addIssue({ code: 'custom', path: ['faults', i, 'target'], message: `"${f.target}" is not one of the parties${didYouMean(f.target, ids)}` });
-      if ('coordinator' in f && s.job.keys !== 'threshold') {
+      // it acts in the threshold design, whether that is job.keys or a design compared with it
+      if ('coordinator' in f && s.job.keys !== 'threshold' && !s.job.compareWith.includes('threshold')) {
         ctx.addIssue({
           code: 'custom',
           path: ['faults', i, 'coordinator'],
-          message: 'a curious-coordinator fault needs job.keys: threshold (under single-holder nothing stops it)',
+          message: 'a curious-coordinator fault needs threshold keys, in job.keys or job.compareWith (under single-holder nothing stops it)',
         });
       }
     });
