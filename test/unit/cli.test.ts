@@ -13,11 +13,11 @@ import { DEFAULT_SCENARIO, tempDir } from '../helpers/fixtures.ts';
 const ROOT = new URL('../../', import.meta.url).pathname;
 
 async function cli(argv: string[], cwd = ROOT): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIo = { out: (t) => void (out += t), err: (t) => void (err += t), execPath: process.execPath, cwd };
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: CliIo = { out: (t) => void out.push(t), err: (t) => void err.push(t), execPath: process.execPath, cwd };
   const code = await runCli(argv, io);
-  return { code, out, err };
+  return { code, out: out.join(''), err: err.join('') };
 }
 
 const tooWide = (text: string) => text.split('\n').filter((l) => l.length > LINE_WIDTH);
@@ -85,17 +85,17 @@ describe('exit statuses and coded errors', () => {
   });
 
   it('3 and a stack trace for a bug, which is not a coded error', async () => {
+    const err: string[] = [];
     const io: CliIo = {
       out: () => {
         throw new TypeError('broken pipe of a test');
       },
-      err: (t) => void (err += t),
+      err: (t) => void err.push(t),
       execPath: process.execPath,
       cwd: ROOT,
     };
-    let err = '';
     expect(await runCli(['--version'], io)).toBe(3);
-    expect(err).toMatch(/^internal error: TypeError: broken pipe of a test\n\s+at /);
+    expect(err.join('')).toMatch(/^internal error: TypeError: broken pipe of a test\n\s+at /);
   });
 });
 
