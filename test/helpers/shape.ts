@@ -25,7 +25,11 @@ export function shapeLines(value: unknown): string[] {
   return [...shapeOf(value)].map(([p, types]) => `${p}: ${[...types].sort().join('|')}`).sort();
 }
 
-/** A text with every number replaced by #, so two runs' summaries compare by their wording and layout. */
+/**
+ * A text with every number replaced by #, so two runs' summaries compare by
+ * their wording: the spaces that pad a figure to its column go too, since
+ * their count depends on the figure's width.
+ */
 export function maskFigures(text: string): string {
-  return text.replace(/[0-9]+(\.[0-9]+)?(e[-+]?[0-9]+)?/g, '#');
+  return text.replace(/[0-9]+(\.[0-9]+)?(e[-+]?[0-9]+)?/g, '#').replace(/ +#/g, ' #');
 }

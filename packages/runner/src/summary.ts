@@ -35,7 +35,7 @@ function scored(r: Report): string[] {
   const v = r.verification;
   if (!v) return [];
   const out = [
-    `Scored ${v.scored} businesses jointly (keys: ${r.keys}); ${v.defaults} of them default in the hidden labels (${(100 * v.defaultRate).toFixed(1)} %).`,
+    `Scored ${v.scored} businesses jointly (keys: ${r.keys}); ${v.defaults} of them default in the hidden labels (${(100 * v.defaultRate).toFixed(1)}%).`,
   ];
   const target = r.threshold ? r.threshold.targetMaxError : 1e-6;
   out.push(
