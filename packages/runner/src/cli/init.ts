@@ -8,6 +8,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, relative, resolve } from 'node:path';
 import { didYouMean, FedError, idProblem, parseCsv, readNumberCell } from '@fedrisk/shared';
 import type { Args, CliIo, CommandSpec } from './args.ts';
+import { REPO_ROOT } from './script.ts';
 
 export const initSpec: CommandSpec = {
   name: 'init',
@@ -102,7 +103,7 @@ function jobAndTraining(): [string, string?][] {
     ['  compareWith: [single-holder]', 'also run with the bank as the only key holder, side by side'],
     ['  alignment: psi', 'private set intersection: no raw id crosses the wire'],
     ['  applicants: all', 'score every held-out customer of the bank'],
-    ['train: {}', 'train jointly first, then score the held-out third; see docs/SCENARIOS.md'],
+    ['train: {}', 'train jointly first, then score the held-out third'],
     ['# No model: section: each party derives its own features from its own columns (numbers'],
     ['# standardised or log1p-transformed, categories one-hot over those it sees). To override a'],
     ['# column: model: { bank: { features: { <column>: { transform: log1p } } } }'],
@@ -116,15 +117,15 @@ function csvScenario(name: string, csvRel: string, facts: ReturnType<typeof read
   const lines: [string, string?][] = [
     [`# yaml-language-server: $schema=${schemaRel}`],
     [`# A fedrisk scenario for ${basename(csvRel)} (${facts.rows} rows, ${cols.length} feature columns), written by fedrisk init.`],
-    ['# docs/SCENARIOS.md describes every field; run it with: npx fedrisk run <this file>'],
+    ['# docs/SCENARIOS.md describes every field; run it from the repository: npx fedrisk run <file>'],
     [`name: ${plain(name)}`],
     ['seed: 1', 'same seed, same split between parties and the same run'],
     ['data:'],
     ['  kind: csv'],
     [`  file: ${plain(csvRel)}`, 'relative to this file'],
     [`  id: ${plain(facts.id)}`, 'the record key'],
-    [`  label: ${plain(facts.label)}`, '0/1, 1 = default; only the referee, and the bank for its training rows, read it'],
-    ['  columns:', 'which party holds which columns: move each to the party that holds it'],
+    [`  label: ${plain(facts.label)}`, '0/1, 1 = default; read by the referee (and the bank, to train)'],
+    ['  columns:', 'who holds which columns: move each to its real holder'],
     ...parties.map((p, i): [string, string?] => [`    ${p}: ${list(slice(i))}`]),
   ];
   if (facts.categorical.length) lines.push([`  categorical: ${list(facts.categorical)}`, 'text columns: one-hot encoded by their owner']);
@@ -143,7 +144,7 @@ function syntheticScenario(name: string, schemaRel: string): string {
   return commented([
     [`# yaml-language-server: $schema=${schemaRel}`],
     ['# A fedrisk scenario on synthetic data, written by fedrisk init.'],
-    ['# docs/SCENARIOS.md describes every field; run it with: npx fedrisk run <this file>'],
+    ['# docs/SCENARIOS.md describes every field; run it from the repository: npx fedrisk run <file>'],
     [`name: ${plain(name)}`],
     ['seed: 1', 'same seed, same data files, byte for byte'],
     ['data:'],
@@ -177,6 +178,7 @@ export async function initCommand(args: Args, io: CliIo): Promise<number> {
     text = csvScenario(name, relative(dirname(out), path), facts, schemaRel);
   } else text = syntheticScenario(args.string('name') ?? 'my-scenario', schemaRel);
   writeFileSync(out, text);
-  io.err(`wrote ${relative(io.cwd, out) || out}; run it with: npx fedrisk run ${relative(io.cwd, out) || out}\n`);
+  const fromRepo = relative(REPO_ROOT, out);
+  io.err(`wrote ${relative(io.cwd, out) || out}; run it from the repository with: npx fedrisk run ${fromRepo.startsWith('..') ? out : fromRepo}\n`);
   return 0;
 }
