@@ -67,6 +67,9 @@ function modelOf(s: Scenario, party: string, table: ReturnType<typeof parseParty
   return completeModel(table, columns, spec, party);
 }
 
+/** A name as a YAML key: bare when it reads back as the same string, quoted otherwise (codes such as "1", odd characters). */
+const yamlKey = (k: string) => (/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(k) && !/^(true|false|null|yes|no|on|off|y|n)$/i.test(k) ? k : JSON.stringify(k));
+
 export async function fitWeightsCommand(args: Args, io: CliIo): Promise<number> {
   const file = resolve(io.cwd, args.positionals[0] as string);
   const s = await loadScenario(file, args.positionals[0] as string);
@@ -109,10 +112,10 @@ export async function fitWeightsCommand(args: Args, io: CliIo): Promise<number> 
       const body =
         fw.transform === 'onehot'
           ? `weights: { ${Object.entries(fw.weights)
-              .map(([k, v]) => `${JSON.stringify(k)}: ${v}`)
+              .map(([k, v]) => `${yamlKey(k)}: ${v}`)
               .join(', ')} }`
           : `weight: ${fw.weight}`;
-      lines.push(`      ${JSON.stringify(column)}: { transform: ${fw.transform}, ${body} }`);
+      lines.push(`      ${yamlKey(column)}: { transform: ${fw.transform}, ${body} }`);
     }
   }
   io.out(`${lines.join('\n')}\n`);
