@@ -70,7 +70,7 @@ describe('threshold keys and PSI over a simulated wide-area network (real proces
       s.network = { latencyMs: 60 };
       // a weight no CKKS slot can hold: the guarantor refuses to encrypt, tells the coordinator and leaves
       const g = s.model.guarantor;
-      if (g?.features.past_compensation_count?.transform === 'z') g.features.past_compensation_count.weight = 1e30;
+      if (g?.features?.past_compensation_count?.transform === 'z') g.features.past_compensation_count.weight = 1e30;
     });
     const { report } = await runScenario({ scenario, scenarioFile: 'refusal', runsDir: tempDir() });
     expect(report.ok).toBe(false);

@@ -9,6 +9,7 @@ import {
   asFedError,
   type CoordinatorMessage,
   checkCkksParams,
+  completeModel,
   createCkksContext,
   type EventSink,
   type FaultPoint,
@@ -18,6 +19,7 @@ import {
   KnowledgeLedger,
   type Logger,
   loadPartyCsv,
+  modelFromSpec,
   nodeConfigSchema,
   nodeTableSchema,
   type PartyModel,
@@ -215,7 +217,17 @@ export function createNode(opts: NodeOptions): PartyNode {
       const loadStart = performance.now();
       const table = await loadPartyCsv(config.data, schema);
       const loadMs = performance.now() - loadStart;
-      const model = config.modelFile ? readJsonFile(config.modelFile, partyModelSchema, 'model file', 'CONFIG_ERR_INVALID') : config.model;
+      // a model to complete is completed here, from this party's own rows; what it infers stays with it
+      const model = config.modelFile
+        ? readJsonFile(config.modelFile, partyModelSchema, 'model file', 'CONFIG_ERR_INVALID')
+        : config.inferFeatures
+          ? completeModel(
+              table,
+              schema.columns.map((c) => c.name),
+              config.model,
+              me,
+            )
+          : modelFromSpec(config.model, me);
       // computed once up front, so a model naming a missing column fails before joining
       partialLogits(table, model);
       const applicants = config.applicants ? await readApplicants(config.applicants, schema.idFormat) : undefined;

@@ -7,7 +7,17 @@
  * training: on the recipient's records that are not applicants.
  */
 import { join } from 'node:path';
-import { loadPartyCsv, modelColumnsFor, type PartyModel, type PartyTable, parsePartyCsv, type Scenario, type TableSchema } from '@fedrisk/shared';
+import {
+  completeModel,
+  loadPartyCsv,
+  modelColumnsFor,
+  modelFromSpec,
+  type PartyModel,
+  type PartyTable,
+  parsePartyCsv,
+  type Scenario,
+  type TableSchema,
+} from '@fedrisk/shared';
 import { makeDataSet } from './dataset.ts';
 import type { Prepared } from './prepare.ts';
 import { fitLogistic } from './stats.ts';
@@ -23,10 +33,12 @@ export interface BankBaseline {
   seed?: number;
   /** undefined when the rows hold too few defaults (or non-defaults) to fit */
   fit?: { intercept: number; weights: number[] };
+  /** the recipient's features and transforms the fit is over (its weights are not used) */
+  model: PartyModel;
 }
 
 /** The report's account of the baseline (no weights). */
-export type BaselineBasis = Omit<BankBaseline, 'fit'>;
+export type BaselineBasis = Omit<BankBaseline, 'fit' | 'model'>;
 
 const MIN_CLASS = 5;
 
@@ -37,7 +49,6 @@ export function baselineSeed(seed: number): number {
 
 export async function fitBankBaseline(scenario: Scenario, scenarioFile: string, prep: Prepared): Promise<BankBaseline> {
   const recipient = scenario.job.recipient;
-  const model = scenario.model[recipient] as PartyModel;
   const schema = prep.schemas.get(recipient) as TableSchema;
   let table: PartyTable;
   let ids: readonly string[];
@@ -62,22 +73,31 @@ export async function fitBankBaseline(scenario: Scenario, scenarioFile: string, 
     labels = prep.labels;
     head = { basis: 'non-applicants', fittedOn: `${recipient}'s ${ids.length} records that are not applicants` };
   }
+  // a trained scenario's structure comes from this run's own table, as the bank's node completed it
+  const model = scenario.train
+    ? completeModel(
+        table,
+        schema.columns.map((c) => c.name),
+        scenario.model[recipient],
+        recipient,
+      )
+    : modelFromSpec(scenario.model[recipient] ?? { intercept: 0 }, recipient);
   const y = Uint8Array.from(ids, (id) => labels.get(id) ?? 0);
   const positives = y.reduce((s, v) => s + v, 0);
-  const base = { ...head, rows: ids.length, positives };
+  const base = { ...head, rows: ids.length, positives, model };
   if (positives < MIN_CLASS || ids.length - positives < MIN_CLASS) return base;
   return { ...base, fit: fitLogistic(modelColumnsFor(table, model, ids).columns, y) };
 }
 
 /** The baseline's logits for the given ids, from the recipient's own table of this run; NaN everywhere without a fit. */
-export function baselineLogits(b: BankBaseline, table: PartyTable, model: PartyModel, ids: readonly string[]): Float64Array {
+export function baselineLogits(b: BankBaseline, table: PartyTable, ids: readonly string[]): Float64Array {
   const fit = b.fit;
   if (!fit) return new Float64Array(ids.length).fill(Number.NaN);
-  const cols = modelColumnsFor(table, model, ids).columns;
+  const cols = modelColumnsFor(table, b.model, ids).columns;
   return Float64Array.from(ids, (_, i) => cols.reduce((s, col, j) => s + (fit.weights[j] as number) * (col[i] as number), fit.intercept));
 }
 
 export function basisOf(b: BankBaseline): BaselineBasis {
-  const { fit: _fit, ...rest } = b;
+  const { fit: _fit, model: _model, ...rest } = b;
   return rest;
 }

@@ -182,10 +182,9 @@ async function splitCsv(scenario: Scenario, path: string): Promise<DataSet> {
       p.id,
       members.map((i) => ids[i] as string),
     );
+    // names and kinds only: which categories a party's rows hold is for that party to see in its own file
     const columns: ColumnSpec[] = cols.map((name) =>
-      categorical.has(name)
-        ? { name, kind: 'category', categories: [...new Set(cells.get(name))].sort(), description: '' }
-        : { name, kind: 'number', description: '' },
+      categorical.has(name) ? { name, kind: 'category', description: '' } : { name, kind: 'number', description: '' },
     );
     schemas.set(p.id, { columns, idFormat: 'plain' });
   }

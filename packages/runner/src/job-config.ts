@@ -131,7 +131,9 @@ export function writeJobConfigs(scenario: Scenario, prep: Prepared, spec: JobSpe
       role: p.role,
       data: join(prep.dataDir, `${p.id}.csv`),
       ...(scenario.data.kind === 'csv' ? { columns: [...(prep.schemas.get(p.id)?.columns ?? [])], idFormat: 'plain' as const } : {}),
-      model: scenario.model[p.id] as NodeConfig['model'],
+      // training: the party completes what the scenario leaves out, from its own rows
+      model: scenario.model[p.id] ?? { intercept: 0 },
+      inferFeatures: training,
       ...(p.id === recipient ? { scorecard: scenario.scorecard, applicants: join(dir, 'applicants.txt') } : {}),
       ...(training && p.id === recipient ? { labels: join(dir, 'labels.csv') } : {}),
       ...(modelFile ? { modelFile } : {}),

@@ -33,6 +33,16 @@ export interface Prepared {
   population?: Population;
 }
 
+/** The recipient's customers to score, and (with train:) those to train on: the same split wherever it is needed. */
+export function splitRows(scenario: Scenario, own: readonly string[]): { applicants: string[]; trainIds: string[] } {
+  if (!scenario.train) return { applicants: sampleApplicants(own, scenario.job.applicants, scenario.seed), trainIds: [] };
+  // train on part of the bank's own customers, score (test on) the rest
+  const order = sampleApplicants(own, 'all', scenario.seed);
+  const testCount = Math.ceil(order.length * scenario.train.testShare);
+  const test = order.slice(0, testCount);
+  return { applicants: scenario.job.applicants === 'all' ? test : test.slice(0, scenario.job.applicants), trainIds: order.slice(testCount) };
+}
+
 function stamp(d: Date): string {
   const p = (n: number) => String(n).padStart(2, '0');
   return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
@@ -56,16 +66,7 @@ export async function prepare(scenario: Scenario, scenarioFile: string, runsDir:
   for (const p of scenario.parties) writePrivateFile(join(dataDir, `${p.id}.csv`), ds.files.get(p.id) as string);
   const own = ds.members.get(scenario.job.recipient) ?? [];
   const labels = ds.labels;
-  let applicants: string[];
-  let trainIds: string[] = [];
-  if (scenario.train) {
-    // train on part of the bank's own customers, score (test on) the rest
-    const order = sampleApplicants(own, 'all', scenario.seed);
-    const testCount = Math.ceil(order.length * scenario.train.testShare);
-    const test = order.slice(0, testCount);
-    trainIds = order.slice(testCount);
-    applicants = scenario.job.applicants === 'all' ? test : test.slice(0, scenario.job.applicants);
-  } else applicants = sampleApplicants(own, scenario.job.applicants, scenario.seed);
+  const { applicants, trainIds } = splitRows(scenario, own);
   writePrivateFile(join(runDir, 'referee', 'population.csv'), ds.refereeCsv);
   const dataMs = performance.now() - td;
   const rows = new Map(scenario.parties.map((p) => [p.id, ds.members.get(p.id)?.length ?? 0]));

@@ -3,7 +3,32 @@
  * line per phase, per party joining, a few per long step, and every message
  * with --trace. Also keeps every message event for trace.jsonl.
  */
-import type { ProcessEvent } from '@fedrisk/shared';
+import { coordinatorMessageSchema, nodeMessageSchema, type ProcessEvent } from '@fedrisk/shared';
+import { wrapLine } from './text.ts';
+
+/** Which protocol messages --trace prints: all, or those to or from some participants, of some kinds. */
+export interface TraceFilter {
+  /** a message is shown when its sender or its receiver is one of these */
+  participants?: readonly string[] | undefined;
+  /** a message type (`decrypt.share`) or the family before its dot (`decrypt`) */
+  kinds?: readonly string[] | undefined;
+}
+
+/** Every message type of the protocol, both directions. */
+export const MESSAGE_TYPES: readonly string[] = [
+  ...new Set([...nodeMessageSchema.options, ...coordinatorMessageSchema.options].map((o) => String(o.shape.type.value))),
+].sort();
+
+/** The kinds --trace-kind accepts: every message type and every family (the part before the dot). */
+export const MESSAGE_KINDS: readonly string[] = [...new Set([...MESSAGE_TYPES, ...MESSAGE_TYPES.map((t) => t.split('.')[0] as string)])].sort();
+
+function traceMatcher(trace: boolean | TraceFilter): (from: string, to: string, type: string) => boolean {
+  if (trace === false) return () => false;
+  if (trace === true) return () => true;
+  const who = trace.participants?.length ? new Set(trace.participants) : undefined;
+  const kinds = trace.kinds?.length ? trace.kinds : undefined;
+  return (from, to, type) => (!who || who.has(from) || who.has(to)) && (!kinds || kinds.some((k) => type === k || type.startsWith(`${k}.`)));
+}
 
 export interface Progress {
   onEvent(participant: string, e: ProcessEvent): void;
@@ -15,7 +40,11 @@ export interface Progress {
   readonly listening: Promise<string>;
 }
 
-export function createProgress(say: (line: string) => void, traceLines: boolean): Progress {
+/** Where a trace line's summary starts; a long summary continues on lines indented this far. */
+const TRACE_INDENT = 52;
+
+export function createProgress(say: (line: string) => void, traceLines: boolean | TraceFilter): Progress {
+  const shownInTrace = traceMatcher(traceLines);
   const trace: string[] = [];
   const shown = new Map<string, number>();
   let joinedAt: number | undefined;
@@ -30,7 +59,13 @@ export function createProgress(say: (line: string) => void, traceLines: boolean)
         return;
       case 'message':
         trace.push(JSON.stringify(e));
-        if (traceLines) say(`    ${e.at.toFixed(0).padStart(6)} ms  ${e.from.padStart(11)} → ${e.to.padEnd(11)} ${e.type.padEnd(15)} ${e.summary}`);
+        if (shownInTrace(e.from, e.to, e.type))
+          for (const line of wrapLine(
+            `  ${e.at.toFixed(0).padStart(6)} ms ${e.from.padStart(11)} → ${e.to.padEnd(11)} ${e.type.padEnd(15)} `,
+            e.summary,
+            TRACE_INDENT,
+          ))
+            say(line);
         return;
       case 'joined':
         say(`  join      ${e.party} joined`);

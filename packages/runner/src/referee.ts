@@ -3,8 +3,18 @@
  * every file: it recomputes each score in plaintext and measures what the
  * encrypted pipeline produced and what sharing buys over the bank alone.
  */
-import { FedError, loadPartyCsv, type PartyModel, type PartyTable, partialLogitsFor, readScoresCsv, type TableSchema } from '@fedrisk/shared';
+import {
+  FedError,
+  loadPartyCsv,
+  type PartyModel,
+  type PartyTable,
+  partialLogitsFor,
+  readScoresCsv,
+  type ScoredBusiness,
+  type TableSchema,
+} from '@fedrisk/shared';
 import { type BankBaseline, type BaselineBasis, baselineLogits, basisOf } from './baseline.ts';
+import { type CurveSet, computeCurves, type GradeDistribution, gradeDistribution } from './curves.ts';
 import { auc, ks } from './stats.ts';
 
 export interface RefereeParty {
@@ -31,12 +41,15 @@ export interface Verification {
   /** per party: applicants it has no record of, as the referee counts them */
   gaps: Record<string, number>;
   scored: number;
+  /** ROC and KS curves on the hidden labels: their AUC and KS are the ones above, to the last digit */
+  curves: { joint: CurveSet; bankOnly?: CurveSet };
+  /** the recipient's scores by grade, with each grade's hidden default rate */
+  grades: GradeDistribution;
 }
 
-/** The recipient's decrypted logits, by record id (from its scores.csv, checked by its schema). */
-export async function readScores(file: string): Promise<Map<string, number>> {
-  const scores = await readScoresCsv(file);
-  return new Map([...scores].map(([id, s]) => [id, s.logit]));
+/** The recipient's decrypted scores, by record id (from its scores.csv, checked by its schema). */
+export async function readScores(file: string): Promise<Map<string, ScoredBusiness>> {
+  return readScoresCsv(file);
 }
 
 export async function verify(opts: {
@@ -44,7 +57,7 @@ export async function verify(opts: {
   recipient: string;
   applicants: readonly string[];
   labels: Map<string, number>;
-  scores: Map<string, number>;
+  scores: Map<string, ScoredBusiness>;
   baseline: BankBaseline;
 }): Promise<Verification> {
   const { applicants } = opts;
@@ -63,7 +76,7 @@ export async function verify(opts: {
   const joint = new Float64Array(applicants.length);
   const y = new Uint8Array(applicants.length);
   applicants.forEach((id, i) => {
-    const got = opts.scores.get(id);
+    const got = opts.scores.get(id)?.logit;
     if (got === undefined || !Number.isFinite(got)) throw new FedError('JOB_ERR_MISMATCH', `the recipient's scores have no value for business ${id}`);
     joint[i] = got;
     const err = Math.abs(got - (plain[i] as number));
@@ -72,7 +85,7 @@ export async function verify(opts: {
     y[i] = opts.labels.get(id) ?? 0;
   });
   const recipient = opts.parties.find((p) => p.id === opts.recipient) as RefereeParty;
-  const bankOnly = baselineLogits(opts.baseline, tables.get(recipient.id) as PartyTable, recipient.model, applicants);
+  const bankOnly = baselineLogits(opts.baseline, tables.get(recipient.id) as PartyTable, applicants);
   const fitted = opts.baseline.fit !== undefined;
   const defaults = y.reduce((s, v) => s + v, 0);
   return {
@@ -88,5 +101,10 @@ export async function verify(opts: {
     defaultRate: applicants.length ? defaults / applicants.length : 0,
     gaps,
     scored: applicants.length,
+    curves: { joint: computeCurves(joint, y), ...(fitted ? { bankOnly: computeCurves(bankOnly, y) } : {}) },
+    grades: gradeDistribution(
+      applicants.map((id) => opts.scores.get(id) as ScoredBusiness),
+      opts.labels,
+    ),
   };
 }

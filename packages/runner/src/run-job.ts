@@ -19,11 +19,11 @@ import {
 import { type JobFiles, type JobSpec, type RunTrust, writeJobConfigs } from './job-config.ts';
 import { type Launcher, type Participant, stopAll } from './launch/launcher.ts';
 import type { Prepared } from './prepare.ts';
-import { createProgress } from './progress.ts';
+import { createProgress, type TraceFilter } from './progress.ts';
 
 export interface RunJobOptions {
   launcher: Launcher;
-  trace: boolean;
+  trace: boolean | TraceFilter;
   captureFrames: boolean;
   logLevel: string;
   signal?: AbortSignal | undefined;

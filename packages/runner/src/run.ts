@@ -19,11 +19,15 @@ import { portfolioStage } from './portfolio/stage.ts';
 import type { PortfolioReport } from './portfolio/types.ts';
 import { checkMacroNames } from './portfolio/world.ts';
 import { prepare } from './prepare.ts';
+import type { TraceFilter } from './progress.ts';
 import { commonResult } from './report/assemble.ts';
 import type { DesignResult, Report, RunResult, TrainingReport } from './report/types.ts';
 import { type RunJobOptions, runJob } from './run-job.ts';
 import { summarise } from './summary.ts';
+import { fitLine } from './text.ts';
 import { establishTrust } from './trust.ts';
+import { renderReportHtml } from './view/report-html.ts';
+import { reportInputOf } from './view/run-data.ts';
 
 export interface RunOptions {
   scenario: Scenario;
@@ -31,7 +35,7 @@ export interface RunOptions {
   /** folder that receives run folders (default: runs) */
   runsDir?: string;
   /** print every protocol message as it crosses the coordinator */
-  trace?: boolean;
+  trace?: boolean | TraceFilter;
   /** capture every raw frame each participant receives (privacy tests) */
   captureFrames?: boolean;
   logLevel?: string;
@@ -50,7 +54,11 @@ function launcherOf(choice: RunOptions['launcher']): Launcher {
 
 export async function runScenario(opts: RunOptions): Promise<RunResult> {
   const { scenario } = opts;
-  const say = opts.onLine ?? (() => {});
+  const onLine = opts.onLine ?? (() => {});
+  // every console line of a run fits 100 columns
+  const say = (line: string) => {
+    for (const l of fitLine(line)) onLine(l);
+  };
   const t0 = performance.now();
   const startedAt = new Date();
   const runsDir = resolve(opts.runsDir ?? 'runs');
@@ -79,7 +87,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       results.push({ keys: 'single-holder', ok: false, error: run.failure.toWire(), ...commonResult(scenario, prep, run, prep.trainIds) });
     } else {
       say('  verify    referee trains the same model centrally and on the bank alone, in plaintext ...');
-      training = await evaluateTraining(scenario, prep, run);
+      ({ report: training } = await evaluateTraining(scenario, prep, run));
       modelFiles = trainedModelFiles(scenario, run);
     }
   }
@@ -120,9 +128,12 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     totalMs: performance.now() - t0,
   });
   writePrivateFile(join(prep.runDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+  // the same report as a page that opens offline, with its curves drawn
+  writePrivateFile(join(prep.runDir, 'report.html'), renderReportHtml(reportInputOf(report)));
   const latest = join(runsDir, 'latest');
   mkdirPrivate(latest);
   copyFileSync(join(prep.runDir, 'report.json'), join(latest, 'report.json'));
+  copyFileSync(join(prep.runDir, 'report.html'), join(latest, 'report.html'));
   writePrivateFile(join(latest, 'RUN'), `${prep.runId}\n`);
   for (const line of summarise(report, relative(process.cwd(), prep.runDir) || prep.runDir)) say(line);
   return { ok: report.designs.every((d) => d.ok), runDir: prep.runDir, report };

@@ -115,3 +115,22 @@ export function fitLogistic(columns: readonly Float64Array[], labels: ArrayLike<
   }
   return { intercept: beta[0] as number, weights: beta.slice(1) };
 }
+
+/**
+ * Out-of-sample scores of a logistic regression by k-fold cross-fitting: each
+ * row is scored by a model fitted on the other folds only (row i is in fold
+ * i mod k; the rows come in a random order already).
+ */
+export function crossFittedScores(columns: readonly Float64Array[], labels: ArrayLike<number>, folds = 5): Float64Array {
+  const n = labels.length;
+  const out = new Float64Array(n);
+  for (let f = 0; f < folds; f++) {
+    const train = Array.from({ length: n }, (_, i) => i).filter((i) => i % folds !== f);
+    const fit = fitLogistic(
+      columns.map((c) => Float64Array.from(train, (i) => c[i] as number)),
+      Uint8Array.from(train, (i) => labels[i] as number),
+    );
+    for (let i = f; i < n; i += folds) out[i] = columns.reduce((s, c, j) => s + (fit.weights[j] as number) * (c[i] as number), fit.intercept);
+  }
+  return out;
+}

@@ -1,5 +1,5 @@
 /** The report's curves: AUC and KS equal the referee's (stats.ts) exactly; curves are thinned but keep their shape. */
-import { auc, computeCurves, gradeDistribution, ks, MAX_CURVE_POINTS, parseScoresCsv, thin } from '@fedrisk/runner';
+import { auc, computeCurves, gradeDistribution, ks, MAX_CURVE_POINTS, thin } from '@fedrisk/runner';
 import { createRng } from '@fedrisk/shared';
 import { describe, expect, it } from 'vitest';
 
@@ -81,17 +81,14 @@ describe('computeCurves', () => {
 });
 
 describe('grade distribution', () => {
-  it('counts each grade from scores.csv, best grade first, with default rates from the labels', () => {
-    const csv = [
-      'business_id,logit,pd,score,grade',
-      'a,-6.1,0.002,664.73,B',
-      'b,-1.7,0.15,536.30,E',
-      'c,-6.6,0.001,680.20,B',
-      'd,-7.9,0.0004,720.00,A',
-      'e,-1.2,0.23,520.00,E',
-    ].join('\n');
-    const rows = parseScoresCsv(`${csv}\n`);
-    expect(rows[0]).toEqual({ id: 'a', logit: -6.1, pd: 0.002, score: 664.73, grade: 'B' });
+  it('counts each grade, best grade first, with default rates from the labels', () => {
+    const rows = [
+      { id: 'a', score: 664.73, grade: 'B' },
+      { id: 'b', score: 536.3, grade: 'E' },
+      { id: 'c', score: 680.2, grade: 'B' },
+      { id: 'd', score: 720, grade: 'A' },
+      { id: 'e', score: 520, grade: 'E' },
+    ];
     const g = gradeDistribution(rows, new Map([['b', 1]]));
     expect(g.total).toBe(5);
     expect(g.buckets.map((b) => [b.grade, b.count, b.defaults])).toEqual([

@@ -8,7 +8,7 @@ import {
   asFedError,
   FedError,
   type KeysDesign,
-  type NodeConfig,
+  modelFromSpec,
   partyModelSchema,
   readJsonFile,
   type Scenario,
@@ -36,7 +36,7 @@ async function verifyScores(scenario: Scenario, prep: Prepared, run: JobRun, bas
         id: p.id,
         schema: prep.schemas.get(p.id) as TableSchema,
         dataFile: join(prep.dataDir, `${p.id}.csv`),
-        model: modelFile ? readJsonFile(modelFile, partyModelSchema, `${p.id}'s trained model`) : (scenario.model[p.id] as NodeConfig['model']),
+        model: modelFile ? readJsonFile(modelFile, partyModelSchema, `${p.id}'s trained model`) : modelFromSpec(scenario.model[p.id] ?? { intercept: 0 }, p.id),
       };
     }),
     recipient,

@@ -7,9 +7,11 @@
  */
 import { join } from 'node:path';
 import {
+  completeModel,
+  FedError,
   loadPartyCsv,
   modelColumnsFor,
-  type NodeConfig,
+  modelStructure,
   type PartyModel,
   type PartyTable,
   partialLogitsFor,
@@ -19,6 +21,7 @@ import {
   type TableSchema,
   trainTaylorLR,
 } from '@fedrisk/shared';
+import { computeCurves } from '../curves.ts';
 import type { Prepared } from '../prepare.ts';
 import { ledgerOf } from '../report/assemble.ts';
 import type { ModelQuality, TrainingReport } from '../report/types.ts';
@@ -30,20 +33,40 @@ export function trainedModelFiles(scenario: Scenario, run: JobRun): Map<string, 
   return new Map(scenario.parties.map((p) => [p.id, join(run.files.partyDir(p.id), 'out', 'model.json')]));
 }
 
-export async function evaluateTraining(scenario: Scenario, prep: Prepared, run: JobRun): Promise<TrainingReport> {
+export interface TrainingEvaluation {
+  report: TrainingReport;
+  /** the referee's bank-alone model (same algorithm, the bank's columns, the training rows): scores for any ids */
+  bankOnly(ids: readonly string[]): Float64Array;
+}
+
+export async function evaluateTraining(scenario: Scenario, prep: Prepared, run: JobRun): Promise<TrainingEvaluation> {
   const params = scenario.train as NonNullable<Scenario['train']>;
   const modelFiles = trainedModelFiles(scenario, run);
   const tables = new Map<string, PartyTable>();
   for (const p of scenario.parties) tables.set(p.id, await loadPartyCsv(join(prep.dataDir, `${p.id}.csv`), prep.schemas.get(p.id) as TableSchema));
-  const models = new Map(scenario.parties.map((p) => [p.id, scenario.model[p.id] as NodeConfig['model']]));
   const trained = new Map(scenario.parties.map((p) => [p.id, readJsonFile(modelFiles.get(p.id) as string, partyModelSchema, `${p.id}'s trained model`)]));
+  // the referee completes each model the way its party had to, and trains its baselines on that structure
+  const models = new Map<string, PartyModel>();
+  for (const p of scenario.parties) {
+    const schema = prep.schemas.get(p.id) as TableSchema;
+    const mine = completeModel(
+      tables.get(p.id) as PartyTable,
+      schema.columns.map((c) => c.name),
+      scenario.model[p.id],
+      p.id,
+    );
+    const theirs = modelStructure(trained.get(p.id) as PartyModel);
+    if (modelStructure(mine).join('\n') !== theirs.join('\n'))
+      throw new FedError('JOB_ERR_MISMATCH', `${p.id}'s trained model has another structure than its scenario and data give: ${theirs.join('; ')}`);
+    models.set(p.id, mine);
+  }
   const yOf = (ids: readonly string[]) => Float64Array.from(ids, (id) => prep.labels.get(id) ?? 0);
   const yTrain = yOf(prep.trainIds);
   const yTest = yOf(prep.applicants);
   const quality = (score: (ids: readonly string[]) => Float64Array): ModelQuality => {
     const tr = score(prep.trainIds);
     const te = score(prep.applicants);
-    return { trainAuc: auc(tr, yTrain), testAuc: auc(te, yTest), trainKs: ks(tr, yTrain), testKs: ks(te, yTest) };
+    return { trainAuc: auc(tr, yTrain), testAuc: auc(te, yTest), trainKs: ks(tr, yTrain), testKs: ks(te, yTest), testCurves: computeCurves(te, yTest) };
   };
   const federatedScore = (ids: readonly string[]) => {
     const out = new Float64Array(ids.length);
@@ -78,7 +101,7 @@ export async function evaluateTraining(scenario: Scenario, prep: Prepared, run: 
   });
   const epochs = run.summaries.get(scenario.job.recipient)?.epochs ?? [];
   const links = run.record?.links ?? [];
-  return {
+  const report: TrainingReport = {
     params,
     trainRows: prep.trainIds.length,
     testRows: prep.applicants.length,
@@ -93,4 +116,5 @@ export async function evaluateTraining(scenario: Scenario, prep: Prepared, run: 
     timings: { jobMs: run.jobMs, afterJoinMs: run.afterJoinMs, perParty: Object.fromEntries([...run.summaries].map(([id, s]) => [id, s.timings])) },
     bytesOnWire: links.reduce((s, l) => s + l.bytes, 0),
   };
+  return { report, bankOnly: bankOnly.score };
 }

@@ -10,7 +10,6 @@ import {
   creditPolicyOf,
   FedError,
   loadPartyCsv,
-  type PartyModel,
   readScoresCsv,
   type Scenario,
   SEED_FIGURES,
@@ -56,7 +55,7 @@ export async function portfolioStage(
   const row = new Map(table.ids.map((id, i) => [id, i]));
   const column = limitColumn === undefined ? undefined : table.numeric.get(limitColumn);
   const limitValues = ids.map((id) => (column ? (column[row.get(id) ?? -1] ?? Number.NaN) : undefined));
-  const bankAlone = scoredFrom(baselineLogits(baseline, table, scenario.model[recipient] as PartyModel, ids), card);
+  const bankAlone = scoredFrom(baselineLogits(baseline, table, ids), card);
   const truth = applicantTruth(prep, ids);
 
   const outcome = applyPolicy(policy, card, joint, limitValues, truth);

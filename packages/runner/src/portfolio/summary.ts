@@ -15,7 +15,8 @@ const ROWS: [string, (b: BookOutcome) => string][] = [
   ['loss guarantor, CNY m', (b) => `${cnyM(b.realisedLoss.guarantor)} (exp. ${cnyM(b.expectedLoss.guarantor)})`],
   ['pool paid, CNY m', (b) => `${cnyM(b.realisedLoss.pool)} (exp. ${cnyM(b.expectedLoss.pool)})`],
   ['incentive, CNY m', (b) => cnyM(b.incentive)],
-  ['county share', (b) => pct(b.byDivisionType.county?.amountShare ?? Number.NaN)],
+  // no division at all: the data has none (real data); some, none of them county: 0 %
+  ['county share', (b) => (Object.keys(b.byDivisionType).length ? pct(b.byDivisionType.county?.amountShare ?? 0) : 'n/a')],
 ];
 
 const MACRO_ROWS: [string, (b: BookOutcome) => string][] = [

@@ -1,5 +1,6 @@
 /** The report a run writes (report.json): its types, one place. */
 import type { Alignment, Attack, IdsLearned, KeysDesign, KnowledgeCounts, LinkCount, NetworkConditions, Scenario, WireError } from '@fedrisk/shared';
+import type { CurveSet } from '../curves.ts';
 import type { PortfolioReport } from '../portfolio/types.ts';
 import type { Verification } from '../referee.ts';
 
@@ -107,6 +108,8 @@ export interface ModelQuality {
   testAuc: number;
   trainKs: number;
   testKs: number;
+  /** ROC and KS curves on the held-out rows (testAuc and testKs are theirs) */
+  testCurves: CurveSet;
 }
 
 export interface TrainingReport {

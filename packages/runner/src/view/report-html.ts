@@ -9,8 +9,8 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { GradeDistribution, ReportCurves } from '../curves.ts';
 import type { DesignResult, Report } from '../report/types.ts';
-import type { GradeDistribution, ReportCurves } from './curves.ts';
 import { LABELS, type Lang, label } from './i18n.ts';
 
 export interface ReportHtmlInput {

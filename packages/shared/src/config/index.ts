@@ -6,3 +6,7 @@ export * from './policy.ts';
 export * from './portfolio.ts';
 export * from './process.ts';
 export * from './scenario.ts';
+export * from './scenario-errors.ts';
+export * from './scenario-fields.ts';
+export * from './scenario-file.ts';
+export * from './scenario-json.ts';

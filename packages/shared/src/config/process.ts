@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { columnSpecSchema, roleSchemaOf, type TableSchema } from '../data/columns.ts';
-import { partyModelSchema } from '../model/model.ts';
+import { modelSpecSchema } from '../model/infer.ts';
 import { scorecardSchema } from '../model/scorecard.ts';
 import { FedError } from '../util/errors.ts';
 import { alignmentSchema, idFormatSchema, jobIdSchema, jobKindSchema, keysSchema, partyIdSchema, roleSchema } from '../wire/ids.ts';
@@ -104,7 +104,10 @@ export const nodeConfigSchema = z
     /** the columns of this party's file, when its role has no fixed ones (real data) */
     columns: z.array(columnSpecSchema).optional(),
     idFormat: idFormatSchema.optional(),
-    model: partyModelSchema,
+    /** this party's model: features with weights, or (with inferFeatures) the ones it states, weights optional */
+    model: modelSpecSchema.prefault({}),
+    /** training: the party adds every column of its own table that model does not list (completeModel) */
+    inferFeatures: z.boolean().default(false),
     scorecard: scorecardSchema.optional(),
     /** file with one business id per line: the businesses this party asks to score (or trains on) */
     applicants: z.string().min(1).optional(),

@@ -2,14 +2,12 @@
  * Scenario files (YAML): parties, data, model, crypto parameters, faults.
  * Every field is checked here; an error names the field's path.
  */
-import { readFile } from 'node:fs/promises';
-import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { DEFAULT_CKKS, TRAINING_CKKS } from '../crypto/ckks.ts';
 import { type ColumnSpec, ROLE_COLUMNS, type TableSchema } from '../data/columns.ts';
-import { partyModelSchema } from '../model/model.ts';
+import { modelSpecSchema } from '../model/infer.ts';
 import { scorecardSchema } from '../model/scorecard.ts';
-import { FedError } from '../util/errors.ts';
+import { didYouMean } from '../util/suggest.ts';
 import { alignmentSchema, keysSchema, partyIdSchema, roleSchema } from '../wire/ids.ts';
 import { ckksParamsSchema, trainingParamsSchema } from '../wire/params.ts';
 import { attackSchema } from './attacks.ts';
@@ -103,7 +101,11 @@ export const scenarioSchema = z
     policy: policySchema.prefault({}),
     /** loans, losses and who bears them, under macro scenarios */
     portfolio: portfolioSchema.prefault({}),
-    model: z.record(partyIdSchema, partyModelSchema),
+    /**
+     * each party's features and weights; optional with train: a party left out,
+     * or a column its entry leaves out, is completed by the party from its own data
+     */
+    model: z.record(partyIdSchema, modelSpecSchema).default({}),
     timeouts: timeoutsSchema.prefault({}),
     /** simulated wide-area network between each party and the coordinator */
     network: networkSchema.default({ latencyMs: 0 }),
@@ -128,11 +130,13 @@ export const scenarioSchema = z
       if (ids.indexOf(id) !== i) ctx.addIssue({ code: 'custom', path: ['parties', i, 'id'], message: `party id "${id}" appears twice` });
     });
     const recipient = s.parties.find((p) => p.id === s.job.recipient);
-    if (!recipient) ctx.addIssue({ code: 'custom', path: ['job', 'recipient'], message: `"${s.job.recipient}" is not one of the parties (${ids.join(', ')})` });
+    if (!recipient)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['job', 'recipient'],
+        message: `"${s.job.recipient}" is not one of the parties (${ids.join(', ')})${didYouMean(s.job.recipient, ids)}`,
+      });
     else if (recipient.role !== 'bank') ctx.addIssue({ code: 'custom', path: ['job', 'recipient'], message: 'the result recipient must have role bank' });
-    for (const p of s.parties) {
-      if (!s.model[p.id]) ctx.addIssue({ code: 'custom', path: ['model', p.id], message: `party "${p.id}" has no model weights` });
-    }
     if (s.data.kind === 'synthetic') {
       s.parties.forEach((p, i) => {
         if (p.role === 'holder')
@@ -159,7 +163,8 @@ export const scenarioSchema = z
           ctx.addIssue({ code: 'custom', path: ['data', 'columns', p.id], message: `party "${p.id}" (parties[${i}]) is given no columns` });
       });
       for (const [party, cols] of Object.entries(data.columns)) {
-        if (!ids.includes(party)) ctx.addIssue({ code: 'custom', path: ['data', 'columns', party], message: `"${party}" is not one of the parties` });
+        if (!ids.includes(party))
+          ctx.addIssue({ code: 'custom', path: ['data', 'columns', party], message: `"${party}" is not one of the parties${didYouMean(party, ids)}` });
         for (const c of cols) {
           if (c === data.id || c === data.label)
             ctx.addIssue({ code: 'custom', path: ['data', 'columns', party], message: `"${c}" is the id or label column; it cannot be a feature` });
@@ -169,43 +174,7 @@ export const scenarioSchema = z
         }
       }
     }
-    for (const [party, m] of Object.entries(s.model)) {
-      const p = s.parties.find((x) => x.id === party);
-      if (!p) {
-        ctx.addIssue({ code: 'custom', path: ['model', party], message: `"${party}" is not one of the parties` });
-        continue;
-      }
-      const columns = tableSchemaOf(s, p.id).columns;
-      for (const [col, fw] of Object.entries(m.features)) {
-        const spec = columns.find((c) => c.name === col);
-        if (!spec) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['model', party, 'features', col],
-            message: `${party} has no column "${col}" (it has ${columns.map((c) => c.name).join(', ')})`,
-          });
-        } else if ((spec.kind === 'category') !== (fw.transform === 'onehot')) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['model', party, 'features', col, 'transform'],
-            message: spec.kind === 'category' ? 'a categorical column needs transform onehot' : `a numeric column takes transform z or log1p`,
-          });
-        } else if (fw.transform === 'onehot') {
-          for (const cat of Object.keys(fw.weights)) {
-            // real data: categories are whatever the file holds, checked when it is split
-            if (spec.categories && !spec.categories.includes(cat))
-              ctx.addIssue({
-                code: 'custom',
-                path: ['model', party, 'features', col, 'weights', cat],
-                message: `"${cat}" is not one of ${spec.categories?.join(', ')}`,
-              });
-          }
-        }
-      }
-      if (m.intercept !== 0 && party !== s.job.recipient) {
-        ctx.addIssue({ code: 'custom', path: ['model', party, 'intercept'], message: "the intercept belongs in the recipient's model" });
-      }
-    }
+    checkModel(s, ctx);
     if (recipient) {
       for (const issue of policyIssues(
         s.policy,
@@ -221,14 +190,15 @@ export const scenarioSchema = z
     });
     s.faults.forEach((f, i) => {
       if ('party' in f && !ids.includes(f.party))
-        ctx.addIssue({ code: 'custom', path: ['faults', i, 'party'], message: `"${f.party}" is not one of the parties` });
+        ctx.addIssue({ code: 'custom', path: ['faults', i, 'party'], message: `"${f.party}" is not one of the parties${didYouMean(f.party, ids)}` });
       if ('target' in f && !ids.includes(f.target))
-        ctx.addIssue({ code: 'custom', path: ['faults', i, 'target'], message: `"${f.target}" is not one of the parties` });
-      if ('coordinator' in f && s.job.keys !== 'threshold') {
+        ctx.addIssue({ code: 'custom', path: ['faults', i, 'target'], message: `"${f.target}" is not one of the parties${didYouMean(f.target, ids)}` });
+      // it acts in the threshold design, whether that is job.keys or a design compared with it
+      if ('coordinator' in f && s.job.keys !== 'threshold' && !s.job.compareWith.includes('threshold')) {
         ctx.addIssue({
           code: 'custom',
           path: ['faults', i, 'coordinator'],
-          message: 'a curious-coordinator fault needs job.keys: threshold (under single-holder nothing stops it)',
+          message: 'a curious-coordinator fault needs threshold keys, in job.keys or job.compareWith (under single-holder nothing stops it)',
         });
       }
     });
@@ -277,6 +247,72 @@ export const scenarioSchema = z
 
 export type Scenario = z.infer<typeof scenarioSchema>;
 
+type Ctx = z.RefinementCtx<Scenario>;
+
+/**
+ * The model section against the parties' columns (names and kinds only: the
+ * loader never sees a party's values). Without train: every party states
+ * every feature it uses, with its weights. With train: any of it may be left
+ * out; each party completes its model from its own data.
+ */
+function checkModel(s: Scenario, ctx: Ctx): void {
+  const ids = s.parties.map((p) => p.id);
+  if (!s.train)
+    for (const p of s.parties)
+      if (!s.model[p.id])
+        ctx.addIssue({
+          code: 'custom',
+          path: ['model', p.id],
+          message: `party "${p.id}" has no model: without a train: section every party needs its features and weights (add train: to learn them)`,
+        });
+  for (const [party, m] of Object.entries(s.model)) {
+    const p = s.parties.find((x) => x.id === party);
+    if (!p) {
+      ctx.addIssue({ code: 'custom', path: ['model', party], message: `"${party}" is not one of the parties (${ids.join(', ')})${didYouMean(party, ids)}` });
+      continue;
+    }
+    const features = m.features;
+    if (features && !Object.keys(features).length) {
+      const fix = s.train ? `leave features out (or ${party} out of model:) to use all its columns` : 'list the features it uses, with their weights';
+      ctx.addIssue({ code: 'custom', path: ['model', party, 'features'], message: `the feature list is empty: ${fix}` });
+    } else if (!features && !s.train) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['model', party],
+        message: 'no features: without a train: section the model lists every feature it uses, with its weights',
+      });
+    }
+    const columns = tableSchemaOf(s, p.id).columns;
+    const names = columns.map((c) => c.name);
+    for (const [col, fw] of Object.entries(features ?? {})) {
+      const at = ['model', party, 'features', col];
+      const spec = columns.find((c) => c.name === col);
+      if (!spec) {
+        ctx.addIssue({ code: 'custom', path: at, message: `${party} has no column "${col}"${didYouMean(col, names)} (it has ${names.join(', ')})` });
+      } else if ((spec.kind === 'category') !== (fw.transform === 'onehot') && !(fw.transform === 'onehot' && s.data.kind === 'csv')) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [...at, 'transform'],
+          message: spec.kind === 'category' ? 'a categorical column needs transform onehot' : `a numeric column takes transform z or log1p`,
+        });
+      } else if (fw.transform === 'onehot') {
+        for (const cat of Object.keys(fw.weights ?? {})) {
+          // real data: categories are whatever each party's own file holds, not known here
+          if (spec.categories && !spec.categories.includes(cat))
+            ctx.addIssue({ code: 'custom', path: [...at, 'weights', cat], message: `"${cat}" is not one of ${spec.categories.join(', ')}` });
+        }
+        if (!s.train && !Object.keys(fw.weights ?? {}).length)
+          ctx.addIssue({ code: 'custom', path: [...at, 'weights'], message: 'without a train: section a one-hot feature needs a weight per category' });
+      } else if (!s.train && fw.weight === undefined) {
+        ctx.addIssue({ code: 'custom', path: [...at, 'weight'], message: 'without a train: section every feature needs its weight' });
+      }
+    }
+    if (m.intercept !== 0 && party !== s.job.recipient) {
+      ctx.addIssue({ code: 'custom', path: ['model', party, 'intercept'], message: "the intercept belongs in the recipient's model" });
+    }
+  }
+}
+
 /** The columns a party's file holds under this scenario, and its id format. */
 export function tableSchemaOf(s: Pick<Scenario, 'data' | 'parties'>, partyId: string): TableSchema {
   const party = s.parties.find((p) => p.id === partyId);
@@ -289,34 +325,4 @@ export function tableSchemaOf(s: Pick<Scenario, 'data' | 'parties'>, partyId: st
     categorical.has(name) ? { name, kind: 'category', description: '' } : { name, kind: 'number', description: '' },
   );
   return { columns, idFormat: 'plain' };
-}
-
-export function parseScenario(text: string, file: string): Scenario {
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length) {
-    const e = doc.errors[0];
-    const pos = e?.linePos?.[0];
-    throw new FedError('SCENARIO_ERR_FILE', `${file}${pos ? ` line ${pos.line}, column ${pos.col}` : ''}: not valid YAML: ${e?.message.split('\n')[0]}`);
-  }
-  const parsed = scenarioSchema.safeParse(doc.toJS());
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => {
-      const path = i.path.map((p, k) => (typeof p === 'number' ? `[${p}]` : k === 0 ? String(p) : `.${String(p)}`)).join('');
-      return `  ${path || '(top level)'}: ${i.message}`;
-    });
-    throw new FedError('SCENARIO_ERR_INVALID', `${file}: ${lines.length} invalid field(s):\n${lines.join('\n')}`, {
-      details: { fields: parsed.error.issues.map((i) => i.path.join('.')) },
-    });
-  }
-  return parsed.data;
-}
-
-export async function loadScenario(file: string): Promise<Scenario> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (cause) {
-    throw new FedError('SCENARIO_ERR_FILE', `cannot read scenario ${file}: ${(cause as Error).message}`, { cause });
-  }
-  return parseScenario(text, file);
 }

@@ -1,3 +1,4 @@
+export * from './infer.ts';
 export * from './model.ts';
 export * from './policy.ts';
 export * from './scorecard.ts';

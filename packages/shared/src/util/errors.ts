@@ -115,8 +115,8 @@ export const ERROR_CODES = {
     action: 'Fix the line the message names in the applicant list.',
   },
   SCENARIO_ERR_INVALID: {
-    meaning: 'A scenario file has a wrong or missing field (path given).',
-    action: 'Fix the field the message names; the README lists every field.',
+    meaning: 'A scenario file has a wrong or missing field (path and line given).',
+    action: 'Fix the field the message names; docs/SCENARIOS.md describes every field.',
   },
   SCENARIO_ERR_FILE: {
     meaning: 'A scenario file could not be read or parsed as YAML.',
@@ -137,6 +137,10 @@ export const ERROR_CODES = {
   CONFIG_ERR_INVALID: {
     meaning: 'A process was started with invalid options or config file.',
     action: 'The message names the option or field; run the command with --help.',
+  },
+  CONFIG_ERR_UNAVAILABLE: {
+    meaning: 'A fedrisk subcommand is not part of this build (its script is missing).',
+    action: 'Use a build that has it (fedrisk --help lists what this one has), or run its script from the branch that adds it.',
   },
 } as const satisfies Record<string, { meaning: string; action: string }>;
 

@@ -2,11 +2,11 @@
  * The report's curves: ROC and KS points of a score against the hidden
  * labels, thinned to at most 200 points each, with AUC and KS computed from
  * the same counts so they equal the referee's `auc` and `ks` (stats.ts)
- * exactly; and the distribution of the bank's scores by grade.
+ * exactly; and the distribution of the bank's scores by grade. The referee
+ * computes them into the report; the view only draws them.
  *
  * Scores are logits: higher means more likely to default (label 1).
  */
-import { parseCsv } from '@fedrisk/shared';
 
 export interface RocPoint {
   /** false positive rate: share of non-defaults above the threshold */
@@ -122,30 +122,6 @@ export function thin<T>(points: readonly T[], xy: (p: T) => [number, number], ke
 
 const dist = (a: [number, number], b: [number, number]) => Math.abs(a[0] - b[0]) + Math.abs(a[1] - b[1]);
 
-/** One row of the bank's scores.csv. */
-export interface ScoreRow {
-  id: string;
-  logit: number;
-  pd: number;
-  score: number;
-  grade: string;
-}
-
-/** Parses the recipient's scores.csv (business_id,logit,pd,score,grade). */
-export function parseScoresCsv(text: string): ScoreRow[] {
-  const rows = parseCsv(text, 'scores.csv');
-  const header = rows[0]?.cells ?? [];
-  const col = (name: string) => {
-    const i = header.indexOf(name);
-    if (i < 0) throw new RangeError(`scores.csv has no column ${name}`);
-    return i;
-  };
-  const [id, logit, pd, score, grade] = [col('business_id'), col('logit'), col('pd'), col('score'), col('grade')];
-  return rows.slice(1).map(({ cells }) => {
-    return { id: cells[id] ?? '', logit: Number(cells[logit]), pd: Number(cells[pd]), score: Number(cells[score]), grade: cells[grade] ?? '' };
-  });
-}
-
 export interface GradeBucket {
   grade: string;
   count: number;
@@ -164,7 +140,7 @@ export interface GradeDistribution {
   total: number;
 }
 
-export function gradeDistribution(rows: readonly Pick<ScoreRow, 'id' | 'score' | 'grade'>[], labels?: ReadonlyMap<string, number>): GradeDistribution {
+export function gradeDistribution(rows: readonly { id: string; score: number; grade: string }[], labels?: ReadonlyMap<string, number>): GradeDistribution {
   const by = new Map<string, { count: number; min: number; max: number; sum: number; defaults: number }>();
   for (const r of rows) {
     const b = by.get(r.grade) ?? { count: 0, min: Number.POSITIVE_INFINITY, max: Number.NEGATIVE_INFINITY, sum: 0, defaults: 0 };
