@@ -107,7 +107,7 @@ export function createConnection(o: ConnectionOptions): Connection {
         });
         socket.on('message', (raw: Buffer, isBinary: boolean) => {
           lastHeard = performance.now();
-          if (raw.length < 16_384) {
+          if (admitted && raw.length < 16_384) {
             try {
               const { msg } = decodeCoordinatorFrame(isBinary ? raw : raw.toString('utf8'));
               if (msg.type === 'job.end') o.onJobEnd(msg.ok, msg.error ? wireToError(msg.error) : undefined);
@@ -135,6 +135,13 @@ export function createConnection(o: ConnectionOptions): Connection {
                 resolve();
               } else if (msg.type === 'error') {
                 reject(wireToError(msg.error));
+                return;
+              } else {
+                // nothing but the answer to hello means anything before it: refused, never acted on
+                const fe = new FedError('PROTO_ERR_UNEXPECTED', `${msg.type} before welcome: the coordinator answers hello first`);
+                o.logger.warn({ code: fe.code, err: fe.message }, 'frame before admission');
+                if (socket.readyState === WebSocket.OPEN && socket.bufferedAmount < MAX_UNANSWERED_BYTES)
+                  await send({ type: 'error', error: fe.toWire() }).catch(() => {});
                 return;
               }
             }

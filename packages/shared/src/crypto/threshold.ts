@@ -156,20 +156,21 @@ export function createThresholdParty(ckks: CkksContext, seed: Uint8Array, custod
         );
       }
       const ct = ciphertextShape(ckks, ciphertext);
-      // (E, c1) with E the smudging noise in NTT form; decrypting it with s_i gives E + c1 s_i
-      const k = readyNoise.findIndex((r) => r.bits === smudgingBits && r.blob.length === ciphertext.length);
-      const masked = k >= 0 ? (readyNoise.splice(k, 1)[0] as { blob: Uint8Array }).blob : smudgingNoiseNtt(ckks, ciphertext, ct.l, smudgingBits);
-      masked.set(ciphertext.subarray(CT_DATA + ct.l * n * 8), CT_DATA + ct.l * n * 8);
       const cipher = new seal.Ciphertext();
       const plain = new seal.Plaintext();
       try {
+        // (E, c1) with E the smudging noise in NTT form; decrypting it with s_i gives E + c1 s_i
+        const k = readyNoise.findIndex((r) => r.bits === smudgingBits && r.blob.length === ciphertext.length);
+        const masked = k >= 0 ? (readyNoise.splice(k, 1)[0] as { blob: Uint8Array }).blob : smudgingNoiseNtt(ckks, ciphertext, ct.l, smudgingBits);
+        masked.set(ciphertext.subarray(CT_DATA + ct.l * n * 8), CT_DATA + ct.l * n * 8);
         cipher.loadFromArray(context, masked);
         decryptor.decrypt(cipher, plain);
         const out = plain.saveToArray(seal.ComprModeType.none) as Uint8Array;
         served.add(digest);
         return out.slice(PT_DATA, PT_DATA + ct.l * n * 8);
       } catch (err) {
-        throw new FedError('CRYPTO_ERR_SEAL', `cannot compute a decryption share: ${sealMessage(seal, err)}`, { cause: err });
+        // a ciphertext whose header SEAL refuses is a bad ciphertext, not a SEAL failure
+        throw new FedError('CRYPTO_ERR_BAD_CIPHERTEXT', `cannot compute a decryption share of this ciphertext: ${sealMessage(seal, err)}`, { cause: err });
       } finally {
         plain.delete();
         cipher.delete();
