@@ -168,7 +168,7 @@ export function parsePlainPartyCsv(input: string, schema: TableSchema): PlainTab
       const s = slot[k] as number;
       const column = s >= 0 ? num[s] : undefined;
       const fast = column ? plainDecimalAt(text, start, stop) : Number.NaN;
-      if (column && fast === fast) {
+      if (column && !Number.isNaN(fast)) {
         const v = inRange(specs[s] as ColumnSpec, fast);
         if (v === undefined) return undefined;
         column[r] = v;

@@ -141,9 +141,9 @@ export function partialLogits(table: PartyTable, model: PartyModel): Float64Arra
     const values = feature.values;
     for (let i = 0; i < out.length; i++) out[i] = (out[i] as number) + weight * (values[i] as number);
   }
-  let byModel = PARTIALS.get(table);
-  if (!byModel) PARTIALS.set(table, (byModel = new WeakMap()));
+  const byModel = PARTIALS.get(table) ?? new WeakMap<PartyModel, Float64Array>();
   byModel.set(model, out);
+  PARTIALS.set(table, byModel);
   return out;
 }
 
