@@ -6,8 +6,8 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { createIdentity, type IdentityKeys, mkdirPrivate, type Scenario, type TableSchema, writePrivateFile } from '@fedrisk/shared';
-import { makeDataSet, sampleApplicants } from './dataset.ts';
+import { createIdentity, type IdentityKeys, IdIndex, mkdirPrivate, type Scenario, type TableSchema, writePrivateFile } from '@fedrisk/shared';
+import { type Labels, makeDataSet, sampleApplicants } from './dataset.ts';
 
 export interface Prepared {
   runDir: string;
@@ -18,10 +18,10 @@ export interface Prepared {
   /** training rows (the recipient's customers not scored), when the scenario trains */
   trainIds: string[];
   /** hidden outcome per record (the referee's, never a party's, except the label holder's own in training) */
-  labels: Map<string, number>;
+  labels: Labels;
   /** per party: how many rows its file has, and which records */
   rows: Map<string, number>;
-  members: Map<string, Set<string>>;
+  members: Map<string, IdIndex>;
   schemas: Map<string, TableSchema>;
   /** records in the population */
   size: number;
@@ -67,7 +67,7 @@ export async function prepare(scenario: Scenario, scenarioFile: string, runsDir:
   writePrivateFile(join(runDir, 'referee', 'population.csv'), ds.refereeCsv);
   const dataMs = performance.now() - td;
   const rows = new Map(scenario.parties.map((p) => [p.id, ds.members.get(p.id)?.length ?? 0]));
-  const members = new Map(scenario.parties.map((p) => [p.id, new Set(ds.members.get(p.id) ?? [])]));
+  const members = new Map(scenario.parties.map((p) => [p.id, IdIndex.of(ds.members.get(p.id) ?? [])]));
   say(`  data      ${scenario.parties.map((p) => `${p.id} ${rows.get(p.id)} rows`).join(' · ')} · ${applicants.length} applicants (${dataMs.toFixed(0)} ms)`);
   const asked = scenario.job.applicants;
   if (asked !== 'all' && asked > applicants.length)

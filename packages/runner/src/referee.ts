@@ -3,7 +3,16 @@
  * every file: it recomputes each score in plaintext and measures what the
  * encrypted pipeline produced and what sharing buys over the bank alone.
  */
-import { FedError, loadPartyCsv, modelColumnsFor, type PartyModel, type PartyTable, partialLogitsFor, readScoresCsv, type TableSchema } from '@fedrisk/shared';
+import {
+  FedError,
+  loadPartyCsv,
+  modelColumnsFor,
+  type PartyModel,
+  type PartyTable,
+  partialLogitsFor,
+  readScoreLogits,
+  type TableSchema,
+} from '@fedrisk/shared';
 import { auc, fitLogistic, ks } from './stats.ts';
 
 export interface RefereeParty {
@@ -29,18 +38,23 @@ export interface Verification {
   scored: number;
 }
 
+/** Values by record id. */
+export interface ById {
+  get(id: string): number | undefined;
+}
+
 /** The recipient's decrypted logits, by record id (from its scores.csv, checked by its schema). */
-export async function readScores(file: string): Promise<Map<string, number>> {
-  const scores = await readScoresCsv(file);
-  return new Map([...scores].map(([id, s]) => [id, s.logit]));
+export async function readScores(file: string): Promise<ById & { values(): Iterable<number> }> {
+  const { logits, index } = await readScoreLogits(file);
+  return { get: (id) => (index.has(id) ? logits[index.get(id) as number] : undefined), values: () => logits.values() };
 }
 
 export async function verify(opts: {
   parties: RefereeParty[];
   recipient: string;
   applicants: readonly string[];
-  labels: Map<string, number>;
-  scores: Map<string, number>;
+  labels: ById;
+  scores: ById;
 }): Promise<Verification> {
   const { applicants } = opts;
   const plain = new Float64Array(applicants.length);

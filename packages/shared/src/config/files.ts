@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { csvRow, parseCsv } from '../data/csv.ts';
+import { IdIndex } from '../data/id-index.ts';
 import { idProblem } from '../data/table.ts';
 import { type ErrorCode, FedError, formatZodIssues } from '../util/errors.ts';
 import { type IdFormat, jobIdSchema, partyIdSchema, phaseNameSchema } from '../wire/ids.ts';
@@ -130,6 +131,37 @@ export async function readScoresCsv(path: string): Promise<Map<string, ScoredBus
     out.set(id, { id, logit: nums[0] as number, pd: nums[1] as number, score: nums[2] as number, grade: grade as string });
   }
   return out;
+}
+
+/** The recipient's logits by id, read straight from a plain scores file (a million rows in well under a second); any other file goes through readScoresCsv, with its checks and messages. */
+export async function readScoreLogits(path: string): Promise<{ ids: string[]; logits: Float64Array; index: IdIndex }> {
+  const text = await readText(path, 'scores file');
+  const fast = plainScoreLogits(text);
+  if (fast) return fast;
+  const scores = await readScoresCsv(path);
+  const ids = [...scores.keys()];
+  return { ids, logits: Float64Array.from(scores.values(), (s) => s.logit), index: IdIndex.of(ids) };
+}
+
+function plainScoreLogits(text: string): { ids: string[]; logits: Float64Array; index: IdIndex } | undefined {
+  const head = `${SCORES_HEADER.join(',')}\n`;
+  if (!text.startsWith(head) || text.includes('"') || text.includes('\r')) return undefined;
+  const ids: string[] = [];
+  const logits: number[] = [];
+  const index = new IdIndex();
+  for (let pos = head.length; pos < text.length; ) {
+    let eol = text.indexOf('\n', pos);
+    if (eol < 0) eol = text.length;
+    const cells = text.slice(pos, eol).split(',');
+    const [id, logit, pd, score] = cells;
+    const nums = [Number(logit), Number(pd), Number(score)];
+    if (!id || cells.length !== SCORES_HEADER.length || !nums.every(Number.isFinite) || logit === '' || pd === '' || score === '' || !index.add(id))
+      return undefined;
+    ids.push(id);
+    logits.push(nums[0] as number);
+    pos = eol + 1;
+  }
+  return { ids, logits: Float64Array.from(logits), index };
 }
 
 const LABELS_HEADER = ['business_id', 'label'];
