@@ -58,6 +58,7 @@ export function writeJobConfigs(scenario: Scenario, prep: Prepared, spec: JobSpe
     jobId,
     keys: spec.keys,
     alignment: training ? (scenario.job.alignment === 'query' ? 'query' : 'psi') : scenario.job.alignment,
+    psiHash: scenario.psi.hash,
     kind: spec.kind,
     ...(training && scenario.train ? { training: scenario.train } : {}),
     ...(spec.keys === 'single-holder' ? { keyHolder: recipient } : {}),

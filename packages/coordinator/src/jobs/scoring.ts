@@ -102,6 +102,7 @@ export function createScoringJob(deps: JobDeps): Job {
           jobId: config.jobId,
           keys: config.keys,
           alignment: config.alignment,
+          psiHash: config.psiHash,
           kind: 'scoring',
           ...(threshold ? {} : { keyHolder }),
           recipient: config.recipient,

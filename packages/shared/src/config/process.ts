@@ -8,7 +8,7 @@ import { columnSpecSchema, roleSchemaOf, type TableSchema } from '../data/column
 import { partyModelSchema } from '../model/model.ts';
 import { scorecardSchema } from '../model/scorecard.ts';
 import { FedError } from '../util/errors.ts';
-import { alignmentSchema, idFormatSchema, jobIdSchema, jobKindSchema, keysSchema, partyIdSchema, roleSchema } from '../wire/ids.ts';
+import { alignmentSchema, idFormatSchema, jobIdSchema, jobKindSchema, keysSchema, partyIdSchema, psiHashSchema, roleSchema } from '../wire/ids.ts';
 import { ckksParamsSchema, trainingParamsSchema } from '../wire/params.ts';
 import { networkSchema } from './network.ts';
 
@@ -39,6 +39,8 @@ export const coordinatorConfigSchema = z
     jobId: jobIdSchema,
     keys: keysSchema,
     alignment: alignmentSchema.default('query'),
+    /** PSI alignment: the hash to the curve, sent to every party in job.start */
+    psiHash: psiHashSchema.default('random-oracle'),
     kind: jobKindSchema.default('scoring'),
     training: trainingParamsSchema.optional(),
     /** single-holder only */

@@ -10,7 +10,7 @@ import { type ColumnSpec, ROLE_COLUMNS, type TableSchema } from '../data/columns
 import { partyModelSchema } from '../model/model.ts';
 import { scorecardSchema } from '../model/scorecard.ts';
 import { FedError } from '../util/errors.ts';
-import { alignmentSchema, keysSchema, partyIdSchema, roleSchema } from '../wire/ids.ts';
+import { alignmentSchema, keysSchema, partyIdSchema, psiHashSchema, roleSchema } from '../wire/ids.ts';
 import { ckksParamsSchema, trainingParamsSchema } from '../wire/params.ts';
 import { networkSchema } from './network.ts';
 import { faultPointSchema, timeoutsSchema } from './process.ts';
@@ -93,6 +93,11 @@ export const scenarioSchema = z
       .object({ ckks: ckksParamsSchema.default(DEFAULT_CKKS), training: ckksParamsSchema.default(TRAINING_CKKS) })
       .strict()
       .default({ ckks: DEFAULT_CKKS, training: TRAINING_CKKS }),
+    /** PSI alignment: sha256 (one multiplication per id, the default) or random-oracle (RFC 9380 hash to the group); docs/SECURITY.md */
+    psi: z
+      .object({ hash: psiHashSchema.default('sha256') })
+      .strict()
+      .prefault({}),
     /** train the model jointly first; the scoring jobs then use each party's trained weights */
     train: trainingParamsSchema.optional(),
     scorecard: scorecardSchema.default(scorecardSchema.parse({})),
