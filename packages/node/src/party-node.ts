@@ -16,7 +16,7 @@ import {
   KeyMaterialLog,
   KnowledgeLedger,
   type Logger,
-  loadPartyCsv,
+  loadPartyData,
   nodeConfigSchema,
   nodeTableSchema,
   type PartyModel,
@@ -202,7 +202,7 @@ export function createNode(opts: NodeOptions): PartyNode {
     start: async () => {
       const schema = nodeTableSchema(config);
       const loadStart = performance.now();
-      const table = await loadPartyCsv(config.data, schema);
+      const table = await loadPartyData(config.data, schema, config.dataFormat);
       const loadMs = performance.now() - loadStart;
       const model = config.modelFile ? readJsonFile(config.modelFile, partyModelSchema, 'model file', 'CONFIG_ERR_INVALID') : config.model;
       // computed once up front, so a model naming a missing column fails before joining

@@ -94,7 +94,8 @@ export function writeJobConfigs(scenario: Scenario, prep: Prepared, spec: JobSpe
     const cfg: NodeConfig = {
       party: p.id,
       role: p.role,
-      data: join(prep.dataDir, `${p.id}.csv`),
+      data: prep.dataFiles.get(p.id) as string,
+      dataFormat: prep.dataFormat,
       ...(scenario.data.kind === 'csv' ? { columns: [...(prep.schemas.get(p.id)?.columns ?? [])], idFormat: 'plain' as const } : {}),
       model: scenario.model[p.id] as NodeConfig['model'],
       ...(p.id === recipient ? { scorecard: scenario.scorecard, applicants: join(dir, 'applicants.txt') } : {}),

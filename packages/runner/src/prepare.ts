@@ -4,15 +4,28 @@
  * labels (kept in memory for the referee, and on disk under referee/), and
  * each party's identity key.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { createIdentity, type IdentityKeys, IdIndex, mkdirPrivate, type Scenario, type TableSchema, writePrivateFile } from '@fedrisk/shared';
+import {
+  createIdentity,
+  type DataFormat,
+  type IdentityKeys,
+  IdIndex,
+  mkdirPrivate,
+  type Scenario,
+  type TableSchema,
+  writePartyStore,
+  writePrivateFile,
+} from '@fedrisk/shared';
 import { type Labels, makeDataSet, sampleApplicants } from './dataset.ts';
 
 export interface Prepared {
   runDir: string;
   runId: string;
   dataDir: string;
+  /** per party: its own data file, in the scenario's format */
+  dataFiles: Map<string, string>;
+  dataFormat: DataFormat;
   /** the businesses the recipient asks to score, in its order */
   applicants: string[];
   /** training rows (the recipient's customers not scored), when the scenario trains */
@@ -51,7 +64,20 @@ export async function prepare(scenario: Scenario, scenarioFile: string, runsDir:
   const dataDir = join(runDir, 'data');
   mkdirPrivate(runsDir);
   mkdirPrivate(dataDir);
-  for (const p of scenario.parties) writePrivateFile(join(dataDir, `${p.id}.csv`), ds.files.get(p.id) as string);
+  const dataFormat = scenario.data.format;
+  const dataFiles = new Map<string, string>();
+  for (const p of scenario.parties) {
+    const csv = join(dataDir, `${p.id}.csv`);
+    writePrivateFile(csv, ds.files.get(p.id) as string);
+    if (dataFormat === 'csv') dataFiles.set(p.id, csv);
+    else {
+      // the party's store, written from the same rows; the CSV was only the way in
+      const store = join(dataDir, `${p.id}.${dataFormat}`);
+      await writePartyStore(csv, store, ds.schemas.get(p.id) as TableSchema, dataFormat);
+      rmSync(csv);
+      dataFiles.set(p.id, store);
+    }
+  }
   const own = ds.members.get(scenario.job.recipient) ?? [];
   const labels = ds.labels;
   let applicants: string[];
@@ -80,6 +106,8 @@ export async function prepare(scenario: Scenario, scenarioFile: string, runsDir:
     runDir,
     runId,
     dataDir,
+    dataFiles,
+    dataFormat,
     applicants,
     trainIds,
     labels,

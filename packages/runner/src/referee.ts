@@ -4,8 +4,9 @@
  * encrypted pipeline produced and what sharing buys over the bank alone.
  */
 import {
+  type DataFormat,
   FedError,
-  loadPartyCsv,
+  loadPartyData,
   modelColumnsFor,
   type PartyModel,
   type PartyTable,
@@ -19,6 +20,7 @@ export interface RefereeParty {
   id: string;
   schema: TableSchema;
   dataFile: string;
+  dataFormat: DataFormat;
   model: PartyModel;
 }
 
@@ -61,7 +63,7 @@ export async function verify(opts: {
   const gaps: Record<string, number> = {};
   const tables = new Map<string, PartyTable>();
   for (const p of opts.parties) {
-    const table = await loadPartyCsv(p.dataFile, p.schema);
+    const table = await loadPartyData(p.dataFile, p.schema, p.dataFormat);
     tables.set(p.id, table);
     const partial = partialLogitsFor(table, p.model, applicants);
     gaps[p.id] = partial.gaps;

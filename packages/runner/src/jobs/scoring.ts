@@ -34,7 +34,8 @@ async function verifyScores(scenario: Scenario, prep: Prepared, run: JobRun): Pr
       return {
         id: p.id,
         schema: prep.schemas.get(p.id) as TableSchema,
-        dataFile: join(prep.dataDir, `${p.id}.csv`),
+        dataFile: prep.dataFiles.get(p.id) as string,
+        dataFormat: prep.dataFormat,
         model: modelFile ? readJsonFile(modelFile, partyModelSchema, `${p.id}'s trained model`) : (scenario.model[p.id] as NodeConfig['model']),
       };
     }),

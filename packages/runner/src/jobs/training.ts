@@ -7,7 +7,7 @@
  */
 import { join } from 'node:path';
 import {
-  loadPartyCsv,
+  loadPartyData,
   modelColumnsFor,
   type NodeConfig,
   type PartyModel,
@@ -34,7 +34,8 @@ export async function evaluateTraining(scenario: Scenario, prep: Prepared, run: 
   const params = scenario.train as NonNullable<Scenario['train']>;
   const modelFiles = trainedModelFiles(scenario, run);
   const tables = new Map<string, PartyTable>();
-  for (const p of scenario.parties) tables.set(p.id, await loadPartyCsv(join(prep.dataDir, `${p.id}.csv`), prep.schemas.get(p.id) as TableSchema));
+  for (const p of scenario.parties)
+    tables.set(p.id, await loadPartyData(prep.dataFiles.get(p.id) as string, prep.schemas.get(p.id) as TableSchema, prep.dataFormat));
   const models = new Map(scenario.parties.map((p) => [p.id, scenario.model[p.id] as NodeConfig['model']]));
   const trained = new Map(scenario.parties.map((p) => [p.id, readJsonFile(modelFiles.get(p.id) as string, partyModelSchema, `${p.id}'s trained model`)]));
   const yOf = (ids: readonly string[]) => Float64Array.from(ids, (id) => prep.labels.get(id) ?? 0);

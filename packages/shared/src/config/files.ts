@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { csvRow, parseCsv } from '../data/csv.ts';
 import { IdIndex } from '../data/id-index.ts';
 import { idProblem } from '../data/table.ts';
+import { usccValid } from '../data/uscc.ts';
 import { type ErrorCode, FedError, formatZodIssues } from '../util/errors.ts';
 import { type IdFormat, jobIdSchema, partyIdSchema, phaseNameSchema } from '../wire/ids.ts';
 import { KNOWLEDGE_KINDS } from '../wire/knowledge.ts';
@@ -114,7 +115,9 @@ export interface ScoredBusiness {
 const SCORES_HEADER = ['business_id', 'logit', 'pd', 'score', 'grade'];
 
 export function scoresCsv(scores: readonly ScoredBusiness[]): string {
-  const lines = [SCORES_HEADER.join(','), ...scores.map((s) => csvRow([s.id, s.logit, s.pd, s.score.toFixed(2), s.grade]))];
+  const lines = [SCORES_HEADER.join(',')];
+  // numbers never need quotes; only the id and the grade are checked
+  for (const s of scores) lines.push(`${csvRow([s.id])},${s.logit},${s.pd},${s.score.toFixed(2)},${csvRow([s.grade])}`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -192,13 +195,13 @@ export function applicantsText(ids: readonly string[]): string {
 export async function readApplicants(path: string, format: IdFormat, max = 1_000_000): Promise<string[]> {
   const text = await readText(path, 'applicant list', 'DATA_ERR_APPLICANTS');
   const ids: string[] = [];
-  const seen = new Set<string>();
+  const seen = new IdIndex();
   const lines = text.split('\n');
-  for (const [i, raw] of lines.entries()) {
-    const id = raw.trim();
+  for (let i = 0; i < lines.length; i++) {
+    const id = (lines[i] as string).trim();
     if (!id) continue;
     const shown = id.length > 40 ? `${id.slice(0, 40)}...` : id;
-    const problem = idProblem(id, format);
+    const problem = format === 'uscc' && usccValid(id) ? undefined : idProblem(id, format);
     if (problem) throw new FedError('DATA_ERR_APPLICANTS', `${path} line ${i + 1}: "${shown}" ${problem}`);
     if (seen.has(id)) throw new FedError('DATA_ERR_APPLICANTS', `${path} line ${i + 1}: "${shown}" is listed twice`);
     if (ids.length >= max) throw new FedError('DATA_ERR_APPLICANTS', `${path} lists more than ${max} businesses; split the job`);

@@ -4,7 +4,7 @@
  * A node's config holds only its own data path and model slice.
  */
 import { z } from 'zod';
-import { columnSpecSchema, roleSchemaOf, type TableSchema } from '../data/columns.ts';
+import { columnSpecSchema, dataFormatSchema, roleSchemaOf, type TableSchema } from '../data/columns.ts';
 import { partyModelSchema } from '../model/model.ts';
 import { scorecardSchema } from '../model/scorecard.ts';
 import { FedError } from '../util/errors.ts';
@@ -75,6 +75,8 @@ export const nodeConfigSchema = z
     party: partyIdSchema,
     role: roleSchema,
     data: z.string().min(1),
+    /** how that file stores the records */
+    dataFormat: dataFormatSchema.default('csv'),
     /** the columns of this party's file, when its role has no fixed ones (real data) */
     columns: z.array(columnSpecSchema).optional(),
     idFormat: idFormatSchema.optional(),

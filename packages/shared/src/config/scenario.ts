@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { DEFAULT_CKKS, TRAINING_CKKS } from '../crypto/ckks.ts';
-import { type ColumnSpec, ROLE_COLUMNS, type TableSchema } from '../data/columns.ts';
+import { type ColumnSpec, dataFormatSchema, ROLE_COLUMNS, type TableSchema } from '../data/columns.ts';
 import { partyModelSchema } from '../model/model.ts';
 import { scorecardSchema } from '../model/scorecard.ts';
 import { FedError } from '../util/errors.ts';
@@ -22,6 +22,8 @@ const syntheticDataSchema = z
     defaultRate: z.number().gt(0).lt(0.5).default(0.02),
     /** standard deviation of the noise added to the hidden default logit */
     labelNoise: z.number().min(0).max(5).default(0.5),
+    /** how each party's own records are stored: csv, parquet or duckdb (a database file with a table "records") */
+    format: dataFormatSchema.default('csv'),
   })
   .strict();
 
@@ -43,6 +45,8 @@ const csvDataSchema = z
     missingValues: z.array(z.string()).default(['', 'nan', 'NaN', 'NA']),
     /** a row with a missing feature value: refuse the file (default), or leave the row out and say so */
     onMissing: z.enum(['reject', 'drop-row']).default('reject'),
+    /** how each party's own records are stored once the file is split */
+    format: dataFormatSchema.default('csv'),
   })
   .strict();
 

@@ -68,6 +68,11 @@ export function rowIndexOf(table: PartyTable): IdIndex {
   return rows;
 }
 
+/** Records the id index a loader built while checking for duplicates. */
+export function setRowIndex(table: PartyTable, index: IdIndex): void {
+  ROWS.set(table, index);
+}
+
 export function parsePartyCsv(text: string, schema: TableSchema, file: string): PartyTable {
   const name = basename(file);
   // plain valid files take the fast path; anything else (quotes, CR, any problem) the strict one, which names it

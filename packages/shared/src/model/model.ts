@@ -97,17 +97,19 @@ export function modelColumnsFor(
   model: PartyModel,
   ids: readonly string[],
 ): { features: EncodedFeature[]; weights: number[]; columns: Float64Array[] } {
-  const row = rowIndexOf(table);
+  const rows = rowsOf(table, ids);
   const encoded = modelFeatures(table, model);
   return {
     features: encoded.map((e) => e.feature),
     weights: encoded.map((e) => e.weight),
-    columns: encoded.map(({ feature }) =>
-      Float64Array.from(ids, (id) => {
-        const i = row.get(id);
-        return i === undefined ? 0 : (feature.values[i] as number);
-      }),
-    ),
+    columns: encoded.map(({ feature }) => {
+      const out = new Float64Array(ids.length);
+      for (let k = 0; k < ids.length; k++) {
+        const i = rows[k] as number;
+        out[k] = i < 0 ? 0 : (feature.values[i] as number);
+      }
+      return out;
+    }),
   };
 }
 
@@ -147,15 +149,34 @@ export function partialLogits(table: PartyTable, model: PartyModel): Float64Arra
   return out;
 }
 
+const SLOT_ROWS = new WeakMap<PartyTable, WeakMap<readonly string[], Int32Array>>();
+
+/**
+ * The table's row for each of the ids (-1 where it has none), looked up once
+ * per list: a holder counts its customers among the applicants when they
+ * arrive and scores the same list later.
+ */
+export function rowsOf(table: PartyTable, ids: readonly string[]): Int32Array {
+  const cached = SLOT_ROWS.get(table)?.get(ids);
+  if (cached) return cached;
+  const index = rowIndexOf(table);
+  const rows = new Int32Array(ids.length);
+  for (let k = 0; k < ids.length; k++) rows[k] = index.get(ids[k] as string) ?? -1;
+  const byList = SLOT_ROWS.get(table) ?? new WeakMap<readonly string[], Int32Array>();
+  byList.set(ids, rows);
+  SLOT_ROWS.set(table, byList);
+  return rows;
+}
+
 /** Partial logits for the given ids in their order; `gaps` counts ids the party lacks. */
 export function partialLogitsFor(table: PartyTable, model: PartyModel, ids: readonly string[]): { values: Float64Array; gaps: number } {
   const own = partialLogits(table, model);
-  const row = rowIndexOf(table);
+  const rows = rowsOf(table, ids);
   const values = new Float64Array(ids.length);
   let gaps = 0;
   for (let k = 0; k < ids.length; k++) {
-    const i = row.get(ids[k] as string);
-    if (i === undefined) {
+    const i = rows[k] as number;
+    if (i < 0) {
       gaps++;
       values[k] = model.intercept; // neutral: the mean of every standardised feature is 0
     } else values[k] = own[i] as number;
