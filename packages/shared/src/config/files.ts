@@ -99,6 +99,8 @@ export const partySummarySchema = z
     keyMaterial: z.array(z.string()),
     /** training, label holder: the loss per epoch */
     epochs: z.array(epochSchema).optional(),
+    /** the process's peak resident memory, for the bench */
+    peakRssBytes: z.number().int().min(0).optional(),
   })
   .strict();
 export type PartySummary = z.infer<typeof partySummarySchema>;
