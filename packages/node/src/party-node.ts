@@ -6,9 +6,11 @@
  */
 import {
   asFedError,
+  type CkksContext,
   type CoordinatorMessage,
   checkCkksParams,
   createCkksContext,
+  DEFAULT_CKKS,
   type EventSink,
   type FaultPoint,
   FedError,
@@ -106,6 +108,8 @@ export function createNode(opts: NodeOptions): PartyNode {
   let connection: Connection | undefined;
   let finished = false;
   let closing: Promise<void> | undefined;
+  // made while the other parties join, with the usual parameters: SEAL's context takes a few hundred milliseconds
+  let warm: CkksContext | undefined;
   let resolveDone!: (o: NodeOutcome) => void;
   const done = new Promise<NodeOutcome>((resolve) => {
     resolveDone = resolve;
@@ -118,6 +122,8 @@ export function createNode(opts: NodeOptions): PartyNode {
     else log.info('job finished');
     const s = session;
     s?.dispose();
+    warm?.delete();
+    warm = undefined;
     const trainer = s?.training?.trainer;
     resolveDone({
       party: me,
@@ -158,7 +164,10 @@ export function createNode(opts: NodeOptions): PartyNode {
       if (!msg.parties.some((p) => p.id === me && p.role === config.role))
         throw new FedError('JOB_ERR_MISMATCH', `job ${msg.jobId} does not list ${me} as a ${config.role}`);
       checkCkksParams(opts.seal, msg.ckks);
-      s.ckks = createCkksContext(opts.seal, msg.ckks);
+      const ready = warm && JSON.stringify(warm.params) === JSON.stringify(msg.ckks) ? warm : undefined;
+      if (!ready) warm?.delete();
+      warm = undefined;
+      s.ckks = ready ?? createCkksContext(opts.seal, msg.ckks);
       s.job = msg;
       kind = NODE_JOBS[msg.kind];
       await kind.start(s);
@@ -238,6 +247,9 @@ export function createNode(opts: NodeOptions): PartyNode {
       session.timings.load = loadMs;
       signal.addEventListener('abort', () => finish(new FedError('JOB_ERR_ABORTED', 'node aborted')), { once: true });
       await conn.open();
+      setImmediate(() => {
+        if (!finished && !session?.job) warm = createCkksContext(opts.seal, DEFAULT_CKKS);
+      });
     },
     close,
     crash: () => {
