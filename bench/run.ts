@@ -29,16 +29,17 @@ const out = (line = '') => process.stdout.write(`${line}\n`);
 const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
 const sec = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
-/** npm run bench [-- start|scoring|psi|training|scale ...]: all but scale by default (scale takes minutes) */
+/** npm run bench [-- start|scoring|psi|training|scale[:10000,100000] ...]: all but scale by default (scale takes minutes) */
 async function main(): Promise<void> {
+  const sizes = process.argv.find((a) => a.startsWith('scale:'));
   const sections: Record<string, () => Promise<void>> = {
     start: startBench,
     scoring: scoringBench,
     psi: psiBench,
     training: trainingBench,
-    scale: () => scaleBench(),
+    scale: () => scaleBench(sizes ? sizes.slice('scale:'.length).split(',').map(Number) : undefined),
   };
-  const wanted = process.argv.slice(2);
+  const wanted = process.argv.slice(2).map((a) => (a.startsWith('scale:') ? 'scale' : a));
   const unknown = wanted.filter((w) => !(w in sections));
   if (unknown.length) throw new Error(`unknown section(s) ${unknown.join(', ')}; choose from ${Object.keys(sections).join(', ')}`);
   const names = wanted.length ? wanted : Object.keys(sections).filter((k) => k !== 'scale');
