@@ -92,3 +92,27 @@ describe('the plain-file fast path of the party loader', () => {
       expect(usccValid(code), code).toBe(usccProblem(code) === undefined);
   });
 });
+
+describe('scores files', () => {
+  it('are written a block at a time to the same bytes as in one piece, owner-only, and read back by the fast path', async () => {
+    const { mkdtempSync, readFileSync, rmSync, statSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { readScoreLogits, scoresCsv, writeScoresCsv } = await import('@fedrisk/shared');
+    const dir = mkdtempSync(join(tmpdir(), 'fedrisk-scores-'));
+    try {
+      const scores = Array.from({ length: 45_001 }, (_, i) => ({ id: makeUscc('370100', i), logit: i / 7 - 3, pd: 0.01, score: 600.125, grade: 'B' }));
+      for (const rows of [scores, scores.slice(0, 3), []]) {
+        const file = join(dir, `s${rows.length}.csv`);
+        writeScoresCsv(file, rows);
+        expect(readFileSync(file, 'utf8')).toBe(scoresCsv(rows));
+        expect(statSync(file).mode & 0o777).toBe(0o600);
+      }
+      const back = await readScoreLogits(join(dir, `s${scores.length}.csv`));
+      expect(back.ids.length).toBe(scores.length);
+      expect(back.logits[12_345]).toBe(12_345 / 7 - 3);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -20,6 +20,15 @@ describe('synthetic SME population', () => {
     expect(partyCsv(c, 'bank', 'bank')).not.toBe(partyCsv(a, 'bank', 'bank'));
   });
 
+  it('keeps the bytes it made before it moved to typed arrays (the shipped weights were fitted on them)', async () => {
+    const { createHash } = await import('node:crypto');
+    const h = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
+    const pop = generatePopulation(opts);
+    // hashes of the files made by the generator as it was before issue 18, same options
+    expect(parties.map((p) => h(partyCsv(pop, p.id, p.role)))).toEqual(['82a9e11ebca3cde3', 'fa8c89275b80a78b', '3ba439ec91f9b902']);
+    expect(h(populationCsv(pop))).toBe('ef75149af6e3171d');
+  });
+
   it('gives valid, unique ids and files each party can load', () => {
     const pop = generatePopulation(opts);
     expect(new Set(pop.ids).size).toBe(pop.ids.length);

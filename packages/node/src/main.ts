@@ -16,9 +16,9 @@ import {
   partyModelSchema,
   partySummarySchema,
   readJsonFile,
-  scoresCsv,
   writeJsonFile,
   writePrivateFile,
+  writeScoresCsv,
 } from '@fedrisk/shared';
 import { createNode, type NodeOutcome } from './party-node.ts';
 
@@ -43,7 +43,7 @@ function writeOutputs(outDir: string, outcome: NodeOutcome): void {
   const { scores, trainedModel, ...summary } = outcome;
   // a party's trained weights stay in its own folder; its next job reads them from there
   if (trainedModel) writeJsonFile(join(outDir, 'model.json'), partyModelSchema, trainedModel);
-  if (scores) writePrivateFile(join(outDir, 'scores.csv'), scoresCsv(scores));
+  if (scores) writeScoresCsv(join(outDir, 'scores.csv'), scores);
   // written last, so the peak memory includes the outputs (in-process, it is the whole process's)
   writeJsonFile(join(outDir, 'summary.json'), partySummarySchema, { ...summary, peakRssBytes: process.resourceUsage().maxRSS * 1024 });
 }

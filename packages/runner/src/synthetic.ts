@@ -230,14 +230,21 @@ export function partyCsv(pop: Population, partyId: string, role: SyntheticRole):
   const cols = ROLE_COLUMNS[role].map((c) => c.name);
   const table = pop.features[role];
   const columns = cols.map((c) => table[c] as Float64Array | string[]);
-  const lines = [['business_id', ...cols].join(',')];
+  const blocks: string[] = [];
+  let lines = [['business_id', ...cols].join(',')];
   for (const i of pop.members.get(partyId) ?? []) {
     let line = pop.ids[i] as string;
     // number to text exactly as String(x)
     for (const column of columns) line += `,${column[i]}`;
     lines.push(line);
+    // joined a block at a time: a million-line array and its join never exist at once
+    if (lines.length === 50_000) {
+      blocks.push(lines.join('\n'));
+      lines = [];
+    }
   }
-  return `${lines.join('\n')}\n`;
+  if (lines.length) blocks.push(lines.join('\n'));
+  return `${blocks.join('\n')}\n`;
 }
 
 /** Ground truth for the referee only: never given to a party. */

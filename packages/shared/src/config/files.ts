@@ -3,7 +3,7 @@
  * the writer and by the reader, and private to their owner (0600 files in
  * 0700 folders: they hold data, labels, scores or keys).
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
@@ -121,6 +121,23 @@ export function scoresCsv(scores: readonly ScoredBusiness[]): string {
   // numbers never need quotes; only the id and the grade are checked
   for (const s of scores) lines.push(`${csvRow([s.id])},${s.logit},${s.pd},${s.score.toFixed(2)},${csvRow([s.grade])}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** Writes scores.csv (owner-only) a block of rows at a time: a million rows never become one string. */
+export function writeScoresCsv(path: string, scores: readonly ScoredBusiness[]): void {
+  mkdirPrivate(dirname(path));
+  const fd = openSync(path, 'w', 0o600);
+  try {
+    const block = 20_000;
+    for (let start = 0; start < scores.length || start === 0; start += block) {
+      const lines = start === 0 ? [SCORES_HEADER.join(',')] : [];
+      for (const s of scores.slice(start, start + block)) lines.push(`${csvRow([s.id])},${s.logit},${s.pd},${s.score.toFixed(2)},${csvRow([s.grade])}`);
+      writeSync(fd, `${lines.join('\n')}\n`);
+      if (!scores.length) break;
+    }
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Reads the recipient's scores; every value must be a finite number, every id present once. */
