@@ -20,6 +20,8 @@ import {
   makeUscc,
   type PartyModel,
   partialLogitsFor,
+  partySummarySchema,
+  readJsonFile,
   type Scenario,
   tableSchemaOf,
 } from '@fedrisk/shared';
@@ -36,13 +38,14 @@ async function main(): Promise<void> {
     start: startBench,
     scoring: scoringBench,
     psi: psiBench,
+    'psi-1m': psi1mBench,
     training: trainingBench,
     scale: () => scaleBench(sizes ? sizes.slice('scale:'.length).split(',').map(Number) : undefined),
   };
   const wanted = process.argv.slice(2).map((a) => (a.startsWith('scale:') ? 'scale' : a));
   const unknown = wanted.filter((w) => !(w in sections));
   if (unknown.length) throw new Error(`unknown section(s) ${unknown.join(', ')}; choose from ${Object.keys(sections).join(', ')}`);
-  const names = wanted.length ? wanted : Object.keys(sections).filter((k) => k !== 'scale');
+  const names = wanted.length ? wanted : Object.keys(sections).filter((k) => k !== 'scale' && k !== 'psi-1m');
   for (const [i, name] of names.entries()) {
     if (i) out();
     await (sections[name] as () => Promise<void>)();
@@ -136,6 +139,19 @@ async function psiBench(): Promise<void> {
   }
 }
 
+/** PSI of 1,000,000 applicants against two holders of 1,000,000 (sha256 hash): minutes, so only when asked for. */
+async function psi1mBench(): Promise<void> {
+  const sample = Array.from({ length: 20_000 }, (_, i) => makeUscc('370100', i));
+  let t = performance.now();
+  const points = hashIdsToPoints(sample, 'bench', 'sha256');
+  const hashRate = sample.length / ((performance.now() - t) / 1000);
+  t = performance.now();
+  blindPoints(points, createPsiKey());
+  const mulRate = sample.length / ((performance.now() - t) / 1000);
+  const file = new URL('../scenarios/bench-psi-1m.yaml', import.meta.url).pathname;
+  await psiRun(await loadScenario(file), file, { mulRate, hashRate });
+}
+
 async function psiRun(scenario: Scenario, file: string, rates: { mulRate: number; hashRate: number }): Promise<void> {
   const { mulRate, hashRate } = rates;
   const hash = scenario.psi.hash;
@@ -170,6 +186,11 @@ async function psiRun(scenario: Scenario, file: string, rates: { mulRate: number
       `| group operations per second (multiplications + ${hashes} hashes) | ${((mults + hashes) / secs).toFixed(0)} /s | ${((mults + hashes) / secs / mulRate).toFixed(2)} |`,
     );
     out(`| overlap sizes found = true sizes | ${correct} | |`);
+    const rss = scenario.parties.map((p) => {
+      const s = readJsonFile(join(run.runDir, 'jobs', scenario.job.keys, 'parties', p.id, 'out', 'summary.json'), partySummarySchema, 'summary');
+      return `${p.id} ${((s.peakRssBytes ?? 0) / 2 ** 30).toFixed(2)} GiB`;
+    });
+    out(`| peak RSS per party | ${rss.join(', ')} | |`);
     out();
     out('Each id costs one hash to the curve and at least two scalar multiplications, so ids per second');
     out('cannot reach the raw multiplication rate; the multiplications-per-second row shows how much of');
