@@ -1,3 +1,4 @@
+export { CsvText } from './csv-text.ts';
 export { type DataSet, makeDataSet } from './dataset.ts';
 export type { CoordinatorLaunch, EventHandler, Launcher, NodeLaunch, Participant } from './launch/launcher.ts';
 export { type Child, NODE_BIN, startChild } from './launch/processes.ts';

@@ -7,6 +7,7 @@
  * Same seed, same files, byte for byte.
  */
 import { createRng, IdIndex, makeUscc, type Rng, ROLE_COLUMNS, type Role, sigmoid } from '@fedrisk/shared';
+import { CsvText } from './csv-text.ts';
 
 const CITIES = [
   { name: 'Jinan', division: '370100', weight: 0.2 },
@@ -230,29 +231,39 @@ export function partyCsv(pop: Population, partyId: string, role: SyntheticRole):
   const cols = ROLE_COLUMNS[role].map((c) => c.name);
   const table = pop.features[role];
   const columns = cols.map((c) => table[c] as Float64Array | string[]);
-  const blocks: string[] = [];
-  let lines = [['business_id', ...cols].join(',')];
+  const out = new CsvText().text(['business_id', ...cols].join(',')).byte(NL);
   for (const i of pop.members.get(partyId) ?? []) {
-    let line = pop.ids[i] as string;
-    // number to text exactly as String(x)
-    for (const column of columns) line += `,${column[i]}`;
-    lines.push(line);
-    // joined a block at a time: a million-line array and its join never exist at once
-    if (lines.length === 50_000) {
-      blocks.push(lines.join('\n'));
-      lines = [];
+    out.text(pop.ids[i] as string);
+    for (const column of columns) {
+      out.byte(COMMA);
+      const v = column[i] as number | string;
+      if (typeof v === 'number') out.number(v);
+      else out.text(v);
     }
+    out.byte(NL);
   }
-  if (lines.length) blocks.push(lines.join('\n'));
-  return `${blocks.join('\n')}\n`;
+  return out.toString();
 }
 
 /** Ground truth for the referee only: never given to a party. */
 export function populationCsv(pop: Population): string {
-  const lines = ['business_id,city,industry,default_next_12m'];
-  for (let i = 0; i < pop.ids.length; i++) lines.push(`${pop.ids[i]},${pop.city[i]},${pop.industry[i]},${pop.label[i]}`);
-  return `${lines.join('\n')}\n`;
+  const out = new CsvText().text('business_id,city,industry,default_next_12m').byte(NL);
+  for (let i = 0; i < pop.ids.length; i++) {
+    out
+      .text(pop.ids[i] as string)
+      .byte(COMMA)
+      .text(pop.city[i] as string)
+      .byte(COMMA)
+      .text(pop.industry[i] as string)
+      .byte(COMMA)
+      .number(pop.label[i] as number)
+      .byte(NL);
+  }
+  return out.toString();
 }
+
+const NL = 10;
+const COMMA = 44;
 
 /** The recipient's applicants: a seeded sample of its own customers. */
 export function pickApplicants(pop: Population, recipient: string, count: number | 'all', seed: number): string[] {
