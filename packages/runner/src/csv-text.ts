@@ -22,7 +22,10 @@ export class CsvText {
   /** ASCII text as it is (ids, categories, headers: the callers' values are ASCII). */
   text(s: string): this {
     this.#room(s.length);
-    for (let i = 0; i < s.length; i++) this.#buf[this.#pos++] = s.charCodeAt(i);
+    const buf = this.#buf;
+    let at = this.#pos;
+    for (let i = 0; i < s.length; i++) buf[at++] = s.charCodeAt(i);
+    this.#pos = at;
     return this;
   }
 
@@ -32,15 +35,25 @@ export class CsvText {
     return this;
   }
 
-  /** A non-negative integer below 2^53, by its digits. */
+  /** A non-negative integer below 2^53, by its digits (small ones in 32-bit arithmetic). */
   #digits(v: number, minWidth = 1): void {
     this.#room(17);
+    const buf = this.#buf;
     let width = 1;
     for (let p = 10; p <= v && width < 16; p *= 10) width++;
     width = Math.max(width, minWidth);
-    for (let k = width - 1; k >= 0; k--) {
-      this.#buf[this.#pos + k] = 48 + (v % 10);
-      v = Math.floor(v / 10);
+    let at = this.#pos + width - 1;
+    let rest = v;
+    while (rest >= 2 ** 31) {
+      const q = Math.floor(rest / 10);
+      buf[at--] = 48 + (rest - q * 10);
+      rest = q;
+    }
+    let r = rest | 0;
+    while (at >= this.#pos) {
+      const q = (r / 10) | 0;
+      buf[at--] = 48 + (r - q * 10);
+      r = q;
     }
     this.#pos += width;
   }

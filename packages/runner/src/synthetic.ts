@@ -231,14 +231,15 @@ export function partyCsv(pop: Population, partyId: string, role: SyntheticRole):
   const cols = ROLE_COLUMNS[role].map((c) => c.name);
   const table = pop.features[role];
   const columns = cols.map((c) => table[c] as Float64Array | string[]);
+  const numbers = columns.map((c) => (c instanceof Float64Array ? c : undefined));
   const out = new CsvText().text(['business_id', ...cols].join(',')).byte(NL);
   for (const i of pop.members.get(partyId) ?? []) {
     out.text(pop.ids[i] as string);
-    for (const column of columns) {
+    for (let k = 0; k < columns.length; k++) {
       out.byte(COMMA);
-      const v = column[i] as number | string;
-      if (typeof v === 'number') out.number(v);
-      else out.text(v);
+      const num = numbers[k];
+      if (num) out.number(num[i] as number);
+      else out.text((columns[k] as string[])[i] as string);
     }
     out.byte(NL);
   }
