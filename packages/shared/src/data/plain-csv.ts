@@ -65,22 +65,22 @@ function idValid(id: string, format: IdFormat): boolean {
 const POW10 = Array.from({ length: 16 }, (_, k) => 10 ** k);
 
 /**
- * The value of text[a, b) when it is a plain decimal of at most 15 digits
+ * The value of the bytes [a, b) when they are a plain decimal of at most 15 digits
  * ([+-]digits[.digits]), read without making a string; NaN otherwise (the
  * caller then reads the cell as a string). Exactly Number(cell): the digits
  * form an integer below 2^53 and the power of ten is exact, so the one
  * division is correctly rounded, as Number is.
  */
-export function plainDecimalAt(text: string, a: number, b: number): number {
+export function plainDecimalBytes(buf: Uint8Array, a: number, b: number): number {
   let i = a;
-  let c = text.charCodeAt(i);
+  let c = buf[i] as number;
   const negative = c === C_MINUS;
   if (negative || c === C_PLUS) i++;
   let mant = 0;
   let digits = 0;
   let frac = -1;
   for (; i < b; i++) {
-    c = text.charCodeAt(i);
+    c = buf[i] as number;
     if (c >= C_0 && c <= C_9) {
       mant = mant * 10 + (c - C_0);
       digits++;
@@ -114,19 +114,35 @@ export interface PlainTable {
   rowOf: IdIndex;
 }
 
-/** Parses a plain, valid party file; undefined when the strict loader must look at it. */
-export function parsePlainPartyCsv(input: string, schema: TableSchema): PlainTable | undefined {
-  const text = input.charCodeAt(0) === 0xfeff ? input.slice(1) : input;
-  if (text.includes('"') || text.includes('\r')) return undefined;
+const NL = 10;
+const COMMA_BYTE = 44;
+
+/** A cell's text when it is plain ASCII, else undefined (the strict loader then decodes the file as UTF-8). */
+function asciiCell(buf: Buffer, a: number, b: number): string | undefined {
+  for (let i = a; i < b; i++) if ((buf[i] as number) >= 0x80) return undefined;
+  return buf.toString('latin1', a, b).trim();
+}
+
+/**
+ * Parses a plain, valid party file; undefined when the strict loader must look
+ * at it. Works on the file's bytes: ids and categories become small strings of
+ * their own, so the file's text is not kept alive by them.
+ */
+export function parsePlainPartyCsv(input: string | Uint8Array, schema: TableSchema): PlainTable | undefined {
+  const raw = typeof input === 'string' ? Buffer.from(input, 'utf8') : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+  const bom = raw[0] === 0xef && raw[1] === 0xbb && raw[2] === 0xbf ? 3 : 0;
+  const buf = raw.subarray(bom);
+  const bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength); // plain element reads in the hot loop
+  if (buf.includes(34) || buf.includes(13)) return undefined; // a quote or a carriage return
   let pos = 0;
-  const end = text.length;
+  const end = buf.length;
   // the header: the first non-empty line
-  while (pos < end && text.charCodeAt(pos) === 10) pos++;
-  let eol = text.indexOf('\n', pos);
-  if (eol < 0) eol = end;
+  while (pos < end && buf[pos] === NL) pos++;
   if (pos >= end) return undefined;
-  const header = text
-    .slice(pos, eol)
+  let eol = buf.indexOf(NL, pos);
+  if (eol < 0) eol = end;
+  const header = buf
+    .toString('utf8', pos, eol)
     .split(',')
     .map((h) => h.trim());
   pos = eol + 1;
@@ -143,7 +159,7 @@ export function parsePlainPartyCsv(input: string, schema: TableSchema): PlainTab
   }
   // rows: an upper bound from the line count, trimmed at the end
   let lines = 0;
-  for (let at = text.indexOf('\n', pos); at >= 0; at = text.indexOf('\n', at + 1)) lines++;
+  for (let at = buf.indexOf(NL, pos); at >= 0; at = buf.indexOf(NL, at + 1)) lines++;
   const cap = lines + 1;
   const num: (Float64Array | undefined)[] = specs.map((s) => (s.kind === 'category' ? undefined : new Float64Array(cap)));
   const cat: (string[] | undefined)[] = specs.map((s) => (s.kind === 'category' ? [] : undefined));
@@ -152,7 +168,7 @@ export function parsePlainPartyCsv(input: string, schema: TableSchema): PlainTab
   const rowOf = new IdIndex(cap);
   let r = 0;
   while (pos < end) {
-    eol = text.indexOf('\n', pos);
+    eol = buf.indexOf(NL, pos);
     if (eol < 0) eol = end;
     if (eol === pos) {
       pos++;
@@ -160,14 +176,15 @@ export function parsePlainPartyCsv(input: string, schema: TableSchema): PlainTab
     }
     let start = pos;
     for (let k = 0; k < width; k++) {
-      const comma = text.indexOf(',', start);
+      let comma = start;
+      while (comma < eol && bytes[comma] !== COMMA_BYTE) comma++;
       const last = k === width - 1;
       // a row must have exactly as many cells as the header
-      if (last ? comma >= 0 && comma < eol : comma < 0 || comma >= eol) return undefined;
-      const stop = last ? eol : comma;
+      if (last ? comma < eol : comma >= eol) return undefined;
+      const stop = comma;
       const s = slot[k] as number;
       const column = s >= 0 ? num[s] : undefined;
-      const fast = column ? plainDecimalAt(text, start, stop) : Number.NaN;
+      const fast = column ? plainDecimalBytes(buf, start, stop) : Number.NaN;
       if (column && !Number.isNaN(fast)) {
         const v = inRange(specs[s] as ColumnSpec, fast);
         if (v === undefined) return undefined;
@@ -175,7 +192,8 @@ export function parsePlainPartyCsv(input: string, schema: TableSchema): PlainTab
         start = stop + 1;
         continue;
       }
-      const cell = text.slice(start, stop).trim();
+      const cell = asciiCell(buf, start, stop);
+      if (cell === undefined) return undefined;
       if (s === -1) {
         if (!idValid(cell, schema.idFormat) || !rowOf.add(cell)) return undefined;
         ids.push(cell);

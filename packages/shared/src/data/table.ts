@@ -164,11 +164,17 @@ export function parseStrict(text: string, schema: TableSchema, name: string): Pa
 }
 
 export async function loadPartyCsv(path: string, schema: TableSchema): Promise<PartyTable> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(path, 'utf8');
+    bytes = await readFile(path);
   } catch (cause) {
     throw new FedError('DATA_ERR_FILE', `cannot read data file ${path}: ${(cause as Error).message}`, { cause });
   }
-  return parsePartyCsv(text, schema, path);
+  const plain = parsePlainPartyCsv(bytes, schema);
+  if (plain) {
+    const table: PartyTable = { file: basename(path), ids: plain.ids, numeric: plain.numeric, categorical: plain.categorical };
+    ROWS.set(table, plain.rowOf);
+    return table;
+  }
+  return parseStrict(bytes.toString('utf8'), schema, basename(path));
 }
