@@ -147,17 +147,44 @@ describe('the coordinator at the socket', () => {
     expect(record.error?.message).toMatch(/phase "keys" took longer than 400 ms; still waiting for bank/);
   });
 
-  it('fails the job with JOB_ERR_PARTY_LOST when an admitted party vanishes', async () => {
+  it('fails the job with JOB_ERR_PARTY_LOST when an admitted party vanishes once the job has started', async () => {
     await using started = await startCoordinator();
     const { coordinator, url } = started;
     await using c = await rawClient(url);
+    await using tax = await rawClient(url);
     c.send(JSON.stringify({ v: 1, type: 'hello', party: 'bank', role: 'bank', token: TOKEN }));
     expect((await c.next()).type).toBe('welcome');
+    tax.send(JSON.stringify({ v: 1, type: 'hello', party: 'tax', role: 'tax', token: `${TOKEN}-tax` }));
+    expect((await tax.next()).type).toBe('welcome');
+    expect((await c.next()).type).toBe('job.start');
     c.ws.terminate();
     const record: JobRecord = await coordinator.done;
     expect(record.ok).toBe(false);
     expect(record.error?.code).toBe('JOB_ERR_PARTY_LOST');
     expect(record.error?.message).toContain('bank');
+  });
+
+  it('lets a party that dropped before the job started join again (issue 10)', async () => {
+    await using started = await startCoordinator();
+    const { url } = started;
+    const hello = JSON.stringify({ v: 1, type: 'hello', party: 'bank', role: 'bank', token: TOKEN });
+    {
+      await using first = await rawClient(url);
+      first.send(hello);
+      expect((await first.next()).type).toBe('welcome');
+      first.ws.terminate();
+      await once(first.ws, 'close');
+    }
+    // the coordinator may see the close a moment later: a second hello is either a duplicate or admitted, never the end of the job
+    let admitted = false;
+    for (let attempt = 0; attempt < 50 && !admitted; attempt++) {
+      await using again = await rawClient(url);
+      again.send(hello);
+      const reply = await again.next();
+      if (reply.type === 'welcome') admitted = true;
+      else expect(reply).toMatchObject({ type: 'error', error: { code: 'AUTH_ERR_DUPLICATE' } });
+    }
+    expect(admitted).toBe(true);
   });
 });
 

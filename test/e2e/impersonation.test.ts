@@ -34,13 +34,28 @@ describe('a deviating coordinator', () => {
     );
     const bank = createIdentity();
     const tax = createIdentity();
+    writeFileSync(join(dir, 'tax.key'), tax.privateKey);
     const config: NodeConfigInput = {
       party: 'tax',
       role: 'tax',
       data: join(dir, 'tax.csv'),
       model: { intercept: 0, features: { invoice_count: { transform: 'z', weight: 1 } } },
       outDir: join(dir, 'out'),
-      identityKey: tax.privateKey,
+      identityKeyFile: join(dir, 'tax.key'),
+      agreement: {
+        jobId: 'job-x',
+        kind: 'scoring',
+        keys: 'single-holder',
+        alignment: 'psi',
+        recipient: 'bank',
+        keyHolder: 'bank',
+        parties: [
+          { id: 'bank', role: 'bank' },
+          { id: 'tax', role: 'tax' },
+        ],
+        ckks: DEFAULT_CKKS,
+        maxApplicants: 10,
+      },
       roster: [
         { party: 'bank', role: 'bank', publicKey: bank.publicKey },
         { party: 'tax', role: 'tax', publicKey: tax.publicKey },

@@ -2,7 +2,7 @@
  * The whole product path with real parts: separate OS processes for the
  * coordinator and each party, real WebSockets on 127.0.0.1, real SEAL.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Report, readScores, runScenario, summarise } from '@fedrisk/runner';
 import { createRng, loadPartyCsv, type PartyModel, partialLogitsFor, tableSchemaOf } from '@fedrisk/shared';
@@ -240,5 +240,25 @@ describe('the report and summary keep their shape (golden files taken before the
   it('the console summary has the same lines, figures aside', () => {
     const golden = readFileSync(new URL('../golden/summary.txt', import.meta.url), 'utf8');
     expect(maskFigures(summarise(report, 'RUN').join('\n'))).toBe(golden);
+  });
+});
+
+describe('files on disk', () => {
+  it('the run folder and every file holding data, keys, labels or scores are readable by their owner only', () => {
+    const mode = (p: string) => statSync(p).mode & 0o777;
+    expect(mode(runDir)).toBe(0o700);
+    const job = join(runDir, 'jobs', 'threshold');
+    for (const file of [
+      join(runDir, 'data', 'bank.csv'),
+      join(runDir, 'referee', 'population.csv'),
+      join(runDir, 'report.json'),
+      join(job, 'parties', 'bank', 'config.json'), // holds the bank's identity key
+      join(job, 'parties', 'bank', 'applicants.txt'),
+      join(job, 'parties', 'bank', 'out', 'scores.csv'),
+      join(job, 'coordinator', 'job-record.json'),
+      join(job, 'logs', 'bank.log'),
+    ]) {
+      expect(mode(file), file).toBe(0o600);
+    }
   });
 });

@@ -49,14 +49,20 @@ describe('joint training (vertical logistic regression under CKKS)', () => {
     if (!t) throw new Error('no training report');
     const batches = Math.ceil(t.trainRows / 4096);
     const { coordinator, bank, tax, guarantor } = t.ledger;
-    for (const who of [coordinator, bank, tax, guarantor]) {
-      expect(who?.received.plaintextValues).toBe(0);
-      expect(who?.received.secretKeys).toBe(0);
+    // nobody is sent a plaintext value but the holders (their own gradient, masked by themselves, and the loss)
+    // and the coordinator, which relays the loss
+    expect(bank?.received.plaintextValues).toBe(0);
+    expect(coordinator?.received.plaintextValues).toBe(t.epochs.length);
+    for (const who of [coordinator, bank, tax, guarantor]) expect(who?.received.secretKeys).toBe(0);
+    for (const holder of [tax, guarantor]) {
+      expect(holder?.received.plaintextValues).toBe((holder?.received.maskedValues ?? 0) + t.epochs.length);
     }
-    // the bank decrypts only masked gradients, so it receives no gradient values at all
+    // the bank receives no gradient values at all
     expect(bank?.received.maskedValues).toBe(0);
-    // it holds the key, so it can read the residual of each training row: the ledger says so
-    expect(bank?.decrypted).toBe(t.trainRows * t.epochs.length);
+    // it holds the key, so it reads the residual of each training row, and decrypts the holders' masked gradients:
+    // every decryption is counted where it happens, in the key object
+    const masked = (tax?.received.maskedValues ?? 0) + (guarantor?.received.maskedValues ?? 0);
+    expect(bank?.decrypted).toBe(t.trainRows * t.epochs.length + masked);
     for (const holder of [tax, guarantor]) {
       // per batch: one encrypted residual in, its own masked gradient values back, and the loss per epoch
       expect(holder?.received.ciphertexts).toBe(batches * t.epochs.length);

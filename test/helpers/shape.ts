@@ -25,7 +25,14 @@ export function shapeLines(value: unknown): string[] {
   return [...shapeOf(value)].map(([p, types]) => `${p}: ${[...types].sort().join('|')}`).sort();
 }
 
-/** A text with every number replaced by #, so two runs' summaries compare by their wording and layout. */
+/**
+ * A text with every number replaced by #, and runs of spaces by one, so two
+ * runs' summaries compare by their wording: figures, and the padding that
+ * aligns them, vary between runs.
+ */
 export function maskFigures(text: string): string {
-  return text.replace(/[0-9]+(\.[0-9]+)?(e[-+]?[0-9]+)?/g, '#');
+  return text
+    .replace(/[0-9]+(\.[0-9]+)?(e[-+]?[0-9]+)?/g, '#')
+    .replace(/# (KB|MB)/g, '# size')
+    .replace(/ {2,}/g, ' ');
 }

@@ -90,4 +90,24 @@ describe('real data (kind csv)', () => {
       .replace('SEX: { transform: onehot, weights: { "1": 0.1, "2": -0.1 } }', 'PAY: { transform: z, weight: 1 }');
     expect(() => parseScenario(text, 'x.yaml')).toThrow(/column "PAY" is already given to bank/);
   });
+
+  it("keeps quoted cells whole when it splits a file, and names the user's own file and line", async () => {
+    const { scenario, file } = setup(`${HEADER}\n1,200000,0,"1,000",1,0\n2,50000,2,"say ""hi""",2,1\n`);
+    const err = await errorOf(makeDataSet(scenario, file));
+    // BILL is numeric: the quoted "1,000" is one cell (not two), and not a number
+    expect(err.code).toBe('DATA_ERR_CSV');
+    expect(err.message).toContain(`${file.replace('scenario.yaml', 'data.csv')}: 2 problem(s)`);
+    expect(err.message).toContain('line 2, column "BILL": "1,000" is not a number');
+    const ok = setup(`ID,LIMIT,PAY,BILL,SEX,y\n1,200000,0,5,"a,b",0\n2,50000,2,7,c,1\n`);
+    const ds = await makeDataSet(ok.scenario, ok.file);
+    // written back quoted, so the party reads the same cell
+    expect(ds.files.get('other')).toBe('business_id,BILL,SEX\n1,5,"a,b"\n2,7,c\n');
+  });
+
+  it("an empty file is refused naming the user's file", async () => {
+    const { scenario, file } = setup('');
+    const err = await errorOf(makeDataSet(scenario, file));
+    expect(err.code).toBe('DATA_ERR_CSV');
+    expect(err.message).toContain(`${file.replace('scenario.yaml', 'data.csv')} line 1: the file is empty`);
+  });
 });

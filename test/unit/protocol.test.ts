@@ -81,7 +81,9 @@ describe('PSI frames', () => {
     expect(codeOf(() => decodeNodeFrame(Buffer.from(short)))).toBe('PROTO_ERR_INVALID');
     const reply = encodeFrame<NodeMessage>({ type: 'psi.reply', jobId: 'j', to: 'bank', points: 1, ownPoints: 0 }, [new Uint8Array(32), new Uint8Array(0)]);
     expect(decodeNodeFrame(Buffer.from(reply)).blobs.map((b) => b.length)).toEqual([32, 0]);
-    const assign = encodeFrame<NodeMessage>({ type: 'psi.assign', jobId: 'j', to: 'tax', pairs: 1 }, [new Uint8Array(4)]);
-    expect(codeOf(() => decodeNodeFrame(Buffer.from(assign)))).toBe('PROTO_ERR_INVALID');
+    // slot assignments are sealed to the holder: one blob, whose size says nothing the header could check
+    const assign = encodeFrame<NodeMessage>({ type: 'psi.assign', jobId: 'j', to: 'tax' }, [new Uint8Array(4)]);
+    expect(decodeNodeFrame(Buffer.from(assign)).blobs.map((b) => b.length)).toEqual([4]);
+    expect(codeOf(() => decodeNodeFrame(JSON.stringify({ v: 1, type: 'psi.assign', jobId: 'j', to: 'tax' })))).toBe('PROTO_ERR_INVALID');
   });
 });

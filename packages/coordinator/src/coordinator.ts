@@ -24,46 +24,21 @@ import {
   KeyMaterialLog,
   KnowledgeLedger,
   LinkMeter,
-  type Logger,
   MAX_FRAME_BYTES,
   type NodeMessage,
   type Outgoing,
-  type SealModule,
   type WireError,
   wireToError,
 } from '@fedrisk/shared';
 import type { WebSocket } from 'ws';
-import type { z } from 'zod';
 import { refuseHello } from './admission.ts';
+import type { Coordinator, CoordinatorOptions } from './api.ts';
 import { watchHeartbeats } from './heartbeat.ts';
 import type { Job, NodeHandler } from './job.ts';
 import { JOBS } from './jobs/index.ts';
 import { createOutLink, type OutLink } from './links.ts';
 import { type Listener, listen } from './listener.ts';
 import { createPhaseClock } from './phase-clock.ts';
-
-export interface CoordinatorOptions {
-  /** validated here: defaults are filled in, a bad field is a CONFIG_ERR_INVALID */
-  config: z.input<typeof coordinatorConfigSchema>;
-  seal: SealModule;
-  logger: Logger;
-  host?: string;
-  /** 0 picks a free port */
-  port?: number;
-  clock?: () => number;
-  onEvent?: EventSink;
-  /** sees every raw frame the coordinator receives (privacy tests capture them) */
-  onRawFrame?: (from: string, raw: Buffer) => void;
-}
-
-export interface Coordinator {
-  start(): Promise<{ url: string; port: number }>;
-  /** settles when the job ends, successfully or not; never rejects */
-  readonly done: Promise<JobRecord>;
-  /** ends the job if it still runs (telling every party), then closes every socket; idempotent */
-  close(): Promise<void>;
-  [Symbol.asyncDispose](): Promise<void>;
-}
 
 const CLOSE_AUTH = 4001;
 const CLOSE_STALLED = 4002;
@@ -159,6 +134,7 @@ export function createCoordinator(opts: CoordinatorOptions): Coordinator {
         ledger: ledger.toJSON(),
         keyMaterial: custody.toJSON(),
         refusals,
+        ...(config.attack ? { learned: job?.learned?.() ?? {} } : {}),
       });
     });
   };
@@ -173,8 +149,6 @@ export function createCoordinator(opts: CoordinatorOptions): Coordinator {
       finish(new FedError('JOB_ERR_TIMEOUT', `phase "${phases.current}" took longer than ${config.timeouts.phaseMs} ms; still waiting for ${waiting}`));
     });
   };
-
-  const reply = (out: OutLink, err: FedError): Promise<void> => out.send({ type: 'error', error: err.toWire() });
 
   const partyFailed = (party: string, wire: WireError): void => {
     const err = wireToError(wire);
@@ -200,7 +174,7 @@ export function createCoordinator(opts: CoordinatorOptions): Coordinator {
       const fe = asFedError(err, 'CRYPTO_ERR_SEAL');
       if (fe.code.startsWith('PROTO_ERR') && out) {
         log.warn({ from: party, code: fe.code, err: fe.message }, 'message refused');
-        await reply(out, fe);
+        await out.refuse(fe);
       } else finish(fe);
     }
   };
@@ -220,7 +194,7 @@ export function createCoordinator(opts: CoordinatorOptions): Coordinator {
     const refused = refuseHello(config, parties, msg) ?? (finished || closed ? new FedError('JOB_ERR_ABORTED', 'the job has already ended') : undefined);
     if (refused || msg.type !== 'hello') {
       log.warn({ code: refused?.code }, 'admission refused');
-      void reply(out, refused ?? new FedError('AUTH_ERR_REJECTED', 'hello first')).then(() => ws.close(CLOSE_AUTH, 'not admitted'));
+      void out.refuse(refused ?? new FedError('AUTH_ERR_REJECTED', 'hello first')).then(() => ws.close(CLOSE_AUTH, 'not admitted'));
       return undefined;
     }
     out.name = msg.party;
@@ -238,6 +212,8 @@ export function createCoordinator(opts: CoordinatorOptions): Coordinator {
     parties.delete(party);
     log.info({ party, code }, 'party disconnected');
     if (finished || closed) return;
+    // before the job starts, a party that drops may simply join again
+    if (phases.current === 'join') return;
     const said = reason ? `; it said: ${bounded(reason, 200)}` : '';
     const why =
       code === CLOSE_STALLED
@@ -277,7 +253,7 @@ export function createCoordinator(opts: CoordinatorOptions): Coordinator {
             const fe = asFedError(err, 'PROTO_ERR_MALFORMED');
             meter.add(from, 'coordinator', raw.length);
             log.warn({ from, code: fe.code, err: fe.message }, 'bad frame');
-            await reply(out, fe);
+            await out.refuse(fe);
             if (!party) ws.close(CLOSE_AUTH, 'hello first'); // before admission only a valid hello is accepted
             return;
           }
@@ -342,6 +318,7 @@ export function createCoordinator(opts: CoordinatorOptions): Coordinator {
       for (const p of parties.values()) p.ws.close(CLOSE_DONE, 'coordinator closing');
       await listener?.close();
       await inbox;
+      job?.dispose?.();
       ckks?.delete();
       ckks = undefined;
     })();
@@ -357,6 +334,7 @@ export function createCoordinator(opts: CoordinatorOptions): Coordinator {
         port: opts.port ?? 0,
         maxPayload: MAX_FRAME_BYTES,
         helloMs: config.timeouts.helloMs,
+        tls: opts.tls,
         logger: log,
         onConnection,
       });
@@ -368,6 +346,7 @@ export function createCoordinator(opts: CoordinatorOptions): Coordinator {
         signal: abort.signal,
         onEvent,
         custody,
+        ledger,
         send,
         finish,
         onRefusal: (party, wire) => {

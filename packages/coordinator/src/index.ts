@@ -1,5 +1,6 @@
 export type { JobRecord } from '@fedrisk/shared';
-export { type Coordinator, type CoordinatorOptions, createCoordinator } from './coordinator.ts';
+export type { Coordinator, CoordinatorOptions } from './api.ts';
+export { createCoordinator } from './coordinator.ts';
 export type { Job, JobDeps, JobFactory } from './job.ts';
 export { combineHandlers } from './job.ts';
 export { type CoordinatorMainOptions, runCoordinatorMain } from './main.ts';

@@ -8,6 +8,7 @@ import type {
   CkksContext,
   CoordinatorConfig,
   CoordinatorMessage,
+  DecryptionCounter,
   EventSink,
   FedError,
   JobKind,
@@ -30,6 +31,8 @@ export interface JobDeps {
   onEvent: EventSink;
   /** key material the job handles (relays); the job record lists it */
   custody: KeyMaterialLog;
+  /** counts any value the coordinator decrypts (only a staged attack ever does) */
+  ledger: DecryptionCounter;
   /** queues a message to one party; messages to one party leave in the order they were queued */
   send(party: string, msg: Outgoing<CoordinatorMessage>, blobs?: readonly Uint8Array[]): void;
   /** a party refused part of the job; recorded for the report */
@@ -48,6 +51,10 @@ export interface Job {
   begin(): void;
   /** parties the current phase still waits for, for timeout messages */
   waitingFor(): string[];
+  /** a staged attack: what the coordinator read, per party, one value per slot */
+  learned?(): Record<string, number[]>;
+  /** frees what the job made (SEAL objects); idempotent */
+  dispose?(): void;
 }
 
 export type JobFactory = (deps: JobDeps) => Job;

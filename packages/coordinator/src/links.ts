@@ -9,6 +9,7 @@ import {
   describeMessage,
   type EventSink,
   encodeFrame,
+  type FedError,
   type LinkMeter,
   type LinkShaper,
   type Logger,
@@ -18,6 +19,9 @@ import { WebSocket } from 'ws';
 
 /** Bytes a party may leave unread in its socket before the coordinator gives up on it. */
 const MAX_UNREAD_BYTES = 1024 * 1024 * 1024;
+/** Frames refused on one connection before the coordinator stops answering and closes it. */
+const MAX_REFUSED_FRAMES = 1000;
+const CLOSE_REFUSED = 4004;
 
 export interface LinkDeps {
   logger: Logger;
@@ -39,10 +43,16 @@ export interface OutLink {
   send(msg: Outgoing<CoordinatorMessage>, blobs?: readonly Uint8Array[]): Promise<void>;
   /** resolves when everything queued so far has left */
   flushed(): Promise<void>;
+  /**
+   * answers a refused frame with its coded error; past a budget of refusals the
+   * connection is closed instead, so a flood of bad frames costs bounded memory
+   */
+  refuse(err: FedError): Promise<void>;
 }
 
 export function createOutLink(ws: WebSocket, deps: LinkDeps): OutLink {
   let tail = Promise.resolve();
+  let refused = 0;
   let link: OutLink;
   const transmit = async (frame: Uint8Array, msg: Outgoing<CoordinatorMessage>, blobs: readonly Uint8Array[]): Promise<void> => {
     const to = link.name;
@@ -80,6 +90,15 @@ export function createOutLink(ws: WebSocket, deps: LinkDeps): OutLink {
       return tail;
     },
     flushed: () => tail,
+    refuse: (err) => {
+      refused++;
+      if (refused <= MAX_REFUSED_FRAMES) return link.send({ type: 'error', error: err.toWire() });
+      if (refused === MAX_REFUSED_FRAMES + 1) {
+        deps.logger.warn({ party: link.name, refused: MAX_REFUSED_FRAMES }, 'too many refused frames; closing the connection');
+        ws.close(CLOSE_REFUSED, 'too many bad frames');
+      }
+      return Promise.resolve();
+    },
   };
   return link;
 }

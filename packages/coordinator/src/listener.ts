@@ -5,12 +5,13 @@
  * connection that has not been admitted may send only a small hello.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from '@fedrisk/shared';
 import { type WebSocket, WebSocketServer } from 'ws';
 
 /** Connections that may wait for admission at once; more are refused and logged. */
-const MAX_PENDING_CONNECTIONS = 64;
+const MAX_PENDING_CONNECTIONS = 256;
 /** Bytes a connection may send before it is admitted: a hello is a few hundred. */
 const MAX_PREADMISSION_BYTES = 16 * 1024;
 
@@ -20,6 +21,8 @@ export interface ListenerOptions {
   maxPayload: number;
   /** an upgrade (and then a hello) must complete within this */
   helloMs: number;
+  /** TLS key and certificate (PEM): the listener speaks wss:// and the parties can check who they talk to */
+  tls?: { key: string; cert: string } | undefined;
   logger: Logger;
   onConnection(ws: WebSocket, req: IncomingMessage, admitted: () => boolean, markAdmitted: () => void): void;
 }
@@ -33,18 +36,21 @@ export interface Listener {
 
 export async function listen(opts: ListenerOptions): Promise<Listener> {
   const { logger } = opts;
-  const http: Server = createServer((_req, res) => {
+  const refuse: Parameters<typeof createServer>[1] = (_req, res) => {
     res.writeHead(426, { 'content-type': 'text/plain' }).end('fedrisk coordinator: WebSocket only\n');
-  });
+  };
+  const http: Server = opts.tls ? createTlsServer({ key: opts.tls.key, cert: opts.tls.cert, handshakeTimeout: opts.helloMs }, refuse) : createServer(refuse);
   // a client that never finishes its request line or headers is dropped
   http.headersTimeout = opts.helloMs;
   http.requestTimeout = opts.helloMs;
   http.setTimeout(opts.helloMs, (socket) => socket.destroy());
+  /** every open TCP connection; those admitted are counted apart, since with TLS the admitted socket is a wrapper */
   const pending = new Set<Socket>();
+  let admittedOpen = 0;
   let refused = 0;
   http.on('connection', (socket: Socket) => {
     socket.on('error', () => {}); // reported through the WebSocket, or the socket simply goes
-    if (pending.size >= MAX_PENDING_CONNECTIONS) {
+    if (pending.size - admittedOpen >= MAX_PENDING_CONNECTIONS) {
       refused++;
       // one line per hundred refusals: a flood must not become a flood of log lines
       if (refused % 100 === 1) logger.warn({ pending: pending.size, refused }, 'too many connections waiting for admission; refusing');
@@ -75,7 +81,8 @@ export async function listen(opts: ListenerOptions): Promise<Listener> {
       () => admitted,
       () => {
         admitted = true;
-        pending.delete(socket);
+        admittedOpen++;
+        ws.once('close', () => admittedOpen--);
         socket.off('data', onData);
       },
     );
@@ -91,7 +98,7 @@ export async function listen(opts: ListenerOptions): Promise<Listener> {
   const { port } = http.address() as AddressInfo;
   let closing: Promise<void> | undefined;
   return {
-    url: `ws://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}`,
+    url: `${opts.tls ? 'wss' : 'ws'}://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}`,
     port,
     close: (graceMs = 2000) => {
       closing ??= new Promise<void>((resolve) => {
@@ -107,7 +114,6 @@ export async function listen(opts: ListenerOptions): Promise<Listener> {
           resolve();
         });
         http.closeIdleConnections();
-        for (const s of pending) s.destroy();
       });
       return closing;
     },

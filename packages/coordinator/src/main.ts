@@ -3,15 +3,18 @@
  * listen, run the job, write the job record. The bin wraps this with process
  * arguments and signals; the runner's in-process launcher calls it directly.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   coordinatorConfigSchema,
   createLogger,
   type EventSink,
+  FedError,
   jobRecordSchema,
   type Logger,
   loadSeal,
   readJsonFile,
+  type SealModule,
   writeJsonFile,
   writePrivateFile,
 } from '@fedrisk/shared';
@@ -27,11 +30,21 @@ export interface CoordinatorMainOptions {
   logLevel: string;
   /** a logger to use instead of making one from logFile/logLevel */
   logger?: Logger;
+  /** a SEAL instance to use instead of loading one (participants in one process share theirs) */
+  seal?: SealModule;
   onEvent: EventSink;
   /** stops the coordinator: the job ends as aborted and the record is still written */
   signal?: AbortSignal | undefined;
   /** privacy tests: every raw frame received is written here */
   captureDir?: string | undefined;
+}
+
+function readPem(path: string, what: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (cause) {
+    throw new FedError('CONFIG_ERR_INVALID', `cannot read the coordinator's ${what} ${path}: ${(cause as Error).message}`, { cause });
+  }
 }
 
 /** Runs one job; resolves 0 when it succeeded, 1 when it failed. Rejects only if it cannot start. */
@@ -40,9 +53,11 @@ export async function runCoordinatorMain(o: CoordinatorMainOptions): Promise<num
   const logger = o.logger ?? createLogger({ name: 'coordinator', level: o.logLevel, ...(o.logFile ? { file: o.logFile } : {}) });
   let frameNo = 0;
   const captureDir = o.captureDir;
-  const seal = await loadSeal();
+  const seal = o.seal ?? (await loadSeal());
+  const tls = config.tls ? { key: readPem(config.tls.key, 'TLS key'), cert: readPem(config.tls.cert, 'TLS certificate') } : undefined;
   const coordinator = createCoordinator({
     config,
+    tls,
     seal,
     logger,
     host: o.host,

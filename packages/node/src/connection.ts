@@ -20,16 +20,27 @@ import {
 } from '@fedrisk/shared';
 import { WebSocket } from 'ws';
 
+/** Replies a node leaves queued for a coordinator that does not read them, before it stops replying. */
+const MAX_UNANSWERED_BYTES = 16 * 1024 * 1024;
+
 export interface ConnectionOptions {
   url: string;
   hello: Outgoing<NodeMessage & { type: 'hello' }>;
   logger: Logger;
   /** a coordinator silent for longer than this (no frame, no ping) is gone */
   silenceMs: number;
+  /** the CA (PEM) that must have issued the coordinator's certificate, for wss:// */
+  ca?: string | undefined;
   /** every decoded frame, in order; the next one waits until this settles */
   onFrame(frame: Frame<CoordinatorMessage>): Promise<void>;
   /** the link is gone for good (closed by either side, or the coordinator went silent) */
   onLost(error: FedError): void;
+  /**
+   * the coordinator ended the job: called as soon as job.end arrives, before
+   * earlier frames are handled, so a send that fails because the coordinator
+   * closed right after is not mistaken for the reason the job ended
+   */
+  onJobEnd(ok: boolean, error: FedError | undefined): void;
   /** sees every raw frame (privacy tests capture them) */
   onRawFrame?: ((raw: Buffer) => void) | undefined;
 }
@@ -67,7 +78,7 @@ export function createConnection(o: ConnectionOptions): Connection {
   return {
     open: () =>
       new Promise<void>((resolve, reject) => {
-        const socket = new WebSocket(o.url, { maxPayload: MAX_FRAME_BYTES, handshakeTimeout: o.silenceMs });
+        const socket = new WebSocket(o.url, { maxPayload: MAX_FRAME_BYTES, handshakeTimeout: o.silenceMs, ...(o.ca ? { ca: o.ca } : {}) });
         ws = socket;
         let admitted = false;
         socket.on('error', (err) => {
@@ -96,14 +107,25 @@ export function createConnection(o: ConnectionOptions): Connection {
         });
         socket.on('message', (raw: Buffer, isBinary: boolean) => {
           lastHeard = performance.now();
+          if (raw.length < 16_384) {
+            try {
+              const { msg } = decodeCoordinatorFrame(isBinary ? raw : raw.toString('utf8'));
+              if (msg.type === 'job.end') o.onJobEnd(msg.ok, msg.error ? wireToError(msg.error) : undefined);
+            } catch {
+              // decoded again, and reported, in order below
+            }
+          }
           chain = chain.then(async () => {
             o.onRawFrame?.(raw);
             let frame: Frame<CoordinatorMessage>;
             try {
               frame = decodeCoordinatorFrame(isBinary ? raw : raw.toString('utf8'));
             } catch (err) {
+              // answered with its code, and the connection stays: the job decides what a bad peer means
               const fe = asFedError(err, 'PROTO_ERR_MALFORMED');
               o.logger.warn({ code: fe.code, err: fe.message }, 'bad frame from the coordinator');
+              if (socket.readyState === WebSocket.OPEN && socket.bufferedAmount < MAX_UNANSWERED_BYTES)
+                await send({ type: 'error', error: fe.toWire() }).catch(() => {});
               return;
             }
             const { msg } = frame;

@@ -1,5 +1,6 @@
 export type { FaultPoint, ScoredBusiness } from '@fedrisk/shared';
 export { type Handlers, mergeHandlers } from './handlers.ts';
+export { makeIdentity } from './identity.ts';
 export { type NodeMainOptions, runNodeMain } from './main.ts';
 export { createNode, type NodeOptions, type NodeOutcome, type PartyNode } from './party-node.ts';
 export { StepGuard } from './session.ts';

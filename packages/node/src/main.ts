@@ -7,6 +7,7 @@
  */
 import { join } from 'node:path';
 import {
+  attackOutputSchema,
   createLogger,
   type EventSink,
   type FaultPoint,
@@ -16,6 +17,7 @@ import {
   partyModelSchema,
   partySummarySchema,
   readJsonFile,
+  type SealModule,
   writeJsonFile,
   writePrivateFile,
   writeScoresCsv,
@@ -30,6 +32,8 @@ export interface NodeMainOptions {
   logLevel: string;
   /** a logger to use instead of making one from logFile/logLevel */
   logger?: Logger;
+  /** a SEAL instance to use instead of loading one (participants in one process share theirs) */
+  seal?: SealModule;
   onEvent: EventSink;
   /** leaves the job: the node tells the coordinator and still writes its summary */
   signal?: AbortSignal | undefined;
@@ -40,7 +44,8 @@ export interface NodeMainOptions {
 }
 
 function writeOutputs(outDir: string, outcome: NodeOutcome): void {
-  const { scores, trainedModel, ...summary } = outcome;
+  const { scores, trainedModel, attack, ...summary } = outcome;
+  if (attack) writeJsonFile(join(outDir, 'attack.json'), attackOutputSchema, attack);
   // a party's trained weights stay in its own folder; its next job reads them from there
   if (trainedModel) writeJsonFile(join(outDir, 'model.json'), partyModelSchema, trainedModel);
   if (scores) writeScoresCsv(join(outDir, 'scores.csv'), scores);
@@ -58,7 +63,7 @@ export async function runNodeMain(o: NodeMainOptions): Promise<number> {
   const crash = new Promise<'crashed'>((resolve) => {
     crashed = () => resolve('crashed');
   });
-  const seal = await loadSeal();
+  const seal = o.seal ?? (await loadSeal());
   const node = createNode({
     config,
     url: o.coordinatorUrl,

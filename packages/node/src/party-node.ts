@@ -5,6 +5,7 @@
  * takes whatever step has become ready. No secret key or share ever leaves.
  */
 import {
+  type AttackOutput,
   asFedError,
   type CkksContext,
   type CoordinatorMessage,
@@ -32,6 +33,7 @@ import {
   wireToError,
 } from '@fedrisk/shared';
 import type { z } from 'zod';
+import { checkAgreed, readCa, readIdentityKey } from './agreement.ts';
 import { type Connection, createConnection } from './connection.ts';
 import { type Handler, type Handlers, mergeHandlers } from './handlers.ts';
 import { NODE_JOBS } from './jobs/index.ts';
@@ -64,6 +66,8 @@ export interface NodeOptions {
 export interface NodeOutcome extends PartySummary {
   scores?: ScoredBusiness[];
   trainedModel?: PartyModel;
+  /** a staged attack's findings */
+  attack?: AttackOutput;
 }
 
 export interface PartyNode {
@@ -115,8 +119,13 @@ export function createNode(opts: NodeOptions): PartyNode {
     resolveDone = resolve;
   });
 
-  const finish = (error?: FedError, closeCode = CLOSE_DONE): void => {
+  /** how the coordinator said the job ended, once its job.end has arrived */
+  let ended: { error: FedError | undefined } | undefined;
+
+  const finish = (reason?: FedError, closeCode = CLOSE_DONE): void => {
     if (finished) return;
+    // losing the link right after job.end is the end the coordinator announced, not a lost coordinator
+    const error = ended && reason?.code === 'JOB_ERR_PARTY_LOST' ? ended.error : reason;
     finished = true;
     if (error) log.error({ code: error.code, err: error.message }, 'job failed for this node');
     else log.info('job finished');
@@ -138,6 +147,7 @@ export function createNode(opts: NodeOptions): PartyNode {
       ...(trainer?.epochs.length ? { epochs: trainer.epochs } : {}),
       ...(trainer ? { trainedModel: trainer.model() } : {}),
       ...(s?.scoring?.scores ? { scores: s.scoring.scores } : {}),
+      ...(s?.attack ? { attack: s.attack } : {}),
     });
     void connection?.close(closeCode, error ? error.code : 'done');
   };
@@ -163,6 +173,7 @@ export function createNode(opts: NodeOptions): PartyNode {
       if (s.job) throw new FedError('PROTO_ERR_UNEXPECTED', 'a second job.start');
       if (!msg.parties.some((p) => p.id === me && p.role === config.role))
         throw new FedError('JOB_ERR_MISMATCH', `job ${msg.jobId} does not list ${me} as a ${config.role}`);
+      checkAgreed(config, msg);
       checkCkksParams(opts.seal, msg.ckks);
       const ready = warm && JSON.stringify(warm.params) === JSON.stringify(msg.ckks) ? warm : undefined;
       if (!ready) warm?.delete();
@@ -219,14 +230,19 @@ export function createNode(opts: NodeOptions): PartyNode {
       const applicants = config.applicants ? await readApplicants(config.applicants, schema.idFormat) : undefined;
       log.info({ rows: table.ids.length, applicants: applicants?.length }, 'own data loaded');
       onEvent({ event: 'progress', party: me, step: 'load', done: table.ids.length, total: table.ids.length });
-      if (config.identityKey) custody.hold('identityKey');
+      const identityKey = config.identityKeyFile ? readIdentityKey(config.identityKeyFile) : undefined;
+      if (identityKey) custody.hold('identityKey');
       const conn = createConnection({
         url: opts.url,
         hello: { type: 'hello', party: me, role: config.role, token: opts.token },
         logger: log,
         silenceMs: config.timeouts.silenceMs,
+        ca: config.tls ? readCa(config.tls.ca) : undefined,
         onFrame,
         onLost: (error) => finish(error),
+        onJobEnd: (ok, error) => {
+          ended = { error: ok ? undefined : (error ?? new FedError('JOB_ERR_PARTY_FAILED', 'job failed')) };
+        },
         onRawFrame: opts.onRawFrame,
       });
       connection = conn;
@@ -241,6 +257,7 @@ export function createNode(opts: NodeOptions): PartyNode {
         table,
         model,
         applicants,
+        identityKey,
         send: (msg, blobs) => conn.send(msg, blobs),
         faultPoint: (point) => opts.onFaultPoint?.(point),
       });

@@ -20,7 +20,7 @@ import {
   type PartyTable,
   type SealModule,
 } from '@fedrisk/shared';
-import type { KeysState, PsiState, ScoringState, ThresholdDecryptState, TrainingState } from './state.ts';
+import type { AttackState, KeysState, PsiState, ScoringState, ThresholdDecryptState, TrainingState } from './state.ts';
 
 /** Steps that run at most once per job; running one twice is a bug (JOB_ERR_INTERNAL). */
 export class StepGuard {
@@ -48,6 +48,8 @@ export interface SessionDeps {
   table: PartyTable;
   model: PartyModel;
   applicants: string[] | undefined;
+  /** this party's own identity secret key, which it made itself */
+  identityKey: string | undefined;
   send(msg: Outgoing<NodeMessage>, blobs?: readonly Uint8Array[]): Promise<void>;
   faultPoint(point: 'after-join' | 'after-keys' | 'before-partial'): void;
 }
@@ -73,6 +75,8 @@ export class Session {
   threshold: ThresholdDecryptState | undefined;
   scoring: ScoringState | undefined;
   training: TrainingState | undefined;
+  /** a staged attack's findings */
+  attack: AttackState | undefined;
 
   readonly deps: SessionDeps;
 
@@ -125,9 +129,16 @@ export class Session {
     }
   }
 
+  get identityKey(): string {
+    const key = this.deps.identityKey;
+    if (!key) throw new FedError('CONFIG_ERR_INVALID', `${this.me} has no identity key: give it identityKeyFile (made by node --keygen)`);
+    return key;
+  }
+
   /** every party's identity public key, from this party's own roster (never from the coordinator) */
   rosterKey(party: string): string {
-    const entry = this.config.roster?.find((r) => r.party === party);
+    if (!this.config.roster) throw new FedError('CONFIG_ERR_INVALID', `${this.me} has no roster of identity keys: it cannot check who signed what`);
+    const entry = this.config.roster.find((r) => r.party === party);
     if (!entry) throw new FedError('CRYPTO_ERR_SIGNATURE', `${party} is not in this party's roster of identity keys`);
     return entry.publicKey;
   }

@@ -3,7 +3,7 @@
  * Kept apart from the steps so the session can hold them without importing
  * the steps (no import cycles).
  */
-import type { EphemeralKey, KeyPair, PsiPool, ScoredBusiness, ThresholdParty } from '@fedrisk/shared';
+import type { BoxKeys, KeyPair, PsiPool, ScoredBusiness, ThresholdParty } from '@fedrisk/shared';
 import type { Trainer } from './steps/trainer.ts';
 
 export interface PsiState {
@@ -17,6 +17,8 @@ export interface PsiState {
   slots: number;
   /** recipient: holders that have replied */
   replied: Set<string>;
+  /** recipient: per holder, which slots matched (a psi-probe attacker keeps this) */
+  matched: Map<string, number[]>;
 }
 
 export interface KeysState {
@@ -24,23 +26,31 @@ export interface KeysState {
   single: KeyPair | undefined;
   /** threshold: this party's key share */
   threshold: ThresholdParty | undefined;
-  /** threshold: this party's X25519 key, to receive sealed decryption shares */
-  ephemeral: EphemeralKey | undefined;
-  /** threshold: every party's published share and X25519 key (this party's included) */
+  /** threshold: this party's X25519 keys for this job, to receive sealed decryption shares */
+  box: BoxKeys | undefined;
+  /** threshold: every party's commitment to its share (this party's included) */
+  commits: Map<string, string>;
+  /** threshold: what this party committed to, until it reveals it */
+  pending: { share: Uint8Array; nonce: string } | undefined;
+  /** threshold: every party's revealed share and X25519 key (this party's included) */
   shares: Map<string, { blob: Uint8Array; x25519: string }>;
   /** training: the holder's rotation keys */
   galois: Uint8Array | undefined;
 }
 
 export interface ThresholdDecryptState {
+  /** every party's commitment to its input (this party's included) */
+  commits: Map<string, string>;
+  /** this party's own input, until it reveals it */
+  pending: { blobs: Uint8Array[]; nonce: string } | undefined;
   /** every party's signed input ciphertexts (this party's own included) */
   inputs: Map<string, Uint8Array[]>;
   /** digests of every request this party answered: it never answers the same one twice */
   answered: Set<string>;
   /** recipient: the verified sum it will decrypt */
   verifiedSum: Uint8Array[] | undefined;
-  /** recipient: the other parties' sealed shares */
-  sealedShares: Map<string, Uint8Array[]>;
+  /** recipient: the other parties' decryption shares, opened */
+  shares: Map<string, Uint8Array[]>;
 }
 
 export interface ScoringState {
@@ -50,4 +60,11 @@ export interface ScoringState {
 
 export interface TrainingState {
   trainer: Trainer;
+}
+
+/** What a party that staged an attack learned: per victim, one value per slot; or, for a PSI probe, membership. */
+export interface AttackState {
+  learned: Record<string, number[]>;
+  membership: Record<string, string[]>;
+  probes: string[];
 }

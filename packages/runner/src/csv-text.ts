@@ -19,13 +19,25 @@ export class CsvText {
     this.#buf = next;
   }
 
-  /** ASCII text as it is (ids, categories, headers: the callers' values are ASCII). */
+  /** Text as it is (ASCII byte by byte, anything else as UTF-8). */
   text(s: string): this {
     this.#room(s.length);
     const buf = this.#buf;
     let at = this.#pos;
-    for (let i = 0; i < s.length; i++) buf[at++] = s.charCodeAt(i);
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) return this.#utf8(s);
+      buf[at++] = c;
+    }
     this.#pos = at;
+    return this;
+  }
+
+  /** Text beyond ASCII, as UTF-8. */
+  #utf8(s: string): this {
+    const n = Buffer.byteLength(s, 'utf8');
+    this.#room(n);
+    this.#pos += this.#buf.write(s, this.#pos, 'utf8');
     return this;
   }
 
@@ -86,6 +98,6 @@ export class CsvText {
   }
 
   toString(): string {
-    return this.#buf.toString('latin1', 0, this.#pos);
+    return this.#buf.toString('utf8', 0, this.#pos);
   }
 }

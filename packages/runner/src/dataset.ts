@@ -21,7 +21,7 @@ import {
   type TableSchema,
   tableSchemaOf,
 } from '@fedrisk/shared';
-import { generatePopulation, partyCsv, populationCsv } from './synthetic.ts';
+import { generatePopulation, type Population, partyCsv, populationCsv } from './synthetic.ts';
 
 export { sampleApplicants } from './synthetic.ts';
 
@@ -42,17 +42,21 @@ export interface DataSet {
   source: string;
   /** rows left out because a feature value was missing (real data with onMissing: drop-row) */
   dropped: { line: number; column: string }[];
+  /** synthetic data: the whole generated world (hidden risk and attributes), for the referee only */
+  population?: Population;
 }
 
 /** Hidden outcomes by record id (a Map of a million strings costs seconds; an IdIndex and a byte each do not). */
 export interface Labels {
   get(id: string): number | undefined;
   readonly size: number;
+  /** every record id, in the population's order */
+  keys(): readonly string[];
 }
 
 export function labelsOf(ids: readonly string[], values: ArrayLike<number>): Labels {
   const index = IdIndex.of(ids);
-  return { get: (id) => (index.has(id) ? values[index.get(id) as number] : undefined), size: index.size };
+  return { get: (id) => (index.has(id) ? values[index.get(id) as number] : undefined), size: index.size, keys: () => index.ids };
 }
 
 export async function makeDataSet(scenario: Scenario, scenarioFile: string, seed = scenario.seed): Promise<DataSet> {
@@ -78,7 +82,17 @@ export async function makeDataSet(scenario: Scenario, scenarioFile: string, seed
       schemas.set(p.id, tableSchemaOf(scenario, p.id));
     }
     const labels = labelsOf(pop.ids, pop.label);
-    return { files, members, schemas, refereeCsv: populationCsv(pop), labels, size: data.businesses, source: `synthetic, seed ${seed}`, dropped: [] };
+    return {
+      files,
+      members,
+      schemas,
+      refereeCsv: populationCsv(pop),
+      labels,
+      size: data.businesses,
+      source: `synthetic, seed ${seed}`,
+      dropped: [],
+      population: pop,
+    };
   }
   return splitCsv(scenario, resolve(dirname(scenarioFile), data.file));
 }

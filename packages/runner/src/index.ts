@@ -1,10 +1,16 @@
+export { type BankBaseline, baselineSeed } from './baseline.ts';
 export { CsvText } from './csv-text.ts';
 export { type DataSet, makeDataSet } from './dataset.ts';
 export type { CoordinatorLaunch, EventHandler, Launcher, NodeLaunch, Participant } from './launch/launcher.ts';
-export { type Child, NODE_BIN, startChild } from './launch/processes.ts';
+export { type Child, NODE_BIN, processLauncher, startChild } from './launch/processes.ts';
+export { type BookParams, bookOutcome, type Loan } from './portfolio/book.ts';
+export { countAtNpl, type Lent } from './portfolio/decisions.ts';
+export type { BookOutcome, PortfolioReport } from './portfolio/types.ts';
+export { type ApplicantTruth, checkMacroNames, defaultsUnder, oddsMultiplier } from './portfolio/world.ts';
 export { readScores, type Verification } from './referee.ts';
 export type { AlignmentResult, DesignResult, Report, RunResult, ThresholdBound, TrainingReport } from './report/types.ts';
 export { type RunOptions, runScenario } from './run.ts';
 export { auc, fitLogistic, ks } from './stats.ts';
 export { summarise } from './summary.ts';
 export { generatePopulation, type Population, partyCsv, pickApplicants, populationCsv } from './synthetic.ts';
+export * from './view/index.ts';

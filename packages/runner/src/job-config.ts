@@ -7,6 +7,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import {
+  type Agreement,
   applicantsText,
   type CoordinatorConfig,
   coordinatorConfigSchema,
@@ -20,10 +21,13 @@ import {
   writePrivateFile,
 } from '@fedrisk/shared';
 import type { Prepared } from './prepare.ts';
+import type { RunCa } from './tls.ts';
 
 export interface JobSpec {
   kind: JobKind;
   keys: KeysDesign;
+  /** false only to show a staged attack succeeding */
+  defences: boolean;
   /** scoring after training: each party's own trained model file */
   modelFiles?: Map<string, string> | undefined;
 }
@@ -40,17 +44,31 @@ export interface JobFiles {
   tokens: Map<string, string>;
 }
 
-/** The folder name of a job within the run: its design, or "training". */
-function jobName(spec: JobSpec): string {
-  return spec.kind === 'training' ? 'training' : spec.keys;
+/** What every job of a run shares: the run's CA and each party's identity (public key, and where the party keeps the secret). */
+export interface RunTrust {
+  ca: RunCa;
+  caFile: string;
+  /** the coordinator's TLS certificate for this run's jobs, issued by the CA for the address it listens on */
+  coordinatorTls: { certPem: string; keyPem: string };
+  identities: Map<string, { publicKey: string; keyFile: string }>;
+  /** psi-probe attack: the guessed ids the runner hands the attacker */
+  probeFile?: string | undefined;
 }
 
-export function writeJobConfigs(scenario: Scenario, prep: Prepared, spec: JobSpec): JobFiles {
+/** The folder name of a job within the run: its design (undefended when the defences are off), or "training". */
+export function jobName(spec: JobSpec): string {
+  return spec.kind === 'training' ? 'training' : `${spec.keys}${spec.defences ? '' : '-undefended'}`;
+}
+
+export function writeJobConfigs(scenario: Scenario, prep: Prepared, spec: JobSpec, trust: RunTrust): JobFiles {
   const recipient = scenario.job.recipient;
   const training = spec.kind === 'training';
   const jobDir = join(prep.runDir, 'jobs', jobName(spec));
   const tokens = new Map(scenario.parties.map((p) => [p.id, randomBytes(24).toString('base64url')]));
   const jobId = `job-${prep.runId}-${jobName(spec)}`.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 64);
+  const attack = training ? undefined : scenario.attacks[0];
+  const coordinatorAttack = attack && (attack.kind === 'downgrade' || attack.kind === 'key-swap' || attack.kind === 'tamper') ? attack : undefined;
+  const partyAttack = attack && 'by' in attack ? attack : undefined;
   const misbehave = scenario.faults.flatMap((f) =>
     'coordinator' in f ? [f.coordinator === 'decrypt-input' ? { kind: 'decrypt-input' as const, target: f.target } : { kind: 'replay-decrypt' as const }] : [],
   )[0];
@@ -74,10 +92,28 @@ export function writeJobConfigs(scenario: Scenario, prep: Prepared, spec: JobSpe
     timeouts: scenario.timeouts,
     network: scenario.network,
     ...(misbehave && spec.keys === 'threshold' ? { misbehave } : {}),
+    defences: spec.defences,
+    ...(coordinatorAttack ? { attack: coordinatorAttack } : {}),
+    tls: { cert: join(jobDir, 'coordinator', 'tls-cert.pem'), key: join(jobDir, 'coordinator', 'tls-key.pem') },
   };
+  // the coordinator's TLS key and certificate, issued by the run's CA
+  writePrivateFile(coordinator.tls?.cert as string, trust.coordinatorTls.certPem);
+  writePrivateFile(coordinator.tls?.key as string, trust.coordinatorTls.keyPem);
   const coordinatorConfig = join(jobDir, 'coordinator', 'config.json');
   writeJsonFile(coordinatorConfig, coordinatorConfigSchema, coordinator);
-  const roster = scenario.parties.map((p) => ({ party: p.id, role: p.role, publicKey: (prep.identities.get(p.id) as { publicKey: string }).publicKey }));
+  const roster = scenario.parties.map((p) => ({ party: p.id, role: p.role, publicKey: (trust.identities.get(p.id) as { publicKey: string }).publicKey }));
+  const agreement: Agreement = {
+    jobId,
+    kind: spec.kind,
+    keys: coordinator.keys,
+    alignment: coordinator.alignment,
+    recipient,
+    ...(coordinator.keyHolder ? { keyHolder: coordinator.keyHolder } : {}),
+    parties: scenario.parties.map(({ id, role }) => ({ id, role })),
+    ckks: coordinator.ckks,
+    ...(coordinator.training ? { training: coordinator.training } : {}),
+    maxApplicants: (training ? prep.trainIds : prep.applicants).length,
+  };
   const partyDir = (id: string) => join(jobDir, 'parties', id);
   const rows = training ? prep.trainIds : prep.applicants;
   for (const p of scenario.parties) {
@@ -103,7 +139,12 @@ export function writeJobConfigs(scenario: Scenario, prep: Prepared, spec: JobSpe
       ...(modelFile ? { modelFile } : {}),
       outDir: join(dir, 'out'),
       ...(fault && 'crashAt' in fault ? { fault: { crashAt: fault.crashAt } } : {}),
-      identityKey: (prep.identities.get(p.id) as { privateKey: string }).privateKey,
+      identityKeyFile: (trust.identities.get(p.id) as { keyFile: string }).keyFile,
+      agreement,
+      defences: spec.defences,
+      ...(partyAttack?.by === p.id ? { attack: partyAttack } : {}),
+      ...(partyAttack?.by === p.id && partyAttack.kind === 'psi-probe' && trust.probeFile ? { probeFile: trust.probeFile } : {}),
+      tls: { ca: trust.caFile },
       timeouts: scenario.timeouts,
       roster,
     };

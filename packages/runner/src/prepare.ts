@@ -6,18 +6,9 @@
  */
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  createIdentity,
-  type DataFormat,
-  type IdentityKeys,
-  IdIndex,
-  mkdirPrivate,
-  type Scenario,
-  type TableSchema,
-  writePartyStore,
-  writePrivateFile,
-} from '@fedrisk/shared';
+import { type DataFormat, IdIndex, mkdirPrivate, type Scenario, type TableSchema, writePartyStore, writePrivateFile } from '@fedrisk/shared';
 import { type Labels, makeDataSet, sampleApplicants } from './dataset.ts';
+import type { Population } from './synthetic.ts';
 
 export interface Prepared {
   runDir: string;
@@ -40,8 +31,9 @@ export interface Prepared {
   size: number;
   source: string;
   dropped: { line: number; column: string }[];
-  identities: Map<string, IdentityKeys>;
   dataMs: number;
+  /** synthetic data: the generated world with its hidden attributes (referee only) */
+  population?: Population;
 }
 
 function stamp(d: Date): string {
@@ -100,8 +92,6 @@ export async function prepare(scenario: Scenario, scenarioFile: string, runsDir:
     say(`  data      note: ${asked} applicants asked for, but ${scenario.job.recipient} has only ${applicants.length} to score; scoring those`);
   if (ds.dropped.length)
     say(`  data      left out ${ds.dropped.length} row(s) with a missing value (lines ${ds.dropped.map((d) => `${d.line} ${d.column}`).join(', ')})`);
-  // identity keys, handed out of band like credentials: each party gets its own private key and everyone's public keys
-  const identities = new Map(scenario.parties.map((p) => [p.id, createIdentity()]));
   return {
     runDir,
     runId,
@@ -117,7 +107,7 @@ export async function prepare(scenario: Scenario, scenarioFile: string, runsDir:
     size: ds.size,
     source: ds.source,
     dropped: ds.dropped,
-    identities,
     dataMs,
+    ...(ds.population ? { population: ds.population } : {}),
   };
 }

@@ -7,14 +7,14 @@ import {
   type DataFormat,
   FedError,
   loadPartyData,
-  modelColumnsFor,
   type PartyModel,
   type PartyTable,
   partialLogitsFor,
   readScoreLogits,
   type TableSchema,
 } from '@fedrisk/shared';
-import { auc, fitLogistic, ks } from './stats.ts';
+import { type BankBaseline, type BaselineBasis, baselineLogits, basisOf } from './baseline.ts';
+import { auc, ks } from './stats.ts';
 
 export interface RefereeParty {
   id: string;
@@ -31,8 +31,11 @@ export interface Verification {
   ks: number;
   /** AUC of the plaintext joint logits (what the encrypted run should reproduce) */
   plainAuc: number;
+  /** the bank's own columns alone, fitted out of sample (see bankOnlyBasis); NaN (null) when it could not be fitted */
   bankOnlyAuc: number;
   bankOnlyKs: number;
+  /** what the bank-alone model was fitted on: never the applicants it is scored on */
+  bankOnlyBasis: BaselineBasis;
   defaults: number;
   defaultRate: number;
   /** per party: applicants it has no record of, as the referee counts them */
@@ -57,6 +60,7 @@ export async function verify(opts: {
   applicants: readonly string[];
   labels: ById;
   scores: ById;
+  baseline: BankBaseline;
 }): Promise<Verification> {
   const { applicants } = opts;
   const plain = new Float64Array(applicants.length);
@@ -83,11 +87,8 @@ export async function verify(opts: {
     y[i] = opts.labels.get(id) ?? 0;
   });
   const recipient = opts.parties.find((p) => p.id === opts.recipient) as RefereeParty;
-  const bankCols = modelColumnsFor(tables.get(recipient.id) as PartyTable, recipient.model, applicants).columns;
-  const bankFit = fitLogistic(bankCols, y);
-  const bankOnly = Float64Array.from(applicants, (_, i) =>
-    bankCols.reduce((s, col, j) => s + (bankFit.weights[j] as number) * (col[i] as number), bankFit.intercept),
-  );
+  const bankOnly = baselineLogits(opts.baseline, tables.get(recipient.id) as PartyTable, recipient.model, applicants);
+  const fitted = opts.baseline.fit !== undefined;
   const defaults = y.reduce((s, v) => s + v, 0);
   return {
     maxAbsLogitError: maxErr,
@@ -95,8 +96,9 @@ export async function verify(opts: {
     auc: auc(joint, y),
     ks: ks(joint, y),
     plainAuc: auc(plain, y),
-    bankOnlyAuc: auc(bankOnly, y),
-    bankOnlyKs: ks(bankOnly, y),
+    bankOnlyAuc: fitted ? auc(bankOnly, y) : Number.NaN,
+    bankOnlyKs: fitted ? ks(bankOnly, y) : Number.NaN,
+    bankOnlyBasis: basisOf(opts.baseline),
     defaults,
     defaultRate: applicants.length ? defaults / applicants.length : 0,
     gaps,

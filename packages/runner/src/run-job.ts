@@ -16,7 +16,7 @@ import {
   type Scenario,
   writePrivateFile,
 } from '@fedrisk/shared';
-import { type JobFiles, type JobSpec, writeJobConfigs } from './job-config.ts';
+import { type JobFiles, type JobSpec, type RunTrust, writeJobConfigs } from './job-config.ts';
 import { type Launcher, type Participant, stopAll } from './launch/launcher.ts';
 import type { Prepared } from './prepare.ts';
 import { createProgress } from './progress.ts';
@@ -55,14 +55,14 @@ function readOrUndefined<T>(read: () => T): T | undefined {
 
 /** Why a participant ended, in words: its own fatal error, the signal that killed it, or its exit status. */
 function endedBecause(p: Participant, status: number): string {
-  if (p.lastFatal) return `${p.lastFatal.code}: ${p.lastFatal.message}`;
-  if (p.signal) return `killed by ${p.signal}`;
+  if (p.lastFatal) return `it reported ${p.lastFatal.code}: ${p.lastFatal.message}`;
+  if (p.signal) return `it was killed by ${p.signal}`;
   const tail = p.stderrTail();
-  return tail ? `exit status ${status}: ${tail.split('\n').slice(-3).join(' | ')}` : `exit status ${status}`;
+  return tail ? `it exited with status ${status}: ${tail.split('\n').slice(-3).join(' | ')}` : `it exited with status ${status}`;
 }
 
-export async function runJob(scenario: Scenario, prep: Prepared, spec: JobSpec, o: RunJobOptions): Promise<JobRun> {
-  const files = writeJobConfigs(scenario, prep, spec);
+export async function runJob(scenario: Scenario, prep: Prepared, spec: JobSpec, trust: RunTrust, o: RunJobOptions): Promise<JobRun> {
+  const files = writeJobConfigs(scenario, prep, spec, trust);
   const progress = createProgress(o.say, o.trace);
   const captureDir = o.captureFrames ? join(files.jobDir, 'capture') : undefined;
   const tj = performance.now();
@@ -83,7 +83,7 @@ export async function runJob(scenario: Scenario, prep: Prepared, spec: JobSpec, 
     const url = await Promise.race([
       progress.listening,
       coordinator.exited.then((status) => {
-        throw new FedError('RUN_ERR_PROCESS', `the coordinator ended (${endedBecause(coordinator, status)}) before listening`);
+        throw new FedError('RUN_ERR_PROCESS', `the coordinator ended before listening: ${endedBecause(coordinator, status)}`);
       }),
     ]);
     o.say(`  start     coordinator listening on ${url}`);
@@ -115,7 +115,7 @@ export async function runJob(scenario: Scenario, prep: Prepared, spec: JobSpec, 
       failure = new FedError('RUN_ERR_TIMEOUT', `the run did not finish within ${runDeadline(scenario)} ms`);
     } else if (first === 'nodes') {
       // give a live coordinator a moment to write its record after its parties left
-      const settled = await Promise.race([coordinator.exited.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 5000).unref())]);
+      const settled = await Promise.race([coordinator.exited.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 2000).unref())]);
       if (!settled) {
         const said = nodes.map(
           (n) =>
@@ -124,11 +124,13 @@ export async function runJob(scenario: Scenario, prep: Prepared, spec: JobSpec, 
         failure = new FedError('RUN_ERR_PROCESS', `the coordinator stopped answering: every party left while it still ran (${said.join('; ')})`, {
           details: { participant: 'coordinator' },
         });
+        // a hung process does not answer SIGTERM: no long grace
+        await coordinator.stop(500);
       }
     } else if (typeof first === 'object') {
       failure = new FedError(
         (first.lastFatal?.code as FedError['code']) ?? 'RUN_ERR_PROCESS',
-        `party ${first.name} could not join: ${endedBecause(first, 2)}`,
+        `party ${first.name} could not join: ${first.lastFatal?.message ?? endedBecause(first, 2)}`,
         {
           details: { party: first.name },
         },
@@ -158,7 +160,7 @@ export async function runJob(scenario: Scenario, prep: Prepared, spec: JobSpec, 
   } catch (err) {
     if (!failure) {
       const status = await coordinator.exited;
-      failure = new FedError('RUN_ERR_PROCESS', `the coordinator wrote no job record: it ${endedBecause(coordinator, status)}`, { cause: err });
+      failure = new FedError('RUN_ERR_PROCESS', `the coordinator wrote no job record: ${endedBecause(coordinator, status)}`, { cause: err });
     }
   }
   if (!failure && record && !record.ok && record.error)

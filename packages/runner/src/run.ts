@@ -7,17 +7,23 @@
  */
 import { copyFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { mkdirPrivate, type Scenario, scorecardMapping, writePrivateFile } from '@fedrisk/shared';
+import { attacker, mkdirPrivate, type Scenario, scorecardMapping, writePrivateFile } from '@fedrisk/shared';
+import { fitBankBaseline } from './baseline.ts';
+import { attackResult } from './jobs/attacks.ts';
 import { scoringResult } from './jobs/scoring.ts';
 import { evaluateTraining, trainedModelFiles } from './jobs/training.ts';
 import { inProcessLauncher } from './launch/in-process.ts';
 import type { Launcher } from './launch/launcher.ts';
 import { processLauncher } from './launch/processes.ts';
+import { portfolioStage } from './portfolio/stage.ts';
+import type { PortfolioReport } from './portfolio/types.ts';
+import { checkMacroNames } from './portfolio/world.ts';
 import { prepare } from './prepare.ts';
 import { commonResult } from './report/assemble.ts';
 import type { DesignResult, Report, RunResult, TrainingReport } from './report/types.ts';
 import { type RunJobOptions, runJob } from './run-job.ts';
 import { summarise } from './summary.ts';
+import { establishTrust } from './trust.ts';
 
 export interface RunOptions {
   scenario: Scenario;
@@ -49,10 +55,13 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   const startedAt = new Date();
   const runsDir = resolve(opts.runsDir ?? 'runs');
   const designs = [scenario.job.keys, ...scenario.job.compareWith.filter((k) => k !== scenario.job.keys)];
+  checkMacroNames(scenario);
   say(`fedrisk · scenario "${scenario.name}" · ${scenario.parties.length} parties · alignment ${scenario.job.alignment} · keys ${designs.join(' vs ')}`);
   const prep = await prepare(scenario, opts.scenarioFile, runsDir, startedAt, say);
+  const launcher = launcherOf(opts.launcher);
+  const trust = await establishTrust(scenario, prep, launcher);
   const jobOpts: RunJobOptions = {
-    launcher: launcherOf(opts.launcher),
+    launcher,
     trace: opts.trace ?? false,
     captureFrames: opts.captureFrames ?? false,
     logLevel: opts.logLevel ?? 'info',
@@ -60,11 +69,12 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     say,
   };
   const results: DesignResult[] = [];
+  let scoredBy: { keys: string; scoresFile: string } | undefined;
   let training: TrainingReport | undefined;
   let modelFiles: Map<string, string> | undefined;
   if (scenario.train) {
     say(`  job       joint training: ${scenario.job.recipient} holds the labels and the key; every party keeps its own weights`);
-    const run = await runJob(scenario, prep, { kind: 'training', keys: 'single-holder' }, jobOpts);
+    const run = await runJob(scenario, prep, { kind: 'training', keys: 'single-holder', defences: true }, trust, jobOpts);
     if (run.failure) {
       results.push({ keys: 'single-holder', ok: false, error: run.failure.toWire(), ...commonResult(scenario, prep, run, prep.trainIds) });
     } else {
@@ -73,14 +83,34 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       modelFiles = trainedModelFiles(scenario, run);
     }
   }
+  const tb = performance.now();
+  const baseline = await fitBankBaseline(scenario, opts.scenarioFile, prep);
+  say(`  baseline  bank alone fitted out of sample on ${baseline.fittedOn} (${(performance.now() - tb).toFixed(0)} ms)`);
+  const attack = scenario.attacks[0];
+  // a staged attack runs with the defences on, off, or both, side by side
+  const variants = scenario.defences === 'both' ? [true, false] : [scenario.defences === 'on'];
   for (const keys of designs) {
-    if (opts.signal?.aborted || (scenario.train && !modelFiles)) break;
-    const everyone = `every party holds a key share; all ${scenario.parties.length} must take part to decrypt`;
-    say(`  job       design ${keys}: ${keys === 'threshold' ? everyone : `${scenario.job.recipient} holds the only secret key`}`);
-    const run = await runJob(scenario, prep, { kind: 'scoring', keys, modelFiles }, jobOpts);
-    results.push(await scoringResult(scenario, prep, run, say));
+    for (const defences of variants) {
+      if (opts.signal?.aborted || (scenario.train && !modelFiles)) break;
+      const everyone = `every party holds a key share; all ${scenario.parties.length} must take part to decrypt`;
+      say(
+        `  job       design ${keys}${defences ? '' : ', defences OFF'}: ${keys === 'threshold' ? everyone : `${scenario.job.recipient} holds the only secret key`}`,
+      );
+      if (attack) say(`  attack    ${attacker(attack)} stages ${attack.kind}`);
+      const run = await runJob(scenario, prep, { kind: 'scoring', keys, defences, modelFiles }, trust, jobOpts);
+      const result = await scoringResult(scenario, prep, run, baseline, say);
+      results.push(attack ? { ...result, defences: defences ? 'on' : 'off', attack: await attackResult(scenario, prep, run, attack, result) } : result);
+      if (result.verification && !scoredBy) scoredBy = { keys, scoresFile: join(run.files.partyDir(scenario.job.recipient), 'out', 'scores.csv') };
+    }
   }
-  const report = assembleReport(opts, prep.runId, startedAt, results, training, {
+  let portfolio: PortfolioReport | undefined;
+  if (scoredBy) {
+    say(`  portfolio referee lends by the policy on the ${scoredBy.keys} scores and books the hidden outcomes ...`);
+    const tp = performance.now();
+    portfolio = await portfolioStage(scenario, prep, scoredBy, baseline);
+    say(`  portfolio done in ${(performance.now() - tp).toFixed(0)} ms`);
+  }
+  const report = assembleReport(opts, prep.runId, startedAt, results, training, portfolio, {
     population: prep.size,
     rows: prep.rows,
     applicants: prep.applicants.length,
@@ -108,7 +138,15 @@ interface RunFacts {
   totalMs: number;
 }
 
-function assembleReport(opts: RunOptions, runId: string, startedAt: Date, results: DesignResult[], training: TrainingReport | undefined, f: RunFacts): Report {
+function assembleReport(
+  opts: RunOptions,
+  runId: string,
+  startedAt: Date,
+  results: DesignResult[],
+  training: TrainingReport | undefined,
+  portfolio: PortfolioReport | undefined,
+  f: RunFacts,
+): Report {
   const { scenario } = opts;
   const primary = results[0] as DesignResult;
   const slots = scenario.crypto.ckks.polyModulusDegree / 2;
@@ -134,6 +172,8 @@ function assembleReport(opts: RunOptions, runId: string, startedAt: Date, result
     crypto: { scheme: 'CKKS', ...scenario.crypto.ckks, slotsPerCiphertext: slots, ciphertextsPerParty: Math.ceil(f.applicants / slots) },
     designs: results,
     ...(training ? { training } : {}),
+    ...(results.some((r) => r.attack) ? { attacks: results.flatMap((r) => (r.attack ? [r.attack] : [])) } : {}),
+    ...(portfolio ? { portfolio } : {}),
     scorecard: { ...scenario.scorecard, ...scorecardMapping(scenario.scorecard) },
     data: { source: f.source, records: f.population, dropped: f.dropped },
     totalMs: f.totalMs,

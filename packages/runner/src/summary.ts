@@ -1,5 +1,7 @@
 /** The short human summary a run ends with. */
+import { portfolioLines } from './portfolio/summary.ts';
 import type { Report } from './report/types.ts';
+import { attackLines } from './summary-attacks.ts';
 
 const kb = (n: number) => (n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MB` : `${(n / 1024).toFixed(0)} KB`);
 
@@ -42,7 +44,10 @@ export function summarise(r: Report, runDir: string): string[] {
         `  smudging  noise bound 2^${r.threshold.noiseBoundBits}, smudging sigma 2^${r.threshold.smudgingBits} per party: ${r.threshold.marginBits}-bit margin`,
       );
     alignLine();
-    out.push(`  sharing   AUC ${v.auc.toFixed(3)} joint vs ${v.bankOnlyAuc.toFixed(3)} bank alone · KS ${v.ks.toFixed(3)} vs ${v.bankOnlyKs.toFixed(3)}`);
+    const n3 = (x: number | null) => (x === null || !Number.isFinite(x) ? 'n/a' : x.toFixed(3));
+    out.push(
+      `  sharing   AUC ${n3(v.auc)} joint vs ${n3(v.bankOnlyAuc)} bank alone · KS ${n3(v.ks)} vs ${n3(v.bankOnlyKs)} (bank alone fitted out of sample on ${v.bankOnlyBasis?.fittedOn ?? 'another sample'})`,
+    );
     out.push(
       `  cost      ${(r.timings.jobMs / 1000).toFixed(1)} s for the job (${(r.timings.afterJoinMs / 1000).toFixed(1)} s after everyone joined) · ${kb(r.bytesOnWire)} on the wire`,
     );
@@ -58,9 +63,10 @@ export function summarise(r: Report, runDir: string): string[] {
   if (t) {
     const last = t.epochs[t.epochs.length - 1];
     out.push(
-      `  training  ${t.epochs.length} epoch(s), ${t.secondsPerEpoch.toFixed(1)} s each (plaintext ${t.plaintextSecondsPerEpoch.toFixed(3)} s), final loss ${last?.loss.toFixed(4) ?? '-'}; test AUC federated ${t.federated.testAuc.toFixed(3)} · centralised ${t.centralised.testAuc.toFixed(3)} · bank alone ${t.bankOnly.testAuc.toFixed(3)}`,
+      `  training  ${t.epochs.length} epoch(s), ${t.secondsPerEpoch.toFixed(1)} s each (plaintext ${t.plaintextSecondsPerEpoch.toFixed(3)} s), final loss ${last?.loss.toFixed(4) ?? '-'}; test AUC federated ${t.federated.testAuc.toFixed(3)} · centralised ${t.centralised.testAuc.toFixed(3)} · bank alone ${t.bankOnly.testAuc.toFixed(3)} (all three by the same algorithm and epochs on the training rows)`,
     );
   }
+  if (r.portfolio) out.push(...portfolioLines(r.portfolio));
   out.push(
     `  scorecard ${r.scorecard.baseScore} points at odds ${r.scorecard.baseOdds}:1, ${r.scorecard.pdo} points to double the odds (score = ${r.scorecard.offset.toFixed(1)} - ${r.scorecard.factor.toFixed(2)} x logit)`,
   );
@@ -69,10 +75,11 @@ export function summarise(r: Report, runDir: string): string[] {
     out.push('  designs   keys            ok    job s   after join s   on the wire   max error');
     for (const d of r.designs) {
       out.push(
-        `            ${d.keys.padEnd(15)} ${String(d.ok).padEnd(5)} ${(d.timings.jobMs / 1000).toFixed(1).padStart(5)}   ${(d.timings.afterJoinMs / 1000).toFixed(1).padStart(12)}   ${kb(d.bytesOnWire).padStart(11)}   ${d.verification ? d.verification.maxAbsLogitError.toExponential(1) : d.error?.code}`,
+        `            ${`${d.keys}${d.defences === 'off' ? ' (off)' : ''}`.padEnd(15)} ${String(d.ok).padEnd(5)} ${(d.timings.jobMs / 1000).toFixed(1).padStart(5)}   ${(d.timings.afterJoinMs / 1000).toFixed(1).padStart(12)}   ${kb(d.bytesOnWire).padStart(11)}   ${d.verification ? d.verification.maxAbsLogitError.toExponential(1) : d.error?.code}`,
       );
     }
   }
+  out.push(...attackLines(r));
   out.push(`  report    ${runDir}/report.json`);
   return out;
 }

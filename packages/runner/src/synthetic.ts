@@ -8,6 +8,8 @@
  */
 import { createRng, IdIndex, makeUscc, type Rng, ROLE_COLUMNS, type Role, sigmoid } from '@fedrisk/shared';
 import { CsvText } from './csv-text.ts';
+import { generateSources } from './synthetic-sources.ts';
+import { type BusinessTruth, generateTruth } from './synthetic-truth.ts';
 
 const CITIES = [
   { name: 'Jinan', division: '370100', weight: 0.2 },
@@ -28,6 +30,9 @@ const INDUSTRIES = [
 
 export type SyntheticRole = Exclude<Role, 'holder'>;
 
+export const CITY_NAMES: readonly string[] = CITIES.map((c) => c.name);
+export const INDUSTRY_NAMES: readonly string[] = INDUSTRIES.map((x) => x.name);
+
 export interface SyntheticOptions {
   seed: number;
   businesses: number;
@@ -41,8 +46,13 @@ export interface Population {
   city: string[];
   industry: string[];
   label: Uint8Array;
-  /** every role's columns for every business (a party only gets its customers' rows); numbers in typed arrays */
-  features: Record<SyntheticRole, Record<string, Float64Array | string[]>>;
+  /** the hidden default logit, and the uniform draw the label came from (label = draw < sigmoid(logit)): the referee's, to shift risk */
+  riskLogit: Float64Array;
+  labelDraw: Float64Array;
+  /** the referee's hidden attributes for the portfolio stage */
+  truth: BusinessTruth;
+  /** every role's columns for every business (a party only gets its customers' rows); numbers in typed arrays (or plain arrays) */
+  features: Record<SyntheticRole, Record<string, Float64Array | number[] | string[]>>;
   /** per party id: the row indices of the businesses it has records of, in file order */
   members: Map<string, Int32Array>;
 }
@@ -97,6 +107,7 @@ export function generatePopulation(opts: SyntheticOptions): Population {
   const zf = new Float64Array(n);
   const zt = new Float64Array(n);
   const zg = new Float64Array(n);
+  const health = new Float64Array(n);
   const cityWeights = CITIES.map((x) => x.weight);
   const industryWeights = INDUSTRIES.map((x) => x.weight);
   for (let i = 0; i < n; i++) {
@@ -110,6 +121,7 @@ export function generatePopulation(opts: SyntheticOptions): Population {
     size[i] = Math.exp(0.8 * latentRng.normal());
     // a common business-health factor shared by all three views, plus one factor per view
     const common = latentRng.normal();
+    health[i] = common;
     zf[i] = 0.6 * common + 0.8 * latentRng.normal();
     zt[i] = 0.6 * common + 0.8 * latentRng.normal();
     zg[i] = 0.5 * common + 0.866 * latentRng.normal();
@@ -187,7 +199,10 @@ export function generatePopulation(opts: SyntheticOptions): Population {
   const gradeRisk: Record<string, number> = { A: -0.7, B: -0.2, C: 0.3, D: 1.0, M: 0.5 };
   const industryRisk = new Map<string, number>(INDUSTRIES.map((x) => [x.name, x.risk]));
   const base = new Float64Array(n);
+  const noise = new Float64Array(n);
   for (let i = 0; i < n; i++) {
+    const z = labelRng.normal();
+    noise[i] = z;
     base[i] =
       0.6 * (overdue[i] as number) +
       0.5 * (util[i] as number) -
@@ -199,7 +214,7 @@ export function generatePopulation(opts: SyntheticOptions): Population {
       0.7 * (comp[i] as number) -
       0.5 * (coll[i] as number) +
       (industryRisk.get(industry[i] as string) ?? 0) +
-      opts.labelNoise * labelRng.normal();
+      opts.labelNoise * z;
   }
   // calibrate the intercept so the expected default rate matches the scenario
   let lo = -20;
@@ -213,7 +228,13 @@ export function generatePopulation(opts: SyntheticOptions): Population {
   }
   const b0 = (lo + hi) / 2;
   const label = new Uint8Array(n);
-  for (let i = 0; i < n; i++) label[i] = labelRng.next() < sigmoid(b0 + (base[i] as number)) ? 1 : 0;
+  const riskLogit = new Float64Array(n);
+  const labelDraw = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    riskLogit[i] = b0 + (base[i] as number);
+    labelDraw[i] = labelRng.next();
+    label[i] = (labelDraw[i] as number) < sigmoid(riskLogit[i] as number) ? 1 : 0;
+  }
 
   const members = new Map<string, Int32Array>();
   for (const p of opts.parties) {
@@ -223,15 +244,19 @@ export function generatePopulation(opts: SyntheticOptions): Population {
       shuffled(n, pr).filter(() => pr.next() < p.coverage),
     );
   }
-  return { ids, city, industry, label, features: { bank, tax, guarantor: guar }, members };
+  // added later than the rest: streams of their own, independent of the party list, so older files stay as they were
+  const extra = createRng(opts.seed);
+  const sources = generateSources({ size, common: health, noise, industry }, extra.fork('sources'));
+  const truth = generateTruth({ city, industry, size, monthsAsCustomer: months as Float64Array, guarantorView: zg }, extra.fork('truth'));
+  return { ids, city, industry, label, riskLogit, labelDraw, truth, features: { bank, tax, guarantor: guar, ...sources }, members };
 }
 
 /** The CSV a party receives: its own columns for its own customers, in its own order. */
 export function partyCsv(pop: Population, partyId: string, role: SyntheticRole): string {
   const cols = ROLE_COLUMNS[role].map((c) => c.name);
   const table = pop.features[role];
-  const columns = cols.map((c) => table[c] as Float64Array | string[]);
-  const numbers = columns.map((c) => (c instanceof Float64Array ? c : undefined));
+  const columns = cols.map((c) => table[c] as Float64Array | number[] | string[]);
+  const numbers = columns.map((c) => (c instanceof Float64Array || typeof c[0] === 'number' ? (c as ArrayLike<number>) : undefined));
   const out = new CsvText().text(['business_id', ...cols].join(',')).byte(NL);
   for (const i of pop.members.get(partyId) ?? []) {
     out.text(pop.ids[i] as string);
@@ -248,7 +273,10 @@ export function partyCsv(pop: Population, partyId: string, role: SyntheticRole):
 
 /** Ground truth for the referee only: never given to a party. */
 export function populationCsv(pop: Population): string {
-  const out = new CsvText().text('business_id,city,industry,default_next_12m').byte(NL);
+  const out = new CsvText()
+    .text('business_id,city,industry,default_next_12m,division,division_type,first_loan,guarantee_eligible,drawn_share,hidden_pd')
+    .byte(NL);
+  const t = pop.truth;
   for (let i = 0; i < pop.ids.length; i++) {
     out
       .text(pop.ids[i] as string)
@@ -258,6 +286,9 @@ export function populationCsv(pop: Population): string {
       .text(pop.industry[i] as string)
       .byte(COMMA)
       .number(pop.label[i] as number)
+      .text(
+        `,${t.division[i]},${t.divisionType[i]},${t.firstLoan[i]},${t.guaranteeEligible[i]},${t.drawnShare[i]},${sigmoid(pop.riskLogit[i] as number).toPrecision(6)}`,
+      )
       .byte(NL);
   }
   return out.toString();

@@ -31,7 +31,7 @@ export function createTrainingJob(deps: JobDeps): Job {
     for (const id of ids) deps.send(id, { type: 'align.done', jobId: config.jobId, slots });
   });
   // aligned by PSI: the holders already know their rows, so training starts with the keys
-  const keys = keyRelay(deps, { holder: bank, rotations: true }, () => phases.enter(psi ? 'train' : 'query'));
+  const keys = keyRelay(deps, { holder: bank, rotations: true, commit: false }, () => phases.enter(psi ? 'train' : 'query'));
   const fromBank = (party: string, type: string) => {
     phases.expect(party, type, 'train');
     if (party !== bank) throw phases.unexpected(party, type);
@@ -60,7 +60,7 @@ export function createTrainingJob(deps: JobDeps): Job {
       const [sum] = await sumCiphertexts(
         deps.ckks(),
         holders.map((h) => [got.get(h) as Uint8Array]),
-        { signal: deps.signal },
+        { signal: deps.signal, names: holders },
       );
       deps.send(bank, { type: 'train.sum', jobId: config.jobId, epoch: msg.epoch, batch: msg.batch }, [sum as Uint8Array]);
     },

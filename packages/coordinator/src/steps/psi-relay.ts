@@ -24,7 +24,7 @@ export function psiRelay(deps: JobDeps, onAligned: (slots: number) => void): Ste
     },
     'psi.assign': (party, msg, blobs) => {
       holderTarget(party, msg.type, msg.to);
-      deps.send(msg.to, { type: 'psi.assign', jobId: config.jobId, from: party, pairs: msg.pairs, ...signed(msg.signature) }, blobs);
+      deps.send(msg.to, { type: 'psi.assign', jobId: config.jobId, from: party, ...signed(msg.signature) }, blobs);
     },
     'psi.reply': (party, msg, blobs) => {
       phases.expect(party, msg.type, 'align');

@@ -78,7 +78,8 @@ export function thresholdDecrypt(deps: JobDeps): ThresholdDecrypt {
         phases.expect(party, msg.type, 'decrypt');
         if (msg.to !== config.recipient || party === config.recipient) throw phases.unexpected(party, msg.type);
         deps.custody.hold('relayedSealedShares');
-        deps.send(config.recipient, { type: 'decrypt.share', jobId: config.jobId, from: party, chunks: msg.chunks }, blobs);
+        if (!msg.signature) throw new FedError('PROTO_ERR_INVALID', `${party} sent unsigned decryption shares`);
+        deps.send(config.recipient, { type: 'decrypt.share', jobId: config.jobId, from: party, chunks: msg.chunks, signature: msg.signature }, blobs);
       },
     },
     waitingFor: () => ids.filter((id) => (verdicts.get(id) ?? 0) < requestsSent).concat(resultDone ? [] : [config.recipient]),

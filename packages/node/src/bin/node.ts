@@ -9,9 +9,11 @@
  */
 import { parseArgs } from 'node:util';
 import { describeFatal, FedError, type ProcessEvent } from '@fedrisk/shared';
-import { runNodeMain } from '../index.ts';
+import { makeIdentity, runNodeMain } from '../index.ts';
 
-const USAGE = `usage: FEDRISK_TOKEN=<credential> node --config <party.json> --coordinator <ws://host:port> [options]
+const USAGE = `usage: FEDRISK_TOKEN=<credential> node --config <party.json> --coordinator <wss://host:port> [options]
+       node --keygen <file>
+  --keygen <file>       make this party's identity key in <file> (owner-only) and its public half in <file>.pub, then exit
   --config <file>       this party's config (nodeConfigSchema)
   --coordinator <url>   the coordinator, e.g. ws://127.0.0.1:4100
   --log-file <file>     log here instead of stderr
@@ -33,6 +35,7 @@ async function main(): Promise<number> {
         'log-file': { type: 'string' },
         'log-level': { type: 'string', default: 'info' },
         help: { type: 'boolean', short: 'h', default: false },
+        keygen: { type: 'string' },
       },
     }));
   } catch (err) {
@@ -40,6 +43,10 @@ async function main(): Promise<number> {
   }
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (typeof values.keygen === 'string') {
+    process.stdout.write(`${JSON.stringify({ publicKey: makeIdentity(values.keygen) })}\n`);
     return 0;
   }
   if (typeof values.config !== 'string' || typeof values.coordinator !== 'string') throw new FedError('CONFIG_ERR_INVALID', USAGE);

@@ -1,53 +1,82 @@
 /**
  * Key setup, one party's side. Single holder: the holder makes the key pair
- * (with rotation keys for training) and publishes the public key; the others
- * receive it. Threshold: every party makes its own key share and publishes
- * p_i = -a s_i + e_i for the job's common `a`, signed; each sums every share
- * itself into the collective public key. No secret key or share leaves.
+ * (with rotation keys for training) and publishes the public key, signed;
+ * the others check the signature against their roster. Threshold: every
+ * party makes its own key share p_i = -a s_i + e_i for the job's common `a`,
+ * commits to it, and reveals it only once every party has committed, so no
+ * one can choose its share after seeing the others' (a rogue key); each
+ * party checks every share against its commitment and sums them itself into
+ * the collective public key. No secret key or share leaves a party.
  */
-import { createEphemeral, createThresholdParty, crsSeed, FedError, generateKeyPair, signFields, verifyFields } from '@fedrisk/shared';
+import { commitNonce, createBoxKeys, createThresholdParty, crsSeed, FedError, generateKeyPair } from '@fedrisk/shared';
 import type { Handlers } from '../handlers.ts';
 import type { Session } from '../session.ts';
+import { checkCommitted, checkSigned, commitmentOf, sign } from '../signing.ts';
 import type { KeysState } from '../state.ts';
+import { rogueKeyShare } from './attacks.ts';
 
 function state(s: Session): KeysState {
-  s.keys ??= { single: undefined, threshold: undefined, ephemeral: undefined, shares: new Map(), galois: undefined };
+  s.keys ??= { single: undefined, threshold: undefined, box: undefined, commits: new Map(), pending: undefined, shares: new Map(), galois: undefined };
   return s.keys;
 }
 
-/** This party's part of key setup: its key pair if it is the single holder, or its signed threshold share. */
+const shareFields = (x25519: string, blob: Uint8Array) => [x25519, blob];
+
+/** This party's part of key setup: its key pair if it is the single holder, or its committed threshold share. */
 export async function beginKeys(s: Session, opts: { rotations: boolean }): Promise<void> {
   s.steps.begin('keys');
   const job = s.started;
   const k = state(s);
   if (job.keys === 'threshold') {
-    const { identityKey, roster } = s.config;
-    if (!identityKey || !roster) throw new FedError('CONFIG_ERR_INVALID', `${s.me} has no identity key or roster; the threshold design needs both`);
-    for (const p of job.parties) {
-      const entry = roster.find((r) => r.party === p.id);
-      if (!entry || entry.role !== p.role)
-        throw new FedError('CRYPTO_ERR_SIGNATURE', `the job lists ${p.id} as a ${p.role}, which this party's roster does not`);
-    }
-    const party = await s.timed('keygen', () => createThresholdParty(s.ctx, crsSeed(job.jobId), s.deps.custody));
+    const party = await s.timed('keygen', () => createThresholdParty(s.ctx, crsSeed(job.jobId), s.deps.custody, s.deps.ledger));
     k.threshold = party;
-    k.ephemeral = createEphemeral(s.deps.custody);
-    k.shares.set(s.me, { blob: party.shareBytes, x25519: k.ephemeral.publicKey });
-    const signature = signFields(identityKey, ['keys.share', job.jobId, s.me, k.ephemeral.publicKey, party.shareBytes]);
-    await s.send({ type: 'keys.share', jobId: job.jobId, x25519: k.ephemeral.publicKey, signature }, [party.shareBytes]);
-    s.deps.faultPoint('after-keys');
-    await formCollectiveKey(s);
+    k.box = createBoxKeys(s.deps.custody);
+    const nonce = commitNonce();
+    k.pending = { share: party.shareBytes, nonce };
+    if (s.config.defences) {
+      const commitment = commitmentOf(s, s.me, 'key share', shareFields(k.box.publicKey, party.shareBytes), nonce);
+      k.commits.set(s.me, commitment);
+      await s.send({ type: 'keys.commit', jobId: job.jobId, commitment, signature: sign(s, 'keys.commit', [commitment]) });
+    }
     return;
   }
   if ((job.keyHolder ?? job.recipient) !== s.me) return; // it waits for the holder's public key
-  const pair = await s.timed('keygen', () => generateKeyPair(s.ctx, { rotations: opts.rotations, custody: s.deps.custody }));
+  const pair = await s.timed('keygen', () => generateKeyPair(s.ctx, { rotations: opts.rotations, custody: s.deps.custody, ledger: s.deps.ledger }));
   k.single = pair;
   s.publicKey = pair.publicKeyBytes;
-  await s.send({ type: 'keys.public', jobId: job.jobId }, [pair.publicKeyBytes]);
-  if (pair.galoisKeysBytes) await s.send({ type: 'keys.galois', jobId: job.jobId }, [pair.galoisKeysBytes]);
+  await s.send({ type: 'keys.public', jobId: job.jobId, signature: sign(s, 'keys.public', [pair.publicKeyBytes]) }, [pair.publicKeyBytes]);
+  if (pair.galoisKeysBytes)
+    await s.send({ type: 'keys.galois', jobId: job.jobId, signature: sign(s, 'keys.galois', [pair.galoisKeysBytes]) }, [pair.galoisKeysBytes]);
   s.deps.faultPoint('after-keys');
 }
 
-/** Threshold: once every party's signed share is in, sum them into the collective public key. */
+/**
+ * Threshold: reveals this party's share once every party has committed (at
+ * once when the defences are off). A party staging a rogue key waits for
+ * every other share first, and reveals one made from them.
+ */
+export async function revealKeyShareIfReady(s: Session): Promise<void> {
+  const k = s.keys;
+  if (!k?.pending || !k.box || s.steps.has('keys:reveal')) return;
+  const n = s.jobParties.length;
+  if (s.config.defences && k.commits.size < n) return;
+  const rogue = s.config.attack?.kind === 'rogue-key';
+  if (rogue && k.shares.size < n - 1) return;
+  s.steps.begin('keys:reveal');
+  const { nonce } = k.pending;
+  const share = rogue ? rogueKeyShare(s, k) : k.pending.share;
+  k.pending = undefined;
+  k.shares.set(s.me, { blob: share, x25519: k.box.publicKey });
+  const fields = shareFields(k.box.publicKey, share);
+  await s.send(
+    { type: 'keys.share', jobId: s.started.jobId, x25519: k.box.publicKey, ...(s.config.defences ? { nonce } : {}), signature: sign(s, 'keys.share', fields) },
+    [share],
+  );
+  s.deps.faultPoint('after-keys');
+  await formCollectiveKey(s);
+}
+
+/** Threshold: once every party's share is in, sum them into the collective public key. */
 async function formCollectiveKey(s: Session): Promise<void> {
   const k = state(s);
   if (!k.threshold || s.publicKey || k.shares.size < s.jobParties.length) return;
@@ -57,33 +86,46 @@ async function formCollectiveKey(s: Session): Promise<void> {
   s.log.info({ parties: s.jobParties.length }, 'collective public key formed from every share');
 }
 
+const fromHolder = (s: Session, from: string, type: string): void => {
+  const job = s.started;
+  if (job.keys !== 'single-holder' || from !== (job.keyHolder ?? job.recipient))
+    throw new FedError('PROTO_ERR_UNEXPECTED', `${type} from ${from} is not expected`);
+};
+
 export const keysHandlers: Handlers = {
   'keys.public': (s, msg, blobs) => {
-    const job = s.started;
-    if (job.keys !== 'single-holder' || msg.from !== (job.keyHolder ?? job.recipient) || s.publicKey)
-      throw new FedError('PROTO_ERR_UNEXPECTED', `keys.public from ${msg.from} is not expected`);
+    fromHolder(s, msg.from, msg.type);
+    if (s.publicKey) throw new FedError('PROTO_ERR_UNEXPECTED', 'a second public key');
+    checkSigned(s, 'keys.public', msg.from, [blobs[0] as Uint8Array], msg.signature);
     s.publicKey = blobs[0];
     s.deps.custody.hold('publicKey');
     s.log.info({ from: msg.from, bytes: s.publicKey?.length }, 'public key received');
     s.deps.faultPoint('after-keys');
   },
   'keys.galois': (s, msg, blobs) => {
-    const job = s.started;
+    fromHolder(s, msg.from, msg.type);
     const k = state(s);
-    if (job.kind !== 'training' || msg.from !== (job.keyHolder ?? job.recipient) || k.galois)
-      throw new FedError('PROTO_ERR_UNEXPECTED', `keys.galois from ${msg.from} is not expected`);
+    if (s.started.kind !== 'training' || k.galois) throw new FedError('PROTO_ERR_UNEXPECTED', `keys.galois from ${msg.from} is not expected`);
+    checkSigned(s, 'keys.galois', msg.from, [blobs[0] as Uint8Array], msg.signature);
     k.galois = blobs[0];
     s.deps.custody.hold('rotationKeys');
     s.log.info({ from: msg.from, bytes: k.galois?.length }, 'rotation keys received');
   },
+  'keys.commit': (s, msg) => {
+    const k = state(s);
+    if (s.started.keys !== 'threshold' || k.commits.has(msg.from) || !s.jobParties.some((p) => p.id === msg.from))
+      throw new FedError('PROTO_ERR_UNEXPECTED', `keys.commit from ${msg.from} is not expected`);
+    checkSigned(s, 'keys.commit', msg.from, [msg.commitment], msg.signature);
+    k.commits.set(msg.from, msg.commitment);
+  },
   'keys.share': async (s, msg, blobs) => {
     const k = state(s);
     const blob = blobs[0] as Uint8Array;
-    if (s.started.keys !== 'threshold' || k.shares.has(msg.from) || !s.jobParties.some((p) => p.id === msg.from))
+    if (s.started.keys !== 'threshold' || k.shares.has(msg.from) || msg.from === s.me || !s.jobParties.some((p) => p.id === msg.from))
       throw new FedError('PROTO_ERR_UNEXPECTED', `keys.share from ${msg.from} is not expected`);
-    if (!verifyFields(s.rosterKey(msg.from), ['keys.share', msg.jobId, msg.from, msg.x25519, blob], msg.signature)) {
-      throw new FedError('CRYPTO_ERR_SIGNATURE', `the key share said to come from ${msg.from} is not signed by ${msg.from}`);
-    }
+    const fields = shareFields(msg.x25519, blob);
+    checkSigned(s, 'keys.share', msg.from, fields, msg.signature);
+    checkCommitted(s, msg.from, 'key share', fields, msg.nonce, k.commits.get(msg.from));
     k.shares.set(msg.from, { blob, x25519: msg.x25519 });
     s.log.info({ from: msg.from, have: k.shares.size }, 'signed public-key share received');
     await formCollectiveKey(s);

@@ -6,43 +6,43 @@
  * which slot. PSI messages are signed with the identity key, so a
  * coordinator cannot stand in for the bank (or a holder) and run PSI itself.
  */
-import { createPsiKey, createPsiPool, FedError, pointKeys, securePermutation, signFields, verifyFields } from '@fedrisk/shared';
+import {
+  createPsiKey,
+  createPsiPool,
+  FedError,
+  identityBoxKeys,
+  identityBoxPublicKey,
+  openSealed,
+  pointKeys,
+  sealTo,
+  securePermutation,
+} from '@fedrisk/shared';
 import type { Handlers } from '../handlers.ts';
 import type { Session } from '../session.ts';
+import { checkSigned, sign } from '../signing.ts';
 import type { PsiState } from '../state.ts';
+import { learnMembership, probedApplicants } from './attacks.ts';
 
 const domainOf = (jobId: string) => `fedrisk/psi/v1/${jobId}`;
-
-function sign(s: Session, type: string, to: string, count: number, blobs: readonly Uint8Array[]): { signature?: string } {
-  const key = s.config.identityKey;
-  return key ? { signature: signFields(key, [type, s.started.jobId, s.me, to, String(count), ...blobs]) } : {};
-}
-
-function checkSignature(s: Session, type: string, from: string, count: number, blobs: readonly Uint8Array[], signature: string | undefined): void {
-  if (!s.config.roster) return;
-  if (!signature || !verifyFields(s.rosterKey(from), [type, s.started.jobId, from, s.me, String(count), ...blobs], signature)) {
-    throw new FedError('CRYPTO_ERR_SIGNATURE', `the ${type} said to come from ${from} is not signed by ${from}`);
-  }
-}
 
 /** Starts alignment: the recipient sends its blinded applicants; a holder blinds its own set while it waits. */
 export async function beginPsi(s: Session): Promise<void> {
   s.steps.begin('psi');
   const { jobId } = s.started;
-  const state: PsiState = { pool: createPsiPool(2), key: createPsiKey(), slots: 0, replied: new Set() };
+  const state: PsiState = { pool: createPsiPool(2), key: createPsiKey(), slots: 0, replied: new Set(), matched: new Map() };
   s.psi = state;
   if (s.isRecipient) {
-    const applicants = s.deps.applicants;
-    if (!applicants) throw new FedError('DATA_ERR_APPLICANTS', `${s.me} is the result recipient but was given no applicant list`);
+    const own = s.deps.applicants;
+    if (!own) throw new FedError('DATA_ERR_APPLICANTS', `${s.me} is the result recipient but was given no applicant list`);
+    const applicants = probedApplicants(s, own);
     s.slotIds = applicants;
     const blinded = await s.timed('psi', async () => state.pool.blind(await state.pool.hash(applicants, domainOf(jobId), s.started.psiHash), state.key));
     s.log.info({ applicants: applicants.length }, 'applicants blinded for PSI');
     s.progress('psi:blind', applicants.length, applicants.length);
     const holders = s.jobParties.filter((p) => p.id !== s.me);
     for (const h of holders) {
-      await s.send({ type: 'psi.blinded', jobId, to: h.id, points: applicants.length, ...sign(s, 'psi.blinded', h.id, applicants.length, [blinded]) }, [
-        blinded,
-      ]);
+      const signature = sign(s, 'psi.blinded', [h.id, String(applicants.length), blinded]);
+      await s.send({ type: 'psi.blinded', jobId, to: h.id, points: applicants.length, signature }, [blinded]);
     }
     if (!holders.length) await s.send({ type: 'psi.done', jobId, slots: applicants.length });
     return;
@@ -72,7 +72,13 @@ export const psiHandlers: Handlers = {
     const state = s.psi;
     if (!state?.ownBlinded || msg.from !== s.started.recipient || s.steps.has('psi:reply'))
       throw new FedError('PROTO_ERR_UNEXPECTED', 'psi.blinded outside a PSI job');
-    checkSignature(s, 'psi.blinded', msg.from, msg.points, blobs, msg.signature);
+    checkSigned(s, 'psi.blinded', msg.from, [s.me, String(msg.points), blobs[0] as Uint8Array], msg.signature);
+    // the recipient may ask about as many businesses as it agreed to, not every id it can guess
+    const max = s.config.agreement?.maxApplicants;
+    if (s.config.defences && max !== undefined && msg.points > max)
+      throw new FedError('CRYPTO_ERR_PSI', `${msg.from} sent ${msg.points} blinded ids; ${s.me} agreed to answer for at most ${max} applicants`, {
+        details: { from: msg.from, points: msg.points, max },
+      });
     s.steps.begin('psi:reply');
     state.slots = msg.points;
     let again = await s.timed('psi', () => state.pool.blind(blobs[0] as Uint8Array, state.key));
@@ -86,10 +92,8 @@ export const psiHandlers: Handlers = {
     s.progress('psi:reblind', msg.points, msg.points);
     const own = await state.ownBlinded;
     const ownPoints = own.length / 32;
-    await s.send(
-      { type: 'psi.reply', jobId: msg.jobId, to: msg.from, points: msg.points, ownPoints, ...sign(s, 'psi.reply', msg.from, msg.points, [again, own]) },
-      [again, own],
-    );
+    const signature = sign(s, 'psi.reply', [msg.from, String(msg.points), again, own]);
+    await s.send({ type: 'psi.reply', jobId: msg.jobId, to: msg.from, points: msg.points, ownPoints, signature }, [again, own]);
     s.log.info({ applicants: msg.points, own: ownPoints }, 'PSI reply sent');
   },
 
@@ -101,7 +105,7 @@ export const psiHandlers: Handlers = {
     const applicants = s.slotIds as string[];
     if (msg.points !== applicants.length)
       throw new FedError('CRYPTO_ERR_PSI', `${msg.from} answered for ${msg.points} applicants; there are ${applicants.length}`);
-    checkSignature(s, 'psi.reply', msg.from, msg.points, blobs, msg.signature);
+    checkSigned(s, 'psi.reply', msg.from, [s.me, String(msg.points), blobs[0] as Uint8Array, blobs[1] as Uint8Array], msg.signature);
     state.replied.add(msg.from);
     const holderSet = await s.timed('psi', async () => pointKeys(await state.pool.blind(blobs[1] as Uint8Array, state.key)));
     const position = new Map(holderSet.map((k, j) => [k, j]));
@@ -115,9 +119,18 @@ export const psiHandlers: Handlers = {
     if (s.started.alignment === 'psi') s.idsLearned.intersection += overlap;
     s.log.info({ holder: msg.from, overlap }, 'PSI intersection found');
     s.progress('psi:match', holderSet.length, holderSet.length);
+    learnMembership(
+      s,
+      msg.from,
+      pairs.filter((_, i) => i % 2 === 1),
+    );
     if (s.started.alignment === 'psi') {
-      const blob = new Uint8Array(Uint32Array.from(pairs).buffer);
-      await s.send({ type: 'psi.assign', jobId: msg.jobId, to: msg.from, pairs: overlap, ...sign(s, 'psi.assign', msg.from, overlap, [blob]) }, [blob]);
+      // padded to the holder's own set size and sealed to it: the relay learns neither how many matched nor which
+      const padded = new Uint32Array(2 * holderSet.length + 1);
+      padded[0] = overlap;
+      padded.set(pairs, 1);
+      const blob = sealTo(identityBoxPublicKey(s.rosterKey(msg.from)), new Uint8Array(padded.buffer));
+      await s.send({ type: 'psi.assign', jobId: msg.jobId, to: msg.from, signature: sign(s, 'psi.assign', [msg.from, blob]) }, [blob]);
     }
     if (state.replied.size === s.jobParties.length - 1) await s.send({ type: 'psi.done', jobId: msg.jobId, slots: applicants.length });
   },
@@ -127,9 +140,15 @@ export const psiHandlers: Handlers = {
     const state = s.psi;
     if (!state?.ownOrder || msg.from !== s.started.recipient || s.steps.has('psi:assign'))
       throw new FedError('PROTO_ERR_UNEXPECTED', 'psi.assign outside a PSI job');
-    checkSignature(s, 'psi.assign', msg.from, msg.pairs, blobs, msg.signature);
+    checkSigned(s, 'psi.assign', msg.from, [s.me, blobs[0] as Uint8Array], msg.signature);
     s.steps.begin('psi:assign');
-    const pairs = new Uint32Array((blobs[0] as Uint8Array).slice().buffer);
+    const opened = openSealed(identityBoxKeys(s.identityKey), blobs[0] as Uint8Array, `${msg.from}'s slot assignments`);
+    const padded = new Uint32Array(opened.slice().buffer);
+    const count = padded[0] as number;
+    if (padded.length !== 2 * state.ownOrder.length + 1 || count > state.ownOrder.length)
+      throw new FedError('CRYPTO_ERR_PSI', `${msg.from}'s slot assignments do not fit this party's ${state.ownOrder.length} customers`);
+    const pairs = padded.subarray(1, 1 + 2 * count);
+    s.deps.ledger.add('alignmentSlots', count);
     const ids = new Array<string>(state.slots).fill('');
     const own = s.deps.table.ids;
     for (let k = 0; k < pairs.length; k += 2) {

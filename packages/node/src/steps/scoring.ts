@@ -2,10 +2,12 @@
  * Scoring, one party's side: this party's encrypted partial logits for every slot, and, for the recipient,
  * the decrypted joint logits turned into probabilities, scores and grades.
  */
-import { encryptVector, FedError, type KeyPair, partialLogitsFor, scoreOf, signFields } from '@fedrisk/shared';
+import { encryptVector, FedError, type KeyPair, partialLogitsFor, scoreOf } from '@fedrisk/shared';
 import type { Handlers } from '../handlers.ts';
 import type { Session } from '../session.ts';
-import { prepareSmudging, recordOwnInput } from './threshold-decrypt.ts';
+import { sign } from '../signing.ts';
+import { learnFromResult } from './attacks.ts';
+import { commitInput } from './threshold-decrypt.ts';
 
 /** Largest |partial logit| a CKKS slot holds with room to spare: beyond it the sum would wrap around the modulus. */
 function maxPartial(s: Session): number {
@@ -35,13 +37,9 @@ export async function sendPartial(s: Session): Promise<void> {
     encryptVector(s.ctx, pk, partial.values, { signal: s.deps.signal, onProgress: (d, t) => s.progress('encrypt', d, t) }),
   );
   s.deps.faultPoint('before-partial');
-  const threshold = job.keys === 'threshold';
-  const signature = threshold ? signFields(s.config.identityKey as string, ['scores.partial', job.jobId, s.me, String(ids.length), ...blobs]) : undefined;
-  if (threshold) {
-    recordOwnInput(s, blobs);
-    prepareSmudging(s, blobs[0] as Uint8Array, blobs.length);
-  }
-  await s.send({ type: 'scores.partial', jobId: job.jobId, slots: ids.length, chunks: blobs.length, ...(signature ? { signature } : {}) }, blobs);
+  if (job.keys === 'threshold') return commitInput(s, blobs);
+  const signature = sign(s, 'scores.partial', [String(ids.length), ...blobs]);
+  await s.send({ type: 'scores.partial', jobId: job.jobId, slots: ids.length, chunks: blobs.length, signature }, blobs);
   s.log.info({ chunks: blobs.length, bytes: blobs.reduce((n, b) => n + b.length, 0) }, 'encrypted partial scores sent');
 }
 
@@ -51,6 +49,7 @@ export async function finishScores(s: Session, logits: Float64Array): Promise<vo
   const card = s.config.scorecard;
   if (!card) throw new FedError('CONFIG_ERR_INVALID', `${s.me} is the recipient but its config has no scorecard`);
   const ids = s.slotIds as string[];
+  learnFromResult(s, logits);
   const scores = await s.timed('scorecard', () => Array.from(logits, (logit, i) => ({ id: ids[i] as string, logit, ...scoreOf(logit, card) })));
   s.scoring = { scores };
   s.log.info({ scored: scores.length }, 'joint scores decrypted');
@@ -65,7 +64,6 @@ export const scoringHandlers: Handlers = {
     if (!s.isRecipient || !pair || !ids) throw new FedError('PROTO_ERR_UNEXPECTED', 'scores.sum sent to a party that is not the recipient');
     if (msg.slots !== ids.length) throw new FedError('JOB_ERR_MISMATCH', `the sum holds ${msg.slots} scores, the job has ${ids.length} slots`);
     const logits = await s.timed('decrypt', () => pair.decrypt(blobs, msg.slots, { signal: s.deps.signal, onProgress: (d, t) => s.progress('decrypt', d, t) }));
-    s.deps.ledger.decrypted(logits.length);
     await finishScores(s, logits);
   },
 };

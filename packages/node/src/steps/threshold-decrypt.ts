@@ -1,17 +1,21 @@
 /**
- * Threshold decryption, one party's side. Each party receives every other
- * party's signed input; asked to decrypt, it sums every signed input itself
- * (its own included), compares the request's hashes with its own sum, and
- * answers a request at most once. Holders send shares sealed for the
- * recipient; the recipient adds them to c0 and decrypts with its own share.
+ * Threshold decryption, one party's side. Every party commits to its input,
+ * reveals it once all have committed (so nobody picks its input after seeing
+ * another's: no cancelling input, no crafted c1), and receives every other
+ * party's signed input. Asked to decrypt, it sums every input itself (its
+ * own included), compares the request's hashes with its own sum, and answers
+ * a request at most once. Holders send shares sealed for the recipient and
+ * signed; the recipient adds them to c0 and decrypts with its own share.
  */
-import { asFedError, type CkksContext, ciphertextDigest, FedError, openFrom, sealFor, sumCiphertexts, thresholdNoise, verifyFields } from '@fedrisk/shared';
+import { asFedError, type CkksContext, ciphertextDigest, commitNonce, FedError, openSealed, sealTo, sumCiphertexts, thresholdNoise } from '@fedrisk/shared';
 import type { Handlers } from '../handlers.ts';
 import type { Session } from '../session.ts';
+import { checkCommitted, checkSigned, commitmentOf, sign } from '../signing.ts';
 import type { ThresholdDecryptState } from '../state.ts';
+import { attackInput, learnFromShares, readWithRogueKey } from './attacks.ts';
 
-function thresholdState(s: Session): ThresholdDecryptState {
-  s.threshold ??= { inputs: new Map(), answered: new Set(), verifiedSum: undefined, sealedShares: new Map() };
+export function thresholdState(s: Session): ThresholdDecryptState {
+  s.threshold ??= { commits: new Map(), pending: undefined, inputs: new Map(), answered: new Set(), verifiedSum: undefined, shares: new Map() };
   return s.threshold;
 }
 
@@ -26,53 +30,89 @@ function canonical(ctx: CkksContext, blob: Uint8Array, what: string): Uint8Array
   }
 }
 
-/** Recipient: decrypt once the verified sum and every other party's sealed shares are in. */
+const inputFields = (slots: number, blobs: readonly Uint8Array[]) => [String(slots), ...blobs];
+
+/** Threshold: commits to this party's encrypted input; it is revealed by revealInputIfReady once every party has committed. */
+export async function commitInput(s: Session, blobs: Uint8Array[]): Promise<void> {
+  const t = thresholdState(s);
+  const nonce = commitNonce();
+  t.pending = { blobs, nonce };
+  // while the others still encrypt, a holder draws the smudging noise its shares will need
+  prepareSmudging(s, blobs[0] as Uint8Array, blobs.length);
+  if (!s.config.defences) return;
+  const slots = (s.slotIds as string[]).length;
+  const commitment = commitmentOf(s, s.me, 'input', inputFields(slots, blobs), nonce);
+  t.commits.set(s.me, commitment);
+  await s.send({ type: 'scores.commit', jobId: s.started.jobId, commitment, signature: sign(s, 'scores.commit', [commitment]) });
+}
+
+/** Threshold: reveals this party's input once every party committed (at once when the defences are off). */
+export async function revealInputIfReady(s: Session): Promise<void> {
+  const t = s.threshold;
+  if (!t?.pending || s.steps.has('input:reveal')) return;
+  if (s.config.defences && t.commits.size < s.jobParties.length) return;
+  const { nonce } = t.pending;
+  // a staged crafted or cancelling input waits for every other input and is built from them
+  const blobs = await attackInput(s, t.pending.blobs, t.inputs);
+  if (!blobs || s.steps.has('input:reveal')) return;
+  s.steps.begin('input:reveal');
+  t.pending = undefined;
+  t.inputs.set(s.me, blobs);
+  const slots = (s.slotIds as string[]).length;
+  const signature = sign(s, 'scores.partial', inputFields(slots, blobs));
+  await s.send({ type: 'scores.partial', jobId: s.started.jobId, slots, chunks: blobs.length, ...(s.config.defences ? { nonce } : {}), signature }, blobs);
+  s.log.info({ chunks: blobs.length, bytes: blobs.reduce((n, b) => n + b.length, 0) }, 'encrypted partial scores sent');
+}
+
+/** Recipient: decrypt once the verified sum and every other party's shares are in. */
 async function combineIfReady(s: Session, onLogits: (logits: Float64Array) => Promise<void>): Promise<void> {
   const t = thresholdState(s);
-  const keys = s.keys;
-  const party = keys?.threshold;
-  const ephemeral = keys?.ephemeral;
-  if (!t.verifiedSum || !party || !ephemeral || t.sealedShares.size < s.jobParties.length - 1 || s.steps.has('combine')) return;
+  const party = s.keys?.threshold;
+  if (!t.verifiedSum || !party || t.shares.size < s.jobParties.length - 1 || s.steps.has('combine')) return;
   s.steps.begin('combine');
   const ctx = s.ctx;
-  const jobId = s.started.jobId;
   const sum = t.verifiedSum;
   const slots = (s.slotIds as string[]).length;
   const others = s.jobParties.filter((p) => p.id !== s.me);
+  learnFromShares(s, t.shares, sum);
   const logits = await s.timed('decrypt', async () => {
     const out = new Float64Array(slots);
     for (const [c, ct] of sum.entries()) {
-      const shares = others.map((p) =>
-        openFrom(
-          ephemeral,
-          (keys.shares.get(p.id) as { x25519: string }).x25519,
-          jobId,
-          `${jobId}|${p.id}|${s.me}|${c}`,
-          (t.sealedShares.get(p.id) as Uint8Array[])[c] as Uint8Array,
-        ),
+      const used = Math.min(ctx.slots, slots - c * ctx.slots);
+      const values = party.decryptWithShares(
+        ct,
+        others.map((p) => (t.shares.get(p.id) as Uint8Array[])[c] as Uint8Array),
+        used,
       );
-      const values = party.decryptWithShares(ct, shares);
-      out.set(values.subarray(0, Math.min(ctx.slots, slots - c * ctx.slots)), c * ctx.slots);
+      out.set(values.subarray(0, used), c * ctx.slots);
       s.progress('decrypt', c + 1, sum.length);
       await new Promise((r) => setImmediate(r));
     }
     return out;
   });
-  s.deps.ledger.decrypted(logits.length);
   await onLogits(logits);
 }
 
 /** The handlers; `onLogits` is what the job does with the decrypted result (the recipient only). */
 export function thresholdDecryptHandlers(onLogits: (s: Session, logits: Float64Array) => Promise<void>): Handlers {
   return {
+    'scores.commit': (s, msg) => {
+      const t = thresholdState(s);
+      if (s.started.keys !== 'threshold' || t.commits.has(msg.from) || !s.jobParties.some((p) => p.id === msg.from))
+        throw new FedError('PROTO_ERR_UNEXPECTED', `scores.commit from ${msg.from} is not expected`);
+      checkSigned(s, 'scores.commit', msg.from, [msg.commitment], msg.signature);
+      t.commits.set(msg.from, msg.commitment);
+    },
+
     'scores.input': (s, msg, blobs) => {
       const t = thresholdState(s);
       if (s.started.keys !== 'threshold' || t.inputs.has(msg.from) || msg.from === s.me || !s.jobParties.some((p) => p.id === msg.from))
         throw new FedError('PROTO_ERR_UNEXPECTED', `scores.input from ${msg.from} is not expected`);
-      if (!verifyFields(s.rosterKey(msg.from), ['scores.partial', msg.jobId, msg.from, String(msg.slots), ...blobs], msg.signature)) {
-        throw new FedError('CRYPTO_ERR_SIGNATURE', `the input said to come from ${msg.from} is not signed by ${msg.from}`);
-      }
+      const fields = inputFields(msg.slots, blobs);
+      checkSigned(s, 'scores.partial', msg.from, fields, msg.signature);
+      checkCommitted(s, msg.from, 'input', fields, msg.nonce, t.commits.get(msg.from));
       t.inputs.set(msg.from, blobs);
+      readWithRogueKey(s, msg.from, blobs);
     },
 
     /** issue a decryption share only for the job's agreed output, the sum of every party's signed input, and only once */
@@ -80,8 +120,7 @@ export function thresholdDecryptHandlers(onLogits: (s: Session, logits: Float64A
       const t = thresholdState(s);
       const keys = s.keys;
       const party = keys?.threshold;
-      const ephemeral = keys?.ephemeral;
-      if (!party || !ephemeral) throw new FedError('PROTO_ERR_UNEXPECTED', 'decrypt.request outside a threshold job');
+      if (!party || !keys) throw new FedError('PROTO_ERR_UNEXPECTED', 'decrypt.request outside a threshold job');
       const ctx = s.ctx;
       try {
         const missing = s.jobParties.filter((p) => !t.inputs.has(p.id)).map((p) => p.id);
@@ -90,13 +129,14 @@ export function thresholdDecryptHandlers(onLogits: (s: Session, logits: Float64A
           const sum = await sumCiphertexts(
             ctx,
             s.jobParties.map((p) => t.inputs.get(p.id) as Uint8Array[]),
-            { signal: s.deps.signal },
+            { signal: s.deps.signal, names: s.jobParties.map((p) => p.id) },
           );
           return sum.map((b) => canonical(ctx, b, 'own sum'));
         });
         const ownDigests = own.map((b) => ciphertextDigest(ctx, b));
         const same = ownDigests.length === msg.digests.length && ownDigests.every((d, i) => d === msg.digests[i]);
-        if (!same) {
+        // with the defences off (a staged attack) a party decrypts what it is asked, as a naive design would
+        if (!same && s.config.defences) {
           throw new FedError(
             'CRYPTO_ERR_SHARE_REFUSED',
             `the coordinator asked ${s.me} to decrypt ciphertexts that are not the sum of the job's ${s.jobParties.length} signed inputs`,
@@ -117,14 +157,14 @@ export function thresholdDecryptHandlers(onLogits: (s: Session, logits: Float64A
         const sealed = await s.timed('share', async () => {
           const out: Uint8Array[] = [];
           for (const [c, b] of own.entries()) {
-            const share = party.decryptionShare(b, noise.smudgingBits);
-            out.push(sealFor(ephemeral, peer.x25519, msg.jobId, `${msg.jobId}|${s.me}|${recipient}|${c}`, share));
+            out.push(sealTo(peer.x25519, party.decryptionShare(b, noise.smudgingBits)));
             s.progress('share', c + 1, own.length);
             await new Promise((r) => setImmediate(r));
           }
           return out;
         });
-        await s.send({ type: 'decrypt.share', jobId: msg.jobId, to: recipient, chunks: sealed.length }, sealed);
+        const signature = sign(s, 'decrypt.share', [recipient, ...sealed]);
+        await s.send({ type: 'decrypt.share', jobId: msg.jobId, to: recipient, chunks: sealed.length, signature }, sealed);
         s.log.info({ chunks: sealed.length, smudgingBits: noise.smudgingBits }, 'decryption shares sent, sealed for the recipient');
       } catch (err) {
         const fe = asFedError(err, 'CRYPTO_ERR_SHARE_REFUSED');
@@ -135,21 +175,21 @@ export function thresholdDecryptHandlers(onLogits: (s: Session, logits: Float64A
 
     'decrypt.share': (s, msg, blobs) => {
       const t = thresholdState(s);
-      if (!s.isRecipient || !s.keys?.threshold || t.sealedShares.has(msg.from) || !s.jobParties.some((p) => p.id === msg.from && p.id !== s.me))
+      const box = s.keys?.box;
+      if (!s.isRecipient || !box || t.shares.has(msg.from) || !s.jobParties.some((p) => p.id === msg.from && p.id !== s.me))
         throw new FedError('PROTO_ERR_UNEXPECTED', `decrypt.share from ${msg.from} is not expected`);
-      t.sealedShares.set(msg.from, blobs);
+      checkSigned(s, 'decrypt.share', msg.from, [s.me, ...blobs], msg.signature);
+      t.shares.set(
+        msg.from,
+        blobs.map((b, c) => openSealed(box, b, `${msg.from}'s decryption share ${c + 1}`)),
+      );
       return combineIfReady(s, (l) => onLogits(s, l));
     },
   };
 }
 
-/** Threshold: this party's own input counts among the inputs it checks requests against. */
-export function recordOwnInput(s: Session, blobs: Uint8Array[]): void {
-  thresholdState(s).inputs.set(s.me, blobs);
-}
-
 /** While the others still encrypt, a holder draws the smudging noise its shares will need: it depends only on the shape. */
-export function prepareSmudging(s: Session, template: Uint8Array, count: number): void {
+function prepareSmudging(s: Session, template: Uint8Array, count: number): void {
   const party = s.keys?.threshold;
   if (!party || s.isRecipient) return;
   const ctx = s.ctx;

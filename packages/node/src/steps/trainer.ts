@@ -46,8 +46,6 @@ export interface TrainerOptions {
   send(msg: Outgoing<NodeMessage>, blobs?: readonly Uint8Array[]): Promise<void>;
   onEvent: EventSink;
   logger: Logger;
-  /** values this party decrypted (the bank: residuals of training rows) */
-  onDecrypted(count: number): void;
 }
 
 export interface Trainer {
@@ -120,7 +118,6 @@ export function createTrainer(o: TrainerOptions): Trainer {
       pending.set(`${epoch}:${batch}`, o.holders.length);
       // the bank holds the key, so it can read the residual: with it, the joint logit of each training row
       const d = await (o.keys as KeyPair).decrypt([residual], b - a);
-      o.onDecrypted(b - a);
       const grads = o.columns.map((col) => {
         let g = 0;
         for (let k = 0; k < b - a; k++) g += (col[a + k] as number) * (d[k] as number);

@@ -29,7 +29,6 @@ function makeTrainer(s: Session, extra: Partial<TrainerOptions>): Trainer {
     send: (msg, blobs) => s.send(msg, blobs),
     onEvent: s.deps.onEvent,
     logger: s.log,
-    onDecrypted: (n) => s.deps.ledger.decrypted(n),
     ...extra,
   });
 }

@@ -15,6 +15,7 @@ import {
   type TableSchema,
   thresholdNoise,
 } from '@fedrisk/shared';
+import type { BankBaseline } from '../baseline.ts';
 import type { Prepared } from '../prepare.ts';
 import { readScores, type Verification, verify } from '../referee.ts';
 import { commonResult } from '../report/assemble.ts';
@@ -26,7 +27,7 @@ function targetMaxError(keys: KeysDesign): number {
   return keys === 'threshold' ? 1e-4 : 1e-6;
 }
 
-async function verifyScores(scenario: Scenario, prep: Prepared, run: JobRun): Promise<Verification> {
+async function verifyScores(scenario: Scenario, prep: Prepared, run: JobRun, baseline: BankBaseline): Promise<Verification> {
   const recipient = scenario.job.recipient;
   const verification = await verify({
     parties: scenario.parties.map((p) => {
@@ -43,6 +44,7 @@ async function verifyScores(scenario: Scenario, prep: Prepared, run: JobRun): Pr
     applicants: prep.applicants,
     labels: prep.labels,
     scores: await readScores(join(run.files.partyDir(recipient), 'out', 'scores.csv')),
+    baseline,
   });
   const target = targetMaxError(run.spec.keys);
   const err = verification.maxAbsLogitError;
@@ -56,13 +58,13 @@ async function verifyScores(scenario: Scenario, prep: Prepared, run: JobRun): Pr
   return verification;
 }
 
-export async function scoringResult(scenario: Scenario, prep: Prepared, run: JobRun, say: (l: string) => void): Promise<DesignResult> {
+export async function scoringResult(scenario: Scenario, prep: Prepared, run: JobRun, baseline: BankBaseline, say: (l: string) => void): Promise<DesignResult> {
   let failure = run.failure;
   let verification: Verification | undefined;
   if (!failure && scenario.job.alignment !== 'psi-cardinality') {
     try {
       say('  verify    referee recomputes every score in plaintext ...');
-      verification = await verifyScores(scenario, prep, run);
+      verification = await verifyScores(scenario, prep, run, baseline);
     } catch (err) {
       failure = asFedError(err, 'RUN_ERR_PROCESS', 'verification failed');
     }

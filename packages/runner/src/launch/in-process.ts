@@ -6,8 +6,8 @@
  * party's connection without a word, as a killed process would.
  */
 import { runCoordinatorMain } from '@fedrisk/coordinator';
-import { runNodeMain } from '@fedrisk/node';
-import { closeLogger, createLogger, describeFatal } from '@fedrisk/shared';
+import { makeIdentity, runNodeMain } from '@fedrisk/node';
+import { closeLogger, createLogger, describeFatal, loadSeal, type SealModule } from '@fedrisk/shared';
 import type { EventHandler, Launcher, Participant } from './launcher.ts';
 
 const SIGKILL_STATUS = 137;
@@ -52,13 +52,21 @@ function participant(name: string, onEvent: EventHandler, run: (signal: AbortSig
 }
 
 export function inProcessLauncher(): Launcher {
+  // one SEAL instance for every participant here: contexts built from it are shared too
+  let seal: Promise<SealModule> | undefined;
+  const sealOnce = () => {
+    seal ??= loadSeal();
+    return seal;
+  };
   return {
     kind: 'in-process',
+    keygen: async (_party, file) => makeIdentity(file),
     coordinator: (l, onEvent) =>
       participant('coordinator', onEvent, async (signal) => {
         const logger = createLogger({ name: 'coordinator', level: l.logLevel, file: l.logFile });
         try {
           return await runCoordinatorMain({
+            seal: await sealOnce(),
             configFile: l.configFile,
             host: '127.0.0.1',
             port: 0,
@@ -78,6 +86,7 @@ export function inProcessLauncher(): Launcher {
         const logger = createLogger({ name: l.party, level: l.logLevel, file: l.logFile });
         try {
           return await runNodeMain({
+            seal: await sealOnce(),
             configFile: l.configFile,
             coordinatorUrl: l.coordinatorUrl,
             token: l.token,

@@ -45,6 +45,8 @@ export type EventHandler = (participant: string, event: ProcessEvent) => void;
 
 export interface Launcher {
   readonly kind: 'processes' | 'in-process';
+  /** has a party make its own identity key in `file`; resolves with the public half (the runner never sees the secret) */
+  keygen(party: string, file: string): Promise<string>;
   coordinator(launch: CoordinatorLaunch, onEvent: EventHandler): Participant;
   node(launch: NodeLaunch, onEvent: EventHandler): Participant;
 }

@@ -5,10 +5,11 @@
  * the last lines of stderr are kept for error messages.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { parseEventLine } from '@fedrisk/shared';
+import { FedError, parseEventLine } from '@fedrisk/shared';
 import type { EventHandler, Launcher, Participant } from './launcher.ts';
 
 /** The packages' own entry points, through their declared exports. */
@@ -90,6 +91,12 @@ export function startChild(name: string, bin: string, args: string[], env: Recor
 export function processLauncher(extraEnv: Record<string, string> = {}): Launcher {
   return {
     kind: 'processes',
+    keygen: async (party, file) => {
+      const child = startChild(party, NODE_BIN, ['--keygen', file], extraEnv, () => {});
+      const status = await child.exited;
+      if (status !== 0) throw new FedError('RUN_ERR_PROCESS', `${party} could not make its identity key (exit status ${status}): ${child.stderrTail()}`);
+      return readFileSync(`${file}.pub`, 'utf8').trim();
+    },
     coordinator: (l, onEvent) =>
       startChild(
         'coordinator',

@@ -1,5 +1,6 @@
 /** The report a run writes (report.json): its types, one place. */
-import type { Alignment, IdsLearned, KeysDesign, KnowledgeCounts, LinkCount, NetworkConditions, Scenario, WireError } from '@fedrisk/shared';
+import type { Alignment, Attack, IdsLearned, KeysDesign, KnowledgeCounts, LinkCount, NetworkConditions, Scenario, WireError } from '@fedrisk/shared';
+import type { PortfolioReport } from '../portfolio/types.ts';
 import type { Verification } from '../referee.ts';
 
 export interface LedgerEntry {
@@ -57,6 +58,9 @@ export interface DesignResult {
   threshold?: ThresholdBound;
   alignment: AlignmentResult;
   timings: { jobMs: number; afterJoinMs: number; perParty: Record<string, Record<string, number>> };
+  /** a staged attack: whether the parties' defences were on, and what came of it */
+  defences?: 'on' | 'off';
+  attack?: AttackResult;
 }
 
 export interface Report extends DesignResult {
@@ -84,10 +88,14 @@ export interface Report extends DesignResult {
   };
   /** every design run on the same data, the scenario's own first */
   designs: DesignResult[];
+  /** staged attacks, one per job (defences on and off side by side) */
+  attacks?: AttackResult[];
   /** joint training, when the scenario trains: loss per epoch and the referee's fidelity check */
   training?: TrainingReport;
   /** score = offset - factor * logit: points at the base odds and per doubling of the odds */
   scorecard: { baseScore: number; baseOdds: number; pdo: number; factor: number; offset: number };
+  /** loans, losses and who bears them under the credit policy, joint vs bank alone, per macro scenario */
+  portfolio?: PortfolioReport;
   /** where the records came from; real-data rows left out for a missing value */
   data: { source: string; records: number; dropped: { line: number; column: string }[] };
   totalMs: number;
@@ -123,4 +131,21 @@ export interface RunResult {
   ok: boolean;
   runDir: string;
   report: Report;
+}
+
+/** The referee's account of a staged attack (jobs/attacks.ts). */
+export interface AttackResult {
+  kind: Attack['kind'];
+  by: string;
+  defences: 'on' | 'off';
+  /** refused: stopped before the attacker learned anything; detected: caught, named; succeeded: it learned or changed what it wanted; failed: neither */
+  outcome: 'refused' | 'detected' | 'succeeded' | 'failed';
+  /** who noticed, with the error they raised */
+  stoppedBy: { party: string; code: string; message: string }[];
+  /** per victim: how many of its values the attacker read (victim had a record, error below 1e-3), of how many, and how exactly */
+  learned: Record<string, { values: number; of: number; maxError: number }>;
+  /** psi-probe: per holder, guessed ids the attacker learned it has, against the truth */
+  membership?: Record<string, { guesses: number; learnedMembers: number; trueMembers: number }>;
+  /** what happened to the result, in words */
+  effect: string;
 }

@@ -65,6 +65,8 @@ export const jobRecordSchema = z
     /** key material the coordinator handled during the job, as the job recorded it */
     keyMaterial: z.array(z.string()),
     refusals: z.array(refusalSchema),
+    /** a staged attack: what the coordinator read, per party, one value per slot (for the referee to measure) */
+    learned: z.record(z.string(), z.array(z.number())).optional(),
   })
   .strict();
 export type JobRecord = z.infer<typeof jobRecordSchema>;
@@ -104,6 +106,19 @@ export const partySummarySchema = z
   })
   .strict();
 export type PartySummary = z.infer<typeof partySummarySchema>;
+
+/** What a party that staged an attack learned (its out/attack.json): for the referee to measure, never sent. */
+export const attackOutputSchema = z
+  .object({
+    /** per victim, one value per slot: the victim's partial logits as the attacker read them */
+    learned: z.record(z.string(), z.array(z.number())),
+    /** psi-probe: per holder, the guessed ids the attacker learned the holder has */
+    membership: z.record(z.string(), z.array(z.string())),
+    /** psi-probe: the guessed ids */
+    probes: z.array(z.string()),
+  })
+  .strict();
+export type AttackOutput = z.infer<typeof attackOutputSchema>;
 
 /** One scored business in the recipient's scores.csv. */
 export interface ScoredBusiness {

@@ -10,6 +10,7 @@ import { scorecardSchema } from '../model/scorecard.ts';
 import { FedError } from '../util/errors.ts';
 import { alignmentSchema, idFormatSchema, jobIdSchema, jobKindSchema, keysSchema, partyIdSchema, psiHashSchema, roleSchema } from '../wire/ids.ts';
 import { ckksParamsSchema, trainingParamsSchema } from '../wire/params.ts';
+import { coordinatorAttackSchema, partyAttackSchema } from './attacks.ts';
 import { networkSchema } from './network.ts';
 
 export const timeoutsSchema = z
@@ -53,6 +54,15 @@ export const coordinatorConfigSchema = z
     network: networkSchema.optional(),
     /** simulate a curious coordinator (for demonstrations and tests) */
     misbehave: misbehaviourSchema.optional(),
+    /** false only to show an attack succeeding: no commit-then-reveal round, no checks it could skip */
+    defences: z.boolean().default(true),
+    /** an attack this coordinator stages (scenario attacks:) */
+    attack: coordinatorAttackSchema.optional(),
+    /** TLS: the coordinator's certificate (issued by the run's CA) and its private key, PEM files */
+    tls: z
+      .object({ cert: z.string().min(1), key: z.string().min(1) })
+      .strict()
+      .optional(),
   })
   .strict();
 export type CoordinatorConfig = z.infer<typeof coordinatorConfigSchema>;
@@ -69,6 +79,24 @@ const faultSchema = z
     crashAt: faultPointSchema,
   })
   .strict();
+
+/** What a party agreed to take part in, pinned in its config: the coordinator cannot change it. */
+export const agreementSchema = z
+  .object({
+    jobId: jobIdSchema,
+    kind: jobKindSchema,
+    keys: keysSchema,
+    alignment: alignmentSchema,
+    recipient: partyIdSchema,
+    keyHolder: partyIdSchema.optional(),
+    parties: z.array(z.object({ id: partyIdSchema, role: roleSchema }).strict()).min(1),
+    ckks: ckksParamsSchema,
+    training: trainingParamsSchema.optional(),
+    /** most applicants (slots) the recipient may ask about */
+    maxApplicants: z.number().int().min(1),
+  })
+  .strict();
+export type Agreement = z.infer<typeof agreementSchema>;
 
 export const nodeConfigSchema = z
   .object({
@@ -90,8 +118,21 @@ export const nodeConfigSchema = z
     modelFile: z.string().min(1).optional(),
     outDir: z.string().min(1),
     fault: faultSchema.optional(),
-    /** this party's own Ed25519 identity key (base64 PKCS#8 DER) */
-    identityKey: z.string().min(1).optional(),
+    /** the file holding this party's own Ed25519 identity key, which it made itself (`node --keygen`) */
+    identityKeyFile: z.string().min(1).optional(),
+    /** the job this party agreed to: a job.start or key that differs is refused */
+    agreement: agreementSchema.optional(),
+    /** false only to show an attack succeeding: this node skips its checks and the commit round */
+    defences: z.boolean().default(true),
+    /** an attack this party stages (scenario attacks:) */
+    attack: partyAttackSchema.optional(),
+    /** a psi-probe attacker's guessed record ids, one per line (the runner draws them) */
+    probeFile: z.string().min(1).optional(),
+    /** TLS: the run's CA certificate (PEM file), which must have issued the coordinator's certificate */
+    tls: z
+      .object({ ca: z.string().min(1) })
+      .strict()
+      .optional(),
     /** how long the coordinator may stay silent before this node gives up on it */
     timeouts: timeoutsSchema.prefault({}),
     /** every party's identity public key, distributed out of band like credentials */

@@ -12,7 +12,10 @@ import { scorecardSchema } from '../model/scorecard.ts';
 import { FedError } from '../util/errors.ts';
 import { alignmentSchema, keysSchema, partyIdSchema, psiHashSchema, roleSchema } from '../wire/ids.ts';
 import { ckksParamsSchema, trainingParamsSchema } from '../wire/params.ts';
+import { attackSchema } from './attacks.ts';
 import { networkSchema } from './network.ts';
+import { policyIssues, policySchema } from './policy.ts';
+import { portfolioSchema } from './portfolio.ts';
 import { faultPointSchema, timeoutsSchema } from './process.ts';
 
 const syntheticDataSchema = z
@@ -105,10 +108,18 @@ export const scenarioSchema = z
     /** train the model jointly first; the scoring jobs then use each party's trained weights */
     train: trainingParamsSchema.optional(),
     scorecard: scorecardSchema.default(scorecardSchema.parse({})),
+    /** the credit policy the referee applies to the recipient's scores: approval, review, limits, credit loans */
+    policy: policySchema.prefault({}),
+    /** loans, losses and who bears them, under macro scenarios */
+    portfolio: portfolioSchema.prefault({}),
     model: z.record(partyIdSchema, partyModelSchema),
     timeouts: timeoutsSchema.prefault({}),
     /** simulated wide-area network between each party and the coordinator */
     network: networkSchema.default({ latencyMs: 0 }),
+    /** attacks to stage, to show what the defences stop (at most one per run) */
+    attacks: z.array(attackSchema).max(1).default([]),
+    /** on (default); off shows an attack succeeding; both runs the job each way, side by side (off and both need attacks:) */
+    defences: z.enum(['on', 'off', 'both']).default('on'),
     faults: z
       .array(
         z.union([
@@ -137,10 +148,19 @@ export const scenarioSchema = z
           ctx.addIssue({
             code: 'custom',
             path: ['parties', i, 'role'],
-            message: 'synthetic data has columns for bank, tax and guarantor only; a holder needs data.kind: csv',
+            message: 'synthetic data has columns for bank, tax, guarantor, power, social and logistics only; a holder needs data.kind: csv',
           });
       });
     } else {
+      const shifted = (s.portfolio.macro ?? []).findIndex(
+        (m) => m.defaultOdds !== 1 || m.clusters.length || Object.keys({ ...m.industries, ...m.cities }).length,
+      );
+      if (shifted >= 0)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['portfolio', 'macro', shifted],
+          message: "shifting default risk needs the synthetic population's hidden risk; real data can only run its own labels",
+        });
       const data = s.data;
       const seen = new Map<string, string>();
       s.parties.forEach((p, i) => {
@@ -195,6 +215,19 @@ export const scenarioSchema = z
         ctx.addIssue({ code: 'custom', path: ['model', party, 'intercept'], message: "the intercept belongs in the recipient's model" });
       }
     }
+    if (recipient) {
+      for (const issue of policyIssues(
+        s.policy,
+        tableSchemaOf(s, recipient.id).columns,
+        s.scorecard.grades.map((g) => g.grade),
+      ))
+        ctx.addIssue({ code: 'custom', path: ['policy', ...issue.path], message: issue.message });
+    }
+    const macroNames = (s.portfolio.macro ?? []).map((m) => m.name);
+    macroNames.forEach((name, i) => {
+      if (macroNames.indexOf(name) !== i)
+        ctx.addIssue({ code: 'custom', path: ['portfolio', 'macro', i, 'name'], message: `macro scenario "${name}" appears twice` });
+    });
     s.faults.forEach((f, i) => {
       if ('party' in f && !ids.includes(f.party))
         ctx.addIssue({ code: 'custom', path: ['faults', i, 'party'], message: `"${f.party}" is not one of the parties` });
@@ -208,6 +241,23 @@ export const scenarioSchema = z
         });
       }
     });
+    if (s.defences !== 'on' && !s.attacks.length)
+      ctx.addIssue({ code: 'custom', path: ['defences'], message: 'defences can be turned off only to show an attack: add attacks:' });
+    for (const [i, a] of s.attacks.entries()) {
+      const named = 'by' in a ? [a.by] : a.kind === 'collusion' ? [...a.parties, a.target] : 'target' in a ? [a.target] : [];
+      for (const id of named) if (!ids.includes(id)) ctx.addIssue({ code: 'custom', path: ['attacks', i], message: `"${id}" is not one of the parties` });
+      const needs = ['rogue-key', 'crafted-input', 'cancelling-input', 'downgrade', 'tamper'].includes(a.kind)
+        ? 'threshold'
+        : a.kind === 'key-swap'
+          ? 'single-holder'
+          : undefined;
+      if (needs && s.job.keys !== needs)
+        ctx.addIssue({ code: 'custom', path: ['attacks', i, 'kind'], message: `the ${a.kind} attack needs job.keys: ${needs}` });
+      if ((a.kind === 'crafted-input' || a.kind === 'cancelling-input' || a.kind === 'psi-probe') && a.by !== s.job.recipient)
+        ctx.addIssue({ code: 'custom', path: ['attacks', i, 'by'], message: `the ${a.kind} attack is staged by the recipient (${s.job.recipient})` });
+      if (a.kind === 'psi-probe' && s.job.alignment !== 'psi')
+        ctx.addIssue({ code: 'custom', path: ['attacks', i, 'kind'], message: 'psi-probe needs job.alignment: psi' });
+    }
     // key custody: the coordinator never holds a secret key, and threshold means every party
     const holder = s.job.keyHolder;
     if (holder === 'coordinator') {

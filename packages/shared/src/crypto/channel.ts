@@ -1,40 +1,41 @@
 /**
- * Party-to-party protection over a relay that must not read or forge:
- * Ed25519 identity keys (distributed out of band, like credentials) sign what
- * a party publishes; X25519 key agreement with HKDF and AES-256-GCM seals
- * decryption shares end to end, so the coordinator relaying them cannot
- * combine them.
+ * Party-to-party protection over a relay that must not read or forge, all
+ * from libsodium (sodium-native, a well-kept binding):
+ *  - identity keys (Ed25519) sign what a party publishes; each party makes
+ *    its own and hands out only the public half;
+ *  - sealed boxes (X25519 + XSalsa20-Poly1305, `crypto_box_seal`) carry a
+ *    message to one party only: decryption shares to the recipient, PSI slot
+ *    assignments to a holder. A sealed box does not say who sealed it, so the
+ *    message that carries it is signed by its sender;
+ *  - commitments (SHA-256 over length-prefixed fields and a random nonce) let
+ *    a party fix its key share or input before it sees anyone else's.
  */
-import {
-  createCipheriv,
-  createDecipheriv,
-  createHash,
-  createPrivateKey,
-  createPublicKey,
-  diffieHellman,
-  generateKeyPairSync,
-  hkdfSync,
-  type KeyObject,
-  randomBytes,
-  sign,
-  verify,
-} from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import sodium from 'sodium-native';
 import { FedError } from '../util/errors.ts';
 import type { KeyMaterialLog } from './custody.ts';
 
 export interface IdentityKeys {
-  /** base64 SPKI DER */
+  /** raw 32-byte Ed25519 public key, base64 */
   publicKey: string;
-  /** base64 PKCS#8 DER: stays with its party */
+  /** raw 64-byte Ed25519 secret key, base64: stays with its party */
   privateKey: string;
 }
 
 export function createIdentity(): IdentityKeys {
-  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
-  return {
-    publicKey: publicKey.export({ type: 'spki', format: 'der' }).toString('base64'),
-    privateKey: privateKey.export({ type: 'pkcs8', format: 'der' }).toString('base64'),
-  };
+  const pk = Buffer.alloc(sodium.crypto_sign_PUBLICKEYBYTES);
+  const sk = Buffer.alloc(sodium.crypto_sign_SECRETKEYBYTES);
+  sodium.crypto_sign_keypair(pk, sk);
+  return { publicKey: pk.toString('base64'), privateKey: sk.toString('base64') };
+}
+
+/** The public half of an identity secret key (a party can always re-derive it). */
+export function identityPublicKey(privateKeyB64: string): string {
+  const sk = Buffer.from(privateKeyB64, 'base64');
+  if (sk.length !== sodium.crypto_sign_SECRETKEYBYTES) throw new FedError('CRYPTO_ERR_SIGNATURE', 'an identity key must be 64 bytes');
+  const pk = Buffer.alloc(sodium.crypto_sign_PUBLICKEYBYTES);
+  sodium.crypto_sign_ed25519_sk_to_pk(pk, sk);
+  return pk.toString('base64');
 }
 
 function digestOf(parts: readonly (string | Uint8Array)[]): Buffer {
@@ -51,60 +52,87 @@ function digestOf(parts: readonly (string | Uint8Array)[]): Buffer {
 
 /** Signs a list of fields; blobs are hashed first, so the signature stays small. */
 export function signFields(privateKeyB64: string, parts: readonly (string | Uint8Array)[]): string {
-  const key = createPrivateKey({ key: Buffer.from(privateKeyB64, 'base64'), format: 'der', type: 'pkcs8' });
-  return sign(null, digestOf(parts), key).toString('base64');
+  const sig = Buffer.alloc(sodium.crypto_sign_BYTES);
+  sodium.crypto_sign_detached(sig, digestOf(parts), Buffer.from(privateKeyB64, 'base64'));
+  return sig.toString('base64');
 }
 
 export function verifyFields(publicKeyB64: string, parts: readonly (string | Uint8Array)[], signatureB64: string): boolean {
+  const pk = Buffer.from(publicKeyB64, 'base64');
+  const sig = Buffer.from(signatureB64, 'base64');
+  if (pk.length !== sodium.crypto_sign_PUBLICKEYBYTES || sig.length !== sodium.crypto_sign_BYTES) return false;
   try {
-    const key = createPublicKey({ key: Buffer.from(publicKeyB64, 'base64'), format: 'der', type: 'spki' });
-    return verify(null, digestOf(parts), key, Buffer.from(signatureB64, 'base64'));
+    return sodium.crypto_sign_verify_detached(sig, digestOf(parts), pk);
   } catch {
     return false;
   }
 }
 
-export interface EphemeralKey {
+/** A party's X25519 key pair for sealed boxes. */
+export interface BoxKeys {
   /** raw 32-byte X25519 public key, base64 */
   publicKey: string;
-  readonly privateKey: KeyObject;
+  readonly secretKey: Buffer;
 }
 
-export function createEphemeral(custody?: KeyMaterialLog): EphemeralKey {
+/** A fresh key pair for one job's sealed boxes. */
+export function createBoxKeys(custody?: KeyMaterialLog): BoxKeys {
   custody?.hold('sealingKey');
-  const { publicKey, privateKey } = generateKeyPairSync('x25519');
-  const raw = publicKey.export({ type: 'spki', format: 'der' }).subarray(-32);
-  return { publicKey: raw.toString('base64'), privateKey };
+  const pk = Buffer.alloc(sodium.crypto_box_PUBLICKEYBYTES);
+  const sk = sodium.sodium_malloc(sodium.crypto_box_SECRETKEYBYTES);
+  sodium.crypto_box_keypair(pk, sk);
+  return { publicKey: pk.toString('base64'), secretKey: sk };
 }
 
-const X25519_SPKI_PREFIX = Buffer.from('302a300506032b656e032100', 'hex');
-
-function channelKey(own: EphemeralKey, peerPublicB64: string, context: string): Buffer {
-  const raw = Buffer.from(peerPublicB64, 'base64');
-  if (raw.length !== 32) throw new FedError('CRYPTO_ERR_SIGNATURE', 'an X25519 public key must be 32 bytes');
-  const peer = createPublicKey({ key: Buffer.concat([X25519_SPKI_PREFIX, raw]), format: 'der', type: 'spki' });
-  const secret = diffieHellman({ privateKey: own.privateKey, publicKey: peer });
-  return Buffer.from(hkdfSync('sha256', secret, Buffer.from(context, 'utf8'), Buffer.from('fedrisk decryption share v1', 'utf8'), 32));
+/** The X25519 keys that go with an identity: a party can be sealed to before it published anything else. */
+export function identityBoxKeys(privateKeyB64: string): BoxKeys {
+  const sk = Buffer.from(privateKeyB64, 'base64');
+  const pk = Buffer.alloc(sodium.crypto_box_PUBLICKEYBYTES);
+  const xsk = sodium.sodium_malloc(sodium.crypto_box_SECRETKEYBYTES);
+  sodium.crypto_sign_ed25519_sk_to_curve25519(xsk, sk);
+  sodium.crypto_sign_ed25519_pk_to_curve25519(pk, Buffer.from(identityPublicKey(privateKeyB64), 'base64'));
+  return { publicKey: pk.toString('base64'), secretKey: xsk };
 }
 
-/** Seals bytes for one peer: [12-byte IV][ciphertext][16-byte tag]; `aad` binds job, sender, receiver and index. */
-export function sealFor(own: EphemeralKey, peerPublicB64: string, context: string, aad: string, plain: Uint8Array): Uint8Array {
-  const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', channelKey(own, peerPublicB64, context), iv);
-  cipher.setAAD(Buffer.from(aad, 'utf8'));
-  const body = Buffer.concat([cipher.update(plain), cipher.final()]);
-  return new Uint8Array(Buffer.concat([iv, body, cipher.getAuthTag()]));
-}
-
-export function openFrom(own: EphemeralKey, peerPublicB64: string, context: string, aad: string, sealed: Uint8Array): Uint8Array {
-  if (sealed.length < 28) throw new FedError('CRYPTO_ERR_SIGNATURE', 'a sealed share is too short');
-  const buf = Buffer.from(sealed.buffer, sealed.byteOffset, sealed.byteLength);
+/** The X25519 public key that goes with an identity public key. */
+export function identityBoxPublicKey(identityPublicKeyB64: string): string {
+  const pk = Buffer.alloc(sodium.crypto_box_PUBLICKEYBYTES);
   try {
-    const decipher = createDecipheriv('aes-256-gcm', channelKey(own, peerPublicB64, context), buf.subarray(0, 12));
-    decipher.setAAD(Buffer.from(aad, 'utf8'));
-    decipher.setAuthTag(buf.subarray(buf.length - 16));
-    return new Uint8Array(Buffer.concat([decipher.update(buf.subarray(12, buf.length - 16)), decipher.final()]));
+    sodium.crypto_sign_ed25519_pk_to_curve25519(pk, Buffer.from(identityPublicKeyB64, 'base64'));
   } catch (cause) {
-    throw new FedError('CRYPTO_ERR_SIGNATURE', `a sealed share does not open (${aad}): it was altered or not meant for this party`, { cause });
+    throw new FedError('CRYPTO_ERR_SIGNATURE', 'an identity public key is not a valid Ed25519 key', { cause });
   }
+  return pk.toString('base64');
+}
+
+/** Seals bytes so only the holder of `peerPublicB64`'s secret can open them. */
+export function sealTo(peerPublicB64: string, plain: Uint8Array): Uint8Array {
+  const pk = Buffer.from(peerPublicB64, 'base64');
+  if (pk.length !== sodium.crypto_box_PUBLICKEYBYTES) throw new FedError('CRYPTO_ERR_SEALED', 'an X25519 public key must be 32 bytes');
+  const out = Buffer.alloc(plain.length + sodium.crypto_box_SEALBYTES);
+  sodium.crypto_box_seal(out, Buffer.from(plain.buffer, plain.byteOffset, plain.byteLength), pk);
+  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+}
+
+export function openSealed(own: BoxKeys, sealed: Uint8Array, what: string): Uint8Array {
+  if (sealed.length < sodium.crypto_box_SEALBYTES) throw new FedError('CRYPTO_ERR_SEALED', `${what} is too short to be sealed`);
+  const out = Buffer.alloc(sealed.length - sodium.crypto_box_SEALBYTES);
+  const ok = sodium.crypto_box_seal_open(
+    out,
+    Buffer.from(sealed.buffer, sealed.byteOffset, sealed.byteLength),
+    Buffer.from(own.publicKey, 'base64'),
+    own.secretKey,
+  );
+  if (!ok) throw new FedError('CRYPTO_ERR_SEALED', `${what} does not open: it was altered or not sealed for this party`);
+  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+}
+
+/** A fresh nonce for a commitment, base64. */
+export function commitNonce(): string {
+  return randomBytes(32).toString('base64');
+}
+
+/** A binding, hiding commitment to some fields: who commits to what is part of what is hashed, so a copy is worthless. */
+export function commitTo(parts: readonly (string | Uint8Array)[], nonceB64: string): string {
+  return digestOf(['fedrisk/commit/v1', ...parts, Buffer.from(nonceB64, 'base64')]).toString('hex');
 }

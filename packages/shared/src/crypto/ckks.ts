@@ -69,8 +69,15 @@ export interface CkksContext {
   [Symbol.dispose](): void;
 }
 
-export function createCkksContext(seal: SealModule, params: CkksParams): CkksContext {
-  checkCkksParams(seal, params);
+/**
+ * A SEAL context takes a few hundred milliseconds to build, so each SEAL
+ * instance keeps one per parameter set, shared by every handle made from it
+ * (participants that run in one process share their SEAL instance) and freed
+ * with the last handle.
+ */
+const built = new WeakMap<SealModule, Map<string, { context: SEALContext; encoder: CKKSEncoder; refs: number }>>();
+
+function buildContext(seal: SealModule, params: CkksParams): { context: SEALContext; encoder: CKKSEncoder } {
   const parms = new seal.EncryptionParameters(seal.SchemeType.ckks);
   let context: SEALContext;
   try {
@@ -88,11 +95,24 @@ export function createCkksContext(seal: SealModule, params: CkksParams): CkksCon
     context.delete();
     throw new FedError('CRYPTO_ERR_INVALID_PARAMS', `SEAL rejected the CKKS parameters ${JSON.stringify(params)} (no suitable primes, or not valid for CKKS)`);
   }
-  const encoder = new seal.CKKSEncoder(context);
+  return { context, encoder: new seal.CKKSEncoder(context) };
+}
+
+export function createCkksContext(seal: SealModule, params: CkksParams): CkksContext {
+  checkCkksParams(seal, params);
+  const key = JSON.stringify([params.polyModulusDegree, params.coeffModulusBits]);
+  const cache = built.get(seal) ?? new Map<string, { context: SEALContext; encoder: CKKSEncoder; refs: number }>();
+  built.set(seal, cache);
+  const entry = cache.get(key) ?? { ...buildContext(seal, params), refs: 0 };
+  cache.set(key, entry);
+  entry.refs++;
+  const { context, encoder } = entry;
   let deleted = false;
   const dispose = (): void => {
     if (deleted) return;
     deleted = true;
+    if (--entry.refs > 0) return;
+    cache.delete(key);
     encoder.delete();
     context.delete();
   };
@@ -157,7 +177,12 @@ export interface KeyPair {
   [Symbol.dispose](): void;
 }
 
-export function generateKeyPair(ckks: CkksContext, opts: { rotations?: boolean; custody?: KeyMaterialLog } = {}): KeyPair {
+/** Where a key object reports each decryption it makes: the knowledge ledger counts them all there. */
+export interface DecryptionCounter {
+  decrypted(values: number): void;
+}
+
+export function generateKeyPair(ckks: CkksContext, opts: { rotations?: boolean; custody?: KeyMaterialLog; ledger?: DecryptionCounter } = {}): KeyPair {
   const { seal, context } = ckks;
   opts.custody?.hold('secretKey');
   opts.custody?.hold('publicKey');
@@ -187,27 +212,31 @@ export function generateKeyPair(ckks: CkksContext, opts: { rotations?: boolean; 
   return {
     publicKeyBytes,
     ...(galoisKeysBytes ? { galoisKeysBytes } : {}),
-    decrypt: async (blobs, count, opts = {}) => {
+    decrypt: async (blobs, count, callOpts = {}) => {
       const out = new Float64Array(count);
       const plain = new seal.Plaintext();
       try {
         for (let c = 0; c < blobs.length; c++) {
-          throwIfAborted(opts.signal);
+          throwIfAborted(callOpts.signal);
           const ct = ckks.loadCiphertext(blobs[c] as Uint8Array, `ciphertext ${c + 1} of ${blobs.length}`);
+          let decoded: Float64Array;
           try {
             decryptor.decrypt(ct, plain);
+            decoded = ckks.encoder.decodeFloat64(plain) as Float64Array;
+          } catch (err) {
+            throw new FedError('CRYPTO_ERR_SEAL', `cannot decrypt ciphertext ${c + 1} of ${blobs.length}: ${sealMessage(seal, err)}`, { cause: err });
           } finally {
             ct.delete();
           }
-          const decoded = ckks.encoder.decodeFloat64(plain) as Float64Array;
           const start = c * ckks.slots;
           out.set(decoded.subarray(0, Math.min(ckks.slots, count - start)), start);
-          opts.onProgress?.(c + 1, blobs.length);
+          callOpts.onProgress?.(c + 1, blobs.length);
           await yieldToLoop();
         }
       } finally {
         plain.delete();
       }
+      opts.ledger?.decrypted(count);
       return out;
     },
     delete: dispose,
@@ -239,8 +268,12 @@ export async function encryptVector(ckks: CkksContext, publicKeyBytes: Uint8Arra
       throwIfAborted(opts.signal);
       const slice = new Float64Array(ckks.slots);
       slice.set(values.subarray(c * ckks.slots, Math.min(values.length, (c + 1) * ckks.slots)));
-      encoder.encode(slice, ckks.scale, plain);
-      encryptor.encrypt(plain, ct);
+      try {
+        encoder.encode(slice, ckks.scale, plain);
+        encryptor.encrypt(plain, ct);
+      } catch (err) {
+        throw new FedError('CRYPTO_ERR_SEAL', `cannot encrypt ciphertext ${c + 1} of ${chunks}: ${sealMessage(seal, err)}`, { cause: err });
+      }
       blobs.push(ckks.saveCiphertext(ct));
       opts.onProgress?.(c + 1, chunks);
       await yieldToLoop();
@@ -254,12 +287,21 @@ export async function encryptVector(ckks: CkksContext, publicKeyBytes: Uint8Arra
   return blobs;
 }
 
-/** Adds ciphertext vectors slot-wise: result[c] = sum over inputs of input[c]. Needs no key. */
-export async function sumCiphertexts(ckks: CkksContext, inputs: readonly (readonly Uint8Array[])[], opts: LongCallOptions = {}): Promise<Uint8Array[]> {
+/**
+ * Adds ciphertext vectors slot-wise: result[c] = sum over inputs of input[c]. Needs no key.
+ * `names` says whose each input is, so a bad ciphertext is reported by its sender.
+ */
+export async function sumCiphertexts(
+  ckks: CkksContext,
+  inputs: readonly (readonly Uint8Array[])[],
+  opts: LongCallOptions & { names?: readonly string[] } = {},
+): Promise<Uint8Array[]> {
+  const nameOf = (i: number) => (opts.names?.[i] ? `${opts.names[i]}'s input` : `input ${i + 1}`);
   const first = inputs[0];
   if (!first) throw new FedError('JOB_ERR_MISMATCH', 'nothing to add');
   for (const v of inputs) {
-    if (v.length !== first.length) throw new FedError('JOB_ERR_MISMATCH', `inputs have ${first.length} and ${v.length} ciphertexts`);
+    if (v.length !== first.length)
+      throw new FedError('JOB_ERR_MISMATCH', `${nameOf(inputs.indexOf(v))} has ${v.length} ciphertexts, ${nameOf(0)} ${first.length}`);
   }
   const { seal, context } = ckks;
   const evaluator = new seal.Evaluator(context);
@@ -267,14 +309,14 @@ export async function sumCiphertexts(ckks: CkksContext, inputs: readonly (readon
   try {
     for (let c = 0; c < first.length; c++) {
       throwIfAborted(opts.signal);
-      const acc = ckks.loadCiphertext(first[c] as Uint8Array, `input 1, ciphertext ${c + 1}`);
+      const acc = ckks.loadCiphertext(first[c] as Uint8Array, `${nameOf(0)}, ciphertext ${c + 1}`);
       try {
         for (let i = 1; i < inputs.length; i++) {
-          const term = ckks.loadCiphertext((inputs[i] as Uint8Array[])[c] as Uint8Array, `input ${i + 1}, ciphertext ${c + 1}`);
+          const term = ckks.loadCiphertext((inputs[i] as Uint8Array[])[c] as Uint8Array, `${nameOf(i)}, ciphertext ${c + 1}`);
           try {
             evaluator.addInplace(acc, term);
           } catch (err) {
-            throw new FedError('CRYPTO_ERR_SEAL', `cannot add input ${i + 1}, ciphertext ${c + 1}: ${sealMessage(seal, err)}`, { cause: err });
+            throw new FedError('CRYPTO_ERR_SEAL', `cannot add ${nameOf(i)}, ciphertext ${c + 1}: ${sealMessage(seal, err)}`, { cause: err });
           } finally {
             term.delete();
           }

@@ -1,6 +1,6 @@
 /** The encrypted gradient step of joint training: inner products of plaintext columns with an encrypted residual. */
 import { FedError } from '../util/errors.ts';
-import type { CkksContext } from './ckks.ts';
+import { type CkksContext, sealMessage } from './ckks.ts';
 
 /**
  * sum_r x_r * d_r for one feature, on a ciphertext of residuals: multiply by
@@ -44,7 +44,7 @@ export async function encryptedInnerProducts(
     }
   } catch (err) {
     if (err instanceof FedError) throw err;
-    throw new FedError('CRYPTO_ERR_SEAL', `cannot compute an encrypted gradient: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    throw new FedError('CRYPTO_ERR_SEAL', `cannot compute an encrypted gradient: ${sealMessage(seal, err)}`, { cause: err });
   } finally {
     rotated.delete();
     prod.delete();

@@ -1,3 +1,4 @@
+export * from './attacks.ts';
 export * from './channel.ts';
 export * from './ckks.ts';
 export * from './combine.ts';

@@ -22,7 +22,7 @@
 import { createHash } from 'node:crypto';
 import { FedError } from '../util/errors.ts';
 import type { CkksContext } from './ckks.ts';
-import { sealMessage } from './ckks.ts';
+import { type DecryptionCounter, sealMessage } from './ckks.ts';
 import type { KeyMaterialLog } from './custody.ts';
 import { CT_DATA, ciphertextShape, PT_DATA, putU64, readKeyPolys, u64 } from './seal-layout.ts';
 import { smudgingNoiseNtt } from './smudging.ts';
@@ -70,15 +70,16 @@ export interface ThresholdParty {
   /**
    * The recipient's side: adds the other parties' shares to c0 and decrypts
    * (c0 + sum d_j, c1) with its own key share, so its own share never needs
-   * smudging (it never leaves the party). Counts as serving the ciphertext.
+   * smudging (it never leaves the party). Counts as serving the ciphertext,
+   * and reports `used` values (the slots that hold data) as decrypted.
    */
-  decryptWithShares(ciphertext: Uint8Array, otherShares: readonly Uint8Array[]): Float64Array;
+  decryptWithShares(ciphertext: Uint8Array, otherShares: readonly Uint8Array[], used?: number): Float64Array;
   /** frees the key share; idempotent */
   delete(): void;
   [Symbol.dispose](): void;
 }
 
-export function createThresholdParty(ckks: CkksContext, seed: Uint8Array, custody?: KeyMaterialLog): ThresholdParty {
+export function createThresholdParty(ckks: CkksContext, seed: Uint8Array, custody?: KeyMaterialLog, ledger?: DecryptionCounter): ThresholdParty {
   const { seal, context } = ckks;
   custody?.hold('secretKeyShare');
   const keygen = new seal.KeyGenerator(context);
@@ -181,7 +182,7 @@ export function createThresholdParty(ckks: CkksContext, seed: Uint8Array, custod
         await new Promise((r) => setImmediate(r));
       }
     },
-    decryptWithShares: (ciphertext, otherShares) => {
+    decryptWithShares: (ciphertext, otherShares, used = ckks.slots) => {
       const digest = createHash('sha256').update(ciphertext).digest('hex');
       if (served.has(digest)) throw new FedError('CRYPTO_ERR_SHARE_REPLAY', 'this ciphertext was already decrypted with this key share');
       const { l } = ciphertextShape(ckks, ciphertext);
@@ -208,7 +209,9 @@ export function createThresholdParty(ckks: CkksContext, seed: Uint8Array, custod
         }
         decryptor.decrypt(cipher, plain);
         served.add(digest);
-        return (ckks.encoder.decodeFloat64(plain) as Float64Array).slice();
+        const values = (ckks.encoder.decodeFloat64(plain) as Float64Array).slice();
+        ledger?.decrypted(Math.min(used, values.length));
+        return values;
       } catch (err) {
         if (err instanceof FedError) throw err;
         throw new FedError('CRYPTO_ERR_SEAL', `cannot decrypt with the shares: ${sealMessage(seal, err)}`, { cause: err });

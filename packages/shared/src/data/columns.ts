@@ -38,6 +38,21 @@ export const ROLE_COLUMNS: Record<Exclude<Role, 'holder'>, readonly ColumnSpec[]
     { name: 'collateral_coverage_ratio', kind: 'number', min: 0, max: 100, description: 'collateral value over guaranteed amount' },
     { name: 'currently_guaranteed', kind: 'integer', min: 0, max: 1, description: '1 if a guarantee is in force' },
   ],
+  power: [
+    { name: 'monthly_kwh', kind: 'number', min: 0, description: 'average monthly electricity use over the last 12 months, kWh' },
+    { name: 'kwh_trend_3m', kind: 'number', min: -1, max: 100, description: "last 3 months' use over the 3 months before, minus 1" },
+    { name: 'bill_arrears_12m', kind: 'integer', min: 0, max: 12, description: 'months with an overdue electricity bill in the last 12' },
+  ],
+  social: [
+    { name: 'insured_headcount', kind: 'integer', min: 0, description: 'employees with social insurance paid by the business' },
+    { name: 'headcount_change_mom', kind: 'number', min: -1, max: 100, description: 'month-on-month change of the insured headcount, ratio' },
+    { name: 'contribution_months_continuous', kind: 'integer', min: 0, max: 1200, description: 'months of continuous, complete contributions' },
+  ],
+  logistics: [
+    { name: 'monthly_shipments', kind: 'integer', min: 0, description: 'shipments booked on the platform per month' },
+    { name: 'shipment_trend_3m', kind: 'number', min: -1, max: 100, description: "last 3 months' shipments over the 3 months before, minus 1" },
+    { name: 'on_time_payment_ratio', kind: 'number', min: 0, max: 1, description: 'share of freight bills paid on time' },
+  ],
 };
 
 /** How a party's records are stored: a CSV file, a Parquet file, or a DuckDB database (table `records`). */

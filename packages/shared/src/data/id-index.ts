@@ -27,6 +27,11 @@ export class IdIndex {
     return this.#ids.length;
   }
 
+  /** The ids in row order. */
+  get ids(): readonly string[] {
+    return this.#ids;
+  }
+
   /** The row of id, or undefined. */
   get(id: string): number | undefined {
     const slots = this.#slots;

@@ -1,3 +1,4 @@
 export * from './model.ts';
+export * from './policy.ts';
 export * from './scorecard.ts';
 export * from './training.ts';

@@ -86,6 +86,18 @@ export const ERROR_CODES = {
     meaning: 'A message signed by a party does not verify against its identity key.',
     action: "Check every party's roster of identity keys; otherwise someone forged or altered a message.",
   },
+  CRYPTO_ERR_SEALED: {
+    meaning: 'A sealed box (a decryption share or a PSI assignment) does not open for this party.',
+    action: 'It was altered on the way, or sealed for someone else: the relay (coordinator) deviated.',
+  },
+  CRYPTO_ERR_COMMITMENT: {
+    meaning: 'A party revealed a key share or input that differs from what it committed to, or revealed before everyone had committed.',
+    action: 'That party changed its contribution after seeing the others: the message names it; do not trust it.',
+  },
+  JOB_ERR_NOT_AGREED: {
+    meaning: 'The job the coordinator started differs from the job this party agreed to (design, roster, recipient, parameters).',
+    action: "Compare the party's config (agreement) with the coordinator's; a coordinator that changes the job is deviating.",
+  },
   CRYPTO_ERR_PSI: {
     meaning: 'Private set intersection failed: malformed or invalid blinded points.',
     action: 'A peer sent points outside the group or of the wrong count; the message names which.',

@@ -35,7 +35,7 @@ export interface LoggerOptions {
 export function createLogger(opts: LoggerOptions): Logger {
   return pino(
     { name: opts.name, level: opts.level ?? 'info', redact: { paths: REDACTED_PATHS, censor: '[redacted]' } },
-    opts.destination ?? pino.destination({ dest: opts.file ?? 2, sync: true, mkdir: opts.file !== undefined }),
+    opts.destination ?? pino.destination({ dest: opts.file ?? 2, sync: true, mkdir: opts.file !== undefined, mode: 0o600 }),
   );
 }
 

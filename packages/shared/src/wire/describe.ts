@@ -29,7 +29,11 @@ export function describeMessage(msg: AnyMessage, blobs: readonly Uint8Array[]): 
     case 'psi.reply':
       return `${msg.points} re-blinded ids + ${msg.ownPoints} own blinded ids (${total})`;
     case 'psi.assign':
-      return `${msg.pairs} slot assignments for the intersection`;
+      return `slot assignments for the intersection, sealed to the holder (${total})`;
+    case 'keys.commit':
+      return 'commitment to a public-key share (a hash), signed';
+    case 'scores.commit':
+      return 'commitment to an encrypted input (a hash), signed';
     case 'psi.done':
       return `alignment done: ${msg.slots} slots`;
     case 'align.done':
@@ -46,7 +50,7 @@ export function describeMessage(msg: AnyMessage, blobs: readonly Uint8Array[]): 
     case 'decrypt.verdict':
       return msg.ok ? 'checked: it is the sum of the inputs; share issued' : `REFUSED: ${msg.error?.code}`;
     case 'decrypt.share':
-      return `${msg.chunks} decryption share(s) sealed for the recipient (${total})`;
+      return `${msg.chunks} decryption share(s) sealed for the recipient, signed (${total})`;
     case 'train.partial':
       return `epoch ${msg.epoch} batch ${msg.batch}: encrypted partial logits (${total})`;
     case 'train.sum':

@@ -51,14 +51,7 @@ function expectedBlobs(msg: AnyMessage): number {
 
 /** Blobs whose size the message fixes: blinded points are 32 bytes each, slot pairs 8. */
 function checkBlobSizes(msg: AnyMessage, blobs: readonly Uint8Array[]): void {
-  const sizes: number[] =
-    msg.type === 'psi.blinded'
-      ? [32 * msg.points]
-      : msg.type === 'psi.reply'
-        ? [32 * msg.points, 32 * msg.ownPoints]
-        : msg.type === 'psi.assign'
-          ? [8 * msg.pairs]
-          : [];
+  const sizes: number[] = msg.type === 'psi.blinded' ? [32 * msg.points] : msg.type === 'psi.reply' ? [32 * msg.points, 32 * msg.ownPoints] : [];
   sizes.forEach((size, i) => {
     if (blobs[i]?.length !== size)
       throw new FedError('PROTO_ERR_INVALID', `message ${msg.type}: blob ${i + 1} has ${blobs[i]?.length} bytes, its header implies ${size}`);

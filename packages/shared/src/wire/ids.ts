@@ -2,8 +2,11 @@
 import { z } from 'zod';
 
 export const partyIdSchema = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'party id: lowercase letters, digits and -, at most 32 characters');
-/** bank, tax and guarantor have fixed synthetic columns; a holder's columns come from its scenario (real data) */
-export const roleSchema = z.enum(['bank', 'tax', 'guarantor', 'holder']);
+/**
+ * bank, tax, guarantor and the optional power utility, social security and logistics platform have fixed
+ * synthetic columns; a holder's columns come from its scenario (real data)
+ */
+export const roleSchema = z.enum(['bank', 'tax', 'guarantor', 'power', 'social', 'logistics', 'holder']);
 export type Role = z.infer<typeof roleSchema>;
 /** A record id: a unified social credit code for synthetic SMEs, or a data set's own key (letters, digits, _ . : -). */
 export const recordIdSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/, 'a record id: letters, digits, _ . : -, at most 64 characters');

@@ -16,6 +16,8 @@ export const KNOWLEDGE_KINDS = [
   'alignmentSlots',
   'ciphertexts',
   'sealedDecryptionShares',
+  'sealedAssignments',
+  'commitments',
   'plaintextValues',
   'secretKeys',
   'credentials',
@@ -50,16 +52,22 @@ export function knowledgeOf(msg: AnyMessage, blobs: readonly Uint8Array[]): Part
       return { ciphertexts: blobs.length };
     case 'decrypt.share':
       return { sealedDecryptionShares: blobs.length };
+    case 'keys.commit':
+    case 'scores.commit':
+      return { commitments: 1 };
     case 'train.unmask':
-      return { maskedValues: msg.values.length };
+      // to the holder it is its own gradient, masked by itself: plaintext once it removes its mask;
+      // to the coordinator relaying it, masked by a mask it does not know
+      return 'from' in msg ? { maskedValues: msg.values.length, plaintextValues: msg.values.length } : { maskedValues: msg.values.length };
     case 'train.epoch':
-      return { trainingLoss: 1 };
+      return { trainingLoss: 1, plaintextValues: 1 };
     case 'psi.blinded':
       return { blindedIds: msg.points };
     case 'psi.reply':
       return { blindedIds: msg.points + msg.ownPoints };
     case 'psi.assign':
-      return { alignmentSlots: msg.pairs };
+      // sealed: what it says is counted by the holder when it opens it (KnowledgeLedger.add)
+      return { sealedAssignments: 1 };
     default:
       return { control: 1 };
   }
@@ -79,9 +87,14 @@ export class KnowledgeLedger {
     for (const [kind, n] of Object.entries(knowledgeOf(msg, blobs)) as [KnowledgeKind, number][]) this.received[kind] += n;
   }
 
-  /** values this participant has just decrypted (called where the decryption happens) */
+  /** values this participant has just decrypted (called by the key objects, where every decryption happens) */
   decrypted(values: number): void {
     this.#decrypted += values;
+  }
+
+  /** what a participant learned from a message's sealed content, counted once it opened it */
+  add(kind: KnowledgeKind, n: number): void {
+    this.received[kind] += n;
   }
 
   toJSON(): LedgerEntry {

@@ -1,7 +1,7 @@
 /**
  * Private set intersection between the recipient and each holder, relayed by
  * the coordinator (see crypto/psi.ts). Blobs are concatenated 32-byte points,
- * or u32 (position, slot) pairs.
+ * or a sealed box of u32 (position, slot) pairs.
  */
 import { z } from 'zod';
 import { partyIdSchema } from '../ids.ts';
@@ -14,8 +14,12 @@ export const psiNodeMessages = [
   z.object({ ...envelope, type: z.literal('psi.blinded'), ...job, to: partyIdSchema, points: count, ...signed }).strict(),
   /** holder -> recipient: the recipient's points blinded again, and the holder's own blinded customers */
   z.object({ ...envelope, type: z.literal('psi.reply'), ...job, to: partyIdSchema, points: count, ownPoints: count, ...signed }).strict(),
-  /** recipient -> holder: (position in the holder's shuffled list, slot) pairs for the intersection */
-  z.object({ ...envelope, type: z.literal('psi.assign'), ...job, to: partyIdSchema, pairs: count, ...signed }).strict(),
+  /**
+   * recipient -> holder: (position in the holder's shuffled list, slot) pairs for the intersection,
+   * sealed to the holder and padded to the holder's own set size, so the relay learns neither which
+   * slots matched nor how many
+   */
+  z.object({ ...envelope, type: z.literal('psi.assign'), ...job, to: partyIdSchema, ...signed }).strict(),
   /** recipient -> coordinator: alignment finished; aligned vectors have `slots` slots */
   z.object({ ...envelope, type: z.literal('psi.done'), ...job, slots: count }).strict(),
 ] as const;
@@ -23,7 +27,7 @@ export const psiNodeMessages = [
 export const psiCoordinatorMessages = [
   z.object({ ...envelope, type: z.literal('psi.blinded'), ...job, from: partyIdSchema, points: count, ...signed }).strict(),
   z.object({ ...envelope, type: z.literal('psi.reply'), ...job, from: partyIdSchema, points: count, ownPoints: count, ...signed }).strict(),
-  z.object({ ...envelope, type: z.literal('psi.assign'), ...job, from: partyIdSchema, pairs: count, ...signed }).strict(),
+  z.object({ ...envelope, type: z.literal('psi.assign'), ...job, from: partyIdSchema, ...signed }).strict(),
   /** alignment finished: key setup may start; aligned vectors have `slots` slots */
   z.object({ ...envelope, type: z.literal('align.done'), ...job, slots: count }).strict(),
 ] as const;

@@ -2,27 +2,33 @@
 import { z } from 'zod';
 
 import { partyIdSchema, recordIdSchema } from '../ids.ts';
-import { chunks, envelope, job, MAX_BLOBS, signature, wireErrorSchema } from './fields.ts';
+import { b64, chunks, envelope, job, MAX_BLOBS, signature, wireErrorSchema } from './fields.ts';
 
 const slots = z.number().int().min(1);
+
+const commitment = z.string().regex(/^[0-9a-f]{64}$/);
+const nonce = b64(64).optional();
 
 export const scoringNodeMessages = [
   /** query alignment: the recipient's applicant list, sent in the clear */
   z.object({ ...envelope, type: z.literal('query.ids'), ...job, ids: z.array(recordIdSchema).min(1).max(1_000_000) }).strict(),
-  /** this party's partial logits for every slot, encrypted (blobs); signed under threshold keys */
-  z.object({ ...envelope, type: z.literal('scores.partial'), ...job, slots, chunks, signature: signature.optional() }).strict(),
+  /** threshold, before any input is revealed: a commitment to this party's input */
+  z.object({ ...envelope, type: z.literal('scores.commit'), ...job, commitment, signature: signature.optional() }).strict(),
+  /** this party's partial logits for every slot, encrypted (blobs), signed; `nonce` opens its commitment */
+  z.object({ ...envelope, type: z.literal('scores.partial'), ...job, slots, chunks, nonce, signature: signature.optional() }).strict(),
   /** threshold: whether this party accepts the decryption request (it checked the ciphertext is the job's sum) */
   z.object({ ...envelope, type: z.literal('decrypt.verdict'), ...job, ok: z.boolean(), error: wireErrorSchema.optional() }).strict(),
-  /** threshold: decryption shares sealed end to end for the recipient (blobs) */
-  z.object({ ...envelope, type: z.literal('decrypt.share'), ...job, to: partyIdSchema, chunks }).strict(),
+  /** threshold: decryption shares sealed for the recipient alone (blobs), signed by their sender */
+  z.object({ ...envelope, type: z.literal('decrypt.share'), ...job, to: partyIdSchema, chunks, signature: signature.optional() }).strict(),
 ] as const;
 
 export const scoringCoordinatorMessages = [
   z.object({ ...envelope, type: z.literal('query.ids'), ...job, from: partyIdSchema, ids: z.array(recordIdSchema).min(1) }).strict(),
   /** single holder: the summed ciphertexts, for the recipient */
   z.object({ ...envelope, type: z.literal('scores.sum'), ...job, slots, chunks }).strict(),
+  z.object({ ...envelope, type: z.literal('scores.commit'), ...job, from: partyIdSchema, commitment, signature: signature.optional() }).strict(),
   /** threshold: another party's signed input ciphertexts, so each node can recompute the sum it is asked to decrypt */
-  z.object({ ...envelope, type: z.literal('scores.input'), ...job, from: partyIdSchema, slots, chunks, signature }).strict(),
+  z.object({ ...envelope, type: z.literal('scores.input'), ...job, from: partyIdSchema, slots, chunks, nonce, signature: signature.optional() }).strict(),
   /**
    * threshold: the ciphertexts the coordinator asks the parties to decrypt, named by the SHA-256 of
    * their uncompressed serialization; each party decrypts only its own recomputed sum, if the names match
@@ -39,5 +45,5 @@ export const scoringCoordinatorMessages = [
         .max(MAX_BLOBS),
     })
     .strict(),
-  z.object({ ...envelope, type: z.literal('decrypt.share'), ...job, from: partyIdSchema, chunks }).strict(),
+  z.object({ ...envelope, type: z.literal('decrypt.share'), ...job, from: partyIdSchema, chunks, signature: signature.optional() }).strict(),
 ] as const;

@@ -1,0 +1,87 @@
+/**
+ * The bank-alone baseline: a logistic regression on the recipient's own
+ * columns, fitted by the referee out of sample, never on the applicants it is
+ * scored on. Synthetic data without training: on the recipient's customers in
+ * a population drawn with another seed (as the scenario's joint weights were
+ * fitted); a trained scenario: on the training rows; real data without
+ * training: on the recipient's records that are not applicants.
+ */
+import { loadPartyData, modelColumnsFor, type PartyModel, type PartyTable, parsePartyCsv, type Scenario, type TableSchema } from '@fedrisk/shared';
+import { type Labels, makeDataSet } from './dataset.ts';
+import type { Prepared } from './prepare.ts';
+import { fitLogistic } from './stats.ts';
+
+export interface BankBaseline {
+  /** what the baseline was fitted on */
+  basis: 'another-seed' | 'training-rows' | 'non-applicants';
+  /** the same, in words, for the summary and report */
+  fittedOn: string;
+  rows: number;
+  positives: number;
+  /** the population seed it was fitted on (basis another-seed) */
+  seed?: number;
+  /** undefined when the rows hold too few defaults (or non-defaults) to fit */
+  fit?: { intercept: number; weights: number[] };
+}
+
+/** The report's account of the baseline (no weights). */
+export type BaselineBasis = Omit<BankBaseline, 'fit'>;
+
+const MIN_CLASS = 5;
+/** the most businesses the another-seed population for the baseline has */
+const BASELINE_MAX = 200_000;
+
+/** Another seed for the baseline's population, different from the scenario's. */
+export function baselineSeed(seed: number): number {
+  return (seed + 1) >>> 0;
+}
+
+export async function fitBankBaseline(scenario: Scenario, scenarioFile: string, prep: Prepared): Promise<BankBaseline> {
+  const recipient = scenario.job.recipient;
+  const model = scenario.model[recipient] as PartyModel;
+  const schema = prep.schemas.get(recipient) as TableSchema;
+  let table: PartyTable;
+  let ids: readonly string[];
+  let labels: Labels;
+  let head: Pick<BankBaseline, 'basis' | 'fittedOn' | 'seed'>;
+  if (scenario.train) {
+    table = await loadPartyData(prep.dataFiles.get(recipient) as string, schema, prep.dataFormat);
+    ids = prep.trainIds;
+    labels = prep.labels;
+    head = { basis: 'training-rows', fittedOn: `the ${prep.trainIds.length} training rows` };
+  } else if (scenario.data.kind === 'synthetic') {
+    const seed = baselineSeed(scenario.seed);
+    // a population of the same kind, at most BASELINE_MAX businesses: plenty for a handful of weights, and a million-business run does not generate its world twice
+    const sized = structuredClone(scenario);
+    if (sized.data.kind === 'synthetic') sized.data.businesses = Math.min(sized.data.businesses, BASELINE_MAX);
+    const other = await makeDataSet(sized, scenarioFile, seed);
+    table = parsePartyCsv(other.files.get(recipient) as string, schema, `${recipient}.csv (seed ${seed})`);
+    ids = table.ids;
+    labels = other.labels;
+    head = { basis: 'another-seed', fittedOn: `${recipient}'s customers in a population drawn with seed ${seed}`, seed };
+  } else {
+    table = await loadPartyData(prep.dataFiles.get(recipient) as string, schema, prep.dataFormat);
+    const applicants = new Set(prep.applicants);
+    ids = (prep.members.get(recipient)?.ids ?? []).filter((id) => !applicants.has(id));
+    labels = prep.labels;
+    head = { basis: 'non-applicants', fittedOn: `${recipient}'s ${ids.length} records that are not applicants` };
+  }
+  const y = Uint8Array.from(ids, (id) => labels.get(id) ?? 0);
+  const positives = y.reduce((s, v) => s + v, 0);
+  const base = { ...head, rows: ids.length, positives };
+  if (positives < MIN_CLASS || ids.length - positives < MIN_CLASS) return base;
+  return { ...base, fit: fitLogistic(modelColumnsFor(table, model, ids).columns, y) };
+}
+
+/** The baseline's logits for the given ids, from the recipient's own table of this run; NaN everywhere without a fit. */
+export function baselineLogits(b: BankBaseline, table: PartyTable, model: PartyModel, ids: readonly string[]): Float64Array {
+  const fit = b.fit;
+  if (!fit) return new Float64Array(ids.length).fill(Number.NaN);
+  const cols = modelColumnsFor(table, model, ids).columns;
+  return Float64Array.from(ids, (_, i) => cols.reduce((s, col, j) => s + (fit.weights[j] as number) * (col[i] as number), fit.intercept));
+}
+
+export function basisOf(b: BankBaseline): BaselineBasis {
+  const { fit: _fit, ...rest } = b;
+  return rest;
+}

@@ -1,0 +1,170 @@
+/**
+ * The portfolio stage, run by the referee after scoring: the policy turns the
+ * recipient's scores into loans; the hidden outcomes (under each macro
+ * scenario) into defaults, losses and who bears them. The bank alone, fitted
+ * out of sample, lends the same number of loans, and as many as keep the joint
+ * book's NPL rate. Plain arithmetic on what the run already has.
+ */
+import { join } from 'node:path';
+import {
+  creditPolicyOf,
+  FedError,
+  loadPartyData,
+  type PartyModel,
+  readScoresCsv,
+  type Scenario,
+  SEED_FIGURES,
+  SYNTHETIC_LIMIT_COLUMN,
+  type TableSchema,
+  writePrivateFile,
+} from '@fedrisk/shared';
+import { type BankBaseline, baselineLogits, basisOf } from '../baseline.ts';
+import type { Prepared } from '../prepare.ts';
+import { type BookParams, bookOutcome } from './book.ts';
+import { portfolioCsv } from './csv.ts';
+import { applyPolicy, countAtNpl, policyLoans, rankedLoans, type Scored, scoredFrom, toLoans } from './decisions.ts';
+import type { BookName, BookOutcome, PortfolioReport, PortfolioScenario } from './types.ts';
+import { applicantTruth, defaultsUnder, macroScenarios } from './world.ts';
+
+export const PORTFOLIO_CSV = 'portfolio.csv';
+
+function ruleText(s: Scenario, cutoff: number): string {
+  const a = s.policy.approve;
+  if (a.by === 'score') return `score >= ${a.minScore}`;
+  if (a.by === 'grade') return `grade ${a.grades.join(', ')}`;
+  return `best ${(100 * a.rate).toFixed(1)} % (score >= ${cutoff.toFixed(1)})`;
+}
+
+export async function portfolioStage(
+  scenario: Scenario,
+  prep: Prepared,
+  scoresFrom: { keys: string; scoresFile: string },
+  baseline: BankBaseline,
+): Promise<PortfolioReport> {
+  const recipient = scenario.job.recipient;
+  const policy = creditPolicyOf(scenario.policy);
+  const card = scenario.scorecard;
+  const ids = prep.applicants;
+  const scores = await readScoresCsv(scoresFrom.scoresFile);
+  const joint: Scored[] = ids.map((id) => {
+    const s = scores.get(id);
+    if (!s) throw new FedError('JOB_ERR_MISMATCH', `the recipient's scores have no value for business ${id}`);
+    return { logit: s.logit, pd: s.pd, score: s.score, grade: s.grade };
+  });
+  const table = await loadPartyData(prep.dataFiles.get(recipient) as string, prep.schemas.get(recipient) as TableSchema, prep.dataFormat);
+  const limitColumn = scenario.policy.limit.column ?? (scenario.data.kind === 'synthetic' ? SYNTHETIC_LIMIT_COLUMN : undefined);
+  const row = new Map(table.ids.map((id, i) => [id, i]));
+  const column = limitColumn === undefined ? undefined : table.numeric.get(limitColumn);
+  const limitValues = ids.map((id) => (column ? (column[row.get(id) ?? -1] ?? Number.NaN) : undefined));
+  const bankAlone = scoredFrom(baselineLogits(baseline, table, scenario.model[recipient] as PartyModel, ids), card);
+  const truth = applicantTruth(prep, ids);
+
+  const outcome = applyPolicy(policy, card, joint, limitValues, truth);
+  const jointLent = policyLoans(policy, outcome, joint, limitValues, truth);
+  const ranked = rankedLoans(policy, bankAlone, limitValues, truth);
+  const macros = macroScenarios(scenario);
+  const baselineMacro = macros.find((m) => m.name === 'baseline') ?? (macros[0] as (typeof macros)[number]);
+  const baseDefaults = defaultsUnder(baselineMacro, truth);
+  const p = scenario.portfolio;
+  const params = (lgdMultiplier: number, platform: boolean): BookParams => ({
+    lossGivenDefault: p.lossGivenDefault,
+    lgdMultiplier,
+    guarantorShare: p.guarantee.guarantorShare,
+    pool: p.pool,
+    incentiveRate: platform ? p.incentive.rate : 0,
+  });
+  const jointBase = bookOutcome(toLoans(jointLent, truth, baseDefaults), ids.length, params(baselineMacro.lossGivenDefault, true));
+  const sameApprovals = ranked.slice(0, jointLent.length);
+  const sameNpl = ranked.slice(0, countAtNpl(ranked, truth, baseDefaults, jointBase.nplRate));
+
+  const scenarios: PortfolioScenario[] = macros.map((m) => {
+    const d = defaultsUnder(m, truth);
+    const book = (lent: typeof jointLent, platform: boolean): BookOutcome =>
+      bookOutcome(toLoans(lent, truth, d), ids.length, params(m.lossGivenDefault, platform));
+    const books: Record<BookName, BookOutcome> = {
+      joint: book(jointLent, true),
+      bankAloneSameApprovals: book(sameApprovals, false),
+      bankAloneSameNpl: book(sameNpl, false),
+    };
+    const { name, description, defaultOdds, industries, cities, clusters, lossGivenDefault } = m;
+    const defaults = d.reduce((s, v) => s + v, 0);
+    return {
+      name,
+      description,
+      defaultOdds,
+      industries,
+      cities,
+      clusters,
+      lossGivenDefault,
+      applicantDefaultRate: ids.length ? defaults / ids.length : 0,
+      books,
+    };
+  });
+  const base = (scenarios.find((s) => s.name === baselineMacro.name) as PortfolioScenario).books.joint;
+  const counts = { approve: 0, reject: 0, review: 0 };
+  for (const d of outcome.decisions) counts[d.decision]++;
+  const overturned = outcome.overturned.filter(Boolean).length;
+  const overturnedThatDefault = outcome.overturned.filter((o, i) => o && baseDefaults[i] === 1).length;
+  const report: PortfolioReport = {
+    scoresFrom: scoresFrom.keys,
+    policy: {
+      rule: ruleText(scenario, outcome.cutoff),
+      cutoffScore: outcome.cutoff,
+      limitColumn: limitColumn ?? null,
+      ...scenario.policy.limit,
+      creditGrades: [...policy.creditGrades],
+      reviewMargin: policy.review.margin,
+    },
+    decisions: {
+      applicants: ids.length,
+      approved: counts.approve,
+      rejected: counts.reject,
+      review: counts.review,
+      loans: jointLent.length,
+      approvalRate: ids.length ? jointLent.length / ids.length : 0,
+      byGrade: outcome.byGrade,
+    },
+    review: {
+      sent: counts.review,
+      overturned,
+      overturnRate: counts.review ? overturned / counts.review : 0,
+      overturnedThatDefault,
+      truth: prep.population ? 'hidden-pd' : 'label',
+      seed: { appeals: 1842, adjustedShare: SEED_FIGURES.reviewAdjusted.value },
+    },
+    bankAlone: {
+      ...basisOf(baseline),
+      sameApprovals: sameApprovals.length,
+      sameNpl: sameNpl.length,
+      targetNplRate: jointBase.nplRate,
+      platformIncentive: false,
+    },
+    params: {
+      lossGivenDefault: { ...p.lossGivenDefault },
+      guarantorShare: p.guarantee.guarantorShare,
+      pool: { ...p.pool },
+      incentiveRate: p.incentive.rate,
+    },
+    scenarios,
+    calibration: [
+      { metric: 'nplRate', what: SEED_FIGURES.nplRate.what, simulated: base.nplRate, seed: SEED_FIGURES.nplRate.value },
+      {
+        metric: 'guarantorCompensationRate',
+        what: SEED_FIGURES.guarantorCompensationRate.what,
+        simulated: base.guarantorCompensationRate,
+        seed: SEED_FIGURES.guarantorCompensationRate.value,
+      },
+      {
+        metric: 'countyShare',
+        what: SEED_FIGURES.countyShare.what,
+        simulated: base.byDivisionType.county?.amountShare ?? 0,
+        seed: SEED_FIGURES.countyShare.value,
+      },
+      { metric: 'creditShare', what: SEED_FIGURES.creditShare.what, simulated: base.creditShare, seed: SEED_FIGURES.creditShare.value },
+    ],
+    hiddenAttributes: prep.population !== undefined,
+    csv: PORTFOLIO_CSV,
+  };
+  writePrivateFile(join(prep.runDir, PORTFOLIO_CSV), portfolioCsv(report));
+  return report;
+}

@@ -1,0 +1,189 @@
+/**
+ * The report's curves: ROC and KS points of a score against the hidden
+ * labels, thinned to at most 200 points each, with AUC and KS computed from
+ * the same counts so they equal the referee's `auc` and `ks` (stats.ts)
+ * exactly; and the distribution of the bank's scores by grade.
+ *
+ * Scores are logits: higher means more likely to default (label 1).
+ */
+import { parseCsv } from '@fedrisk/shared';
+
+export interface RocPoint {
+  /** false positive rate: share of non-defaults above the threshold */
+  fpr: number;
+  /** true positive rate: share of defaults above the threshold */
+  tpr: number;
+}
+
+export interface KsPoint {
+  /** share of all businesses at or below the threshold (lowest risk first) */
+  share: number;
+  /** cumulative share of non-defaults (goods) at or below the threshold */
+  good: number;
+  /** cumulative share of defaults (bads) at or below the threshold */
+  bad: number;
+}
+
+export interface CurveSet {
+  auc: number;
+  ks: number;
+  /** population share where the KS gap is largest */
+  ksShare: number;
+  roc: RocPoint[];
+  ksCurve: KsPoint[];
+  n: number;
+  positives: number;
+}
+
+/** The curves the report can draw; each present only when its scores are known. */
+export interface ReportCurves {
+  joint?: CurveSet;
+  bankOnly?: CurveSet;
+  centralised?: CurveSet;
+}
+
+export const MAX_CURVE_POINTS = 200;
+
+/** ROC and KS curves and their AUC and KS; NaN values and empty curves when a class is missing. */
+export function computeCurves(scores: ArrayLike<number>, labels: ArrayLike<number>, maxPoints = MAX_CURVE_POINTS): CurveSet {
+  const n = scores.length;
+  if (labels.length !== n) throw new RangeError(`scores (${n}) and labels (${labels.length}) differ in length`);
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => (scores[a] as number) - (scores[b] as number));
+  let pos = 0;
+  for (let i = 0; i < n; i++) if (labels[i] === 1) pos++;
+  const neg = n - pos;
+  if (pos === 0 || neg === 0) return { auc: Number.NaN, ks: Number.NaN, ksShare: Number.NaN, roc: [], ksCurve: [], n, positives: pos };
+  // cumulative counts at every boundary between distinct scores, lowest score first
+  const cps = [0];
+  const cns = [0];
+  let cp = 0;
+  let cn = 0;
+  let u = 0;
+  let ks = 0;
+  let ksIndex = 0;
+  for (let k = 0; k < n; ) {
+    let j = k;
+    while (j + 1 < n && scores[order[j + 1] as number] === scores[order[k] as number]) j++;
+    let gp = 0;
+    for (let m = k; m <= j; m++) if (labels[order[m] as number] === 1) gp++;
+    const gn = j - k + 1 - gp;
+    // Mann-Whitney U: each default outranks the non-defaults below it, ties count half
+    u += gp * (cn + gn / 2);
+    cp += gp;
+    cn += gn;
+    cps.push(cp);
+    cns.push(cn);
+    const gap = Math.abs(cp / pos - cn / neg);
+    if (gap > ks) {
+      ks = gap;
+      ksIndex = cps.length - 1;
+    }
+    k = j + 1;
+  }
+  const last = cps.length - 1;
+  // ROC from the highest threshold down: the boundaries in reverse
+  const roc = Array.from({ length: cps.length }, (_, i) => ({ fpr: 1 - (cns[last - i] as number) / neg, tpr: 1 - (cps[last - i] as number) / pos }));
+  const ksCurve = cps.map((c, i) => ({ share: (c + (cns[i] as number)) / n, good: (cns[i] as number) / neg, bad: c / pos }));
+  return {
+    auc: u / (pos * neg),
+    ks,
+    ksShare: (ksCurve[ksIndex] as KsPoint).share,
+    roc: thin(roc, (p) => [p.fpr, p.tpr], [], maxPoints),
+    ksCurve: thin(ksCurve, (p) => [p.share, p.good - p.bad], [ksIndex], maxPoints),
+    n,
+    positives: pos,
+  };
+}
+
+/**
+ * At most `max` points of a curve, evenly spaced along its length (so steep
+ * and flat stretches are both drawn), always keeping the first, the last and
+ * the `keep` indices.
+ */
+export function thin<T>(points: readonly T[], xy: (p: T) => [number, number], keep: readonly number[], max: number): T[] {
+  if (points.length <= max) return [...points];
+  const must = new Set([0, points.length - 1, ...keep.filter((i) => i >= 0 && i < points.length)]);
+  const budget = Math.max(1, max - must.size);
+  const coords = points.map(xy);
+  let total = 0;
+  for (let i = 1; i < coords.length; i++) total += dist(coords[i - 1] as [number, number], coords[i] as [number, number]);
+  const picked = new Set(must);
+  const step = total / budget;
+  let run = 0;
+  for (let i = 1; i < coords.length && picked.size < max; i++) {
+    run += dist(coords[i - 1] as [number, number], coords[i] as [number, number]);
+    if (run >= step) {
+      picked.add(i);
+      run = 0;
+    }
+  }
+  return [...picked].sort((a, b) => a - b).map((i) => points[i] as T);
+}
+
+const dist = (a: [number, number], b: [number, number]) => Math.abs(a[0] - b[0]) + Math.abs(a[1] - b[1]);
+
+/** One row of the bank's scores.csv. */
+export interface ScoreRow {
+  id: string;
+  logit: number;
+  pd: number;
+  score: number;
+  grade: string;
+}
+
+/** Parses the recipient's scores.csv (business_id,logit,pd,score,grade). */
+export function parseScoresCsv(text: string): ScoreRow[] {
+  const rows = parseCsv(text, 'scores.csv');
+  const header = rows[0]?.cells ?? [];
+  const col = (name: string) => {
+    const i = header.indexOf(name);
+    if (i < 0) throw new RangeError(`scores.csv has no column ${name}`);
+    return i;
+  };
+  const [id, logit, pd, score, grade] = [col('business_id'), col('logit'), col('pd'), col('score'), col('grade')];
+  return rows.slice(1).map(({ cells }) => {
+    return { id: cells[id] ?? '', logit: Number(cells[logit]), pd: Number(cells[pd]), score: Number(cells[score]), grade: cells[grade] ?? '' };
+  });
+}
+
+export interface GradeBucket {
+  grade: string;
+  count: number;
+  share: number;
+  minScore: number;
+  maxScore: number;
+  meanScore: number;
+  /** defaults among them (when labels are given) */
+  defaults?: number;
+  defaultRate?: number;
+}
+
+/** The report's grade section: one bucket per grade, best grade (highest mean score) first. */
+export interface GradeDistribution {
+  buckets: GradeBucket[];
+  total: number;
+}
+
+export function gradeDistribution(rows: readonly Pick<ScoreRow, 'id' | 'score' | 'grade'>[], labels?: ReadonlyMap<string, number>): GradeDistribution {
+  const by = new Map<string, { count: number; min: number; max: number; sum: number; defaults: number }>();
+  for (const r of rows) {
+    const b = by.get(r.grade) ?? { count: 0, min: Number.POSITIVE_INFINITY, max: Number.NEGATIVE_INFINITY, sum: 0, defaults: 0 };
+    b.count++;
+    b.min = Math.min(b.min, r.score);
+    b.max = Math.max(b.max, r.score);
+    b.sum += r.score;
+    if (labels?.get(r.id) === 1) b.defaults++;
+    by.set(r.grade, b);
+  }
+  const buckets = [...by].map(([grade, b]) => ({
+    grade,
+    count: b.count,
+    share: b.count / rows.length,
+    minScore: b.min,
+    maxScore: b.max,
+    meanScore: b.sum / b.count,
+    ...(labels ? { defaults: b.defaults, defaultRate: b.defaults / b.count } : {}),
+  }));
+  buckets.sort((a, b) => b.meanScore - a.meanScore);
+  return { buckets, total: rows.length };
+}

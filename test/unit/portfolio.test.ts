@@ -1,0 +1,151 @@
+/** The portfolio stage's arithmetic, with numbers checked by hand. */
+import { type ApplicantTruth, type BookParams, bookOutcome, countAtNpl, defaultsUnder, type Loan } from '@fedrisk/runner';
+import { DEFAULT_MACRO, type MacroScenario } from '@fedrisk/shared';
+import { describe, expect, it } from 'vitest';
+
+const params: BookParams = {
+  lossGivenDefault: { credit: 0.5, guaranteed: 0.6, secured: 0.4 },
+  lgdMultiplier: 1,
+  guarantorShare: 0.8,
+  pool: { amount: 100, share: 0.3 },
+  incentiveRate: 0.01,
+};
+
+const loans: Loan[] = [
+  { limit: 1000, amount: 1000, type: 'credit', pd: 0.1, defaulted: true, firstLoan: false, city: 'A', divisionType: 'district' },
+  { limit: 2000, amount: 2000, type: 'guaranteed', pd: 0.05, defaulted: true, firstLoan: true, city: 'B', divisionType: 'county' },
+  { limit: 1000, amount: 500, type: 'secured', pd: 0.02, defaulted: false, firstLoan: true, city: 'A', divisionType: 'county' },
+  { limit: 300, amount: 300, type: 'credit', pd: 0.01, defaulted: false, firstLoan: false, city: 'B', divisionType: 'district' },
+];
+
+describe('a book of loans', () => {
+  it('shares losses 80/20 on guaranteed loans, lets the pool pay 30% of the bank loss until spent, pays the incentive per first or credit loan', () => {
+    const b = bookOutcome(loans, 8, params);
+    expect(b.loans).toBe(4);
+    expect(b.approvalRate).toBe(0.5);
+    expect(b.committed).toBe(4300);
+    expect(b.amount).toBe(3800);
+    expect(b.amountByType).toEqual({ credit: 1300, guaranteed: 2000, secured: 500 });
+    // loan 1 (credit): loss 0.5 x 1000 = 500, all the bank's; the pool pays min(100, 0.3 x 500) = 100 and is spent
+    // loan 2 (guaranteed): loss 0.6 x 2000 = 1200: guarantor 960, bank 240; the empty pool pays nothing
+    expect(b.realisedLoss.total).toBeCloseTo(1700, 9);
+    expect(b.realisedLoss.guarantor).toBeCloseTo(960, 9);
+    expect(b.realisedLoss.pool).toBeCloseTo(100, 9);
+    expect(b.realisedLoss.bank).toBeCloseTo(640, 9);
+    expect(b.poolRemaining).toBe(0);
+    // the guarantor pays 80% of the defaulted principal: 1600 of the 1600 it guaranteed
+    expect(b.guarantorCompensation).toBeCloseTo(1600, 9);
+    expect(b.guarantorCompensationRate).toBeCloseTo(1, 9);
+    expect(b.defaults).toBe(2);
+    expect(b.nplRate).toBeCloseTo(3000 / 3800, 12);
+    expect(b.defaultRate).toBe(0.5);
+    expect(b.creditLoans).toBe(2);
+    expect(b.creditShare).toBeCloseTo(1300 / 3800, 12);
+    expect(b.firstLoans).toBe(2);
+    // 1% of 1000 (credit) + 2000 (first) + 500 (first) + 300 (credit)
+    expect(b.incentive).toBeCloseTo(38, 9);
+    // expected: 50 (bank) + 60 (48 guarantor, 12 bank) + 4 + 1.5; the pool's expected share 0.3 x 67.5
+    expect(b.expectedLoss.total).toBeCloseTo(115.5, 9);
+    expect(b.expectedLoss.guarantor).toBeCloseTo(48, 9);
+    expect(b.expectedLoss.pool).toBeCloseTo(20.25, 9);
+    expect(b.expectedLoss.bank).toBeCloseTo(47.25, 9);
+    expect(b.byCity).toEqual({
+      A: { loans: 2, amount: 1500, amountShare: 1500 / 3800, nplRate: 1000 / 1500 },
+      B: { loans: 2, amount: 2300, amountShare: 2300 / 3800, nplRate: 2000 / 2300 },
+    });
+    expect(b.byDivisionType.county).toEqual({ loans: 2, amount: 2500, amountShare: 2500 / 3800, nplRate: 2000 / 2500 });
+  });
+
+  it('with a pool large enough, reimburses exactly its share; a loss given default scaled past 1 is capped', () => {
+    const b = bookOutcome(loans, 4, { ...params, pool: { amount: 1e9, share: 0.3 }, lgdMultiplier: 2 });
+    // LGD 1 for both defaults: bank 1000 + 0.2 x 2000 = 1400 gross, the pool pays 420
+    expect(b.realisedLoss.total).toBeCloseTo(3000, 9);
+    expect(b.realisedLoss.guarantor).toBeCloseTo(1600, 9);
+    expect(b.realisedLoss.pool).toBeCloseTo(420, 9);
+    expect(b.realisedLoss.bank).toBeCloseTo(980, 9);
+    expect(b.poolRemaining).toBeCloseTo(1e9 - 420, 3);
+  });
+
+  it('pays no incentive off the platform, and says first loans are unknown when the data has no such attribute', () => {
+    const b = bookOutcome(
+      loans.map((l) => ({ ...l, firstLoan: undefined })),
+      4,
+      { ...params, incentiveRate: 0 },
+    );
+    expect(b.incentive).toBe(0);
+    expect(b.firstLoans).toBeNull();
+  });
+});
+
+describe('the bank alone at the same NPL rate', () => {
+  const truth = (drawn: number): ApplicantTruth => ({
+    city: 'A',
+    industry: 'x',
+    divisionType: 'county',
+    firstLoan: false,
+    guaranteeEligible: false,
+    drawnShare: drawn,
+    label: 0,
+  });
+  it('takes the most loans, best first, whose NPL rate (on outstanding amounts) stays at or below the target', () => {
+    const ranked = [0, 1, 2, 3].map((index) => ({ index, amount: 100, type: 'credit' as const, pd: 0 }));
+    const t = [truth(0.5), truth(0.5), truth(0.5), truth(0.5)];
+    // loan 1 defaults: after 2 loans 100 / 150 bad; after 3, 100 / 200; after 4, 100 / 250
+    const d = Uint8Array.from([0, 1, 0, 0]);
+    expect(countAtNpl(ranked, t, d, 0.4)).toBe(4);
+    expect(countAtNpl(ranked, t, d, 0.5)).toBe(4);
+    expect(countAtNpl(ranked, t, d, 0.45)).toBe(4);
+    expect(countAtNpl(ranked, t, d, 0.39)).toBe(1);
+    expect(countAtNpl(ranked, t, d, 0)).toBe(1);
+    expect(countAtNpl(ranked, t, Uint8Array.from([1, 0, 0, 0]), 0.1)).toBe(0);
+  });
+});
+
+describe('macro scenarios', () => {
+  const world: ApplicantTruth[] = [
+    {
+      city: 'Linyi',
+      industry: 'logistics',
+      divisionType: 'county',
+      firstLoan: true,
+      guaranteeEligible: false,
+      drawnShare: 1,
+      label: 0,
+      riskLogit: -3,
+      draw: 0.1,
+    },
+    {
+      city: 'Jinan',
+      industry: 'manufacturing',
+      divisionType: 'district',
+      firstLoan: false,
+      guaranteeEligible: false,
+      drawnShare: 1,
+      label: 1,
+      riskLogit: -3,
+      draw: 0.04,
+    },
+    {
+      city: 'Jinan',
+      industry: 'logistics',
+      divisionType: 'district',
+      firstLoan: false,
+      guaranteeEligible: false,
+      drawnShare: 1,
+      label: 0,
+      riskLogit: -3,
+      draw: 0.1,
+    },
+  ];
+  const stress = DEFAULT_MACRO.find((m) => m.name === 'stress') as MacroScenario;
+  it('baseline reproduces the hidden labels; the odds multiply overall, by industry, city and cluster on the same draws', () => {
+    // sigmoid(-3) = 0.0474: only the draw 0.04 defaults
+    expect([...defaultsUnder(DEFAULT_MACRO[0] as MacroScenario, world)]).toEqual([0, 1, 0]);
+    // stress: odds x1.6 everywhere, x3 more in Linyi logistics: sigmoid(-3 + ln 4.8) = 0.193 > 0.1; Jinan logistics sigmoid(-3 + ln 1.6) = 0.074 < 0.1
+    expect([...defaultsUnder(stress, world)]).toEqual([1, 1, 0]);
+  });
+  it('real data has no hidden risk to shift: its labels stand', () => {
+    const real = world.map(({ riskLogit: _r, draw: _d, ...t }) => t);
+    expect([...defaultsUnder(stress, real)]).toEqual([0, 1, 0]);
+  });
+});
