@@ -80,6 +80,7 @@ describe('a deviating coordinator', () => {
             jobId: 'job-x',
             keys: 'single-holder',
             alignment: 'psi',
+            psiHash: 'sha256',
             kind: 'scoring',
             keyHolder: 'bank',
             recipient: 'bank',

@@ -181,7 +181,12 @@ export function fuzzFrames(seedFrames: readonly Buffer[], count: number, seed: n
   const out: FuzzFrame[] = [];
   while (out.length < count) {
     let r = rng.next() * total;
-    const maker = makers.find(([, w]) => (r -= w) < 0) ?? (makers[0] as (typeof makers)[number]);
+    let maker = makers[0] as (typeof makers)[number];
+    for (const m of makers) {
+      maker = m;
+      r -= m[1];
+      if (r < 0) break;
+    }
     const frame = maker[2]();
     if (!refuse(frame)) out.push(frame);
   }

@@ -1,4 +1,4 @@
-import { createPsiKey, createPsiPool, createRng, type FedError, makeUscc, pointKeys, securePermutation } from '@fedrisk/shared';
+import { createPsiKey, createPsiPool, createRng, type FedError, makeUscc, type PsiHash, pointKeys, securePermutation } from '@fedrisk/shared';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const pool = createPsiPool(2);
@@ -16,19 +16,19 @@ function sets(nA: number, nB: number, overlap: number, seed: number) {
 }
 
 /** The protocol's arithmetic, both sides in one place. */
-async function intersect(a: string[], b: string[]): Promise<Set<string>> {
+async function intersect(a: string[], b: string[], kind: PsiHash = 'random-oracle'): Promise<Set<string>> {
   const ka = createPsiKey();
   const kb = createPsiKey();
-  const blindedA = await pool.blind(await pool.hash(a, 'test'), ka);
+  const blindedA = await pool.blind(await pool.hash(a, 'test', kind), ka);
   const doubleA = pointKeys(await pool.blind(blindedA, kb)); // holder keeps the bank's order
   const perm = securePermutation(b.length);
   const shuffledB = perm.length ? Array.from(perm, (i) => b[i] as string) : [];
-  const blindedB = await pool.blind(await pool.hash(shuffledB, 'test'), kb);
+  const blindedB = await pool.blind(await pool.hash(shuffledB, 'test', kind), kb);
   const doubleB = new Set(pointKeys(await pool.blind(blindedB, ka)));
   return new Set(a.filter((_, i) => doubleB.has(doubleA[i] as string)));
 }
 
-describe('ECDH-PSI (X25519 on Curve25519, Elligator 2 hash)', () => {
+describe.each(['random-oracle', 'sha256'] as const)('ECDH-PSI (X25519 on Curve25519), hash %s', (kind) => {
   it('finds exactly the plain intersection on random sets with a seeded overlap', async () => {
     for (const [nA, nB, overlap, seed] of [
       [300, 500, 120, 1],
@@ -36,17 +36,26 @@ describe('ECDH-PSI (X25519 on Curve25519, Elligator 2 hash)', () => {
       [1, 1, 0, 3],
     ] as const) {
       const { a, b, truth } = sets(nA, nB, overlap, seed);
-      expect(await intersect(a, b)).toEqual(truth);
+      expect(await intersect(a, b, kind)).toEqual(truth);
     }
   });
 
   it('uses the worker threads for large batches and gets the same answer', async () => {
     const { a, b, truth } = sets(9000, 6000, 2500, 4);
-    const got = await intersect(a, b);
+    const got = await intersect(a, b, kind);
     expect(got.size).toBe(2500);
     expect(got).toEqual(truth);
   });
 
+  it('maps an id to a different point under each hash and each domain', async () => {
+    const id = makeUscc('370200', 78);
+    const here = (await pool.hash([id], 'test', kind)).toString('hex');
+    expect((await pool.hash([id], 'other', kind)).toString('hex')).not.toBe(here);
+    expect((await pool.hash([id], 'test', kind === 'sha256' ? 'random-oracle' : 'sha256')).toString('hex')).not.toBe(here);
+  });
+});
+
+describe('ECDH-PSI', () => {
   it('handles empty sets', async () => {
     expect(await intersect([], ['91370100MA3C5L2X1Y'])).toEqual(new Set());
     expect((await pool.hash([], 'x')).length).toBe(0);

@@ -18,9 +18,9 @@ import {
   partySummarySchema,
   readJsonFile,
   type SealModule,
-  scoresCsv,
   writeJsonFile,
   writePrivateFile,
+  writeScoresCsv,
 } from '@fedrisk/shared';
 import { createNode, type NodeOutcome } from './party-node.ts';
 
@@ -46,10 +46,11 @@ export interface NodeMainOptions {
 function writeOutputs(outDir: string, outcome: NodeOutcome): void {
   const { scores, trainedModel, attack, ...summary } = outcome;
   if (attack) writeJsonFile(join(outDir, 'attack.json'), attackOutputSchema, attack);
-  writeJsonFile(join(outDir, 'summary.json'), partySummarySchema, summary);
   // a party's trained weights stay in its own folder; its next job reads them from there
   if (trainedModel) writeJsonFile(join(outDir, 'model.json'), partyModelSchema, trainedModel);
-  if (scores) writePrivateFile(join(outDir, 'scores.csv'), scoresCsv(scores));
+  if (scores) writeScoresCsv(join(outDir, 'scores.csv'), scores);
+  // written last, so the peak memory includes the outputs (in-process, it is the whole process's)
+  writeJsonFile(join(outDir, 'summary.json'), partySummarySchema, { ...summary, peakRssBytes: process.resourceUsage().maxRSS * 1024 });
 }
 
 /** Takes part in one job; resolves 0 when it succeeded, 1 when it failed. Rejects if it cannot join (bad data, refused). */

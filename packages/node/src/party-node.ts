@@ -7,10 +7,12 @@
 import {
   type AttackOutput,
   asFedError,
+  type CkksContext,
   type CoordinatorMessage,
   checkCkksParams,
   completeModel,
   createCkksContext,
+  DEFAULT_CKKS,
   type EventSink,
   type FaultPoint,
   FedError,
@@ -18,7 +20,7 @@ import {
   KeyMaterialLog,
   KnowledgeLedger,
   type Logger,
-  loadPartyCsv,
+  loadPartyData,
   modelFromSpec,
   nodeConfigSchema,
   nodeTableSchema,
@@ -112,6 +114,8 @@ export function createNode(opts: NodeOptions): PartyNode {
   let connection: Connection | undefined;
   let finished = false;
   let closing: Promise<void> | undefined;
+  // made while the other parties join, with the usual parameters: SEAL's context takes a few hundred milliseconds
+  let warm: CkksContext | undefined;
   let resolveDone!: (o: NodeOutcome) => void;
   const done = new Promise<NodeOutcome>((resolve) => {
     resolveDone = resolve;
@@ -129,6 +133,8 @@ export function createNode(opts: NodeOptions): PartyNode {
     else log.info('job finished');
     const s = session;
     s?.dispose();
+    warm?.delete();
+    warm = undefined;
     const trainer = s?.training?.trainer;
     resolveDone({
       party: me,
@@ -171,7 +177,10 @@ export function createNode(opts: NodeOptions): PartyNode {
         throw new FedError('JOB_ERR_MISMATCH', `job ${msg.jobId} does not list ${me} as a ${config.role}`);
       checkAgreed(config, msg);
       checkCkksParams(opts.seal, msg.ckks);
-      s.ckks = createCkksContext(opts.seal, msg.ckks);
+      const ready = warm && JSON.stringify(warm.params) === JSON.stringify(msg.ckks) ? warm : undefined;
+      if (!ready) warm?.delete();
+      warm = undefined;
+      s.ckks = ready ?? createCkksContext(opts.seal, msg.ckks);
       s.job = msg;
       kind = NODE_JOBS[msg.kind];
       await kind.start(s);
@@ -215,7 +224,7 @@ export function createNode(opts: NodeOptions): PartyNode {
     start: async () => {
       const schema = nodeTableSchema(config);
       const loadStart = performance.now();
-      const table = await loadPartyCsv(config.data, schema);
+      const table = await loadPartyData(config.data, schema, config.dataFormat);
       const loadMs = performance.now() - loadStart;
       // a model to complete is completed here, from this party's own rows; what it infers stays with it
       const model = config.modelFile
@@ -267,6 +276,9 @@ export function createNode(opts: NodeOptions): PartyNode {
       session.timings.load = loadMs;
       signal.addEventListener('abort', () => finish(new FedError('JOB_ERR_ABORTED', 'node aborted')), { once: true });
       await conn.open();
+      setImmediate(() => {
+        if (!finished && !session?.job) warm = createCkksContext(opts.seal, DEFAULT_CKKS);
+      });
     },
     close,
     crash: () => {

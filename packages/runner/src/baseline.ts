@@ -6,10 +6,9 @@
  * fitted); a trained scenario: on the training rows; real data without
  * training: on the recipient's records that are not applicants.
  */
-import { join } from 'node:path';
 import {
   completeModel,
-  loadPartyCsv,
+  loadPartyData,
   modelColumnsFor,
   modelFromSpec,
   type PartyModel,
@@ -18,7 +17,7 @@ import {
   type Scenario,
   type TableSchema,
 } from '@fedrisk/shared';
-import { makeDataSet } from './dataset.ts';
+import { type Labels, makeDataSet } from './dataset.ts';
 import type { Prepared } from './prepare.ts';
 import { fitLogistic } from './stats.ts';
 
@@ -41,6 +40,8 @@ export interface BankBaseline {
 export type BaselineBasis = Omit<BankBaseline, 'fit' | 'model'>;
 
 const MIN_CLASS = 5;
+/** the most businesses the another-seed population for the baseline has */
+const BASELINE_MAX = 200_000;
 
 /** Another seed for the baseline's population, different from the scenario's. */
 export function baselineSeed(seed: number): number {
@@ -52,24 +53,27 @@ export async function fitBankBaseline(scenario: Scenario, scenarioFile: string, 
   const schema = prep.schemas.get(recipient) as TableSchema;
   let table: PartyTable;
   let ids: readonly string[];
-  let labels: Map<string, number>;
+  let labels: Labels;
   let head: Pick<BankBaseline, 'basis' | 'fittedOn' | 'seed'>;
   if (scenario.train) {
-    table = await loadPartyCsv(join(prep.dataDir, `${recipient}.csv`), schema);
+    table = await loadPartyData(prep.dataFiles.get(recipient) as string, schema, prep.dataFormat);
     ids = prep.trainIds;
     labels = prep.labels;
     head = { basis: 'training-rows', fittedOn: `the ${prep.trainIds.length} training rows` };
   } else if (scenario.data.kind === 'synthetic') {
     const seed = baselineSeed(scenario.seed);
-    const other = await makeDataSet(scenario, scenarioFile, seed);
+    // a population of the same kind, at most BASELINE_MAX businesses: plenty for a handful of weights, and a million-business run does not generate its world twice
+    const sized = structuredClone(scenario);
+    if (sized.data.kind === 'synthetic') sized.data.businesses = Math.min(sized.data.businesses, BASELINE_MAX);
+    const other = await makeDataSet(sized, scenarioFile, seed);
     table = parsePartyCsv(other.files.get(recipient) as string, schema, `${recipient}.csv (seed ${seed})`);
     ids = table.ids;
     labels = other.labels;
     head = { basis: 'another-seed', fittedOn: `${recipient}'s customers in a population drawn with seed ${seed}`, seed };
   } else {
-    table = await loadPartyCsv(join(prep.dataDir, `${recipient}.csv`), schema);
+    table = await loadPartyData(prep.dataFiles.get(recipient) as string, schema, prep.dataFormat);
     const applicants = new Set(prep.applicants);
-    ids = [...(prep.members.get(recipient) ?? [])].filter((id) => !applicants.has(id));
+    ids = (prep.members.get(recipient)?.ids ?? []).filter((id) => !applicants.has(id));
     labels = prep.labels;
     head = { basis: 'non-applicants', fittedOn: `${recipient}'s ${ids.length} records that are not applicants` };
   }

@@ -140,7 +140,10 @@ export interface GradeDistribution {
   total: number;
 }
 
-export function gradeDistribution(rows: readonly { id: string; score: number; grade: string }[], labels?: ReadonlyMap<string, number>): GradeDistribution {
+export function gradeDistribution(
+  rows: readonly { id: string; score: number; grade: string }[],
+  labels?: { get(id: string): number | undefined },
+): GradeDistribution {
   const by = new Map<string, { count: number; min: number; max: number; sum: number; defaults: number }>();
   for (const r of rows) {
     const b = by.get(r.grade) ?? { count: 0, min: Number.POSITIVE_INFINITY, max: Number.NEGATIVE_INFINITY, sum: 0, defaults: 0 };

@@ -12,6 +12,7 @@ import {
   csvRow,
   FedError,
   ID_COLUMN,
+  IdIndex,
   idProblem,
   parseCsv,
   quoteCell,
@@ -34,7 +35,7 @@ export interface DataSet {
   /** ground truth for the referee: business_id,...,default_next_12m */
   refereeCsv: string;
   /** the same hidden outcome, by record id */
-  labels: Map<string, number>;
+  labels: Labels;
   /** records in the population */
   size: number;
   /** where the data came from, for the report */
@@ -43,6 +44,19 @@ export interface DataSet {
   dropped: { line: number; column: string }[];
   /** synthetic data: the whole generated world (hidden risk and attributes), for the referee only */
   population?: Population;
+}
+
+/** Hidden outcomes by record id (a Map of a million strings costs seconds; an IdIndex and a byte each do not). */
+export interface Labels {
+  get(id: string): number | undefined;
+  readonly size: number;
+  /** every record id, in the population's order */
+  keys(): readonly string[];
+}
+
+export function labelsOf(ids: readonly string[], values: ArrayLike<number>): Labels {
+  const index = IdIndex.of(ids);
+  return { get: (id) => (index.has(id) ? values[index.get(id) as number] : undefined), size: index.size, keys: () => index.ids };
 }
 
 export async function makeDataSet(scenario: Scenario, scenarioFile: string, seed = scenario.seed): Promise<DataSet> {
@@ -63,11 +77,11 @@ export async function makeDataSet(scenario: Scenario, scenarioFile: string, seed
       files.set(p.id, partyCsv(pop, p.id, p.role));
       members.set(
         p.id,
-        (pop.members.get(p.id) ?? []).map((i) => pop.ids[i] as string),
+        Array.from(pop.members.get(p.id) ?? [], (i) => pop.ids[i] as string),
       );
       schemas.set(p.id, tableSchemaOf(scenario, p.id));
     }
-    const labels = new Map(pop.ids.map((id, i) => [id, pop.label[i] as number]));
+    const labels = labelsOf(pop.ids, pop.label);
     return {
       files,
       members,
@@ -193,7 +207,7 @@ async function splitCsv(scenario: Scenario, path: string): Promise<DataSet> {
     files,
     members: memberIds,
     schemas,
-    labels: new Map(ids.map((id, i) => [id, labels[i] as number])),
+    labels: labelsOf(ids, labels),
     refereeCsv: `${referee.join('\n')}\n`,
     size: ids.length,
     source: path,

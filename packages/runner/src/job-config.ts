@@ -76,6 +76,7 @@ export function writeJobConfigs(scenario: Scenario, prep: Prepared, spec: JobSpe
     jobId,
     keys: spec.keys,
     alignment: training ? (scenario.job.alignment === 'query' ? 'query' : 'psi') : scenario.job.alignment,
+    psiHash: scenario.psi.hash,
     kind: spec.kind,
     ...(training && scenario.train ? { training: scenario.train } : {}),
     ...(spec.keys === 'single-holder' ? { keyHolder: recipient } : {}),
@@ -129,7 +130,8 @@ export function writeJobConfigs(scenario: Scenario, prep: Prepared, spec: JobSpe
     const cfg: NodeConfig = {
       party: p.id,
       role: p.role,
-      data: join(prep.dataDir, `${p.id}.csv`),
+      data: prep.dataFiles.get(p.id) as string,
+      dataFormat: prep.dataFormat,
       ...(scenario.data.kind === 'csv' ? { columns: [...(prep.schemas.get(p.id)?.columns ?? [])], idFormat: 'plain' as const } : {}),
       // training: the party completes what the scenario leaves out, from its own rows
       model: scenario.model[p.id] ?? { intercept: 0 },

@@ -4,25 +4,28 @@
  * labels (kept in memory for the referee, and on disk under referee/), and
  * each party's identity key.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { mkdirPrivate, type Scenario, type TableSchema, writePrivateFile } from '@fedrisk/shared';
-import { makeDataSet, sampleApplicants } from './dataset.ts';
+import { type DataFormat, IdIndex, mkdirPrivate, type Scenario, type TableSchema, writePartyStore, writePrivateFile } from '@fedrisk/shared';
+import { type Labels, makeDataSet, sampleApplicants } from './dataset.ts';
 import type { Population } from './synthetic.ts';
 
 export interface Prepared {
   runDir: string;
   runId: string;
   dataDir: string;
+  /** per party: its own data file, in the scenario's format */
+  dataFiles: Map<string, string>;
+  dataFormat: DataFormat;
   /** the businesses the recipient asks to score, in its order */
   applicants: string[];
   /** training rows (the recipient's customers not scored), when the scenario trains */
   trainIds: string[];
   /** hidden outcome per record (the referee's, never a party's, except the label holder's own in training) */
-  labels: Map<string, number>;
+  labels: Labels;
   /** per party: how many rows its file has, and which records */
   rows: Map<string, number>;
-  members: Map<string, Set<string>>;
+  members: Map<string, IdIndex>;
   schemas: Map<string, TableSchema>;
   /** records in the population */
   size: number;
@@ -63,14 +66,27 @@ export async function prepare(scenario: Scenario, scenarioFile: string, runsDir:
   const dataDir = join(runDir, 'data');
   mkdirPrivate(runsDir);
   mkdirPrivate(dataDir);
-  for (const p of scenario.parties) writePrivateFile(join(dataDir, `${p.id}.csv`), ds.files.get(p.id) as string);
+  const dataFormat = scenario.data.format;
+  const dataFiles = new Map<string, string>();
+  for (const p of scenario.parties) {
+    const csv = join(dataDir, `${p.id}.csv`);
+    writePrivateFile(csv, ds.files.get(p.id) as string);
+    if (dataFormat === 'csv') dataFiles.set(p.id, csv);
+    else {
+      // the party's store, written from the same rows; the CSV was only the way in
+      const store = join(dataDir, `${p.id}.${dataFormat}`);
+      await writePartyStore(csv, store, ds.schemas.get(p.id) as TableSchema, dataFormat);
+      rmSync(csv);
+      dataFiles.set(p.id, store);
+    }
+  }
   const own = ds.members.get(scenario.job.recipient) ?? [];
   const labels = ds.labels;
   const { applicants, trainIds } = splitRows(scenario, own);
   writePrivateFile(join(runDir, 'referee', 'population.csv'), ds.refereeCsv);
   const dataMs = performance.now() - td;
   const rows = new Map(scenario.parties.map((p) => [p.id, ds.members.get(p.id)?.length ?? 0]));
-  const members = new Map(scenario.parties.map((p) => [p.id, new Set(ds.members.get(p.id) ?? [])]));
+  const members = new Map(scenario.parties.map((p) => [p.id, IdIndex.of(ds.members.get(p.id) ?? [])]));
   say(`  data      ${scenario.parties.map((p) => `${p.id} ${rows.get(p.id)} rows`).join(' · ')} · ${applicants.length} applicants (${dataMs.toFixed(0)} ms)`);
   const asked = scenario.job.applicants;
   if (asked !== 'all' && asked > applicants.length)
@@ -81,6 +97,8 @@ export async function prepare(scenario: Scenario, scenarioFile: string, runsDir:
     runDir,
     runId,
     dataDir,
+    dataFiles,
+    dataFormat,
     applicants,
     trainIds,
     labels,

@@ -4,13 +4,13 @@
  * encrypted pipeline produced and what sharing buys over the bank alone.
  */
 import {
+  type DataFormat,
   FedError,
-  loadPartyCsv,
+  loadPartyData,
   type PartyModel,
   type PartyTable,
   partialLogitsFor,
-  readScoresCsv,
-  type ScoredBusiness,
+  readScoreLogits,
   type TableSchema,
 } from '@fedrisk/shared';
 import { type BankBaseline, type BaselineBasis, baselineLogits, basisOf } from './baseline.ts';
@@ -21,6 +21,7 @@ export interface RefereeParty {
   id: string;
   schema: TableSchema;
   dataFile: string;
+  dataFormat: DataFormat;
   model: PartyModel;
 }
 
@@ -47,17 +48,40 @@ export interface Verification {
   grades: GradeDistribution;
 }
 
-/** The recipient's decrypted scores, by record id (from its scores.csv, checked by its schema). */
-export async function readScores(file: string): Promise<Map<string, ScoredBusiness>> {
-  return readScoresCsv(file);
+/** Values by record id. */
+export interface ById {
+  get(id: string): number | undefined;
+}
+
+/** The recipient's decrypted scores: logits by record id, and each one's score and grade. */
+export interface ScoresById extends ById {
+  values(): Iterable<number>;
+  gradeOf(id: string): { score: number; grade: string } | undefined;
+}
+
+/** The recipient's decrypted scores (from its scores.csv, checked by its schema). */
+export async function readScores(file: string): Promise<ScoresById> {
+  const { logits, scores, grades, index } = await readScoreLogits(file);
+  const at = (id: string) => (index.has(id) ? (index.get(id) as number) : undefined);
+  return {
+    get: (id) => {
+      const i = at(id);
+      return i === undefined ? undefined : logits[i];
+    },
+    values: () => logits.values(),
+    gradeOf: (id) => {
+      const i = at(id);
+      return i === undefined ? undefined : { score: scores[i] as number, grade: grades[i] as string };
+    },
+  };
 }
 
 export async function verify(opts: {
   parties: RefereeParty[];
   recipient: string;
   applicants: readonly string[];
-  labels: Map<string, number>;
-  scores: Map<string, ScoredBusiness>;
+  labels: ById;
+  scores: ScoresById;
   baseline: BankBaseline;
 }): Promise<Verification> {
   const { applicants } = opts;
@@ -65,8 +89,8 @@ export async function verify(opts: {
   const gaps: Record<string, number> = {};
   const tables = new Map<string, PartyTable>();
   for (const p of opts.parties) {
-    const table = await loadPartyCsv(p.dataFile, p.schema);
-    tables.set(p.id, table);
+    const table = await loadPartyData(p.dataFile, p.schema, p.dataFormat);
+    if (p.id === opts.recipient) tables.set(p.id, table); // the others' tables can go: a million rows each
     const partial = partialLogitsFor(table, p.model, applicants);
     gaps[p.id] = partial.gaps;
     for (let i = 0; i < plain.length; i++) plain[i] = (plain[i] as number) + (partial.values[i] as number);
@@ -76,7 +100,7 @@ export async function verify(opts: {
   const joint = new Float64Array(applicants.length);
   const y = new Uint8Array(applicants.length);
   applicants.forEach((id, i) => {
-    const got = opts.scores.get(id)?.logit;
+    const got = opts.scores.get(id);
     if (got === undefined || !Number.isFinite(got)) throw new FedError('JOB_ERR_MISMATCH', `the recipient's scores have no value for business ${id}`);
     joint[i] = got;
     const err = Math.abs(got - (plain[i] as number));
@@ -103,7 +127,7 @@ export async function verify(opts: {
     scored: applicants.length,
     curves: { joint: computeCurves(joint, y), ...(fitted ? { bankOnly: computeCurves(bankOnly, y) } : {}) },
     grades: gradeDistribution(
-      applicants.map((id) => opts.scores.get(id) as ScoredBusiness),
+      applicants.map((id) => ({ id, ...(opts.scores.gradeOf(id) as { score: number; grade: string }) })),
       opts.labels,
     ),
   };

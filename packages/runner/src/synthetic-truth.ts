@@ -144,7 +144,7 @@ export interface TruthInputs {
   city: readonly string[];
   industry: readonly string[];
   size: Float64Array;
-  monthsAsCustomer: readonly number[];
+  monthsAsCustomer: ArrayLike<number>;
   /** the guarantor's own view of the business's health (its latent factor) */
   guarantorView: Float64Array;
 }

@@ -6,7 +6,8 @@
  * so that no single party sees everything that drives risk.
  * Same seed, same files, byte for byte.
  */
-import { createRng, makeUscc, type Rng, ROLE_COLUMNS, type Role, sigmoid } from '@fedrisk/shared';
+import { createRng, IdIndex, makeUscc, type Rng, ROLE_COLUMNS, type Role, sigmoid } from '@fedrisk/shared';
+import { CsvText } from './csv-text.ts';
 import { generateSources } from './synthetic-sources.ts';
 import { type BusinessTruth, generateTruth } from './synthetic-truth.ts';
 
@@ -50,16 +51,16 @@ export interface Population {
   labelDraw: Float64Array;
   /** the referee's hidden attributes for the portfolio stage */
   truth: BusinessTruth;
-  /** every role's columns for every business (a party only gets its customers' rows) */
-  features: Record<SyntheticRole, Record<string, (number | string)[]>>;
+  /** every role's columns for every business (a party only gets its customers' rows); numbers in typed arrays (or plain arrays) */
+  features: Record<SyntheticRole, Record<string, Float64Array | number[] | string[]>>;
   /** per party id: the row indices of the businesses it has records of, in file order */
-  members: Map<string, number[]>;
+  members: Map<string, Int32Array>;
 }
 
 const round4 = (x: number) => Math.round(x * 10_000) / 10_000;
 const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x));
 
-function zscore(values: ArrayLike<number>): Float64Array {
+function zscore(values: Float64Array): Float64Array {
   const n = values.length;
   let m = 0;
   for (let i = 0; i < n; i++) m += values[i] as number;
@@ -67,18 +68,29 @@ function zscore(values: ArrayLike<number>): Float64Array {
   let v = 0;
   for (let i = 0; i < n; i++) v += ((values[i] as number) - m) ** 2;
   const sd = Math.sqrt(v / n) || 1;
-  return Float64Array.from(values, (x) => (x - m) / sd);
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = ((values[i] as number) - m) / sd;
+  return out;
 }
 
-function shuffled(n: number, rng: Rng): number[] {
-  const idx = Array.from({ length: n }, (_, i) => i);
+function shuffled(n: number, rng: Rng): Int32Array {
+  const idx = new Int32Array(n);
+  for (let i = 0; i < n; i++) idx[i] = i;
   for (let i = n - 1; i > 0; i--) {
     const j = Math.floor(rng.next() * (i + 1));
-    [idx[i], idx[j]] = [idx[j] as number, idx[i] as number];
+    const t = idx[i] as number;
+    idx[i] = idx[j] as number;
+    idx[j] = t;
   }
   return idx;
 }
 
+/** One typed column per name (the generator fills them row by row). */
+function numericColumns(names: readonly string[], n: number): Record<string, Float64Array> {
+  return Object.fromEntries(names.map((name) => [name, new Float64Array(n)]));
+}
+
+// The order of every random draw below is part of the data: same seed, same bytes. Change it and refit the shipped weights.
 export function generatePopulation(opts: SyntheticOptions): Population {
   const n = opts.businesses;
   const rng = createRng(opts.seed);
@@ -87,32 +99,25 @@ export function generatePopulation(opts: SyntheticOptions): Population {
   const featRng = rng.fork('features');
   const labelRng = rng.fork('labels');
 
-  const ids: string[] = [];
-  const city: string[] = [];
-  const industry: string[] = [];
-  const used = new Set<string>();
+  const ids: string[] = new Array(n);
+  const city: string[] = new Array(n);
+  const industry: string[] = new Array(n);
+  const used = new IdIndex(n);
   const size = new Float64Array(n);
   const zf = new Float64Array(n);
   const zt = new Float64Array(n);
   const zg = new Float64Array(n);
   const health = new Float64Array(n);
+  const cityWeights = CITIES.map((x) => x.weight);
+  const industryWeights = INDUSTRIES.map((x) => x.weight);
   for (let i = 0; i < n; i++) {
-    const c = idRng.pick(
-      CITIES,
-      CITIES.map((x) => x.weight),
-    );
+    const c = idRng.pick(CITIES, cityWeights);
     let id: string;
     do id = makeUscc(c.division, idRng.int(0, 99_999_999));
-    while (used.has(id));
-    used.add(id);
-    ids.push(id);
-    city.push(c.name);
-    industry.push(
-      idRng.pick(
-        INDUSTRIES,
-        INDUSTRIES.map((x) => x.weight),
-      ).name,
-    );
+    while (!used.add(id));
+    ids[i] = id;
+    city[i] = c.name;
+    industry[i] = idRng.pick(INDUSTRIES, industryWeights).name;
     size[i] = Math.exp(0.8 * latentRng.normal());
     // a common business-health factor shared by all three views, plus one factor per view
     const common = latentRng.normal();
@@ -122,47 +127,75 @@ export function generatePopulation(opts: SyntheticOptions): Population {
     zg[i] = 0.5 * common + 0.866 * latentRng.normal();
   }
 
-  const bank: Record<string, number[]> = Object.fromEntries(ROLE_COLUMNS.bank.map((c) => [c.name, [] as number[]]));
-  const tax: Record<string, (number | string)[]> = Object.fromEntries(ROLE_COLUMNS.tax.map((c) => [c.name, [] as (number | string)[]]));
-  const guar: Record<string, number[]> = Object.fromEntries(ROLE_COLUMNS.guarantor.map((c) => [c.name, [] as number[]]));
-  const push = (t: Record<string, (number | string)[]>, k: string, v: number | string) => (t[k] as (number | string)[]).push(v);
+  const bank = numericColumns(
+    ROLE_COLUMNS.bank.map((c) => c.name),
+    n,
+  );
+  const taxNumbers = numericColumns(
+    ROLE_COLUMNS.tax.filter((c) => c.kind !== 'category').map((c) => c.name),
+    n,
+  );
+  const grades: string[] = new Array(n);
+  const guar = numericColumns(
+    ROLE_COLUMNS.guarantor.map((c) => c.name),
+    n,
+  );
+  const col = (t: Record<string, Float64Array>, k: string) => t[k] as Float64Array;
+  const [loan, overdueDays, inflow, utilisation, months] = [
+    'loan_balance',
+    'max_overdue_days_12m',
+    'avg_monthly_inflow',
+    'credit_utilisation',
+    'months_as_customer',
+  ].map((k) => col(bank, k)) as Float64Array[];
+  const [vat, invoices, growthYoy, filingMonths] = ['annual_vat_paid', 'invoice_count', 'revenue_growth_yoy', 'months_continuous_filing'].map((k) =>
+    col(taxNumbers, k),
+  ) as Float64Array[];
+  const [guaranteed, compensations, collateral, current] = [
+    'guaranteed_amount',
+    'past_compensation_count',
+    'collateral_coverage_ratio',
+    'currently_guaranteed',
+  ].map((k) => col(guar, k)) as Float64Array[];
+  const r = featRng;
   for (let i = 0; i < n; i++) {
     const s = size[i] as number;
     const f = zf[i] as number;
     const t = zt[i] as number;
     const g = zg[i] as number;
-    const r = featRng;
-    push(bank, 'loan_balance', Math.round(s * 600_000 * Math.exp(0.5 * r.normal() - 0.15 * f)));
+    (loan as Float64Array)[i] = Math.round(s * 600_000 * Math.exp(0.5 * r.normal() - 0.15 * f));
     const u = -f + 0.7 * r.normal();
-    push(bank, 'max_overdue_days_12m', u > 0.8 ? Math.min(365, Math.round(5 * Math.exp(1.3 * (u - 0.8)) + 10 * r.next())) : 0);
-    push(bank, 'avg_monthly_inflow', Math.round(s * 300_000 * Math.exp(0.35 * f + 0.3 * r.normal())));
-    push(bank, 'credit_utilisation', round4(sigmoid(0.3 - 0.9 * f + 0.5 * r.normal())));
-    push(bank, 'months_as_customer', r.int(3, 180));
+    (overdueDays as Float64Array)[i] = u > 0.8 ? Math.min(365, Math.round(5 * Math.exp(1.3 * (u - 0.8)) + 10 * r.next())) : 0;
+    (inflow as Float64Array)[i] = Math.round(s * 300_000 * Math.exp(0.35 * f + 0.3 * r.normal()));
+    (utilisation as Float64Array)[i] = round4(sigmoid(0.3 - 0.9 * f + 0.5 * r.normal()));
+    (months as Float64Array)[i] = r.int(3, 180);
 
-    push(tax, 'annual_vat_paid', Math.round(s * 90_000 * Math.exp(0.35 * t + 0.4 * r.normal())));
-    push(tax, 'invoice_count', Math.round(s * 400 * Math.exp(0.25 * t + 0.3 * r.normal())));
-    push(tax, 'revenue_growth_yoy', round4(Math.max(-0.95, 0.06 + 0.12 * t + 0.12 * r.normal())));
+    (vat as Float64Array)[i] = Math.round(s * 90_000 * Math.exp(0.35 * t + 0.4 * r.normal()));
+    (invoices as Float64Array)[i] = Math.round(s * 400 * Math.exp(0.25 * t + 0.3 * r.normal()));
+    (growthYoy as Float64Array)[i] = round4(Math.max(-0.95, 0.06 + 0.12 * t + 0.12 * r.normal()));
     const gradeSignal = t + 0.6 * r.normal();
-    const grade = r.next() < 0.04 ? 'M' : gradeSignal > 0.9 ? 'A' : gradeSignal > 0 ? 'B' : gradeSignal > -0.9 ? 'C' : 'D';
-    push(tax, 'tax_credit_grade', grade);
-    push(tax, 'months_continuous_filing', clamp(Math.round(40 + 20 * t + 15 * r.normal()), 0, 240));
+    grades[i] = r.next() < 0.04 ? 'M' : gradeSignal > 0.9 ? 'A' : gradeSignal > 0 ? 'B' : gradeSignal > -0.9 ? 'C' : 'D';
+    (filingMonths as Float64Array)[i] = clamp(Math.round(40 + 20 * t + 15 * r.normal()), 0, 240);
 
-    push(guar, 'guaranteed_amount', Math.round(s * 400_000 * Math.exp(0.4 * r.normal())));
-    push(guar, 'past_compensation_count', r.poisson(0.15 * Math.exp(-1.1 * g)));
-    push(guar, 'collateral_coverage_ratio', round4(Math.max(0, 0.9 + 0.3 * g + 0.25 * r.normal())));
-    push(guar, 'currently_guaranteed', r.bernoulli(sigmoid(0.4 - 0.5 * g)) ? 1 : 0);
+    (guaranteed as Float64Array)[i] = Math.round(s * 400_000 * Math.exp(0.4 * r.normal()));
+    (compensations as Float64Array)[i] = r.poisson(0.15 * Math.exp(-1.1 * g));
+    (collateral as Float64Array)[i] = round4(Math.max(0, 0.9 + 0.3 * g + 0.25 * r.normal()));
+    (current as Float64Array)[i] = r.bernoulli(sigmoid(0.4 - 0.5 * g)) ? 1 : 0;
   }
+  // the tax file's columns in their declared order, the grade among them
+  const tax: Record<string, Float64Array | string[]> = Object.fromEntries(
+    ROLE_COLUMNS.tax.map((c) => [c.name, c.kind === 'category' ? grades : (taxNumbers[c.name] as Float64Array)]),
+  );
 
   // the hidden model: a latent logit over all parties' features (standardised over the population)
-  const num = (t: Record<string, (number | string)[]>, k: string) => zscore((t[k] as number[]).map(Number));
-  const logInflow = zscore((bank.avg_monthly_inflow as number[]).map((x) => Math.log1p(x)));
-  const logVat = zscore((tax.annual_vat_paid as number[]).map((x) => Math.log1p(x)));
-  const overdue = num(bank, 'max_overdue_days_12m');
-  const util = num(bank, 'credit_utilisation');
-  const filing = num(tax, 'months_continuous_filing');
-  const growth = num(tax, 'revenue_growth_yoy');
-  const comp = num(guar, 'past_compensation_count');
-  const coll = num(guar, 'collateral_coverage_ratio');
+  const logInflow = zscore((inflow as Float64Array).map((x) => Math.log1p(x)));
+  const logVat = zscore((vat as Float64Array).map((x) => Math.log1p(x)));
+  const overdue = zscore(overdueDays as Float64Array);
+  const util = zscore(utilisation as Float64Array);
+  const filing = zscore(filingMonths as Float64Array);
+  const growth = zscore(growthYoy as Float64Array);
+  const comp = zscore(compensations as Float64Array);
+  const coll = zscore(collateral as Float64Array);
   const gradeRisk: Record<string, number> = { A: -0.7, B: -0.2, C: 0.3, D: 1.0, M: 0.5 };
   const industryRisk = new Map<string, number>(INDUSTRIES.map((x) => [x.name, x.risk]));
   const base = new Float64Array(n);
@@ -177,7 +210,7 @@ export function generatePopulation(opts: SyntheticOptions): Population {
       0.5 * (filing[i] as number) -
       0.4 * (growth[i] as number) -
       0.3 * (logVat[i] as number) +
-      (gradeRisk[tax.tax_credit_grade?.[i] as string] ?? 0) +
+      (gradeRisk[grades[i] as string] ?? 0) +
       0.7 * (comp[i] as number) -
       0.5 * (coll[i] as number) +
       (industryRisk.get(industry[i] as string) ?? 0) +
@@ -203,7 +236,7 @@ export function generatePopulation(opts: SyntheticOptions): Population {
     label[i] = (labelDraw[i] as number) < sigmoid(riskLogit[i] as number) ? 1 : 0;
   }
 
-  const members = new Map<string, number[]>();
+  const members = new Map<string, Int32Array>();
   for (const p of opts.parties) {
     const pr = rng.fork(`members:${p.id}`);
     members.set(
@@ -214,7 +247,7 @@ export function generatePopulation(opts: SyntheticOptions): Population {
   // added later than the rest: streams of their own, independent of the party list, so older files stay as they were
   const extra = createRng(opts.seed);
   const sources = generateSources({ size, common: health, noise, industry }, extra.fork('sources'));
-  const truth = generateTruth({ city, industry, size, monthsAsCustomer: bank.months_as_customer as number[], guarantorView: zg }, extra.fork('truth'));
+  const truth = generateTruth({ city, industry, size, monthsAsCustomer: months as Float64Array, guarantorView: zg }, extra.fork('truth'));
   return { ids, city, industry, label, riskLogit, labelDraw, truth, features: { bank, tax, guarantor: guar, ...sources }, members };
 }
 
@@ -222,28 +255,52 @@ export function generatePopulation(opts: SyntheticOptions): Population {
 export function partyCsv(pop: Population, partyId: string, role: SyntheticRole): string {
   const cols = ROLE_COLUMNS[role].map((c) => c.name);
   const table = pop.features[role];
-  const lines = [['business_id', ...cols].join(',')];
+  const columns = cols.map((c) => table[c] as Float64Array | number[] | string[]);
+  const numbers = columns.map((c) => (c instanceof Float64Array || typeof c[0] === 'number' ? (c as ArrayLike<number>) : undefined));
+  const out = new CsvText().text(['business_id', ...cols].join(',')).byte(NL);
   for (const i of pop.members.get(partyId) ?? []) {
-    lines.push([pop.ids[i], ...cols.map((c) => String((table[c] as (number | string)[])[i]))].join(','));
+    out.text(pop.ids[i] as string);
+    for (let k = 0; k < columns.length; k++) {
+      out.byte(COMMA);
+      const num = numbers[k];
+      if (num) out.number(num[i] as number);
+      else out.text((columns[k] as string[])[i] as string);
+    }
+    out.byte(NL);
   }
-  return `${lines.join('\n')}\n`;
+  return out.toString();
 }
 
 /** Ground truth for the referee only: never given to a party. */
 export function populationCsv(pop: Population): string {
-  const lines = ['business_id,city,industry,default_next_12m,division,division_type,first_loan,guarantee_eligible,drawn_share,hidden_pd'];
+  const out = new CsvText()
+    .text('business_id,city,industry,default_next_12m,division,division_type,first_loan,guarantee_eligible,drawn_share,hidden_pd')
+    .byte(NL);
   const t = pop.truth;
-  for (let i = 0; i < pop.ids.length; i++)
-    lines.push(
-      `${pop.ids[i]},${pop.city[i]},${pop.industry[i]},${pop.label[i]},${t.division[i]},${t.divisionType[i]},${t.firstLoan[i]},${t.guaranteeEligible[i]},${t.drawnShare[i]},${sigmoid(pop.riskLogit[i] as number).toPrecision(6)}`,
-    );
-  return `${lines.join('\n')}\n`;
+  for (let i = 0; i < pop.ids.length; i++) {
+    out
+      .text(pop.ids[i] as string)
+      .byte(COMMA)
+      .text(pop.city[i] as string)
+      .byte(COMMA)
+      .text(pop.industry[i] as string)
+      .byte(COMMA)
+      .number(pop.label[i] as number)
+      .text(
+        `,${t.division[i]},${t.divisionType[i]},${t.firstLoan[i]},${t.guaranteeEligible[i]},${t.drawnShare[i]},${sigmoid(pop.riskLogit[i] as number).toPrecision(6)}`,
+      )
+      .byte(NL);
+  }
+  return out.toString();
 }
+
+const NL = 10;
+const COMMA = 44;
 
 /** The recipient's applicants: a seeded sample of its own customers. */
 export function pickApplicants(pop: Population, recipient: string, count: number | 'all', seed: number): string[] {
   return sampleApplicants(
-    (pop.members.get(recipient) ?? []).map((i) => pop.ids[i] as string),
+    Array.from(pop.members.get(recipient) ?? [], (i) => pop.ids[i] as string),
     count,
     seed,
   );
@@ -253,5 +310,5 @@ export function pickApplicants(pop: Population, recipient: string, count: number
 export function sampleApplicants(own: readonly string[], count: number | 'all', seed: number): string[] {
   const order = shuffled(own.length, createRng(seed).fork('applicants'));
   const take = count === 'all' ? order.length : Math.min(count, order.length);
-  return order.slice(0, take).map((k) => own[k] as string);
+  return Array.from(order.subarray(0, take), (k) => own[k] as string);
 }

@@ -135,6 +135,7 @@ export function createScoringJob(deps: JobDeps): Job {
           jobId: config.jobId,
           keys: keysRun,
           alignment: config.alignment,
+          psiHash: config.psiHash,
           kind: 'scoring',
           ...(threshold ? {} : { keyHolder }),
           recipient: config.recipient,

@@ -101,6 +101,7 @@ export function createTrainingJob(deps: JobDeps): Job {
           jobId: config.jobId,
           keys: 'single-holder',
           alignment: psi ? 'psi' : 'query',
+          psiHash: config.psiHash,
           kind: 'training',
           ...(config.training ? { training: config.training } : {}),
           keyHolder: bank,

@@ -36,7 +36,7 @@ export async function beginPsi(s: Session): Promise<void> {
     if (!own) throw new FedError('DATA_ERR_APPLICANTS', `${s.me} is the result recipient but was given no applicant list`);
     const applicants = probedApplicants(s, own);
     s.slotIds = applicants;
-    const blinded = await s.timed('psi', async () => state.pool.blind(await state.pool.hash(applicants, domainOf(jobId)), state.key));
+    const blinded = await s.timed('psi', async () => state.pool.blind(await state.pool.hash(applicants, domainOf(jobId), s.started.psiHash), state.key));
     s.log.info({ applicants: applicants.length }, 'applicants blinded for PSI');
     s.progress('psi:blind', applicants.length, applicants.length);
     const holders = s.jobParties.filter((p) => p.id !== s.me);
@@ -56,6 +56,7 @@ export async function beginPsi(s: Session): Promise<void> {
       await state.pool.hash(
         Array.from(order, (i) => rows[i] as string),
         domainOf(jobId),
+        s.started.psiHash,
       ),
       state.key,
     );

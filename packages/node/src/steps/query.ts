@@ -3,7 +3,7 @@
  * the clear and every holder receives them all (including those it never
  * served, which the ledger counts). The private alternative is steps/psi.ts.
  */
-import { FedError } from '@fedrisk/shared';
+import { FedError, rowsOf } from '@fedrisk/shared';
 import type { Handlers } from '../handlers.ts';
 import type { Session } from '../session.ts';
 
@@ -21,8 +21,7 @@ export const queryHandlers: Handlers = {
   /** a holder, under query alignment: the applicants, in the recipient's order */
   'query.ids': (s, msg) => {
     if (s.started.alignment !== 'query' || s.isRecipient || s.slotIds) throw new FedError('PROTO_ERR_UNEXPECTED', 'query.ids is not expected');
-    const own = new Set(s.deps.table.ids);
-    const mine = msg.ids.filter((id) => own.has(id)).length;
+    const mine = rowsOf(s.deps.table, msg.ids).filter((row) => row >= 0).length;
     s.idsLearned.intersection += mine;
     s.idsLearned.othersApplicants += msg.ids.length - mine;
     s.slotIds = msg.ids;

@@ -93,7 +93,8 @@ export function usageError(spec: CommandSpec, message: string): FedError {
 }
 
 function checkChoice(spec: CommandSpec, what: string, value: string, choices: readonly string[] | undefined): void {
-  if (choices && !choices.includes(value)) {
+  // a choice may take a parameter after a colon (bench's scale:10000,100000)
+  if (choices && !choices.includes(value) && !choices.includes(`${value.split(':')[0]}:`)) {
     const hint = didYouMean(value, choices);
     throw usageError(spec, `${what} cannot be "${value}"${hint || `; choose from ${choices.join(', ')}`}`);
   }

@@ -9,7 +9,7 @@ import {
   type Attack,
   attacker,
   attackOutputSchema,
-  loadPartyCsv,
+  loadPartyData,
   modelFromSpec,
   partialLogitsFor,
   readJsonFile,
@@ -25,7 +25,7 @@ const CLOSE = 1e-3;
 
 /** A victim's true partial logits for the job's slots, and which slots it has a record for. */
 async function truthOf(scenario: Scenario, prep: Prepared, party: string, slotIds: readonly string[]) {
-  const table = await loadPartyCsv(join(prep.dataDir, `${party}.csv`), prep.schemas.get(party) as TableSchema);
+  const table = await loadPartyData(prep.dataFiles.get(party) as string, prep.schemas.get(party) as TableSchema, prep.dataFormat);
   const { values } = partialLogitsFor(table, modelFromSpec(scenario.model[party] ?? { intercept: 0 }, party), slotIds);
   const present = new Set(table.ids);
   return { values, present: slotIds.map((id) => present.has(id)) };
@@ -69,7 +69,7 @@ export async function attackResult(scenario: Scenario, prep: Prepared, run: JobR
     const scores = run.failure ? undefined : await readScores(join(run.files.partyDir(recipient), 'out', 'scores.csv')).catch(() => undefined);
     if (scores) {
       const known = await Promise.all(attack.parties.map((p) => truthOf(scenario, prep, p, slotIds)));
-      learnedRaw[attack.target] = slotIds.map((id, i) => (scores.get(id)?.logit ?? Number.NaN) - known.reduce((s, k) => s + (k.values[i] as number), 0));
+      learnedRaw[attack.target] = slotIds.map((id, i) => (scores.get(id) ?? Number.NaN) - known.reduce((s, k) => s + (k.values[i] as number), 0));
     }
   } else {
     const file = join(run.files.partyDir(by), 'out', 'attack.json');

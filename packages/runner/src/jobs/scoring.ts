@@ -35,7 +35,8 @@ async function verifyScores(scenario: Scenario, prep: Prepared, run: JobRun, bas
       return {
         id: p.id,
         schema: prep.schemas.get(p.id) as TableSchema,
-        dataFile: join(prep.dataDir, `${p.id}.csv`),
+        dataFile: prep.dataFiles.get(p.id) as string,
+        dataFormat: prep.dataFormat,
         model: modelFile ? readJsonFile(modelFile, partyModelSchema, `${p.id}'s trained model`) : modelFromSpec(scenario.model[p.id] ?? { intercept: 0 }, p.id),
       };
     }),

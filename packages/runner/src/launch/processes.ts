@@ -20,10 +20,17 @@ export interface Child extends Participant {
   readonly proc: ChildProcess;
 }
 
+/**
+ * Node's on-disk cache of compiled modules: a participant then starts in about half
+ * the CPU time (the sources are stripped and compiled once, not in every process).
+ * Kept in the project's own node_modules, not in a shared temporary folder.
+ */
+const COMPILE_CACHE = fileURLToPath(new URL('../../../../node_modules/.cache/fedrisk-compile', import.meta.url));
+
 export function startChild(name: string, bin: string, args: string[], env: Record<string, string>, onEvent: EventHandler): Child {
   const proc = spawn(process.execPath, [bin, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...env },
+    env: { NODE_COMPILE_CACHE: COMPILE_CACHE, ...process.env, ...env },
   });
   let tail = '';
   let lastFatal: { code: string; message: string } | undefined;

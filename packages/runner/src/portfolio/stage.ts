@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import {
   creditPolicyOf,
   FedError,
-  loadPartyCsv,
+  loadPartyData,
   readScoresCsv,
   type Scenario,
   SEED_FIGURES,
@@ -50,7 +50,7 @@ export async function portfolioStage(
     if (!s) throw new FedError('JOB_ERR_MISMATCH', `the recipient's scores have no value for business ${id}`);
     return { logit: s.logit, pd: s.pd, score: s.score, grade: s.grade };
   });
-  const table = await loadPartyCsv(join(prep.dataDir, `${recipient}.csv`), prep.schemas.get(recipient) as TableSchema);
+  const table = await loadPartyData(prep.dataFiles.get(recipient) as string, prep.schemas.get(recipient) as TableSchema, prep.dataFormat);
   const limitColumn = scenario.policy.limit.column ?? (scenario.data.kind === 'synthetic' ? SYNTHETIC_LIMIT_COLUMN : undefined);
   const row = new Map(table.ids.map((id, i) => [id, i]));
   const column = limitColumn === undefined ? undefined : table.numeric.get(limitColumn);

@@ -1,5 +1,5 @@
 /** The parts of a design's result every job kind reports: ledger, key custody, alignment, costs. */
-import type { Scenario } from '@fedrisk/shared';
+import { IdIndex, type Scenario } from '@fedrisk/shared';
 import type { Prepared } from '../prepare.ts';
 import type { JobRun } from '../run-job.ts';
 import type { AlignmentResult, DesignResult, LedgerEntry } from './types.ts';
@@ -23,7 +23,6 @@ function custodyOf(scenario: Scenario, run: JobRun): DesignResult['keyCustody'] 
 /** What each side learned about the overlap, next to the truth the referee knows. */
 function alignmentOf(scenario: Scenario, prep: Prepared, run: JobRun, applicants: readonly string[]): AlignmentResult {
   const recipient = scenario.job.recipient;
-  const applicantSet = new Set(applicants);
   const recipientIds = run.summaries.get(recipient)?.idsLearned;
   return {
     mode: scenario.job.alignment,
@@ -32,10 +31,10 @@ function alignmentOf(scenario: Scenario, prep: Prepared, run: JobRun, applicants
       scenario.parties
         .filter((p) => p.id !== recipient)
         .map((p) => {
-          const own = prep.members.get(p.id) ?? new Set<string>();
+          const own = prep.members.get(p.id) ?? new IdIndex();
           const learned = run.summaries.get(p.id)?.idsLearned;
           let trueIntersection = 0;
-          for (const id of own) if (applicantSet.has(id)) trueIntersection++;
+          for (const id of applicants) if (own.has(id)) trueIntersection++;
           return [
             p.id,
             {

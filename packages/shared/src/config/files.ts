@@ -3,12 +3,14 @@
  * the writer and by the reader, and private to their owner (0600 files in
  * 0700 folders: they hold data, labels, scores or keys).
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { csvRow, parseCsv } from '../data/csv.ts';
+import { IdIndex } from '../data/id-index.ts';
 import { idProblem } from '../data/table.ts';
+import { usccValid } from '../data/uscc.ts';
 import { type ErrorCode, FedError, formatZodIssues } from '../util/errors.ts';
 import { type IdFormat, jobIdSchema, partyIdSchema, phaseNameSchema } from '../wire/ids.ts';
 import { KNOWLEDGE_KINDS } from '../wire/knowledge.ts';
@@ -99,6 +101,8 @@ export const partySummarySchema = z
     keyMaterial: z.array(z.string()),
     /** training, label holder: the loss per epoch */
     epochs: z.array(epochSchema).optional(),
+    /** the process's peak resident memory, for the bench */
+    peakRssBytes: z.number().int().min(0).optional(),
   })
   .strict();
 export type PartySummary = z.infer<typeof partySummarySchema>;
@@ -128,8 +132,27 @@ export interface ScoredBusiness {
 const SCORES_HEADER = ['business_id', 'logit', 'pd', 'score', 'grade'];
 
 export function scoresCsv(scores: readonly ScoredBusiness[]): string {
-  const lines = [SCORES_HEADER.join(','), ...scores.map((s) => csvRow([s.id, s.logit, s.pd, s.score.toFixed(2), s.grade]))];
+  const lines = [SCORES_HEADER.join(',')];
+  // numbers never need quotes; only the id and the grade are checked
+  for (const s of scores) lines.push(`${csvRow([s.id])},${s.logit},${s.pd},${s.score.toFixed(2)},${csvRow([s.grade])}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** Writes scores.csv (owner-only) a block of rows at a time: a million rows never become one string. */
+export function writeScoresCsv(path: string, scores: readonly ScoredBusiness[]): void {
+  mkdirPrivate(dirname(path));
+  const fd = openSync(path, 'w', 0o600);
+  try {
+    const block = 20_000;
+    for (let start = 0; start < scores.length || start === 0; start += block) {
+      const lines = start === 0 ? [SCORES_HEADER.join(',')] : [];
+      for (const s of scores.slice(start, start + block)) lines.push(`${csvRow([s.id])},${s.logit},${s.pd},${s.score.toFixed(2)},${csvRow([s.grade])}`);
+      writeSync(fd, `${lines.join('\n')}\n`);
+      if (!scores.length) break;
+    }
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Reads the recipient's scores; every value must be a finite number, every id present once. */
@@ -145,6 +168,57 @@ export async function readScoresCsv(path: string): Promise<Map<string, ScoredBus
     out.set(id, { id, logit: nums[0] as number, pd: nums[1] as number, score: nums[2] as number, grade: grade as string });
   }
   return out;
+}
+
+/** The recipient's logits by id, read straight from a plain scores file (a million rows in well under a second); any other file goes through readScoresCsv, with its checks and messages. */
+/** A scores file as columns: what the referee reads at a million rows. */
+export interface ScoreColumns {
+  ids: string[];
+  logits: Float64Array;
+  scores: Float64Array;
+  grades: string[];
+  index: IdIndex;
+}
+
+export async function readScoreLogits(path: string): Promise<ScoreColumns> {
+  const text = await readText(path, 'scores file');
+  const fast = plainScoreLogits(text);
+  if (fast) return fast;
+  const rows = await readScoresCsv(path);
+  const ids = [...rows.keys()];
+  const all = [...rows.values()];
+  return {
+    ids,
+    logits: Float64Array.from(all, (s) => s.logit),
+    scores: Float64Array.from(all, (s) => s.score),
+    grades: all.map((s) => s.grade),
+    index: IdIndex.of(ids),
+  };
+}
+
+function plainScoreLogits(text: string): ScoreColumns | undefined {
+  const head = `${SCORES_HEADER.join(',')}\n`;
+  if (!text.startsWith(head) || text.includes('"') || text.includes('\r')) return undefined;
+  const ids: string[] = [];
+  const logits: number[] = [];
+  const scores: number[] = [];
+  const grades: string[] = [];
+  const index = new IdIndex();
+  for (let pos = head.length; pos < text.length; ) {
+    let eol = text.indexOf('\n', pos);
+    if (eol < 0) eol = text.length;
+    const cells = text.slice(pos, eol).split(',');
+    const [id, logit, pd, score, grade] = cells;
+    const nums = [Number(logit), Number(pd), Number(score)];
+    if (!id || cells.length !== SCORES_HEADER.length || !nums.every(Number.isFinite) || logit === '' || pd === '' || score === '' || !index.add(id))
+      return undefined;
+    ids.push(id);
+    logits.push(nums[0] as number);
+    scores.push(nums[2] as number);
+    grades.push(grade as string);
+    pos = eol + 1;
+  }
+  return { ids, logits: Float64Array.from(logits), scores: Float64Array.from(scores), grades, index };
 }
 
 const LABELS_HEADER = ['business_id', 'label'];
@@ -175,13 +249,13 @@ export function applicantsText(ids: readonly string[]): string {
 export async function readApplicants(path: string, format: IdFormat, max = 1_000_000): Promise<string[]> {
   const text = await readText(path, 'applicant list', 'DATA_ERR_APPLICANTS');
   const ids: string[] = [];
-  const seen = new Set<string>();
+  const seen = new IdIndex();
   const lines = text.split('\n');
-  for (const [i, raw] of lines.entries()) {
-    const id = raw.trim();
+  for (let i = 0; i < lines.length; i++) {
+    const id = (lines[i] as string).trim();
     if (!id) continue;
     const shown = id.length > 40 ? `${id.slice(0, 40)}...` : id;
-    const problem = idProblem(id, format);
+    const problem = format === 'uscc' && usccValid(id) ? undefined : idProblem(id, format);
     if (problem) throw new FedError('DATA_ERR_APPLICANTS', `${path} line ${i + 1}: "${shown}" ${problem}`);
     if (seen.has(id)) throw new FedError('DATA_ERR_APPLICANTS', `${path} line ${i + 1}: "${shown}" is listed twice`);
     if (ids.length >= max) throw new FedError('DATA_ERR_APPLICANTS', `${path} lists more than ${max} businesses; split the job`);

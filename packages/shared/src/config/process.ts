@@ -4,11 +4,11 @@
  * A node's config holds only its own data path and model slice.
  */
 import { z } from 'zod';
-import { columnSpecSchema, roleSchemaOf, type TableSchema } from '../data/columns.ts';
+import { columnSpecSchema, dataFormatSchema, roleSchemaOf, type TableSchema } from '../data/columns.ts';
 import { modelSpecSchema } from '../model/infer.ts';
 import { scorecardSchema } from '../model/scorecard.ts';
 import { FedError } from '../util/errors.ts';
-import { alignmentSchema, idFormatSchema, jobIdSchema, jobKindSchema, keysSchema, partyIdSchema, roleSchema } from '../wire/ids.ts';
+import { alignmentSchema, idFormatSchema, jobIdSchema, jobKindSchema, keysSchema, partyIdSchema, psiHashSchema, roleSchema } from '../wire/ids.ts';
 import { ckksParamsSchema, trainingParamsSchema } from '../wire/params.ts';
 import { coordinatorAttackSchema, partyAttackSchema } from './attacks.ts';
 import { networkSchema } from './network.ts';
@@ -40,6 +40,8 @@ export const coordinatorConfigSchema = z
     jobId: jobIdSchema,
     keys: keysSchema,
     alignment: alignmentSchema.default('query'),
+    /** PSI alignment: the hash to the curve, sent to every party in job.start */
+    psiHash: psiHashSchema.default('random-oracle'),
     kind: jobKindSchema.default('scoring'),
     training: trainingParamsSchema.optional(),
     /** single-holder only */
@@ -101,6 +103,8 @@ export const nodeConfigSchema = z
     party: partyIdSchema,
     role: roleSchema,
     data: z.string().min(1),
+    /** how that file stores the records */
+    dataFormat: dataFormatSchema.default('csv'),
     /** the columns of this party's file, when its role has no fixed ones (real data) */
     columns: z.array(columnSpecSchema).optional(),
     idFormat: idFormatSchema.optional(),

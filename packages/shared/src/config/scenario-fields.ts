@@ -23,6 +23,8 @@ export const SCENARIO_FIELD_HELP: Readonly<Record<string, string>> = {
   'data.categorical[]': 'A column name listed under data.columns.',
   'data.missingValues': 'Cells that mean "no value".',
   'data.missingValues[]': 'A cell text that means "no value".',
+  'data.format':
+    'How each party stores its records: csv (default), parquet, or duckdb (a DuckDB database with a table `records`). The party reads its store through DuckDB with the same checks as a CSV.',
   'data.onMissing': 'A row with a missing value: reject the file (reject), or leave the row out and list it in the report (drop-row).',
   parties: 'The parties, at least two. Exactly one of them is the recipient (job.recipient).',
   'parties[]': 'A party: its id, role and coverage.',
@@ -40,6 +42,9 @@ export const SCENARIO_FIELD_HELP: Readonly<Record<string, string>> = {
   'job.compareWith[]': 'A key design: threshold or single-holder.',
   'job.recipient': 'The party (role bank) that names the applicants, holds the labels and receives the scores.',
   'job.applicants': 'How many of the recipient\'s customers it asks to score, or "all". With train: taken from the held-out share.',
+  psi: 'Private set intersection settings.',
+  'psi.hash':
+    "PSI's hash to the curve: sha256 (default: the id's SHA-256 used directly as an X25519 point, one multiplication per id) or random-oracle (RFC 9380 hash to curve). docs/SECURITY.md compares them.",
   crypto: 'CKKS parameters for scoring and for training. Every node refuses parameters below 128-bit security.',
   'crypto.ckks': 'CKKS parameters of the scoring jobs.',
   'crypto.ckks.polyModulusDegree': 'Ring dimension N; a ciphertext holds N/2 values.',

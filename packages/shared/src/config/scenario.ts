@@ -4,11 +4,11 @@
  */
 import { z } from 'zod';
 import { DEFAULT_CKKS, TRAINING_CKKS } from '../crypto/ckks.ts';
-import { type ColumnSpec, ROLE_COLUMNS, type TableSchema } from '../data/columns.ts';
+import { type ColumnSpec, dataFormatSchema, ROLE_COLUMNS, type TableSchema } from '../data/columns.ts';
 import { modelSpecSchema } from '../model/infer.ts';
 import { scorecardSchema } from '../model/scorecard.ts';
 import { didYouMean } from '../util/suggest.ts';
-import { alignmentSchema, keysSchema, partyIdSchema, roleSchema } from '../wire/ids.ts';
+import { alignmentSchema, keysSchema, partyIdSchema, psiHashSchema, roleSchema } from '../wire/ids.ts';
 import { ckksParamsSchema, trainingParamsSchema } from '../wire/params.ts';
 import { attackSchema } from './attacks.ts';
 import { networkSchema } from './network.ts';
@@ -23,6 +23,8 @@ const syntheticDataSchema = z
     defaultRate: z.number().gt(0).lt(0.5).default(0.02),
     /** standard deviation of the noise added to the hidden default logit */
     labelNoise: z.number().min(0).max(5).default(0.5),
+    /** how each party's own records are stored: csv, parquet or duckdb (a database file with a table "records") */
+    format: dataFormatSchema.default('csv'),
   })
   .strict();
 
@@ -44,6 +46,8 @@ const csvDataSchema = z
     missingValues: z.array(z.string()).default(['', 'nan', 'NaN', 'NA']),
     /** a row with a missing feature value: refuse the file (default), or leave the row out and say so */
     onMissing: z.enum(['reject', 'drop-row']).default('reject'),
+    /** how each party's own records are stored once the file is split */
+    format: dataFormatSchema.default('csv'),
   })
   .strict();
 
@@ -94,6 +98,11 @@ export const scenarioSchema = z
       .object({ ckks: ckksParamsSchema.default(DEFAULT_CKKS), training: ckksParamsSchema.default(TRAINING_CKKS) })
       .strict()
       .default({ ckks: DEFAULT_CKKS, training: TRAINING_CKKS }),
+    /** PSI alignment: sha256 (one multiplication per id, the default) or random-oracle (RFC 9380 hash to the group); docs/SECURITY.md */
+    psi: z
+      .object({ hash: psiHashSchema.default('sha256') })
+      .strict()
+      .prefault({}),
     /** train the model jointly first; the scoring jobs then use each party's trained weights */
     train: trainingParamsSchema.optional(),
     scorecard: scorecardSchema.default(scorecardSchema.parse({})),

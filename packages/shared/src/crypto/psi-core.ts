@@ -46,8 +46,29 @@ export function createPsiKey(): Buffer {
   return randomBytes(32);
 }
 
+/**
+ * SHA-256 of the domain tag and the id, its top bit cleared (X25519 ignores it), used as
+ * an X25519 u-coordinate as it is: a point of the curve or of its twist, whose groups both
+ * have a large prime-order subgroup (Curve25519 is twist-secure), and X25519's clamping
+ * removes the small cofactor part. One hash per id, no map to the curve.
+ */
+function sha256Points(ids: readonly string[], domain: string): Buffer {
+  const out = Buffer.alloc(ids.length * POINT_BYTES);
+  const prefix = createHash('sha256').update(domain).update('\u0000');
+  for (let i = 0; i < ids.length; i++) {
+    prefix
+      .copy()
+      .update(ids[i] as string)
+      .digest()
+      .copy(out, i * POINT_BYTES);
+    out[i * POINT_BYTES + 31] = (out[i * POINT_BYTES + 31] as number) & 0x7f;
+  }
+  return out;
+}
+
 /** Hashes ids to group elements (Montgomery u-coordinates, 32 bytes each, concatenated). */
-export function hashIdsToPoints(ids: readonly string[], domain: string): Buffer {
+export function hashIdsToPoints(ids: readonly string[], domain: string, kind: 'sha256' | 'random-oracle' = 'random-oracle'): Buffer {
+  if (kind === 'sha256') return sha256Points(ids, domain);
   const n = ids.length;
   const out = Buffer.alloc(n * POINT_BYTES);
   const e1 = Buffer.alloc(32);

@@ -19,6 +19,7 @@
 import { randomBytes } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import { FedError } from '../util/errors.ts';
+import type { PsiHash } from '../wire/ids.ts';
 import { blindPoints, hashIdsToPoints, POINT_BYTES } from './psi-core.ts';
 
 export { blindPoints, createPsiKey, hashIdsToPoints } from './psi-core.ts';
@@ -27,7 +28,8 @@ export { blindPoints, createPsiKey, hashIdsToPoints } from './psi-core.ts';
 const PARALLEL_MIN = 4096;
 
 export interface PsiPool {
-  hash(ids: readonly string[], domain: string): Promise<Buffer>;
+  /** ids to points under the job's hash to the curve (random-oracle when not given) */
+  hash(ids: readonly string[], domain: string, kind?: PsiHash): Promise<Buffer>;
   blind(points: Uint8Array, key: Uint8Array): Promise<Buffer>;
   /** stops the worker threads; idempotent */
   close(): Promise<void>;
@@ -83,10 +85,10 @@ export function createPsiPool(threads = 2): PsiPool {
     await Promise.all(workers.splice(0).map((w) => w.terminate()));
   };
   return {
-    hash: async (ids, domain) => {
-      if (ids.length < PARALLEL_MIN || threads < 2) return wrap(() => hashIdsToPoints(ids, domain));
+    hash: async (ids, domain, kind = 'random-oracle') => {
+      if (ids.length < PARALLEL_MIN || threads < 2) return wrap(() => hashIdsToPoints(ids, domain, kind));
       const pool = ensure();
-      const parts = await Promise.all(split(ids.length).map(([a, b], k) => run(pool[k] as Worker, { op: 'hash', ids: ids.slice(a, b), domain })));
+      const parts = await Promise.all(split(ids.length).map(([a, b], k) => run(pool[k] as Worker, { op: 'hash', ids: ids.slice(a, b), domain, kind })));
       return Buffer.concat(parts);
     },
     blind: async (points, key) => {

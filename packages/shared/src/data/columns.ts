@@ -55,6 +55,10 @@ export const ROLE_COLUMNS: Record<Exclude<Role, 'holder'>, readonly ColumnSpec[]
   ],
 };
 
+/** How a party's records are stored: a CSV file, a Parquet file, or a DuckDB database (table `records`). */
+export const dataFormatSchema = z.enum(['csv', 'parquet', 'duckdb']);
+export type DataFormat = z.infer<typeof dataFormatSchema>;
+
 /** What a party's file holds: its role's fixed columns (synthetic data) or the columns its scenario gives it. */
 export interface TableSchema {
   columns: readonly ColumnSpec[];

@@ -9,6 +9,8 @@ import { FedError } from '../util/errors.ts';
 import type { IdFormat } from '../wire/ids.ts';
 import type { TableSchema } from './columns.ts';
 import { parseCsv } from './csv.ts';
+import { IdIndex } from './id-index.ts';
+import { parsePlainPartyCsv } from './plain-csv.ts';
 import { usccProblem } from './uscc.ts';
 
 /** Why an id is not acceptable under a format, or undefined. */
@@ -53,8 +55,38 @@ export function readNumberCell(cell: string): { value: number } | { problem: str
   return { value };
 }
 
+/** id -> row of each table, built once (the loader's duplicate check builds it anyway). */
+const ROWS = new WeakMap<PartyTable, IdIndex>();
+
+/** Where each id sits in the table, built on first use and kept with the table. */
+export function rowIndexOf(table: PartyTable): IdIndex {
+  let rows = ROWS.get(table);
+  if (!rows) {
+    rows = IdIndex.of(table.ids);
+    ROWS.set(table, rows);
+  }
+  return rows;
+}
+
+/** Records the id index a loader built while checking for duplicates. */
+export function setRowIndex(table: PartyTable, index: IdIndex): void {
+  ROWS.set(table, index);
+}
+
 export function parsePartyCsv(text: string, schema: TableSchema, file: string): PartyTable {
   const name = basename(file);
+  // plain valid files take the fast path; anything else (quotes, CR, any problem) the strict one, which names it
+  const plain = parsePlainPartyCsv(text, schema);
+  if (plain) {
+    const table: PartyTable = { file: name, ids: plain.ids, numeric: plain.numeric, categorical: plain.categorical };
+    ROWS.set(table, plain.rowOf);
+    return table;
+  }
+  return parseStrict(text, schema, name);
+}
+
+/** The strict loader alone (csv-parse): what the fast path must agree with. */
+export function parseStrict(text: string, schema: TableSchema, name: string): PartyTable {
   const specs = schema.columns;
   const rows = parseCsv(text, name);
   const problems: string[] = [];
@@ -132,11 +164,17 @@ export function parsePartyCsv(text: string, schema: TableSchema, file: string): 
 }
 
 export async function loadPartyCsv(path: string, schema: TableSchema): Promise<PartyTable> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(path, 'utf8');
+    bytes = await readFile(path);
   } catch (cause) {
     throw new FedError('DATA_ERR_FILE', `cannot read data file ${path}: ${(cause as Error).message}`, { cause });
   }
-  return parsePartyCsv(text, schema, path);
+  const plain = parsePlainPartyCsv(bytes, schema);
+  if (plain) {
+    const table: PartyTable = { file: basename(path), ids: plain.ids, numeric: plain.numeric, categorical: plain.categorical };
+    ROWS.set(table, plain.rowOf);
+    return table;
+  }
+  return parseStrict(bytes.toString('utf8'), schema, basename(path));
 }

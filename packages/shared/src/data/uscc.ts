@@ -38,3 +38,21 @@ export function usccProblem(code: string): string | undefined {
   if (usccCheck(code.slice(0, 17)) !== code[17]) return 'check character does not match';
   return undefined;
 }
+
+/** Each allowed character's value (-1: not allowed), for usccValid. */
+const VALUE = new Int8Array(128).fill(-1);
+for (let i = 0; i < ALPHABET.length; i++) VALUE[ALPHABET.charCodeAt(i)] = i;
+
+/** usccProblem(code) === undefined, in one pass and without allocating (loaders check a million ids). */
+export function usccValid(code: string): boolean {
+  if (code.length !== 18) return false;
+  let sum = 0;
+  for (let i = 0; i < 17; i++) {
+    const c = code.charCodeAt(i);
+    const v = c < 128 ? (VALUE[c] as number) : -1;
+    if (v < 0 || (i >= 2 && i < 8 && v > 9)) return false;
+    sum += v * (USCC_WEIGHTS[i] as number);
+  }
+  const last = code.charCodeAt(17);
+  return last < 128 && (VALUE[last] as number) >= 0 && ALPHABET[(31 - (sum % 31)) % 31] === code[17];
+}

@@ -5,7 +5,7 @@
  * all partials (the intercept rides with one party's partial).
  */
 import { z } from 'zod';
-import type { PartyTable } from '../data/table.ts';
+import { type PartyTable, rowIndexOf } from '../data/table.ts';
 import { FedError } from '../util/errors.ts';
 
 const featureWeightSchema = z.discriminatedUnion('transform', [
@@ -97,17 +97,19 @@ export function modelColumnsFor(
   model: PartyModel,
   ids: readonly string[],
 ): { features: EncodedFeature[]; weights: number[]; columns: Float64Array[] } {
-  const row = new Map(table.ids.map((id, i) => [id, i]));
+  const rows = rowsOf(table, ids);
   const encoded = modelFeatures(table, model);
   return {
     features: encoded.map((e) => e.feature),
     weights: encoded.map((e) => e.weight),
-    columns: encoded.map(({ feature }) =>
-      Float64Array.from(ids, (id) => {
-        const i = row.get(id);
-        return i === undefined ? 0 : (feature.values[i] as number);
-      }),
-    ),
+    columns: encoded.map(({ feature }) => {
+      const out = new Float64Array(ids.length);
+      for (let k = 0; k < ids.length; k++) {
+        const i = rows[k] as number;
+        out[k] = i < 0 ? 0 : (feature.values[i] as number);
+      }
+      return out;
+    }),
   };
 }
 
@@ -125,31 +127,59 @@ export function withWeights(model: PartyModel, features: readonly EncodedFeature
   return out;
 }
 
+/** A table's partial logits per model, computed once (a node checks its model at start-up, then scores). */
+const PARTIALS = new WeakMap<PartyTable, WeakMap<PartyModel, Float64Array>>();
+
 /**
  * Partial logits of every row of the table under the party's model, in the
  * table's row order. Missing businesses get the neutral value elsewhere:
  * every feature is standardised, so 0 is this party's population mean.
  */
 export function partialLogits(table: PartyTable, model: PartyModel): Float64Array {
+  const cached = PARTIALS.get(table)?.get(model);
+  if (cached) return cached;
   const out = new Float64Array(table.ids.length).fill(model.intercept);
   for (const { feature, weight } of modelFeatures(table, model)) {
-    for (let i = 0; i < out.length; i++) out[i] = (out[i] as number) + weight * (feature.values[i] as number);
+    const values = feature.values;
+    for (let i = 0; i < out.length; i++) out[i] = (out[i] as number) + weight * (values[i] as number);
   }
+  const byModel = PARTIALS.get(table) ?? new WeakMap<PartyModel, Float64Array>();
+  byModel.set(model, out);
+  PARTIALS.set(table, byModel);
   return out;
+}
+
+const SLOT_ROWS = new WeakMap<PartyTable, WeakMap<readonly string[], Int32Array>>();
+
+/**
+ * The table's row for each of the ids (-1 where it has none), looked up once
+ * per list: a holder counts its customers among the applicants when they
+ * arrive and scores the same list later.
+ */
+export function rowsOf(table: PartyTable, ids: readonly string[]): Int32Array {
+  const cached = SLOT_ROWS.get(table)?.get(ids);
+  if (cached) return cached;
+  const index = rowIndexOf(table);
+  const rows = new Int32Array(ids.length);
+  for (let k = 0; k < ids.length; k++) rows[k] = index.get(ids[k] as string) ?? -1;
+  const byList = SLOT_ROWS.get(table) ?? new WeakMap<readonly string[], Int32Array>();
+  byList.set(ids, rows);
+  SLOT_ROWS.set(table, byList);
+  return rows;
 }
 
 /** Partial logits for the given ids in their order; `gaps` counts ids the party lacks. */
 export function partialLogitsFor(table: PartyTable, model: PartyModel, ids: readonly string[]): { values: Float64Array; gaps: number } {
   const own = partialLogits(table, model);
-  const row = new Map(table.ids.map((id, i) => [id, i]));
+  const rows = rowsOf(table, ids);
   const values = new Float64Array(ids.length);
   let gaps = 0;
-  ids.forEach((id, k) => {
-    const i = row.get(id);
-    if (i === undefined) {
+  for (let k = 0; k < ids.length; k++) {
+    const i = rows[k] as number;
+    if (i < 0) {
       gaps++;
       values[k] = model.intercept; // neutral: the mean of every standardised feature is 0
     } else values[k] = own[i] as number;
-  });
+  }
   return { values, gaps };
 }

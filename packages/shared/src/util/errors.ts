@@ -106,6 +106,11 @@ export const ERROR_CODES = {
     meaning: 'A CSV file has a malformed row or cell (file, line and column given).',
     action: 'Fix the cell the message names in your own file.',
   },
+  DATA_ERR_STORE: {
+    meaning:
+      "A party's Parquet file or DuckDB database is not what its schema asks for: a column missing or of the wrong type, or a bad value (file, row and column given).",
+    action: "Fix the column or value the message names in your own store, or write it again with the scenario's data.format.",
+  },
   DATA_ERR_FILE: {
     meaning: 'A data file could not be read.',
     action: 'Check the path and its permissions.',

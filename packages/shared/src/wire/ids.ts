@@ -22,6 +22,13 @@ export type KeysDesign = z.infer<typeof keysSchema>;
 /** How records are aligned: an explicit applicant list, or private set intersection. */
 export const alignmentSchema = z.enum(['query', 'psi', 'psi-cardinality']);
 export type Alignment = z.infer<typeof alignmentSchema>;
+/**
+ * How PSI maps an id to the curve: sha256, SHA-256 of the id used directly as an X25519
+ * u-coordinate (one scalar multiplication per id, no map; curve or twist); random-oracle,
+ * two Elligator 2 maps into the prime-order subgroup, added (RFC 9380). docs/SECURITY.md compares them.
+ */
+export const psiHashSchema = z.enum(['sha256', 'random-oracle']);
+export type PsiHash = z.infer<typeof psiHashSchema>;
 /** The coordinator's phases, in the order a job may pass through them. */
 export const phaseNameSchema = z.enum(['join', 'align', 'keys', 'query', 'encrypt', 'aggregate', 'decrypt', 'train']);
 export type PhaseName = z.infer<typeof phaseNameSchema>;

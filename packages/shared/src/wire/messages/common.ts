@@ -1,6 +1,6 @@
 /** Messages every job kind uses: admission, the job's start and end, errors. */
 import { z } from 'zod';
-import { alignmentSchema, jobIdSchema, jobKindSchema, keysSchema, partyIdSchema, roleSchema } from '../ids.ts';
+import { alignmentSchema, jobIdSchema, jobKindSchema, keysSchema, partyIdSchema, psiHashSchema, roleSchema } from '../ids.ts';
 import { ckksParamsSchema, trainingParamsSchema } from '../params.ts';
 import { count, envelope, job, wireErrorSchema } from './fields.ts';
 
@@ -20,6 +20,8 @@ export const commonCoordinatorMessages = [
       ...job,
       keys: keysSchema,
       alignment: alignmentSchema,
+      /** PSI alignment: how every party hashes ids to the curve (all must use the same) */
+      psiHash: psiHashSchema.default('random-oracle'),
       kind: jobKindSchema.default('scoring'),
       /** training only: its hyper-parameters */
       training: trainingParamsSchema.optional(),

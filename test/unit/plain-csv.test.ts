@@ -1,0 +1,122 @@
+import {
+  IdIndex,
+  isDecimal,
+  makeUscc,
+  parsePartyCsv,
+  parsePlainPartyCsv,
+  parseStrict,
+  plainDecimalBytes,
+  roleSchemaOf,
+  usccProblem,
+  usccValid,
+} from '@fedrisk/shared';
+import { describe, expect, it } from 'vitest';
+
+const HEADER = 'business_id,annual_vat_paid,invoice_count,revenue_growth_yoy,tax_credit_grade,months_continuous_filing';
+const A = makeUscc('370100', 1);
+const B = makeUscc('370200', 2);
+const schema = roleSchemaOf('tax');
+
+/** The fast path either agrees with the strict loader or steps aside. */
+function same(text: string): 'fast' | 'strict' {
+  const plain = parsePlainPartyCsv(text, schema);
+  let strict: unknown;
+  try {
+    strict = parseStrict(text, schema, 'tax.csv');
+  } catch (err) {
+    expect(plain, `fast path accepted what the strict loader refuses: ${(err as Error).message}`).toBeUndefined();
+    expect(() => parsePartyCsv(text, schema, 'tax.csv')).toThrow((err as Error).message);
+    return 'strict';
+  }
+  if (!plain) return 'strict';
+  const { rowOf, ...rest } = plain;
+  expect({ file: 'tax.csv', ...rest }).toEqual(strict);
+  expect(plain.ids.map((id) => rowOf.get(id))).toEqual(plain.ids.map((_, i) => i));
+  expect(rowOf.size).toBe(plain.ids.length);
+  return 'fast';
+}
+
+describe('IdIndex', () => {
+  it('finds every id at its row, refuses a repeat and misses what is absent', () => {
+    const ids = Array.from({ length: 5000 }, (_, i) => makeUscc('370100', i * 7));
+    const index = new IdIndex();
+    for (const id of ids) expect(index.add(id)).toBe(true);
+    expect(index.add(ids[42] as string)).toBe(false);
+    expect(ids.every((id, i) => index.get(id) === i)).toBe(true);
+    expect(index.has(makeUscc('370100', 1))).toBe(false);
+    expect(index.size).toBe(5000);
+  });
+});
+
+describe('the plain-file fast path of the party loader', () => {
+  it('reads plain files as the strict loader does', () => {
+    expect(same(`${HEADER}\n${A},1200.5,30,0.1,A,24\n${B},0,0,-0.2,M,0\n`)).toBe('fast');
+    expect(same(`\ufeff${HEADER}\n\n${A}, 1e3 ,+3,.5,B,1\n\n${B},0.,0,-0.2,M,0`)).toBe('fast');
+    // columns in another order
+    expect(same(`tax_credit_grade,business_id,annual_vat_paid,invoice_count,revenue_growth_yoy,months_continuous_filing\nC,${A},1,2,0.1,3\n`)).toBe('fast');
+  });
+
+  it('steps aside for quotes, carriage returns and every kind of problem', () => {
+    const bad = [
+      `${HEADER}\r\n${A},1,2,0.1,A,3\r\n`,
+      `${HEADER}\n"${A}",1,2,0.1,A,3\n`,
+      `${HEADER}\n${A},1,2,0.1,A\n`,
+      `${HEADER}\n${A},1,2,0.1,A,3,4\n`,
+      `${HEADER}\n${A},1,2,0.1,A,3\n${A},1,2,0.1,A,3\n`,
+      `${HEADER}\n${A.slice(0, 17)}X,1,2,0.1,A,3\n`,
+      `${HEADER}\n${A},0x10,2,0.1,A,3\n`,
+      `${HEADER}\n${A},1,2.5,0.1,A,3\n`,
+      `${HEADER}\n${A},1,2,0.1,Z,3\n`,
+      `${HEADER}\n${A},-1,2,0.1,A,3\n`,
+      `${HEADER}\n${A},1e16,2,0.1,A,3\n`,
+      `${HEADER}\n${A},Infinity,2,0.1,A,3\n`,
+      `${HEADER}\n${A},,2,0.1,A,3\n`,
+      `${HEADER},extra\n${A},1,2,0.1,A,3,4\n`,
+      `business_id,annual_vat_paid\n${A},1\n`,
+      '',
+    ];
+    for (const text of bad) expect(same(text), JSON.stringify(text)).toBe('strict');
+  });
+
+  it('checks numbers and codes exactly as the strict loader', () => {
+    const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+    for (const s of ['1', '-1', '+1.', '.5', '1.5e-3', '1E+9', '', '.', '-', 'e5', '1e', '1.2.3', '١', '1 ', '0x1', '--1', '1e+'])
+      expect(isDecimal(s), s).toBe(DECIMAL.test(s));
+    for (const s of ['1', '-0', '0.1', '-12.5', '+7', '3.', '.25', '123456789012345', '1234567890123456', '0.1234', '99999.99999', '1e3', ' 1', ''])
+      expect(
+        Object.is(plainDecimalBytes(Buffer.from(`,${s},`), 1, s.length + 1), Number(s)) ||
+          Number.isNaN(plainDecimalBytes(Buffer.from(`,${s},`), 1, s.length + 1)),
+        s,
+      ).toBe(true);
+    for (let k = 0; k < 2000; k++) {
+      const s = `${(Math.random() * 1e6).toFixed(k % 9)}`;
+      expect(plainDecimalBytes(Buffer.from(s), 0, s.length), s).toBe(Number(s));
+    }
+    for (const code of [A, B, A.toLowerCase(), `${A.slice(0, 17)}0`, `${A.slice(0, 3)}A${A.slice(4)}`, `${A}0`, 'Ⅰ'.repeat(18)])
+      expect(usccValid(code), code).toBe(usccProblem(code) === undefined);
+  });
+});
+
+describe('scores files', () => {
+  it('are written a block at a time to the same bytes as in one piece, owner-only, and read back by the fast path', async () => {
+    const { mkdtempSync, readFileSync, rmSync, statSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { readScoreLogits, scoresCsv, writeScoresCsv } = await import('@fedrisk/shared');
+    const dir = mkdtempSync(join(tmpdir(), 'fedrisk-scores-'));
+    try {
+      const scores = Array.from({ length: 45_001 }, (_, i) => ({ id: makeUscc('370100', i), logit: i / 7 - 3, pd: 0.01, score: 600.125, grade: 'B' }));
+      for (const rows of [scores, scores.slice(0, 3), []]) {
+        const file = join(dir, `s${rows.length}.csv`);
+        writeScoresCsv(file, rows);
+        expect(readFileSync(file, 'utf8')).toBe(scoresCsv(rows));
+        expect(statSync(file).mode & 0o777).toBe(0o600);
+      }
+      const back = await readScoreLogits(join(dir, `s${scores.length}.csv`));
+      expect(back.ids.length).toBe(scores.length);
+      expect(back.logits[12_345]).toBe(12_345 / 7 - 3);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
