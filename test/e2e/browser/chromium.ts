@@ -13,6 +13,9 @@ export const CHROMIUM = '/usr/bin/chromium';
 export const hasChromium = existsSync(CHROMIUM);
 export const SKIP_REASON = `SKIPPED: ${CHROMIUM} is absent; install it with apt-get update && apt-get install -y chromium fonts-wqy-microhei`;
 
+// CI installs Chromium and sets this: there a missing browser fails the run instead of skipping its tests
+if (!hasChromium && process.env.FEDRISK_REQUIRE_BROWSER === '1')
+  throw new Error(`FEDRISK_REQUIRE_BROWSER=1 but ${CHROMIUM} is absent: apt-get install -y chromium fonts-wqy-microhei`);
 if (!hasChromium) process.stderr.write(`browser tests ${SKIP_REASON}\n`);
 
 /** Where screenshots go: test-results/browser/ at the repository root. */
