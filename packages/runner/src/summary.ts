@@ -129,7 +129,7 @@ export function summaryItems(r: Report, runDir: string): string[] {
   for (const d of r.designs.slice(1)) if (!d.ok) out.push(`FAILED (${d.keys}): ${d.error?.code}: ${d.error?.message}`);
   if (r.designs.length > 1) out.push(...designTable(r.designs));
   out.push(...attackLines(r));
-  out.push(labelled('report', `${runDir}/report.json`));
+  out.push(labelled('report', `${runDir}/report.json · ${runDir}/report.html (charts; opens offline in a browser)`));
   return out;
 }
 
