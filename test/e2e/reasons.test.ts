@@ -35,7 +35,13 @@ beforeAll(async () => {
     if (s.data.kind === 'synthetic') s.data.businesses = 2500;
     s.job.applicants = 1500;
   });
-  ({ report, runDir } = await runScenario({ scenario, scenarioFile: 'e2e-reasons', runsDir: fileTempDir('fedrisk-reasons-'), captureFrames: true, launcher: 'in-process' }));
+  ({ report, runDir } = await runScenario({
+    scenario,
+    scenarioFile: 'e2e-reasons',
+    runsDir: fileTempDir('fedrisk-reasons-'),
+    captureFrames: true,
+    launcher: 'in-process',
+  }));
   for (const keys of DESIGNS) decisions.set(keys, await readDecisionsCsv(join(runDir, 'jobs', keys, 'parties', 'bank', 'out', 'decisions.csv')));
 }, 120_000);
 

@@ -23,8 +23,8 @@ import {
   parsePartyCsv,
   partialLogitsFor,
   REASON_CODES,
-  ROLE_COLUMNS,
   type ReasonCandidate,
+  ROLE_COLUMNS,
   readDecisionsCsv,
   reasonCodeFor,
   reasonText,
@@ -145,7 +145,15 @@ describe('the sealed payloads', () => {
   });
 
   it('reads back codes and bands for the slots asked about, and refuses anything else', () => {
-    const rows = [{ slot: 5, items: [{ code: 2, band: 3 }, { code: 1, band: NO_COST_BAND }] }];
+    const rows = [
+      {
+        slot: 5,
+        items: [
+          { code: 2, band: 3 },
+          { code: 1, band: NO_COST_BAND },
+        ],
+      },
+    ];
     const got = decodeReasonReply(encodeReasonReply(header, rows, 100), new Set([5, 9]), 3, 100, 'tax');
     expect(got.rows).toEqual(rows);
     expect(got.header.codes[2]?.code).toBe('TAX_GRADE_LOW');
@@ -186,7 +194,9 @@ describe('decisions.csv', () => {
     writeDecisionsCsv(join(dir, 'decisions.csv'), rows);
     const back = await readDecisionsCsv(join(dir, 'decisions.csv'));
     expect([...back.values()]).toEqual(rows);
-    writeDecisionsCsv(join(dir, 'bad.csv'), [{ ...(rows[1] as DecisionRow), reasons: [{ ...(rows[1]?.reasons[0] as DecisionRow['reasons'][0]), code: 'MADE_UP' }] }]);
+    writeDecisionsCsv(join(dir, 'bad.csv'), [
+      { ...(rows[1] as DecisionRow), reasons: [{ ...(rows[1]?.reasons[0] as DecisionRow['reasons'][0]), code: 'MADE_UP' }] },
+    ]);
     await expect(readDecisionsCsv(join(dir, 'bad.csv'))).rejects.toMatchObject({ code: 'JOB_ERR_MISMATCH' });
   });
 });

@@ -73,6 +73,10 @@ export interface ReasonsReport {
 
 const key = (party: string, column: string) => `${party}\u0000${column}`;
 
+function inPartyOrder<T>(scenario: Scenario, byParty: Record<string, T>): Record<string, T> {
+  return Object.fromEntries(scenario.parties.flatMap((p) => (byParty[p.id] === undefined ? [] : [[p.id, byParty[p.id] as T]])));
+}
+
 export async function reasonsStage(
   scenario: Scenario,
   prep: Prepared,
@@ -116,12 +120,13 @@ export async function reasonsStage(
     withMin: rejected.filter((d) => d.reasons.length >= min).length,
     filled: rejected.filter((d) => d.reasons.some((r) => r.filled)).length,
     short: rejected.filter((d) => d.reasons.length < min).length,
-    byParty,
+    // in the scenario's party order, whatever order the answers came in
+    byParty: inPartyOrder(scenario, byParty),
     topCodes: [...codeCounts]
       .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
       .slice(0, 5)
       .map(([code, count]) => ({ code, count })),
-    received: recipientSummary.reasonsReceived ?? {},
+    received: inPartyOrder(scenario, recipientSummary.reasonsReceived ?? {}),
     quality: {
       top,
       compared,

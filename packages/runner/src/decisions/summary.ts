@@ -16,10 +16,7 @@ export function reasonsLines(r: ReasonsReport): string[] {
     `  received  the bank received codes and ${r.bandPoints}-point bands only, no value: ${received || 'nothing (no holder)'}`,
     `  quality   top ${q.top} as the referee ranks every column in plaintext: ${pct(q.sameSetRate)} the same ${q.top}, ${pct(q.sameOrderRate)} in the same order, of ${q.compared} (target >= ${pct(q.target)} at ${r.bandPoints}-point bands)`,
   ];
-  const e = r.example;
-  if (e)
-    out.push(
-      `  notice    ${e.business} (${e.decision}, score ${e.score.toFixed(1)}): ${e.lines.map((l) => `${l.en}${l.party ? ` (${l.party}, ${l.band} points${l.value === null ? '' : `; its value ${l.value}`})` : ''}`).join(' · ')}`,
-    );
+  // the example's wording depends on the data: its place is report.json (and the view), not the summary's fixed lines
+  if (r.example) out.push(`  notice    one applicant's notice in Chinese and English, each reason with its own party's value: report.json reasons.example`);
   return out;
 }
