@@ -47,7 +47,7 @@ describe('threshold keys and PSI over a simulated wide-area network (real proces
       const { report, runDir } = await runUnder(network);
       expect(report.ok, JSON.stringify(report.error)).toBe(true);
       expect(report.verification?.maxAbsLogitError).toBeLessThanOrEqual(1e-4);
-      expect(report.phases.map((p) => p.name)).toEqual(['join', 'align', 'keys', 'encrypt', 'aggregate', 'decrypt']);
+      expect(report.phases.map((p) => p.name)).toEqual(['join', 'align', 'keys', 'encrypt', 'aggregate', 'decrypt', 'reasons']);
       const sent = sentCounts(runDir);
       for (const party of ['bank', 'tax', 'guarantor']) {
         // one decryption request per party: the aggregation step ran once

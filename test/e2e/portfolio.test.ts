@@ -76,8 +76,19 @@ describe('six parties score jointly and the referee books the loans', () => {
     expect(p.review.overturned).toBeLessThan(p.review.sent);
     expect(d.loans).toBe(d.approved + p.review.overturned);
     const text = summaryText();
-    expect(text).toMatch(/decisions \d+ approved, \d+ to review, \d+ rejected of 1500; \d+ loans .* by grade: A \d+\/\d+ · B/);
+    expect(text).toMatch(
+      /decisions \d+ approved, \d+ to review, \d+ rejected of 1500 \(the bank's own decisions, the referee's the same\); \d+ loans .* by grade: A \d+\/\d+ · B/,
+    );
     expect(text).toMatch(/review \d+ within 10 points of the cut-off; the review overturns \d+ .* seed: 11\.7 % of 1,842 appeals adjusted/);
+  });
+
+  it('gives every rejected applicant at least three reasons, drawn from all six parties’ columns', () => {
+    const r = report.reasons;
+    expect(r?.rejected).toBe((report.portfolio?.decisions.rejected ?? 0) + (report.portfolio?.decisions.review ?? 0));
+    expect(r?.withMin).toBe(r?.rejected);
+    expect(Object.keys(r?.byParty ?? {}).sort()).toEqual(['bank', 'guarantor', 'logistics', 'power', 'social', 'tax']);
+    expect(Object.keys(r?.received ?? {}).sort()).toEqual(['guarantor', 'logistics', 'power', 'social', 'tax']);
+    expect(r?.quality.compared).toBeGreaterThan(100);
   });
 
   it('compares the joint book with the bank alone at the same loans and at the same NPL rate', () => {
@@ -156,6 +167,14 @@ describe('the default population and policy land near the seed figures', () => {
     scenario.job.alignment = 'query';
     ({ report: full } = await runScenario({ scenario, scenarioFile: 'default', runsDir: fileTempDir('fedrisk-calibration-'), launcher: 'in-process' }));
   }, 120_000);
+
+  it('under query alignment too, every rejected applicant has at least three reasons, and the referee measures their quality', () => {
+    const r = full.reasons;
+    expect(r?.rejected).toBeGreaterThan(1000);
+    expect(r?.withMin).toBe(r?.rejected);
+    expect(r?.quality.compared).toBeGreaterThan(1000);
+    expect(r?.quality.sameSetRate).toBeGreaterThan(0.8);
+  });
 
   it('NPL near 1.62 %, guarantor compensation rate near 1.97 %, county share near 47.8 %', () => {
     expect(full.ok, JSON.stringify(full.error)).toBe(true);

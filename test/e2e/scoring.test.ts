@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { LINE_WIDTH, type Report, readScores, runScenario, summarise, summaryItems } from '@fedrisk/runner';
-import { createRng, loadPartyCsv, type PartyModel, partialLogitsFor, tableSchemaOf } from '@fedrisk/shared';
+import { createRng, loadPartyCsv, type PartyModel, partialLogitsFor, readDecisionsCsv, tableSchemaOf } from '@fedrisk/shared';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fileTempDir, smallScenario } from '../helpers/fixtures.ts';
 import { maskFigures, shapeLines } from '../helpers/shape.ts';
@@ -101,7 +101,7 @@ describe('joint scoring end to end, threshold keys and single key holder on the 
   it('writes the report contract', () => {
     const onDisk = JSON.parse(readFileSync(join(runDir, 'report.json'), 'utf8')) as Report;
     for (const key of ['maxAbsLogitError', 'auc', 'ks', 'bankOnlyAuc'] as const) expect(typeof onDisk.verification?.[key]).toBe('number');
-    expect(onDisk.phases.map((p) => p.name)).toEqual(['join', 'align', 'keys', 'encrypt', 'aggregate', 'decrypt']);
+    expect(onDisk.phases.map((p) => p.name)).toEqual(['join', 'align', 'keys', 'encrypt', 'aggregate', 'decrypt', 'reasons']);
     for (const p of onDisk.phases) expect(p.ms).toBeGreaterThanOrEqual(0);
     const link = (from: string, to: string) => onDisk.links.find((l) => l.from === from && l.to === to);
     for (const party of ['bank', 'tax', 'guarantor']) {
@@ -110,6 +110,17 @@ describe('joint scoring end to end, threshold keys and single key holder on the 
     }
     expect(onDisk.bytesOnWire).toBe(onDisk.links.reduce((s, l) => s + l.bytes, 0));
     expect(readFileSync(join(runDir, '..', 'latest', 'report.json'), 'utf8')).toBe(readFileSync(join(runDir, 'report.json'), 'utf8'));
+  });
+
+  it("the bank's own output has a decision for every applicant and at least three reasons for every rejection (real processes)", async () => {
+    const rows = [...(await readDecisionsCsv(join(runDir, 'jobs', 'threshold', 'parties', 'bank', 'out', 'decisions.csv'))).values()];
+    expect(rows).toHaveLength(2000);
+    const rejected = rows.filter((r) => r.decision !== 'approve');
+    expect(rejected.length).toBeGreaterThan(0);
+    expect(rejected.every((r) => r.reasons.length >= 3)).toBe(true);
+    expect(report.portfolio?.decisions.agreesWithReferee).toBe(true);
+    expect(report.reasons?.rejected).toBe(rejected.length);
+    expect(report.ledger.tax?.received.rejectedSlots).toBeGreaterThan(0);
   });
 
   it('counts in the ledger what each participant actually received (single key holder)', () => {
@@ -140,6 +151,9 @@ describe('joint scoring end to end, threshold keys and single key holder on the 
       publicKeyShares: 3,
       ciphertexts: 3 * chunks,
       sealedDecryptionShares: 2 * chunks,
+      // the reasons step's requests and answers, sealed: it cannot open them either
+      sealedReasons: 4,
+      reasonCodes: 0,
       plaintextValues: 0,
       secretKeys: 0,
     });

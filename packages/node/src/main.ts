@@ -1,7 +1,7 @@
 /**
  * A node run as its process does it, from its files: read the config, load
  * its own data, join, take part in the job, write its outputs (summary.json;
- * scores.csv for the recipient; model.json after training) into its own
+ * scores.csv and decisions.csv for the recipient, reason-values.csv for a party that gave reasons; model.json after training) into its own
  * folder, owner-only. The bin wraps this with process arguments and signals;
  * the runner's in-process launcher calls it directly.
  */
@@ -17,7 +17,9 @@ import {
   partyModelSchema,
   partySummarySchema,
   readJsonFile,
+  reasonValuesCsv,
   type SealModule,
+  writeDecisionsCsv,
   writeJsonFile,
   writePrivateFile,
   writeScoresCsv,
@@ -44,11 +46,14 @@ export interface NodeMainOptions {
 }
 
 function writeOutputs(outDir: string, outcome: NodeOutcome): void {
-  const { scores, trainedModel, attack, ...summary } = outcome;
+  const { scores, decisions, reasonValues, trainedModel, attack, ...summary } = outcome;
   if (attack) writeJsonFile(join(outDir, 'attack.json'), attackOutputSchema, attack);
   // a party's trained weights stay in its own folder; its next job reads them from there
   if (trainedModel) writeJsonFile(join(outDir, 'model.json'), partyModelSchema, trainedModel);
   if (scores) writeScoresCsv(join(outDir, 'scores.csv'), scores);
+  // decisions next to the scores: codes and bands only; each party's own values for its notices stay in its folder
+  if (decisions) writeDecisionsCsv(join(outDir, 'decisions.csv'), decisions);
+  if (reasonValues) writePrivateFile(join(outDir, 'reason-values.csv'), reasonValuesCsv(reasonValues));
   // written last, so the peak memory includes the outputs (in-process, it is the whole process's)
   writeJsonFile(join(outDir, 'summary.json'), partySummarySchema, { ...summary, peakRssBytes: process.resourceUsage().maxRSS * 1024 });
 }

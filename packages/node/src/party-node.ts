@@ -13,6 +13,7 @@ import {
   completeModel,
   createCkksContext,
   DEFAULT_CKKS,
+  type DecisionRow,
   type EventSink,
   type FaultPoint,
   FedError,
@@ -28,6 +29,7 @@ import {
   type PartySummary,
   partialLogits,
   partyModelSchema,
+  type ReasonValue,
   readApplicants,
   readJsonFile,
   type ScoredBusiness,
@@ -44,6 +46,7 @@ import { Session } from './session.ts';
 import { keysHandlers } from './steps/keys.ts';
 import { psiHandlers } from './steps/psi.ts';
 import { queryHandlers } from './steps/query.ts';
+import { reasonsHandlers } from './steps/reasons.ts';
 import { finishScores, scoringHandlers } from './steps/scoring.ts';
 import { thresholdDecryptHandlers } from './steps/threshold-decrypt.ts';
 import { trainingHandlers } from './steps/training.ts';
@@ -64,9 +67,12 @@ export interface NodeOptions {
   onFaultPoint?: (point: FaultPoint) => void;
 }
 
-/** What a node reports when its job ends: its summary, plus the recipient's scores or a trained model. */
+/** What a node reports when its job ends: its summary, plus the recipient's scores and decisions or a trained model. */
 export interface NodeOutcome extends PartySummary {
   scores?: ScoredBusiness[];
+  decisions?: DecisionRow[];
+  /** its own values of the columns it gave as reasons (for the applicant's notice; never sent) */
+  reasonValues?: ReasonValue[];
   trainedModel?: PartyModel;
   /** a staged attack's findings */
   attack?: AttackOutput;
@@ -90,6 +96,7 @@ const STEP_HANDLERS: Handlers = mergeHandlers({
   keys: keysHandlers,
   query: queryHandlers,
   scoring: scoringHandlers,
+  reasons: reasonsHandlers,
   'threshold-decrypt': thresholdDecryptHandlers(finishScores),
   training: trainingHandlers,
 });
@@ -149,6 +156,8 @@ export function createNode(opts: NodeOptions): PartyNode {
       ...(trainer?.epochs.length ? { epochs: trainer.epochs } : {}),
       ...(trainer ? { trainedModel: trainer.model() } : {}),
       ...(s?.scoring?.scores ? { scores: s.scoring.scores } : {}),
+      ...(s?.reasons?.decisions ? { decisions: s.reasons.decisions, reasonsReceived: s.reasons.received } : {}),
+      ...(s?.reasons ? { reasonValues: s.reasons.values } : {}),
       ...(s?.attack ? { attack: s.attack } : {}),
     });
     void connection?.close(closeCode, error ? error.code : 'done');

@@ -20,7 +20,7 @@ import {
   type PartyTable,
   type SealModule,
 } from '@fedrisk/shared';
-import type { AttackState, KeysState, PsiState, ScoringState, ThresholdDecryptState, TrainingState } from './state.ts';
+import type { AttackState, KeysState, PsiState, ReasonsState, ScoringState, ThresholdDecryptState, TrainingState } from './state.ts';
 
 /** Steps that run at most once per job; running one twice is a bug (JOB_ERR_INTERNAL). */
 export class StepGuard {
@@ -74,6 +74,8 @@ export class Session {
   keys: KeysState | undefined;
   threshold: ThresholdDecryptState | undefined;
   scoring: ScoringState | undefined;
+  /** the reasons step: decisions and reasons (recipient), what a party released (holder) */
+  reasons: ReasonsState | undefined;
   training: TrainingState | undefined;
   /** a staged attack's findings */
   attack: AttackState | undefined;

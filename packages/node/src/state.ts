@@ -3,7 +3,7 @@
  * Kept apart from the steps so the session can hold them without importing
  * the steps (no import cycles).
  */
-import type { BoxKeys, KeyPair, PsiPool, ScoredBusiness, ThresholdParty } from '@fedrisk/shared';
+import type { BoxKeys, DecisionRow, KeyPair, PsiPool, ReasonCandidate, ReasonValue, ScoredBusiness, ThresholdParty } from '@fedrisk/shared';
 import type { Trainer } from './steps/trainer.ts';
 
 export interface PsiState {
@@ -17,7 +17,7 @@ export interface PsiState {
   slots: number;
   /** recipient: holders that have replied */
   replied: Set<string>;
-  /** recipient: per holder, which slots matched (a psi-probe attacker keeps this) */
+  /** recipient: per holder, which slots matched (the reasons step asks each holder about its own only) */
   matched: Map<string, number[]>;
 }
 
@@ -56,6 +56,21 @@ export interface ThresholdDecryptState {
 export interface ScoringState {
   /** the recipient's decrypted scores, in slot order */
   scores: ScoredBusiness[] | undefined;
+}
+
+export interface ReasonsState {
+  /** recipient: per holder, the rejected slots it asked about and how many codes it wants for each */
+  asked: Map<string, { slots: Set<number>; want: number }>;
+  /** recipient: per holder that answered, its candidates by slot */
+  answers: Map<string, Map<number, ReasonCandidate[]>>;
+  /** recipient: its own candidates by slot (with exact points, which never leave it) */
+  own: Map<number, ReasonCandidate[]>;
+  /** recipient: a decision for every slot, once every holder answered (reasons for the rejected only) */
+  decisions: DecisionRow[] | undefined;
+  /** recipient: per holder, what it received: applicants answered for, codes, bands */
+  received: Record<string, { applicants: number; codes: number; bands: number }>;
+  /** its own values of the columns it gave as reasons: for the notice the applicant may see, never sent */
+  values: ReasonValue[];
 }
 
 export interface TrainingState {

@@ -20,6 +20,7 @@ import {
   writeJsonFile,
   writePrivateFile,
 } from '@fedrisk/shared';
+import { decisionConfigs } from './decisions/config.ts';
 import type { Prepared } from './prepare.ts';
 import type { RunCa } from './tls.ts';
 
@@ -115,6 +116,7 @@ export function writeJobConfigs(scenario: Scenario, prep: Prepared, spec: JobSpe
     maxApplicants: (training ? prep.trainIds : prep.applicants).length,
   };
   const partyDir = (id: string) => join(jobDir, 'parties', id);
+  const decisions = training ? undefined : decisionConfigs(scenario);
   const rows = training ? prep.trainIds : prep.applicants;
   for (const p of scenario.parties) {
     const dir = partyDir(p.id);
@@ -137,6 +139,8 @@ export function writeJobConfigs(scenario: Scenario, prep: Prepared, spec: JobSpe
       model: scenario.model[p.id] ?? { intercept: 0 },
       inferFeatures: training,
       ...(p.id === recipient ? { scorecard: scenario.scorecard, applicants: join(dir, 'applicants.txt') } : {}),
+      ...(decisions ? { reasons: decisions.reasons } : {}),
+      ...(decisions && p.id === recipient ? { policy: decisions.policy } : {}),
       ...(training && p.id === recipient ? { labels: join(dir, 'labels.csv') } : {}),
       ...(modelFile ? { modelFile } : {}),
       outDir: join(dir, 'out'),

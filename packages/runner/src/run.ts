@@ -6,11 +6,12 @@
  * (OS processes by default, or in this process).
  */
 import { copyFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
-import { attacker, mkdirPrivate, type Scenario, scorecardMapping, writePrivateFile } from '@fedrisk/shared';
+import { dirname, join, relative, resolve } from 'node:path';
+import { attacker, mkdirPrivate, type PartySummary, readDecisionsCsv, type Scenario, scorecardMapping, writePrivateFile } from '@fedrisk/shared';
 import { fitBankBaseline } from './baseline.ts';
+import { type ReasonsReport, reasonsStage } from './decisions/quality.ts';
 import { attackResult } from './jobs/attacks.ts';
-import { scoringResult } from './jobs/scoring.ts';
+import { refereeModels, scoringResult } from './jobs/scoring.ts';
 import { evaluateTraining, trainedModelFiles } from './jobs/training.ts';
 import { inProcessLauncher } from './launch/in-process.ts';
 import type { Launcher } from './launch/launcher.ts';
@@ -22,7 +23,7 @@ import { prepare } from './prepare.ts';
 import type { TraceFilter } from './progress.ts';
 import { commonResult } from './report/assemble.ts';
 import type { DesignResult, Report, RunResult, TrainingReport } from './report/types.ts';
-import { type RunJobOptions, runJob } from './run-job.ts';
+import { type JobRun, type RunJobOptions, runJob } from './run-job.ts';
 import { summarise } from './summary.ts';
 import { fitLine } from './text.ts';
 import { establishTrust } from './trust.ts';
@@ -77,7 +78,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     say,
   };
   const results: DesignResult[] = [];
-  let scoredBy: { keys: string; scoresFile: string } | undefined;
+  let scoredBy: { keys: string; scoresFile: string; run: JobRun } | undefined;
   let training: TrainingReport | undefined;
   let modelFiles: Map<string, string> | undefined;
   if (scenario.train) {
@@ -108,17 +109,28 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       const run = await runJob(scenario, prep, { kind: 'scoring', keys, defences, modelFiles }, trust, jobOpts);
       const result = await scoringResult(scenario, prep, run, baseline, say);
       results.push(attack ? { ...result, defences: defences ? 'on' : 'off', attack: await attackResult(scenario, prep, run, attack, result) } : result);
-      if (result.verification && !scoredBy) scoredBy = { keys, scoresFile: join(run.files.partyDir(scenario.job.recipient), 'out', 'scores.csv') };
+      if (result.verification && !scoredBy) scoredBy = { keys, scoresFile: join(run.files.partyDir(scenario.job.recipient), 'out', 'scores.csv'), run };
     }
   }
   let portfolio: PortfolioReport | undefined;
+  let reasons: ReasonsReport | undefined;
   if (scoredBy) {
+    const decisions = await readDecisionsCsv(join(dirname(scoredBy.scoresFile), 'decisions.csv'));
     say(`  portfolio referee lends by the policy on the ${scoredBy.keys} scores and books the hidden outcomes ...`);
     const tp = performance.now();
-    portfolio = await portfolioStage(scenario, prep, scoredBy, baseline);
+    portfolio = await portfolioStage(scenario, prep, scoredBy, baseline, decisions);
     say(`  portfolio done in ${(performance.now() - tp).toFixed(0)} ms`);
+    say("  reasons   referee ranks every rejected applicant's factors in plaintext, on all columns ...");
+    reasons = await reasonsStage(
+      scenario,
+      prep,
+      refereeModels(scenario, scoredBy.run),
+      decisions,
+      scoredBy.run.files,
+      scoredBy.run.summaries.get(scenario.job.recipient) as PartySummary,
+    );
   }
-  const report = assembleReport(opts, prep.runId, startedAt, results, training, portfolio, {
+  const report = assembleReport(opts, prep.runId, startedAt, results, training, portfolio, reasons, {
     population: prep.size,
     rows: prep.rows,
     applicants: prep.applicants.length,
@@ -156,6 +168,7 @@ function assembleReport(
   results: DesignResult[],
   training: TrainingReport | undefined,
   portfolio: PortfolioReport | undefined,
+  reasons: ReasonsReport | undefined,
   f: RunFacts,
 ): Report {
   const { scenario } = opts;
@@ -185,6 +198,7 @@ function assembleReport(
     ...(training ? { training } : {}),
     ...(results.some((r) => r.attack) ? { attacks: results.flatMap((r) => (r.attack ? [r.attack] : [])) } : {}),
     ...(portfolio ? { portfolio } : {}),
+    ...(reasons ? { reasons } : {}),
     scorecard: { ...scenario.scorecard, ...scorecardMapping(scenario.scorecard) },
     data: { source: f.source, records: f.population, dropped: f.dropped },
     totalMs: f.totalMs,

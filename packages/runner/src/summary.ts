@@ -3,6 +3,7 @@
  * (long ones wrap under their label), and every figure says what it is
  * measured against.
  */
+import { reasonsLines } from './decisions/summary.ts';
 import { portfolioLines } from './portfolio/summary.ts';
 import type { DesignResult, Report } from './report/types.ts';
 import { attackLines } from './summary-attacks.ts';
@@ -120,6 +121,7 @@ export function summaryItems(r: Report, runDir: string): string[] {
   } else out.push(...scored(r));
   out.push(...training(r));
   if (r.portfolio) out.push(...portfolioLines(r.portfolio));
+  if (r.reasons) out.push(...reasonsLines(r.reasons));
   out.push(
     labelled(
       'scorecard',

@@ -8,6 +8,7 @@
  *           partial logits, relayed to the others as they arrive)
  *        -> aggregate (slot-wise sum, no key needed)
  *        -> decrypt (single holder: the sum to the recipient; threshold: steps/threshold-decrypt)
+ *        -> reasons (the recipient's sealed requests for rejection reasons and the holders' sealed answers: steps/reasons-relay)
  *   ends when the recipient reports result.done (and, threshold, every verdict is in)
  */
 import { FedError, sumCiphertexts } from '@fedrisk/shared';
@@ -15,6 +16,7 @@ import { stageAttack } from '../attacks.ts';
 import { combineHandlers, type Job, type JobDeps, othersThan, partyIds } from '../job.ts';
 import { keyRelay } from '../steps/key-relay.ts';
 import { psiRelay } from '../steps/psi-relay.ts';
+import { reasonsRelay } from '../steps/reasons-relay.ts';
 import { thresholdDecrypt } from '../steps/threshold-decrypt.ts';
 
 export function createScoringJob(deps: JobDeps): Job {
@@ -46,6 +48,7 @@ export function createScoringJob(deps: JobDeps): Job {
     phases.enter(psi ? 'encrypt' : 'query'),
   );
   const decrypt = thresholdDecrypt(deps);
+  const reasons = reasonsRelay(deps);
 
   const aggregate = async (): Promise<void> => {
     phases.enter('aggregate');
@@ -63,7 +66,7 @@ export function createScoringJob(deps: JobDeps): Job {
     else deps.send(config.recipient, { type: 'scores.sum', jobId: config.jobId, slots, chunks: sum.length }, sum);
   };
 
-  const handlers = combineHandlers(align.handlers, keys.handlers, decrypt.handlers, {
+  const handlers = combineHandlers(align.handlers, keys.handlers, decrypt.handlers, reasons.handlers, {
     'query.ids': (party, msg) => {
       phases.expect(party, msg.type, 'query');
       if (party !== config.recipient) throw phases.unexpected(party, msg.type);
@@ -114,7 +117,7 @@ export function createScoringJob(deps: JobDeps): Job {
       if (partials.size === ids.length) await aggregate();
     },
     'result.done': (party, msg) => {
-      phases.expect(party, msg.type, 'decrypt');
+      phases.expect(party, msg.type, 'decrypt', 'reasons');
       if (party !== config.recipient) throw phases.unexpected(party, msg.type);
       logger.info({ from: party, scored: msg.scored }, 'recipient decrypted the result');
       if (threshold) return decrypt.resultDone();
@@ -155,6 +158,8 @@ export function createScoringJob(deps: JobDeps): Job {
           return ids.filter((id) => !(commit && commits.size < ids.length ? commits : partials).has(id));
         case 'decrypt':
           return threshold ? decrypt.waitingFor() : [config.recipient];
+        case 'reasons':
+          return reasons.waitingFor();
         default:
           return [];
       }

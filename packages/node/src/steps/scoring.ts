@@ -1,12 +1,13 @@
 /**
  * Scoring, one party's side: this party's encrypted partial logits for every slot, and, for the recipient,
- * the decrypted joint logits turned into probabilities, scores and grades.
+ * the decrypted joint logits turned into probabilities, scores and grades (then decisions: steps/reasons.ts).
  */
 import { encryptVector, FedError, type KeyPair, partialLogitsFor, scoreOf } from '@fedrisk/shared';
 import type { Handlers } from '../handlers.ts';
 import type { Session } from '../session.ts';
 import { sign } from '../signing.ts';
 import { learnFromResult } from './attacks.ts';
+import { beginReasons } from './reasons.ts';
 import { commitInput } from './threshold-decrypt.ts';
 
 /** Largest |partial logit| a CKKS slot holds with room to spare: beyond it the sum would wrap around the modulus. */
@@ -53,7 +54,8 @@ export async function finishScores(s: Session, logits: Float64Array): Promise<vo
   const scores = await s.timed('scorecard', () => Array.from(logits, (logit, i) => ({ id: ids[i] as string, logit, ...scoreOf(logit, card) })));
   s.scoring = { scores };
   s.log.info({ scored: scores.length }, 'joint scores decrypted');
-  await s.send({ type: 'result.done', jobId: s.started.jobId, scored: scores.length });
+  // decisions and reasons come next; the reasons step reports done
+  await beginReasons(s);
 }
 
 export const scoringHandlers: Handlers = {

@@ -9,6 +9,7 @@ import {
   FedError,
   type KeysDesign,
   modelFromSpec,
+  type PartyModel,
   partyModelSchema,
   readJsonFile,
   type Scenario,
@@ -27,19 +28,30 @@ function targetMaxError(keys: KeysDesign): number {
   return keys === 'threshold' ? 1e-4 : 1e-6;
 }
 
+/** Every party's model as the job used it: its trained model file, or the scenario's weights. */
+export function refereeModels(scenario: Scenario, run: JobRun): Map<string, PartyModel> {
+  return new Map(
+    scenario.parties.map((p) => {
+      const modelFile = run.spec.modelFiles?.get(p.id);
+      return [
+        p.id,
+        modelFile ? readJsonFile(modelFile, partyModelSchema, `${p.id}'s trained model`) : modelFromSpec(scenario.model[p.id] ?? { intercept: 0 }, p.id),
+      ];
+    }),
+  );
+}
+
 async function verifyScores(scenario: Scenario, prep: Prepared, run: JobRun, baseline: BankBaseline): Promise<Verification> {
   const recipient = scenario.job.recipient;
+  const models = refereeModels(scenario, run);
   const verification = await verify({
-    parties: scenario.parties.map((p) => {
-      const modelFile = run.spec.modelFiles?.get(p.id);
-      return {
-        id: p.id,
-        schema: prep.schemas.get(p.id) as TableSchema,
-        dataFile: prep.dataFiles.get(p.id) as string,
-        dataFormat: prep.dataFormat,
-        model: modelFile ? readJsonFile(modelFile, partyModelSchema, `${p.id}'s trained model`) : modelFromSpec(scenario.model[p.id] ?? { intercept: 0 }, p.id),
-      };
-    }),
+    parties: scenario.parties.map((p) => ({
+      id: p.id,
+      schema: prep.schemas.get(p.id) as TableSchema,
+      dataFile: prep.dataFiles.get(p.id) as string,
+      dataFormat: prep.dataFormat,
+      model: models.get(p.id) as PartyModel,
+    })),
     recipient,
     applicants: prep.applicants,
     labels: prep.labels,

@@ -1,6 +1,7 @@
 /**
  * The portfolio stage, run by the referee after scoring: the policy turns the
- * recipient's scores into loans; the hidden outcomes (under each macro
+ * recipient's scores into loans (the decisions are the recipient's own,
+ * checked against the referee's); the hidden outcomes (under each macro
  * scenario) into defaults, losses and who bears them. The bank alone, fitted
  * out of sample, lends the same number of loans, and as many as keep the joint
  * book's NPL rate. Plain arithmetic on what the run already has.
@@ -8,6 +9,7 @@
 import { join } from 'node:path';
 import {
   creditPolicyOf,
+  type DecisionRow,
   FedError,
   loadPartyData,
   readScoresCsv,
@@ -18,6 +20,7 @@ import {
   writePrivateFile,
 } from '@fedrisk/shared';
 import { type BankBaseline, baselineLogits, basisOf } from '../baseline.ts';
+import { checkRecipientDecisions } from '../decisions/check.ts';
 import type { Prepared } from '../prepare.ts';
 import { type BookParams, bookOutcome } from './book.ts';
 import { portfolioCsv } from './csv.ts';
@@ -39,6 +42,7 @@ export async function portfolioStage(
   prep: Prepared,
   scoresFrom: { keys: string; scoresFile: string },
   baseline: BankBaseline,
+  recipientDecisions: ReadonlyMap<string, DecisionRow>,
 ): Promise<PortfolioReport> {
   const recipient = scenario.job.recipient;
   const policy = creditPolicyOf(scenario.policy);
@@ -100,8 +104,14 @@ export async function portfolioStage(
     };
   });
   const base = (scenarios.find((s) => s.name === baselineMacro.name) as PortfolioScenario).books.joint;
-  const counts = { approve: 0, reject: 0, review: 0 };
-  for (const d of outcome.decisions) counts[d.decision]++;
+  // the counts are the recipient's own decisions, once the referee found every one equal to its own
+  const { counts, byGrade } = checkRecipientDecisions(
+    recipientDecisions,
+    ids,
+    outcome.decisions,
+    card.grades.map((g) => g.grade),
+    (i) => (joint[i] as Scored).grade,
+  );
   const overturned = outcome.overturned.filter(Boolean).length;
   const overturnedThatDefault = outcome.overturned.filter((o, i) => o && baseDefaults[i] === 1).length;
   const report: PortfolioReport = {
@@ -121,7 +131,9 @@ export async function portfolioStage(
       review: counts.review,
       loans: jointLent.length,
       approvalRate: ids.length ? jointLent.length / ids.length : 0,
-      byGrade: outcome.byGrade,
+      byGrade,
+      source: 'recipient',
+      agreesWithReferee: true,
     },
     review: {
       sent: counts.review,

@@ -46,7 +46,7 @@ export function portfolioLines(p: PortfolioReport): string[] {
     .map(([g, c]) => `${g} ${c.approved}/${c.applicants}`)
     .join(' · ');
   out.push(
-    `  decisions ${d.approved} approved, ${d.review} to review, ${d.rejected} rejected of ${d.applicants}; ${d.loans} loans (${pct(d.approvalRate)}) · approved/applicants by grade: ${grades}`,
+    `  decisions ${d.approved} approved, ${d.review} to review, ${d.rejected} rejected of ${d.applicants} (the bank's own decisions, the referee's the same); ${d.loans} loans (${pct(d.approvalRate)}) · approved/applicants by grade: ${grades}`,
   );
   const r = p.review;
   out.push(

@@ -97,6 +97,10 @@ export interface PortfolioReport {
     loans: number;
     approvalRate: number;
     byGrade: Record<string, GradeCount>;
+    /** the counts are the recipient's own decisions (its decisions.csv) */
+    source: 'recipient';
+    /** the referee applied the same policy to the same scores and reached every decision, limit and grade the same */
+    agreesWithReferee: true;
   };
   review: {
     sent: number;

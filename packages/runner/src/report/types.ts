@@ -1,6 +1,7 @@
 /** The report a run writes (report.json): its types, one place. */
 import type { Alignment, Attack, IdsLearned, KeysDesign, KnowledgeCounts, LinkCount, NetworkConditions, Scenario, WireError } from '@fedrisk/shared';
 import type { CurveSet } from '../curves.ts';
+import type { ReasonsReport } from '../decisions/quality.ts';
 import type { PortfolioReport } from '../portfolio/types.ts';
 import type { Verification } from '../referee.ts';
 
@@ -97,6 +98,8 @@ export interface Report extends DesignResult {
   scorecard: { baseScore: number; baseOdds: number; pdo: number; factor: number; offset: number };
   /** loans, losses and who bears them under the credit policy, joint vs bank alone, per macro scenario */
   portfolio?: PortfolioReport;
+  /** reasons for every rejection: counts, what the recipient received, and the referee's check of their quality */
+  reasons?: ReasonsReport;
   /** where the records came from; real-data rows left out for a missing value */
   data: { source: string; records: number; dropped: { line: number; column: string }[] };
   totalMs: number;

@@ -101,6 +101,10 @@ export const partySummarySchema = z
     keyMaterial: z.array(z.string()),
     /** training, label holder: the loss per epoch */
     epochs: z.array(epochSchema).optional(),
+    /** recipient: per holder, what the reasons step received: applicants answered for, codes, bands (never a value) */
+    reasonsReceived: z
+      .record(z.string(), z.object({ applicants: z.number().int().min(0), codes: z.number().int().min(0), bands: z.number().int().min(0) }).strict())
+      .optional(),
     /** the process's peak resident memory, for the bench */
     peakRssBytes: z.number().int().min(0).optional(),
   })

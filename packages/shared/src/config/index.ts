@@ -1,4 +1,5 @@
 export * from './attacks.ts';
+export * from './decisions-file.ts';
 export * from './events.ts';
 export * from './files.ts';
 export * from './network.ts';

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import type { ColumnSpec } from '../data/columns.ts';
 import type { CreditPolicy } from '../model/policy.ts';
+import { MAX_REASON_CODES } from '../model/reason-payload.ts';
 
 const gradeName = z.string().min(1).max(8);
 
@@ -40,6 +41,14 @@ export const policySchema = z
       .prefault({}),
     /** grades whose loans are credit loans (no collateral, no guarantee); others need a guarantee or collateral */
     creditGrades: z.array(gradeName).default(['A', 'B']),
+    /** reasons for every rejection (and every applicant sent to review): how many at least, and the band width each party rounds its points to */
+    reasons: z
+      .object({
+        min: z.number().int().min(1).max(MAX_REASON_CODES).default(3),
+        bandPoints: z.number().positive().max(1000).default(5),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict();
 export type PolicyConfig = z.infer<typeof policySchema>;

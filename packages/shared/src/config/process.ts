@@ -6,12 +6,24 @@
 import { z } from 'zod';
 import { columnSpecSchema, dataFormatSchema, roleSchemaOf, type TableSchema } from '../data/columns.ts';
 import { modelSpecSchema } from '../model/infer.ts';
+import { MAX_REASON_CODES } from '../model/reason-payload.ts';
 import { scorecardSchema } from '../model/scorecard.ts';
 import { FedError } from '../util/errors.ts';
 import { alignmentSchema, idFormatSchema, jobIdSchema, jobKindSchema, keysSchema, partyIdSchema, psiHashSchema, roleSchema } from '../wire/ids.ts';
 import { ckksParamsSchema, trainingParamsSchema } from '../wire/params.ts';
 import { coordinatorAttackSchema, partyAttackSchema } from './attacks.ts';
 import { networkSchema } from './network.ts';
+import { policySchema } from './policy.ts';
+
+/** A party's reasons settings: codes per rejected applicant, the band width and the scorecard's points per unit of logit. */
+export const reasonsConfigSchema = z
+  .object({
+    count: z.number().int().min(1).max(MAX_REASON_CODES),
+    bandPoints: z.number().positive().max(1000),
+    pointsPerLogit: z.number().positive(),
+  })
+  .strict();
+export type ReasonsConfig = z.infer<typeof reasonsConfigSchema>;
 
 export const timeoutsSchema = z
   .object({
@@ -113,6 +125,10 @@ export const nodeConfigSchema = z
     /** training: the party adds every column of its own table that model does not list (completeModel) */
     inferFeatures: z.boolean().default(false),
     scorecard: scorecardSchema.optional(),
+    /** the recipient: the credit policy it applies to its own scores (limit.column resolved), so its output has decisions */
+    policy: policySchema.optional(),
+    /** every party of a scoring job: the reasons it gives for rejected applicants (recipient: at least; holder: at most) */
+    reasons: reasonsConfigSchema.optional(),
     /** file with one business id per line: the businesses this party asks to score (or trains on) */
     applicants: z.string().min(1).optional(),
     /** training, label holder: its own labels for those records (business_id,label) */

@@ -105,6 +105,12 @@ export const SCENARIO_FIELD_HELP: Readonly<Record<string, string>> = {
   'policy.limit.roundTo': 'Limits are rounded down to a multiple of this, in CNY.',
   'policy.creditGrades': 'Grades whose loans are credit loans (no collateral, no guarantee); other approved grades need a guarantee or collateral.',
   'policy.creditGrades[]': "One of the scorecard's grades.",
+  'policy.reasons':
+    'Reasons for every rejected applicant (and every one sent to review): each party ranks its own columns by the score points they cost against its population mean and lets out only its top codes with a band of points.',
+  'policy.reasons.min':
+    'At least this many reasons per rejected applicant (3 by default); each holder sends at most this many codes. If fewer factors cost points, the list is filled from the next-ranked factors, marked as costing none.',
+  'policy.reasons.bandPoints':
+    "Width of the bands of score points a party rounds each reason's cost to, before it leaves the party (5 by default); finer bands rank reasons across parties better and reveal more.",
   portfolio:
     "What the referee does with the policy's approvals once it knows the outcomes: losses, the 80/20 guarantee split, the compensation pool, macro stress scenarios.",
   'portfolio.lossGivenDefault': 'Share of the exposure lost when a loan defaults, by loan type.',

@@ -98,6 +98,12 @@ export const ERROR_CODES = {
     meaning: 'The job the coordinator started differs from the job this party agreed to (design, roster, recipient, parameters).',
     action: "Compare the party's config (agreement) with the coordinator's; a coordinator that changes the job is deviating.",
   },
+  JOB_ERR_REASONS: {
+    meaning:
+      "A party's rejection reasons do not fit what was asked: a slot not requested, an unknown code, a value where only a code and a band may be, or more codes than agreed.",
+    action:
+      "The message names the party and the problem; a party of another fedrisk version, or one that deviates: check its version and its config's reasons settings.",
+  },
   CRYPTO_ERR_PSI: {
     meaning: 'Private set intersection failed: malformed or invalid blinded points.',
     action: 'A peer sent points outside the group or of the wrong count; the message names which.',
@@ -134,6 +140,11 @@ export const ERROR_CODES = {
   RUN_ERR_ACCURACY: {
     meaning: "The referee found the decrypted result further from plaintext than the design's target, or not a finite number.",
     action: 'Check the CKKS parameters (scale, moduli) and the model weights; a weight or cell far out of range overflows the encoding.',
+  },
+  RUN_ERR_DECISIONS: {
+    meaning: "The recipient's own credit decisions differ from the referee's application of the same policy to the same scores.",
+    action:
+      "Check that the recipient's config carries the scenario's policy (parties/<recipient>/config.json); the message names the first applicant that differs.",
   },
   RUN_ERR_TIMEOUT: {
     meaning: 'The whole run did not finish within its time limit.',

@@ -30,6 +30,10 @@ export function describeMessage(msg: AnyMessage, blobs: readonly Uint8Array[]): 
       return `${msg.points} re-blinded ids + ${msg.ownPoints} own blinded ids (${total})`;
     case 'psi.assign':
       return `slot assignments for the intersection, sealed to the holder (${total})`;
+    case 'reasons.request':
+      return `rejected applicants to give reasons for, sealed to the holder, padded (${total})`;
+    case 'reasons.reply':
+      return `top reason codes and point bands for those applicants, sealed to the recipient, padded (${total})`;
     case 'keys.commit':
       return 'commitment to a public-key share (a hash), signed';
     case 'scores.commit':

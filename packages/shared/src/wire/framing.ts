@@ -34,6 +34,8 @@ function expectedBlobs(msg: AnyMessage): number {
     case 'train.residual':
     case 'psi.blinded':
     case 'psi.assign':
+    case 'reasons.request':
+    case 'reasons.reply':
       return 1;
     case 'psi.reply':
       return 2;

@@ -30,5 +30,5 @@ export type Alignment = z.infer<typeof alignmentSchema>;
 export const psiHashSchema = z.enum(['sha256', 'random-oracle']);
 export type PsiHash = z.infer<typeof psiHashSchema>;
 /** The coordinator's phases, in the order a job may pass through them. */
-export const phaseNameSchema = z.enum(['join', 'align', 'keys', 'query', 'encrypt', 'aggregate', 'decrypt', 'train']);
+export const phaseNameSchema = z.enum(['join', 'align', 'keys', 'query', 'encrypt', 'aggregate', 'decrypt', 'reasons', 'train']);
 export type PhaseName = z.infer<typeof phaseNameSchema>;

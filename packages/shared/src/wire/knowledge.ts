@@ -17,6 +17,10 @@ export const KNOWLEDGE_KINDS = [
   'ciphertexts',
   'sealedDecryptionShares',
   'sealedAssignments',
+  'sealedReasons',
+  'rejectedSlots',
+  'reasonCodes',
+  'reasonBands',
   'commitments',
   'plaintextValues',
   'secretKeys',
@@ -68,6 +72,10 @@ export function knowledgeOf(msg: AnyMessage, blobs: readonly Uint8Array[]): Part
     case 'psi.assign':
       // sealed: what it says is counted by the holder when it opens it (KnowledgeLedger.add)
       return { sealedAssignments: 1 };
+    case 'reasons.request':
+    case 'reasons.reply':
+      // sealed: the holder counts the rejected slots it was asked about, the recipient the codes and bands, once opened
+      return { sealedReasons: 1 };
     default:
       return { control: 1 };
   }

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { commonCoordinatorMessages, commonNodeMessages } from './messages/common.ts';
 import { keysCoordinatorMessages, keysNodeMessages } from './messages/keys.ts';
 import { psiCoordinatorMessages, psiNodeMessages } from './messages/psi.ts';
+import { reasonsCoordinatorMessages, reasonsNodeMessages } from './messages/reasons.ts';
 import { scoringCoordinatorMessages, scoringNodeMessages } from './messages/scoring.ts';
 import { trainingCoordinatorMessages, trainingNodeMessages } from './messages/training.ts';
 
@@ -18,6 +19,7 @@ export const nodeMessageSchema = z.discriminatedUnion('type', [
   ...psiNodeMessages,
   ...keysNodeMessages,
   ...scoringNodeMessages,
+  ...reasonsNodeMessages,
   ...trainingNodeMessages,
 ]);
 export type NodeMessage = z.infer<typeof nodeMessageSchema>;
@@ -28,6 +30,7 @@ export const coordinatorMessageSchema = z.discriminatedUnion('type', [
   ...psiCoordinatorMessages,
   ...keysCoordinatorMessages,
   ...scoringCoordinatorMessages,
+  ...reasonsCoordinatorMessages,
   ...trainingCoordinatorMessages,
 ]);
 export type CoordinatorMessage = z.infer<typeof coordinatorMessageSchema>;

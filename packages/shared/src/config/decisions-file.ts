@@ -1,0 +1,140 @@
+/**
+ * The recipient's decisions file (out/decisions.csv, next to scores.csv) and
+ * each party's own notice values (out/reason-values.csv): written by the
+ * nodes, read by the referee, one checked format each.
+ *
+ * decisions.csv: business_id,decision,policy_reason,grade,score,limit,credit,reasons
+ *   reasons: the final reasons, most costly first, `;`-separated, each
+ *   party/code/column/direction/band with band "lo-hi" points, "lo+" (the top
+ *   band) or "none" (listed to reach the minimum; it cost no points); the
+ *   column URI-encoded. Codes and bands only: no party's value.
+ * reason-values.csv: business_id,code,column,value: a party's own value of a
+ *   column it gave as a reason, for the notice the applicant may see.
+ */
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { z } from 'zod';
+import { csvRow, parseCsv } from '../data/csv.ts';
+import { isReasonCode, type ReasonDirection } from '../model/reason-codes.ts';
+import { bandText, type FinalReason, MAX_BAND, NO_COST_BAND } from '../model/reasons.ts';
+import { FedError } from '../util/errors.ts';
+import { partyIdSchema } from '../wire/ids.ts';
+
+export interface DecisionRow {
+  id: string;
+  decision: 'approve' | 'reject' | 'review';
+  policyReason: 'score' | 'grade' | 'no-limit';
+  grade: string;
+  score: number;
+  limit: number;
+  credit: boolean;
+  /** empty for approved applicants */
+  reasons: FinalReason[];
+}
+
+const DECISIONS_HEADER = ['business_id', 'decision', 'policy_reason', 'grade', 'score', 'limit', 'credit', 'reasons'];
+
+function reasonToken(r: FinalReason): string {
+  const band = r.band === NO_COST_BAND ? 'none' : bandText(r.band, r.width);
+  return [r.party, r.code, encodeURIComponent(r.column), r.direction, band].join('/');
+}
+
+const tokenSchema = z.tuple([partyIdSchema, z.string().refine(isReasonCode), z.string().min(1), z.enum(['high', 'low', 'category']), z.string()]);
+
+function parseToken(token: string, where: string): FinalReason {
+  const parsed = tokenSchema.safeParse(token.split('/'));
+  if (!parsed.success) throw new FedError('JOB_ERR_MISMATCH', `${where}: "${token.slice(0, 80)}" is not party/code/column/direction/band`);
+  const [party, code, column, direction, band] = parsed.data;
+  const base = { party, code, column: decodeURIComponent(column), direction: direction as ReasonDirection };
+  if (band === 'none') return { ...base, band: NO_COST_BAND, width: 0, filled: true };
+  const top = /^(\d+(?:\.\d+)?)\+$/.exec(band);
+  if (top) return { ...base, band: MAX_BAND, width: Number(top[1]) / MAX_BAND, filled: false };
+  const range = /^(\d+(?:\.\d+)?)-(\d+(?:\.\d+)?)$/.exec(band);
+  const lo = Number(range?.[1]);
+  const width = Number(range?.[2]) - lo;
+  if (!range || !(width > 0)) throw new FedError('JOB_ERR_MISMATCH', `${where}: band "${band.slice(0, 20)}" is not lo-hi, lo+ or none`);
+  return { ...base, band: Math.round(lo / width), width, filled: false };
+}
+
+/** Writes decisions.csv (owner-only), a block of rows at a time. */
+export function writeDecisionsCsv(path: string, rows: readonly DecisionRow[]): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const fd = openSync(path, 'w', 0o600);
+  try {
+    writeSync(fd, `${DECISIONS_HEADER.join(',')}\n`);
+    for (let start = 0; start < rows.length; start += 20_000) {
+      const lines = rows
+        .slice(start, start + 20_000)
+        .map((d) => csvRow([d.id, d.decision, d.policyReason, d.grade, d.score.toFixed(2), d.limit, d.credit ? 1 : 0, d.reasons.map(reasonToken).join(';')]));
+      writeSync(fd, `${lines.join('\n')}\n`);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const decisionSchema = z.enum(['approve', 'reject', 'review']);
+const policyReasonSchema = z.enum(['score', 'grade', 'no-limit']);
+
+/** Reads the recipient's decisions; every field checked, every id once. */
+export async function readDecisionsCsv(path: string): Promise<Map<string, DecisionRow>> {
+  const rows = parseCsv(await readText(path), path);
+  if (rows[0]?.cells.join(',') !== DECISIONS_HEADER.join(','))
+    throw new FedError('DATA_ERR_CSV', `${path} line 1: expected the header ${DECISIONS_HEADER.join(',')}`);
+  const out = new Map<string, DecisionRow>();
+  for (const { line, cells } of rows.slice(1)) {
+    const where = `${path} line ${line}`;
+    const [id, decision, policyReason, grade, score, limit, credit, reasons] = cells;
+    const d = decisionSchema.safeParse(decision);
+    const r = policyReasonSchema.safeParse(policyReason);
+    const nums = [Number(score), Number(limit)];
+    if (!id || cells.length !== DECISIONS_HEADER.length || !d.success || !r.success || !grade || !nums.every(Number.isFinite) || out.has(id))
+      throw new FedError('JOB_ERR_MISMATCH', `${where}: expected ${DECISIONS_HEADER.join(',')} with a known decision and finite numbers, each id once`);
+    out.set(id, {
+      id,
+      decision: d.data,
+      policyReason: r.data,
+      grade,
+      score: nums[0] as number,
+      limit: nums[1] as number,
+      credit: credit === '1',
+      reasons: reasons ? reasons.split(';').map((t) => parseToken(t, where)) : [],
+    });
+  }
+  return out;
+}
+
+export interface ReasonValue {
+  id: string;
+  code: string;
+  column: string;
+  value: string;
+}
+
+const VALUES_HEADER = ['business_id', 'code', 'column', 'value'];
+
+export function reasonValuesCsv(rows: readonly ReasonValue[]): string {
+  return `${[VALUES_HEADER.join(','), ...rows.map((r) => csvRow([r.id, r.code, r.column, r.value]))].join('\n')}\n`;
+}
+
+/** A party's own notice values. */
+export async function readReasonValuesCsv(path: string): Promise<ReasonValue[]> {
+  const rows = parseCsv(await readText(path), path);
+  if (rows[0]?.cells.join(',') !== VALUES_HEADER.join(','))
+    throw new FedError('DATA_ERR_CSV', `${path} line 1: expected the header ${VALUES_HEADER.join(',')}`);
+  return rows.slice(1).map(({ line, cells }) => {
+    const [id, code, column, value] = cells;
+    if (!id || !code || !isReasonCode(code) || !column || value === undefined || cells.length !== 4)
+      throw new FedError('DATA_ERR_CSV', `${path} line ${line}: expected ${VALUES_HEADER.join(',')} with a known code`);
+    return { id, code, column, value };
+  });
+}
+
+async function readText(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (cause) {
+    throw new FedError('DATA_ERR_FILE', `cannot read ${path}: ${(cause as Error).message}`, { cause });
+  }
+}
