@@ -32,14 +32,7 @@ const COMPILE_CACHE = fileURLToPath(new URL('../../../../node_modules/.cache/fed
  * (`ip netns exec <name>`: in another network namespace) and must exec it in
  * place, so signals reach the participant itself.
  */
-export function startChild(
-  name: string,
-  bin: string,
-  args: string[],
-  env: Record<string, string>,
-  onEvent: EventHandler,
-  wrap: readonly string[] = [],
-): Child {
+export function startChild(name: string, bin: string, args: string[], env: Record<string, string>, onEvent: EventHandler, wrap: readonly string[] = []): Child {
   const [command, ...argv] = [...wrap, process.execPath, bin, ...args] as [string, ...string[]];
   const proc = spawn(command, argv, {
     stdio: ['ignore', 'pipe', 'pipe'],
