@@ -50,7 +50,6 @@ export interface HostLink {
 
 export interface TbfStats {
   sentBytes: number;
-  overlimits: number;
 }
 
 export interface HostsNetwork {
@@ -58,7 +57,7 @@ export interface HostsNetwork {
   readonly namespaces: Readonly<Record<string, string>>;
   /** participant -> its address */
   readonly addresses: Readonly<Record<string, string>>;
-  /** what the kernel's tbf says on a limited participant's link: bytes it let through and times a packet had to wait, up (sent by the participant) and down */
+  /** what the kernel's tbf says on a limited participant's link: bytes it let through, up (sent by the participant) and down */
   tbfStats(participant: string): Promise<Record<'up' | 'down', TbfStats>>;
   /** removes every namespace (and with them the links); idempotent */
   close(): Promise<void>;
@@ -125,7 +124,7 @@ export async function hostsNetwork(participants: readonly string[], links: Reado
       if (!both) throw new Error(`${who}'s link has no rate limit`);
       const stats = async (end: { ns: string; dev: string }): Promise<TbfStats> => {
         const out = await tc(end.ns, '-s', 'qdisc', 'show', 'dev', end.dev);
-        return { sentBytes: Number(/Sent (\d+) bytes/.exec(out)?.[1] ?? 0), overlimits: Number(/overlimits (\d+)/.exec(out)?.[1] ?? 0) };
+        return { sentBytes: Number(/Sent (\d+) bytes/.exec(out)?.[1] ?? 0) };
       };
       return { up: await stats(both.up), down: await stats(both.down) };
     },
