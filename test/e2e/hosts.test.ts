@@ -28,6 +28,8 @@ const PARTICIPANTS = ['coordinator', 'bank', 'tax', 'guarantor'];
 const PORT = 4100;
 /** the tax bureau's line, each direction: slow enough that its ciphertexts take seconds */
 const TAX_MBIT = 2;
+/** the guarantor's link: a latency the coordinator emulates (the kernel here has no netem) */
+const GUARANTOR_LATENCY_MS = 40;
 /** the filter's bucket: bytes that may pass at once, before the rate applies */
 const BURST_BYTES = 16 * 1024;
 /**
@@ -53,7 +55,6 @@ function traceOf(runDir: string): TraceEntry[] {
     .split('\n')
     .map((line) => JSON.parse(line) as TraceEntry);
 }
-const GUARANTOR_LATENCY_MS = 40;
 
 describe.skipIf(why !== undefined)(`parties on separate hosts: network namespaces, wss://, a kernel rate limit${why ? ` (skipped: ${why})` : ''}`, () => {
   let result: RunResult;
