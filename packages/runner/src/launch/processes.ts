@@ -13,7 +13,7 @@ import { FedError, parseEventLine } from '@fedrisk/shared';
 import type { EventHandler, Launcher, Participant } from './launcher.ts';
 
 /** The packages' own entry points, through their declared exports. */
-export const COORDINATOR_BIN = fileURLToPath(import.meta.resolve('@fedrisk/coordinator/bin'));
+const COORDINATOR_BIN = fileURLToPath(import.meta.resolve('@fedrisk/coordinator/bin'));
 export const NODE_BIN = fileURLToPath(import.meta.resolve('@fedrisk/node/bin'));
 
 export interface Child extends Participant {
