@@ -20,6 +20,7 @@ import {
   type EventSink,
   FedError,
   type Frame,
+  isShaped,
   type JobRecord,
   KeyMaterialLog,
   KnowledgeLedger,
@@ -90,7 +91,7 @@ export function createCoordinator(opts: CoordinatorOptions): Coordinator {
   };
 
   const { wait } = timers;
-  const shaper = config.network && (config.network.latencyMs > 0 || config.network.bandwidthMbps) ? createLinkShaper(config.network, clock) : undefined;
+  const shaper = isShaped(config.network) ? createLinkShaper(config.network, clock) : undefined;
   const linkDeps = {
     logger: log,
     meter,
@@ -243,7 +244,7 @@ export function createCoordinator(opts: CoordinatorOptions): Coordinator {
       chain = chain
         .then(async () => {
           const from = party ?? 'unknown';
-          const ms = party ? (shaper?.delay(`${party}>coordinator`, raw.length) ?? 0) : 0;
+          const ms = party ? (shaper?.delay(party, 'up', raw.length) ?? 0) : 0;
           if (ms > 0) await wait(ms);
           opts.onRawFrame?.(from, raw);
           let frame: Frame<NodeMessage>;

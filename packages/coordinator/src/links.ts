@@ -56,7 +56,7 @@ export function createOutLink(ws: WebSocket, deps: LinkDeps): OutLink {
   let link: OutLink;
   const transmit = async (frame: Uint8Array, msg: Outgoing<CoordinatorMessage>, blobs: readonly Uint8Array[]): Promise<void> => {
     const to = link.name;
-    const ms = deps.shaper?.delay(`coordinator>${to}`, frame.length) ?? 0;
+    const ms = deps.shaper?.delay(to, 'down', frame.length) ?? 0;
     if (ms > 0) await deps.wait(ms);
     deps.meter.add('coordinator', to, frame.length);
     deps.onEvent({

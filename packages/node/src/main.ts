@@ -8,9 +8,11 @@
 import { join } from 'node:path';
 import {
   attackOutputSchema,
+  bounded,
   createLogger,
   type EventSink,
   type FaultPoint,
+  FedError,
   type Logger,
   loadSeal,
   nodeConfigSchema,
@@ -61,6 +63,9 @@ function writeOutputs(outDir: string, outcome: NodeOutcome): void {
 /** Takes part in one job; resolves 0 when it succeeded, 1 when it failed. Rejects if it cannot join (bad data, refused). */
 export async function runNodeMain(o: NodeMainOptions): Promise<number> {
   const config = readJsonFile(o.configFile, nodeConfigSchema, 'node config', 'CONFIG_ERR_INVALID');
+  // a party that trusts a CA joins only over TLS: over ws:// its credential would cross the network in clear
+  if (config.tls && !o.coordinatorUrl.startsWith('wss://'))
+    throw new FedError('CONFIG_ERR_INVALID', `${config.party} trusts a CA (tls.ca), so it joins only over wss://, not ${bounded(o.coordinatorUrl, 200)}`);
   const logger = o.logger ?? createLogger({ name: config.party, level: o.logLevel, ...(o.logFile ? { file: o.logFile } : {}) });
   const captureDir = o.captureDir;
   let frameNo = 0;

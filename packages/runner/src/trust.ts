@@ -36,5 +36,5 @@ export async function establishTrust(scenario: Scenario, prep: Prepared, launche
     probeFile = join(prep.runDir, 'attack', 'probes.txt');
     writePrivateFile(probeFile, `${others.slice(0, probe.guesses).join('\n')}\n`);
   }
-  return { ca, caFile, coordinatorTls: ca.issue(['127.0.0.1', 'localhost']), identities, probeFile };
+  return { ca, caFile, coordinatorTls: ca.issue(launcher.coordinatorHosts ?? ['127.0.0.1', 'localhost']), identities, probeFile };
 }

@@ -44,7 +44,9 @@ export interface Participant {
 export type EventHandler = (participant: string, event: ProcessEvent) => void;
 
 export interface Launcher {
-  readonly kind: 'processes' | 'in-process';
+  readonly kind: 'processes' | 'in-process' | 'namespaces';
+  /** the names and addresses parties reach the coordinator at, which its TLS certificate names (default 127.0.0.1 and localhost) */
+  readonly coordinatorHosts?: readonly string[];
   /** has a party make its own identity key in `file`; resolves with the public half (the runner never sees the secret) */
   keygen(party: string, file: string): Promise<string>;
   coordinator(launch: CoordinatorLaunch, onEvent: EventHandler): Participant;

@@ -27,8 +27,14 @@ export interface Child extends Participant {
  */
 const COMPILE_CACHE = fileURLToPath(new URL('../../../../node_modules/.cache/fedrisk-compile', import.meta.url));
 
-export function startChild(name: string, bin: string, args: string[], env: Record<string, string>, onEvent: EventHandler): Child {
-  const proc = spawn(process.execPath, [bin, ...args], {
+/**
+ * Starts `bin` with the pinned Node runtime; `wrap` is a command that runs it
+ * (`ip netns exec <name>`: in another network namespace) and must exec it in
+ * place, so signals reach the participant itself.
+ */
+export function startChild(name: string, bin: string, args: string[], env: Record<string, string>, onEvent: EventHandler, wrap: readonly string[] = []): Child {
+  const [command, ...argv] = [...wrap, process.execPath, bin, ...args] as [string, ...string[]];
+  const proc = spawn(command, argv, {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { NODE_COMPILE_CACHE: COMPILE_CACHE, ...process.env, ...env },
   });
@@ -88,11 +94,23 @@ export function startChild(name: string, bin: string, args: string[], env: Recor
   };
 }
 
-export function processLauncher(extraEnv: Record<string, string> = {}): Launcher {
+/** Where the participants run, when not all on this host's own network: see namespaces.ts. */
+export interface Placement {
+  /** the command that runs a participant where it belongs ([] here) */
+  wrap(participant: string): readonly string[];
+  /** the address the coordinator listens on, and the port (0: any free one) */
+  coordinatorHost: string;
+  coordinatorPort: number;
+}
+
+const HERE: Placement = { wrap: () => [], coordinatorHost: '127.0.0.1', coordinatorPort: 0 };
+
+export function processLauncher(extraEnv: Record<string, string> = {}, placement: Placement = HERE): Launcher {
+  const { wrap, coordinatorHost, coordinatorPort } = placement;
   return {
     kind: 'processes',
     keygen: async (party, file) => {
-      const child = startChild(party, NODE_BIN, ['--keygen', file], extraEnv, () => {});
+      const child = startChild(party, NODE_BIN, ['--keygen', file], extraEnv, () => {}, wrap(party));
       const status = await child.exited;
       if (status !== 0) throw new FedError('RUN_ERR_PROCESS', `${party} could not make its identity key (exit status ${status}): ${child.stderrTail()}`);
       return readFileSync(`${file}.pub`, 'utf8').trim();
@@ -101,9 +119,23 @@ export function processLauncher(extraEnv: Record<string, string> = {}): Launcher
       startChild(
         'coordinator',
         COORDINATOR_BIN,
-        ['--config', l.configFile, '--port', '0', '--record', l.recordFile, '--log-file', l.logFile, '--log-level', l.logLevel],
+        [
+          '--config',
+          l.configFile,
+          '--host',
+          coordinatorHost,
+          '--port',
+          String(coordinatorPort),
+          '--record',
+          l.recordFile,
+          '--log-file',
+          l.logFile,
+          '--log-level',
+          l.logLevel,
+        ],
         { ...extraEnv, ...(l.captureDir ? { FEDRISK_CAPTURE_DIR: l.captureDir } : {}) },
         onEvent,
+        wrap('coordinator'),
       ),
     node: (l, onEvent) =>
       startChild(
@@ -112,6 +144,7 @@ export function processLauncher(extraEnv: Record<string, string> = {}): Launcher
         ['--config', l.configFile, '--coordinator', l.coordinatorUrl, '--log-file', l.logFile, '--log-level', l.logLevel],
         { ...extraEnv, FEDRISK_TOKEN: l.token, ...(l.captureDir ? { FEDRISK_CAPTURE_DIR: l.captureDir } : {}) },
         onEvent,
+        wrap(l.party),
       ),
   };
 }

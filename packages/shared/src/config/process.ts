@@ -12,7 +12,7 @@ import { FedError } from '../util/errors.ts';
 import { alignmentSchema, idFormatSchema, jobIdSchema, jobKindSchema, keysSchema, partyIdSchema, psiHashSchema, roleSchema } from '../wire/ids.ts';
 import { ckksParamsSchema, trainingParamsSchema } from '../wire/params.ts';
 import { coordinatorAttackSchema, partyAttackSchema } from './attacks.ts';
-import { networkSchema } from './network.ts';
+import { networkIssues, networkSchema } from './network.ts';
 import { policySchema } from './policy.ts';
 
 /** A party's reasons settings: codes per rejected applicant, the band width and the scorecard's points per unit of logit. */
@@ -62,7 +62,7 @@ export const coordinatorConfigSchema = z
     ckks: ckksParamsSchema,
     parties: z.array(z.object({ id: partyIdSchema, role: roleSchema, tokenSha256: z.string().regex(/^[0-9a-f]{64}$/) }).strict()).min(1),
     timeouts: timeoutsSchema.prefault({}),
-    /** simulated latency and bandwidth on every link, applied by the coordinator */
+    /** simulated latency and bandwidth on every link (or per party), applied by the coordinator */
     network: networkSchema.optional(),
     /** simulate a curious coordinator (for demonstrations and tests) */
     misbehave: misbehaviourSchema.optional(),
@@ -76,7 +76,16 @@ export const coordinatorConfigSchema = z
       .strict()
       .optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    // a link named for nobody would silently go unshaped
+    if (c.network)
+      for (const issue of networkIssues(
+        c.network,
+        c.parties.map((p) => p.id),
+      ))
+        ctx.addIssue({ code: 'custom', ...issue, path: ['network', ...issue.path] });
+  });
 export type CoordinatorConfig = z.infer<typeof coordinatorConfigSchema>;
 /** A coordinator config as written by hand: fields with defaults may be left out. */
 export type CoordinatorConfigInput = z.input<typeof coordinatorConfigSchema>;

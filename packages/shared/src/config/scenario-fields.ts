@@ -155,9 +155,15 @@ export const SCENARIO_FIELD_HELP: Readonly<Record<string, string>> = {
   'timeouts.helloMs': 'A connection must finish its WebSocket upgrade and say hello within this.',
   'timeouts.heartbeatMs': 'How often each side checks that the other is alive.',
   'timeouts.silenceMs': 'A peer silent for this long is gone: the job fails naming it.',
-  network: 'A simulated wide-area link between each party and the coordinator, applied to both directions.',
+  network:
+    'A simulated wide-area link between each party and the coordinator, applied by the coordinator to both directions: the same on every link, or per party (links).',
   'network.latencyMs': 'One-way delay of every frame, in milliseconds.',
   'network.bandwidthMbps': 'Bandwidth of each direction of each link, in megabits per second; no limit if left out.',
+  'network.links':
+    'Per party: what differs on its link to the coordinator, for example `tax: { latencyMs: 80, bandwidthMbps: 10 }`. A party left out, or a field left out, takes the values above. No packet loss: TCP turns loss into retransmission delays that a delay per frame cannot reproduce.',
+  'network.links.<party>': "One party's link, both directions.",
+  'network.links.<party>.latencyMs': "One-way delay of every frame on this party's link, in milliseconds; network.latencyMs if left out.",
+  'network.links.<party>.bandwidthMbps': "Bandwidth of each direction of this party's link, in megabits per second; network.bandwidthMbps if left out.",
   faults: 'Things to go wrong on purpose, to watch the job fail cleanly.',
   'faults[]': 'A party that crashes, or a curious coordinator (threshold keys only).',
   'faults[].party': 'The party that crashes.',

@@ -11,7 +11,7 @@ import { didYouMean } from '../util/suggest.ts';
 import { alignmentSchema, keysSchema, partyIdSchema, psiHashSchema, roleSchema } from '../wire/ids.ts';
 import { ckksParamsSchema, trainingParamsSchema } from '../wire/params.ts';
 import { attackSchema } from './attacks.ts';
-import { networkSchema } from './network.ts';
+import { networkIssues, networkSchema } from './network.ts';
 import { policyIssues, policySchema } from './policy.ts';
 import { portfolioSchema } from './portfolio.ts';
 import { faultPointSchema, timeoutsSchema } from './process.ts';
@@ -116,7 +116,7 @@ export const scenarioSchema = z
      */
     model: z.record(partyIdSchema, modelSpecSchema).default({}),
     timeouts: timeoutsSchema.prefault({}),
-    /** simulated wide-area network between each party and the coordinator */
+    /** simulated wide-area network between each party and the coordinator, the same on every link or per party */
     network: networkSchema.default({ latencyMs: 0 }),
     /** attacks to stage, to show what the defences stop (at most one per run) */
     attacks: z.array(attackSchema).max(1).default([]),
@@ -197,6 +197,7 @@ export const scenarioSchema = z
       if (macroNames.indexOf(name) !== i)
         ctx.addIssue({ code: 'custom', path: ['portfolio', 'macro', i, 'name'], message: `macro scenario "${name}" appears twice` });
     });
+    for (const issue of networkIssues(s.network, ids)) ctx.addIssue({ code: 'custom', ...issue, path: ['network', ...issue.path] });
     s.faults.forEach((f, i) => {
       if ('party' in f && !ids.includes(f.party))
         ctx.addIssue({ code: 'custom', path: ['faults', i, 'party'], message: `"${f.party}" is not one of the parties${didYouMean(f.party, ids)}` });
