@@ -77,19 +77,23 @@ export interface LedgerEntry {
   received: KnowledgeCounts;
   /** plaintext values this participant obtained by decrypting */
   decrypted: number;
+  /** the same, by what was decrypted, where the key object said (training: residual, maskedGradient, ownGradient, loss) */
+  decryptedAs?: Record<string, number>;
 }
 
 export class KnowledgeLedger {
   readonly received: KnowledgeCounts = emptyKnowledge();
   #decrypted = 0;
+  readonly #decryptedAs: Record<string, number> = {};
 
   record(msg: AnyMessage, blobs: readonly Uint8Array[]): void {
     for (const [kind, n] of Object.entries(knowledgeOf(msg, blobs)) as [KnowledgeKind, number][]) this.received[kind] += n;
   }
 
   /** values this participant has just decrypted (called by the key objects, where every decryption happens) */
-  decrypted(values: number): void {
+  decrypted(values: number, what?: string): void {
     this.#decrypted += values;
+    if (what) this.#decryptedAs[what] = (this.#decryptedAs[what] ?? 0) + values;
   }
 
   /** what a participant learned from a message's sealed content, counted once it opened it */
@@ -98,7 +102,11 @@ export class KnowledgeLedger {
   }
 
   toJSON(): LedgerEntry {
-    return { received: { ...this.received }, decrypted: this.#decrypted };
+    return {
+      received: { ...this.received },
+      decrypted: this.#decrypted,
+      ...(Object.keys(this.#decryptedAs).length ? { decryptedAs: { ...this.#decryptedAs } } : {}),
+    };
   }
 }
 
