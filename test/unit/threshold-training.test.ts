@@ -7,6 +7,7 @@ import {
   addCommonCiphertexts,
   type CkksContext,
   collectiveGaloisKeys,
+  columnScale,
   createBoxKeys,
   createCkksContext,
   createRng,
@@ -14,6 +15,7 @@ import {
   crsSeed,
   decryptionRequest,
   encodeBatch,
+  gradientShape,
   loadSeal,
   packedGradient,
   planPacking,
@@ -64,15 +66,14 @@ function gradientOf(owner: number, b: ReturnType<typeof batch>, epoch: number) {
   const c0s = parties.map((p, i) => p.training().encryptCommon(b.parts[i] as Float64Array, ctx.scale, seed));
   const d = addCommonCiphertexts(ctx, c0s, seed, ['a', 'b', 'c']);
   const plan = planPacking(ctx.slots, (b.cols[owner] as Float64Array[]).length);
-  const plainScale = 2 ** 58;
-  const enc = encodeBatch(ctx, plan, b.cols[owner] as Float64Array[], plainScale);
+  const enc = encodeBatch(ctx, plan, b.cols[owner] as Float64Array[], columnScale(ctx));
   const gk = new ctx.seal.GaloisKeys();
   gk.loadFromArray(ctx.context, galois);
   const dct = ctx.loadCiphertext(d, 'd');
   const g = packedGradient(ctx, enc, dct, gk);
   const blob = ctx.saveCiphertext(g);
   for (const x of [g, dct, gk, enc]) x.delete();
-  return { blob, plan, level: 2, scale: (ctx.scale * plainScale) / Number(2n ** 58n) };
+  return { blob, plan };
 }
 
 describe('threshold training crypto (real SEAL)', () => {
@@ -92,7 +93,7 @@ describe('threshold training crypto (real SEAL)', () => {
     const box = createBoxKeys();
     const request = decryptionRequest(ctxs[owner] as CkksContext, blob);
     const ctx = ctxs[owner] as CkksContext;
-    const expect2 = { level: 2, scale: ctx.scale * (2 ** 58 / 288230376150876161) };
+    const expect2 = gradientShape(ctx);
     const shares = [0, 2].map((i) =>
       (parties[i] as ThresholdParty).training().share(request, box.publicKey, smudging().gradientBits, { slot: `g/1/0/${owner}`, expect: expect2 }),
     );
@@ -116,7 +117,7 @@ describe('threshold training crypto (real SEAL)', () => {
     const box = createBoxKeys();
     const ctx = ctxs[owner] as CkksContext;
     const request = decryptionRequest(ctx, blob);
-    const expect2 = { level: 2, scale: ctx.scale * (2 ** 58 / 288230376150876161) };
+    const expect2 = gradientShape(ctx);
     const one = (parties[0] as ThresholdParty).training().share(request, box.publicKey, smudging().gradientBits, { slot: 'x', expect: expect2 });
     const slots = (parties[owner] as ThresholdParty).training().combine(blob, [one], box, plan.features, 'ownGradient');
     const g = unpackGradient(plan, slots);
@@ -135,7 +136,7 @@ describe('threshold training crypto (real SEAL)', () => {
     full.delete();
     const box = createBoxKeys();
     expect(() =>
-      (parties[1] as ThresholdParty).training().share(decryptionRequest(ctx, blob), box.publicKey, 63, { slot: 'r', expect: { level: 2, scale: ctx.scale } }),
+      (parties[1] as ThresholdParty).training().share(decryptionRequest(ctx, blob), box.publicKey, 63, { slot: 'r', expect: gradientShape(ctx) }),
     ).toThrow(/not what this step of training produces/);
     // a seed is single-use per party
     expect(() => (parties[0] as ThresholdParty).training().encryptCommon(new Float64Array(8), ctx.scale, seed)).toThrow(/already used/);

@@ -20,6 +20,19 @@
 import type { Ciphertext, GaloisKeys, Plaintext } from 'node-seal';
 import { FedError } from '../util/errors.ts';
 import type { CkksContext } from './ckks.ts';
+import { keyLevelPrimes } from './seal-layout.ts';
+
+/** Columns are encoded at the size of the last data prime, so multiplying and rescaling once keeps the inputs' scale. */
+export function columnScale(ckks: CkksContext): number {
+  return 2 ** (ckks.params.coeffModulusBits[ckks.params.coeffModulusBits.length - 2] as number);
+}
+
+/** The level and scale of a gradient or loss ciphertext (one multiplyPlain by a column, one rescale): all a share is issued for. */
+export function gradientShape(ckks: CkksContext): { level: number; scale: number } {
+  const primes = keyLevelPrimes(ckks);
+  const dataPrimes = primes.length - 1;
+  return { level: dataPrimes - 1, scale: (ckks.scale * columnScale(ckks)) / Number(primes[dataPrimes - 1]) };
+}
 
 /** the widest packing a party may use: the smudging width is derived for every width up to it */
 export const MAX_PACKED_WIDTH = 256;
