@@ -4,6 +4,7 @@
  * the steps (no import cycles).
  */
 import type { BoxKeys, KeyPair, PsiPool, ScoredBusiness, ThresholdParty } from '@fedrisk/shared';
+import type { ThresholdTrainer } from './steps/threshold-trainer.ts';
 import type { Trainer } from './steps/trainer.ts';
 
 export interface PsiState {
@@ -30,11 +31,11 @@ export interface KeysState {
   box: BoxKeys | undefined;
   /** threshold: every party's commitment to its share (this party's included) */
   commits: Map<string, string>;
-  /** threshold: what this party committed to, until it reveals it */
-  pending: { share: Uint8Array; nonce: string } | undefined;
-  /** threshold: every party's revealed share and X25519 key (this party's included) */
-  shares: Map<string, { blob: Uint8Array; x25519: string }>;
-  /** training: the holder's rotation keys */
+  /** threshold: what this party committed to, until it reveals it (training: with its rotation-key share) */
+  pending: { share: Uint8Array; nonce: string; galois?: Uint8Array | undefined } | undefined;
+  /** threshold: every party's revealed share and X25519 key (this party's included); training: its rotation-key share */
+  shares: Map<string, { blob: Uint8Array; x25519: string; galois?: Uint8Array | undefined }>;
+  /** training: the holder's rotation keys (single holder), or the collective ones every party formed (threshold) */
   galois: Uint8Array | undefined;
 }
 
@@ -59,7 +60,10 @@ export interface ScoringState {
 }
 
 export interface TrainingState {
-  trainer: Trainer;
+  /** single holder */
+  trainer?: Trainer;
+  /** threshold */
+  threshold?: ThresholdTrainer;
 }
 
 /** What a party that staged an attack learned: per victim, one value per slot; or, for a PSI probe, membership. */

@@ -60,7 +60,8 @@ export const jobRecordSchema = z
     jobId: jobIdSchema,
     ok: z.boolean(),
     error: wireErrorSchema.optional(),
-    phases: z.array(z.object({ name: phaseNameSchema, ms: z.number().min(0) }).strict()),
+    /** each phase's time and the bytes that crossed the coordinator's sockets during it */
+    phases: z.array(z.object({ name: phaseNameSchema, ms: z.number().min(0), bytes: z.number().int().min(0).optional() }).strict()),
     links: z.array(linkSchema),
     /** what the coordinator itself received, by kind */
     ledger: ledgerEntrySchema,

@@ -165,6 +165,8 @@ export function sealMessage(seal: SealModule, err: unknown): string {
 
 export interface LongCallOptions {
   signal?: AbortSignal | undefined;
+  /** what is decrypted, for the ledger's breakdown (training: residual, maskedGradient) */
+  what?: string | undefined;
   onProgress?: ((done: number, total: number) => void) | undefined;
 }
 
@@ -246,7 +248,7 @@ export function generateKeyPair(ckks: CkksContext, opts: { rotations?: boolean; 
       } finally {
         plain.delete();
       }
-      opts.ledger?.decrypted(count);
+      opts.ledger?.decrypted(count, callOpts.what);
       return out;
     },
     delete: dispose,

@@ -37,7 +37,8 @@ export function knowledgeOf(msg: AnyMessage, blobs: readonly Uint8Array[]): Part
     case 'keys.public':
       return { publicKeys: blobs.length };
     case 'keys.share':
-      return { publicKeyShares: blobs.length };
+      // training: the second blob is a rotation-key share
+      return msg.galois ? { publicKeyShares: 1, evaluationKeys: 1 } : { publicKeyShares: blobs.length };
     case 'keys.galois':
       return { evaluationKeys: blobs.length };
     case 'query.ids':
@@ -49,8 +50,13 @@ export function knowledgeOf(msg: AnyMessage, blobs: readonly Uint8Array[]): Part
     case 'train.sum':
     case 'train.residual':
     case 'train.gradient':
+    case 'train.input':
+    case 'train.labels':
+    case 'train.loss':
+    case 'train.request':
       return { ciphertexts: blobs.length };
     case 'decrypt.share':
+    case 'train.share':
       return { sealedDecryptionShares: blobs.length };
     case 'keys.commit':
     case 'scores.commit':
@@ -60,7 +66,8 @@ export function knowledgeOf(msg: AnyMessage, blobs: readonly Uint8Array[]): Part
       // to the coordinator relaying it, masked by a mask it does not know
       return 'from' in msg ? { maskedValues: msg.values.length, plaintextValues: msg.values.length } : { maskedValues: msg.values.length };
     case 'train.epoch':
-      return { trainingLoss: 1, plaintextValues: 1 };
+      // threshold: only the stop decision travels; the loss stays with the label holder
+      return msg.loss === undefined ? { control: 1 } : { trainingLoss: 1, plaintextValues: 1 };
     case 'psi.blinded':
       return { blindedIds: msg.points };
     case 'psi.reply':
