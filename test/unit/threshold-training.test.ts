@@ -15,12 +15,17 @@ import {
   crsSeed,
   decryptionRequest,
   encodeBatch,
+  encryptedInnerProducts,
+  encryptVector,
+  generateKeyPair,
   gradientShape,
   loadSeal,
+  openSealed,
   packedGradient,
   planPacking,
   THRESHOLD_TRAINING_CKKS,
   type ThresholdParty,
+  TRAINING_CKKS,
   trainingRotationSteps,
   trainingSeed,
   trainingSmudging,
@@ -140,5 +145,71 @@ describe('threshold training crypto (real SEAL)', () => {
     ).toThrow(/not what this step of training produces/);
     // a seed is single-use per party
     expect(() => (parties[0] as ThresholdParty).training().encryptCommon(new Float64Array(8), ctx.scale, seed)).toThrow(/already used/);
+  });
+});
+
+describe('a forged residual from the bank (the attack that reads a holder features from its masked gradient)', () => {
+  const FORGED = 2 ** 45;
+  const row = 17;
+
+  it("single holder: the bank reads the holder's three feature values of one row to 1e-4 (the attack works)", async () => {
+    const seal = await loadSeal();
+    const ctx = createCkksContext(seal, TRAINING_CKKS);
+    const keys = generateKeyPair(ctx, { rotations: true });
+    try {
+      const rng = createRng(5);
+      const x = [0, 1, 2].map(() => Float64Array.from({ length: 4096 }, () => rng.normal()));
+      // the bank's residual, honest but for one huge value at the target row
+      const d = Float64Array.from({ length: 4096 }, (_, i) => (i === row ? FORGED : rng.normal() / 4));
+      const [residual] = await encryptVector(ctx, keys.publicKeyBytes, d);
+      const masks = x.map(() => (rng.next() * 2 - 1) * 2 ** 30);
+      const cts = await encryptedInnerProducts(ctx, residual as Uint8Array, x, keys.galoisKeysBytes as Uint8Array, masks);
+      // what the bank decrypts for the holder (its masked gradient) over the forged value
+      const read = await Promise.all(cts.map(async (ct) => ((await keys.decrypt([ct], 1))[0] as number) / FORGED));
+      const worst = Math.max(...read.map((v, j) => Math.abs(v - ((x[j] as Float64Array)[row] as number))));
+      expect(worst).toBeLessThan(1e-4);
+    } finally {
+      keys.delete();
+      ctx.delete();
+    }
+  });
+
+  it('threshold: the same forged part reaches the holder only; all the bank holds (c1, its own key share, sealed shares) gives nothing', () => {
+    const b = batch(4096, [3, 3, 3]);
+    const honest = (b.parts[0] as Float64Array)[row] as number;
+    (b.parts[0] as Float64Array)[row] = 2 ** 12; // small enough not to overflow: the strongest forgery that still decrypts
+    const owner = 1;
+    const ctx = ctxs[owner] as CkksContext;
+    const { blob, plan } = gradientOf(owner, b, 3);
+    const request = decryptionRequest(ctx, blob);
+    const holderBox = createBoxKeys();
+    const bankBox = createBoxKeys();
+    const bank = (parties[0] as ThresholdParty).training();
+    // the bank's best attempt: decrypt (0, c1) with its own key share, as if it were the owner
+    const polyBytes = request.length - 113;
+    const fake = new Uint8Array(113 + 2 * polyBytes);
+    fake.set(request.subarray(0, 113));
+    fake.set(request.subarray(113), 113 + polyBytes);
+    const v = new DataView(fake.buffer);
+    v.setBigUint64(8, BigInt(fake.length), true);
+    v.setBigUint64(97, BigInt(24 + 2 * polyBytes), true);
+    v.setBigUint64(105, BigInt((2 * polyBytes) / 8), true);
+    const guess = unpackGradient(plan, bank.combine(fake, [], bankBox, 0, 'attack'));
+    const xRow = (b.cols[owner] as Float64Array[]).map((c) => c[row] as number);
+    // fails if the attack works: what the bank reads is further from the features (standard normal) than they are from 0
+    const errors = xRow.map((x, j) => Math.abs((guess[j] as number) / 2 ** 12 - x));
+    expect(Math.min(...errors)).toBeGreaterThan(Math.max(1, ...xRow.map(Math.abs)));
+    // the same forged batch again (fresh encryptions): the holder alone reads its gradient with every share
+    const again = gradientOf(owner, b, 4);
+    const req2 = decryptionRequest(ctx, again.blob);
+    const bits = trainingSmudging(ctx, 3, 5).gradientBits;
+    const shares = [0, 2].map((i) =>
+      (parties[i] as ThresholdParty).training().share(req2, holderBox.publicKey, bits, { slot: 'forged', expect: gradientShape(ctx) }),
+    );
+    // sealed to the holder: the bank (or the coordinator relaying them) cannot open another party's share
+    expect(() => openSealed(bankBox, shares[1] as Uint8Array, 'share')).toThrow(/does not open/);
+    const g = unpackGradient(plan, (parties[owner] as ThresholdParty).training().combine(again.blob, shares, holderBox, 3, 'ownGradient'));
+    const exact = (b.exact[owner] as number[]).map((e, j) => e + (2 ** 12 - honest) * (xRow[j] as number));
+    for (let j = 0; j < 3; j++) expect(Math.abs((g[j] as number) - (exact[j] as number))).toBeLessThan(1e-2);
   });
 });
