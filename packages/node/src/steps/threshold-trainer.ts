@@ -35,6 +35,7 @@ import {
   type PartyModel,
   PLAIN_MEAN_SQUARE_MAX,
   packedGradient,
+  packPolyBlob,
   planPacking,
   sumAllSlots,
   type ThresholdParty,
@@ -42,12 +43,15 @@ import {
   trainingSeed,
   trainingSmudging,
   unpackGradient,
+  unpackPolyBlob,
   withWeights,
 } from '@fedrisk/shared';
 import type { Ciphertext, GaloisKeys } from 'node-seal';
 import type { Session } from '../session.ts';
 import { checkSigned, sign } from '../signing.ts';
 
+/** a seeded ciphertext ends with SEAL's 81-byte seed object */
+const SEED_TRAILER = 81;
 /** |d| above this is no honest residual (|u| > 254): a gradient that implies it is refused */
 const RESIDUAL_BOUND = 64;
 
@@ -141,7 +145,9 @@ export function createThresholdTrainer(s: Session, o: ThresholdTrainerOptions): 
     const got = inputs.get(key(epoch, batch)) ?? new Map<string, Uint8Array>();
     got.set(s.me, blob);
     inputs.set(key(epoch, batch), got);
-    await s.send({ type: 'train.partial', jobId: job.jobId, epoch, batch, signature: sign(s, 'train.partial', [String(epoch), String(batch), blob]) }, [blob]);
+    // on the wire each prime's residues take its own bit length (a seeded blob: c0 and the 81-byte seed trailer)
+    const wire = packPolyBlob(ctx, blob, SEED_TRAILER);
+    await s.send({ type: 'train.partial', jobId: job.jobId, epoch, batch, signature: sign(s, 'train.partial', [String(epoch), String(batch), wire]) }, [wire]);
     await gradientIfReady();
   };
 
@@ -190,7 +196,7 @@ export function createThresholdTrainer(s: Session, o: ThresholdTrainerOptions): 
       }
     });
     own = { epoch, batch, blob, shares: new Map() };
-    const request = decryptionRequest(ctx, blob);
+    const request = packPolyBlob(ctx, decryptionRequest(ctx, blob), 0);
     await s.send(
       {
         type: 'train.request',
@@ -303,7 +309,7 @@ export function createThresholdTrainer(s: Session, o: ThresholdTrainerOptions): 
         acc.delete();
       }
     });
-    const request = decryptionRequest(ctx, loss.blob);
+    const request = packPolyBlob(ctx, decryptionRequest(ctx, loss.blob), 0);
     await s.send(
       {
         type: 'train.request',
@@ -354,7 +360,7 @@ export function createThresholdTrainer(s: Session, o: ThresholdTrainerOptions): 
       const got = inputs.get(key(epoch, batch)) ?? new Map<string, Uint8Array>();
       if (got.has(from) || epoch < at.epoch || (epoch === at.epoch && batch < at.batch))
         throw new FedError('PROTO_ERR_UNEXPECTED', `a second or stale part of the residual from ${from} (epoch ${epoch}, batch ${batch + 1})`);
-      got.set(from, blob);
+      got.set(from, unpackPolyBlob(ctx, blob, SEED_TRAILER, `${from}'s part of the residual`));
       inputs.set(key(epoch, batch), got);
       await gradientIfReady();
     },
@@ -374,7 +380,7 @@ export function createThresholdTrainer(s: Session, o: ThresholdTrainerOptions): 
       // label privacy: noise on a holder's gradient, from every party but the holder
       const dpShare = dp && what === 'gradient' && from !== bank ? { sigma: dpSigma / Math.sqrt(ids.length - 1), period: width } : undefined;
       const sealed = await s.timed('share', () =>
-        keys.share(request, peer, what === 'loss' ? smudging.lossBits : smudging.gradientBits, {
+        keys.share(unpackPolyBlob(ctx, request, 0, `${from}'s decryption request`), peer, what === 'loss' ? smudging.lossBits : smudging.gradientBits, {
           slot: `${what}/${epoch}/${batch}/${from}`,
           expect: shape,
           dp: dpShare,

@@ -64,7 +64,53 @@ function assemble(meta: Uint8Array, c0: Uint8Array, c1: Uint8Array, ntt: boolean
   return out;
 }
 
-/** Packs residues below 2^bits (33 <= bits <= 52) into a little-endian bit string. */
+/**
+ * A one-polynomial blob (113-byte header, the residues at each prime of its
+ * level, then `trailer` bytes: 81 for a seeded ciphertext's seed, 0 for a
+ * request) with each prime's residues packed to that prime's bit length: what
+ * travels. 50-bit primes take 50 bits, not 64.
+ */
+export function packPolyBlob(ckks: CkksContext, blob: Uint8Array, trailer: number): Uint8Array {
+  const n = ckks.params.polyModulusDegree;
+  const l = Number(header(blob).getBigUint64(65, true));
+  const primes = keyLevelPrimes(ckks);
+  if (l < 1 || l > primes.length - 1 || blob.length !== CT_DATA + l * n * 8 + trailer)
+    throw new FedError('CRYPTO_ERR_BAD_CIPHERTEXT', 'a polynomial to pack does not have the shape of this job');
+  const parts = [blob.subarray(0, CT_DATA)];
+  for (let j = 0; j < l; j++) {
+    const residues = new BigUint64Array(blob.slice(CT_DATA + j * n * 8, CT_DATA + (j + 1) * n * 8).buffer);
+    parts.push(packBits(residues, (primes[j] as bigint).toString(2).length));
+  }
+  parts.push(blob.subarray(blob.length - trailer));
+  return Buffer.concat(parts);
+}
+
+/** The inverse of packPolyBlob; refuses a blob of another size, or a residue not below its prime. */
+export function unpackPolyBlob(ckks: CkksContext, packed: Uint8Array, trailer: number, what: string): Uint8Array {
+  const n = ckks.params.polyModulusDegree;
+  const primes = keyLevelPrimes(ckks);
+  if (packed.length < CT_DATA) throw new FedError('CRYPTO_ERR_BAD_CIPHERTEXT', `${what} is too short`);
+  const l = Number(header(packed).getBigUint64(65, true));
+  if (!(l >= 1 && l <= primes.length - 1)) throw new FedError('CRYPTO_ERR_BAD_CIPHERTEXT', `${what} is not at a level of this job`);
+  const bits = primes.slice(0, l).map((q) => q.toString(2).length);
+  const sizes = bits.map((b) => Math.ceil((n * b) / 8));
+  if (packed.length !== CT_DATA + sizes.reduce((a, b) => a + b, 0) + trailer)
+    throw new FedError('CRYPTO_ERR_BAD_CIPHERTEXT', `${what} has ${packed.length} bytes, not the size its level implies`);
+  const out = new Uint8Array(CT_DATA + l * n * 8 + trailer);
+  out.set(packed.subarray(0, CT_DATA));
+  let at = CT_DATA;
+  for (let j = 0; j < l; j++) {
+    const v = unpackBits(packed.subarray(at, at + (sizes[j] as number)), n, bits[j] as number);
+    const q = primes[j] as bigint;
+    for (const x of v) if (x >= q) throw new FedError('CRYPTO_ERR_BAD_CIPHERTEXT', `${what} has a residue out of range`);
+    out.set(new Uint8Array(v.buffer), CT_DATA + j * n * 8);
+    at += sizes[j] as number;
+  }
+  out.set(packed.subarray(at), CT_DATA + l * n * 8);
+  return out;
+}
+
+/** Packs residues below 2^bits (33 <= bits <= 64) into a little-endian bit string. */
 export function packBits(values: BigUint64Array, bits: number): Uint8Array {
   const words = new Uint32Array(values.buffer, values.byteOffset, values.length * 2);
   const out = new Uint8Array(Math.ceil((values.length * bits) / 8));
