@@ -77,10 +77,14 @@ async function trainingBench(): Promise<void> {
     out();
     out(`| measure (${t.trainRows} rows, ${columns} columns, ${t.epochs.length} epochs) | threshold | single holder | ratio threshold / single | target |`);
     out('| --- | --- | --- | --- | --- |');
-    out(`| seconds per epoch | ${th.secondsPerEpoch.toFixed(2)} s | ${sh.secondsPerEpoch.toFixed(2)} s | ${(th.secondsPerEpoch / sh.secondsPerEpoch).toFixed(2)} | <= 1.5; threshold <= 8 s |`);
+    out(
+      `| seconds per epoch | ${th.secondsPerEpoch.toFixed(2)} s | ${sh.secondsPerEpoch.toFixed(2)} s | ${(th.secondsPerEpoch / sh.secondsPerEpoch).toFixed(2)} | <= 1.5; threshold <= 8 s |`,
+    );
     out(`| bytes per epoch | ${mb(th.bytesPerEpoch)} | ${mb(sh.bytesPerEpoch)} | ${(th.bytesPerEpoch / sh.bytesPerEpoch).toFixed(3)} | <= 0.25 |`);
     out(`| key setup, once | ${mb(th.keySetupBytes)} | ${mb(sh.keySetupBytes)} | | |`);
-    out(`| test AUC vs centralised, same algorithm | ${th.testAuc?.toFixed(4)} vs ${th.centralisedTestAuc?.toFixed(4)} | ${sh.testAuc?.toFixed(4)} vs ${sh.centralisedTestAuc?.toFixed(4)} | | within 0.002 |`);
+    out(
+      `| test AUC vs centralised, same algorithm | ${th.testAuc?.toFixed(4)} vs ${th.centralisedTestAuc?.toFixed(4)} | ${sh.testAuc?.toFixed(4)} vs ${sh.centralisedTestAuc?.toFixed(4)} | | within 0.002 |`,
+    );
     out(`| plaintext, same algorithm | ${t.plaintextSecondsPerEpoch.toFixed(3)} s per epoch | | | |`);
   } finally {
     rmSync(runsDir, { recursive: true, force: true });

@@ -3,8 +3,7 @@
  * Kept apart from the steps so the session can hold them without importing
  * the steps (no import cycles).
  */
-import type { BoxKeys, KeyPair, PsiPool, ScoredBusiness, ThresholdParty } from '@fedrisk/shared';
-import type { ThresholdTrainer } from './steps/threshold-trainer.ts';
+import type { BoxKeys, EpochRecord, KeyPair, PartyModel, PsiPool, ScoredBusiness, ThresholdParty } from '@fedrisk/shared';
 import type { Trainer } from './steps/trainer.ts';
 
 export interface PsiState {
@@ -71,4 +70,18 @@ export interface AttackState {
   learned: Record<string, number[]>;
   membership: Record<string, string[]>;
   probes: string[];
+}
+
+/** One party's threshold trainer (steps/threshold-trainer.ts), as its session and handlers see it. */
+export interface ThresholdTrainer {
+  start(): Promise<void>;
+  onInput(from: string, epoch: number, batch: number, blob: Uint8Array, signature: string): Promise<void>;
+  onLabels(from: string, blobs: Uint8Array[], signature: string): void;
+  onRequest(from: string, epoch: number, batch: number, what: 'gradient' | 'loss', width: number, request: Uint8Array, signature: string): Promise<void>;
+  onShare(from: string, epoch: number, batch: number, what: 'gradient' | 'loss', blob: Uint8Array, signature: string): Promise<void>;
+  onLoss(from: string, epoch: number, blobs: Uint8Array[], signature: string): Promise<void>;
+  onEpoch(epoch: number, stop: boolean): Promise<void>;
+  model(): PartyModel;
+  readonly epochs: EpochRecord[];
+  dispose(): void;
 }

@@ -32,12 +32,10 @@ import {
   FedError,
   gradientShape,
   type PackingPlan,
-  type PartyModel,
   PLAIN_MEAN_SQUARE_MAX,
   packedGradient,
   packPolyBlob,
   planPacking,
-  sumAllSlots,
   type ThresholdParty,
   type TrainingParams,
   trainingSeed,
@@ -46,9 +44,11 @@ import {
   unpackPolyBlob,
   withWeights,
 } from '@fedrisk/shared';
-import type { Ciphertext, GaloisKeys } from 'node-seal';
+import type { GaloisKeys } from 'node-seal';
 import type { Session } from '../session.ts';
 import { checkSigned, sign } from '../signing.ts';
+import type { ThresholdTrainer } from '../state.ts';
+import { epochLossCiphertext, lossTerms } from './threshold-loss.ts';
 
 /** a seeded ciphertext ends with SEAL's 81-byte seed object */
 const SEED_TRAILER = 81;
@@ -68,19 +68,6 @@ export interface ThresholdTrainerOptions {
   rows: number;
   /** the label holder only */
   labels?: Float64Array | undefined;
-}
-
-export interface ThresholdTrainer {
-  start(): Promise<void>;
-  onInput(from: string, epoch: number, batch: number, blob: Uint8Array, signature: string): Promise<void>;
-  onLabels(from: string, blobs: Uint8Array[], signature: string): void;
-  onRequest(from: string, epoch: number, batch: number, what: 'gradient' | 'loss', width: number, request: Uint8Array, signature: string): Promise<void>;
-  onShare(from: string, epoch: number, batch: number, what: 'gradient' | 'loss', blob: Uint8Array, signature: string): Promise<void>;
-  onLoss(from: string, epoch: number, blobs: Uint8Array[], signature: string): Promise<void>;
-  onEpoch(epoch: number, stop: boolean): Promise<void>;
-  model(): PartyModel;
-  readonly epochs: EpochRecord[];
-  dispose(): void;
 }
 
 const yieldToLoop = () => new Promise((r) => setImmediate(r));
@@ -113,7 +100,7 @@ export function createThresholdTrainer(s: Session, o: ThresholdTrainerOptions): 
   const encoded: EncodedBatch[] = [];
   const labelCts: Uint8Array[] = [];
   const inputs = new Map<string, Map<string, Uint8Array>>();
-  let lossAcc: Ciphertext | undefined;
+  const terms = lossTerms(ctx);
   let at = { epoch: 1, batch: 0 };
   let ownPartial: Float64Array | undefined;
   let own: { epoch: number; batch: number; blob: Uint8Array; shares: Map<string, Uint8Array> } | undefined;
@@ -127,8 +114,6 @@ export function createThresholdTrainer(s: Session, o: ThresholdTrainerOptions): 
     return Float64Array.from({ length: hi - lo }, (_, k) => 0.5 - ((o.labels as Float64Array)[lo + k] as number));
   };
   const key = (e: number, b: number) => `${e}/${b}`;
-  const evaluator = new ctx.seal.Evaluator(ctx.context);
-  const plain = new ctx.seal.Plaintext();
 
   const sendPartial = async (epoch: number, batch: number): Promise<void> => {
     if (batch === 0) epochStart = performance.now();
@@ -189,7 +174,7 @@ export function createThresholdTrainer(s: Session, o: ThresholdTrainerOptions): 
         const g = packedGradient(ctx, encoded[batch] as EncodedBatch, d, galois);
         const out = ctx.saveCiphertext(g);
         g.delete();
-        addLossTerm(d, batch);
+        terms.add(d, ownPartial as Float64Array, isBank ? { halfMinusY: halfMinusY(batch) } : { labels: labelCts[batch] as Uint8Array });
         return out;
       } finally {
         d.delete();
@@ -209,38 +194,6 @@ export function createThresholdTrainer(s: Session, o: ThresholdTrainerOptions): 
       },
       [request],
     );
-  };
-
-  /** [[w]] u_p / 2 for this batch (w = d + 1/2 - y), added unrescaled to the epoch's terms; none while u_p is zero */
-  const addLossTerm = (d: Ciphertext, batch: number): void => {
-    const u = ownPartial as Float64Array;
-    if (u.every((x) => x === 0)) return;
-    if (isBank) {
-      ctx.encoder.encode(padded(halfMinusY(batch)), d.scale(), plain);
-      evaluator.addPlainInplace(d, plain);
-    } else {
-      const labels = ctx.loadCiphertext(labelCts[batch] as Uint8Array, "the bank's encrypted labels");
-      try {
-        evaluator.addInplace(d, labels);
-      } finally {
-        labels.delete();
-      }
-    }
-    ctx.encoder.encode(padded(u.map((x) => x / 2)), columnScale(ctx), plain);
-    if (!lossAcc) {
-      lossAcc = new ctx.seal.Ciphertext();
-      evaluator.multiplyPlain(d, plain, lossAcc);
-    } else {
-      const t = new ctx.seal.Ciphertext();
-      evaluator.multiplyPlain(d, plain, t);
-      evaluator.addInplace(lossAcc, t);
-      t.delete();
-    }
-  };
-  const padded = (v: Float64Array) => {
-    const out = new Float64Array(ctx.slots);
-    out.set(v.subarray(0, ctx.slots));
-    return out;
   };
 
   /** the owner: every other party's share is in; its gradient, checked against what any honest residual allows, then its step */
@@ -274,9 +227,7 @@ export function createThresholdTrainer(s: Session, o: ThresholdTrainerOptions): 
     own = undefined;
     if (batch + 1 < batches) return sendPartial(epoch, batch + 1);
     // the epoch's loss terms, rescaled once, for the bank
-    const termBlob = lossAcc ? await s.timed('train', () => rescaled(lossAcc as Ciphertext)) : null;
-    lossAcc?.delete();
-    lossAcc = undefined;
+    const termBlob = await s.timed('train', () => terms.take());
     if (isBank) {
       loss ??= { epoch, terms: new Map(), shares: new Map() };
       loss.terms.set(s.me, termBlob);
@@ -285,30 +236,12 @@ export function createThresholdTrainer(s: Session, o: ThresholdTrainerOptions): 
     const blobs = termBlob ? [termBlob] : [];
     await s.send({ type: 'train.loss', jobId: job.jobId, epoch, terms: blobs.length, signature: sign(s, 'train.loss', [String(epoch), ...blobs]) }, blobs);
   };
-  const rescaled = (ct: Ciphertext): Uint8Array => {
-    evaluator.rescaleToNextInplace(ct);
-    return ctx.saveCiphertext(ct);
-  };
-
   /** the bank: every party's loss terms are in; add them, sum every slot, ask the holders for shares of that one number */
   const lossIfReady = async (): Promise<void> => {
     if (!loss || loss.blob || loss.terms.size < ids.length) return;
     const blobs = [...loss.terms.values()].filter((b): b is Uint8Array => b !== null);
     if (!blobs.length) return finishEpoch(loss.epoch, Math.LN2); // every partial was zero: u = 0 for every row
-    loss.blob = await s.timed('train', () => {
-      const acc = ctx.loadCiphertext(blobs[0] as Uint8Array, 'loss terms');
-      try {
-        for (const b of blobs.slice(1)) {
-          const t = ctx.loadCiphertext(b, 'loss terms');
-          evaluator.addInplace(acc, t);
-          t.delete();
-        }
-        sumAllSlots(ctx, acc, galois);
-        return ctx.saveCiphertext(acc);
-      } finally {
-        acc.delete();
-      }
-    });
+    loss.blob = await s.timed('train', () => epochLossCiphertext(ctx, blobs, galois));
     const request = packPolyBlob(ctx, decryptionRequest(ctx, loss.blob), 0);
     await s.send(
       {
@@ -443,9 +376,7 @@ export function createThresholdTrainer(s: Session, o: ThresholdTrainerOptions): 
     model: () => withWeights(s.deps.model, o.features, w, isBank ? intercept : 0),
     dispose: () => {
       for (const e of encoded) e?.delete();
-      lossAcc?.delete();
-      plain.delete();
-      evaluator.delete();
+      terms.delete();
       galois.delete();
     },
   };

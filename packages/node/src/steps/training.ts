@@ -8,8 +8,9 @@
 import { FedError, modelColumnsFor, readLabelsCsv, trainingParamsSchema } from '@fedrisk/shared';
 import type { Handlers } from '../handlers.ts';
 import type { Session } from '../session.ts';
+import type { ThresholdTrainer } from '../state.ts';
 import { sendQuery } from './query.ts';
-import { createThresholdTrainer, type ThresholdTrainer } from './threshold-trainer.ts';
+import { createThresholdTrainer } from './threshold-trainer.ts';
 import { createTrainer, type Trainer, type TrainerOptions } from './trainer.ts';
 
 function makeTrainer(s: Session, extra: Partial<TrainerOptions>): Trainer {
