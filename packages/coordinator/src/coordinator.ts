@@ -68,7 +68,9 @@ export function createCoordinator(opts: CoordinatorOptions): Coordinator {
   const parties = new Map<string, Party>();
   const abort = new AbortController();
   const timers = createTimers();
-  const phases = createPhaseClock(clock, onEvent, log);
+  // bytes in and queued out, by when they were caused: the phase clock records each phase's share
+  let causedBytes = 0;
+  const phases = createPhaseClock(clock, onEvent, log, () => causedBytes);
   let listener: Listener | undefined;
   let job: Job | undefined;
   let finished = false;
@@ -99,6 +101,9 @@ export function createCoordinator(opts: CoordinatorOptions): Coordinator {
     now,
     shaper,
     wait,
+    onQueued: (bytes: number) => {
+      causedBytes += bytes;
+    },
     onStalled: (party: string, unread: number) => {
       log.warn({ party, unread }, 'party does not read what it is sent; closing its connection');
       parties.get(party)?.ws.close(CLOSE_STALLED, 'not reading');
@@ -296,6 +301,7 @@ export function createCoordinator(opts: CoordinatorOptions): Coordinator {
 
   const traceIn = (from: string, frame: Frame<NodeMessage>): void => {
     meter.add(from, 'coordinator', frame.bytes);
+    causedBytes += frame.bytes;
     onEvent({
       event: 'message',
       at: now(),

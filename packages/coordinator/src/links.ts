@@ -34,6 +34,8 @@ export interface LinkDeps {
   wait: (ms: number) => Promise<void>;
   /** a party that stopped reading: the coordinator closes its socket and fails the job */
   onStalled: (party: string, unread: number) => void;
+  /** a frame was queued (counted when caused, for the phase it belongs to; the meter counts it when it leaves) */
+  onQueued?: (bytes: number) => void;
 }
 
 export interface OutLink {
@@ -84,6 +86,7 @@ export function createOutLink(ws: WebSocket, deps: LinkDeps): OutLink {
     name: 'unknown',
     send: (msg, blobs = []) => {
       const frame = encodeFrame<CoordinatorMessage>(msg, blobs);
+      deps.onQueued?.(frame.length);
       tail = tail
         .then(() => transmit(frame, msg, blobs))
         .catch((err: unknown) => deps.logger.warn({ to: link.name, err: (err as Error).message }, 'send failed'));

@@ -8,7 +8,7 @@ import { type EventSink, FedError, type Logger, type PhaseName } from '@fedrisk/
 
 export interface PhaseClock {
   readonly current: PhaseName;
-  readonly phases: readonly { name: PhaseName; ms: number }[];
+  readonly phases: readonly { name: PhaseName; ms: number; bytes?: number }[];
   /** closes the current phase and starts `next`; throws JOB_ERR_INTERNAL if `next` ran before */
   enter(next: PhaseName): void;
   /** closes the current phase for good (the job ended); idempotent */
@@ -18,15 +18,17 @@ export interface PhaseClock {
   unexpected(party: string, type: string): FedError;
 }
 
-export function createPhaseClock(clock: () => number, onEvent: EventSink, logger: Logger): PhaseClock {
-  const phases: { name: PhaseName; ms: number }[] = [];
+/** `bytes`, if given, is the job's running total on the wire: each phase then records what crossed during it */
+export function createPhaseClock(clock: () => number, onEvent: EventSink, logger: Logger, bytes?: () => number): PhaseClock {
+  const phases: { name: PhaseName; ms: number; bytes?: number }[] = [];
   const entered = new Set<PhaseName>(['join']);
   let current: PhaseName = 'join';
   let start = clock();
+  let startBytes = bytes?.() ?? 0;
   let closed = false;
   const closeCurrent = (): void => {
     const ms = clock() - start;
-    phases.push({ name: current, ms });
+    phases.push({ name: current, ms, ...(bytes ? { bytes: bytes() - startBytes } : {}) });
     onEvent({ event: 'phase', name: current, ms });
     logger.info({ phase: current, ms }, 'phase done');
   };
@@ -44,6 +46,7 @@ export function createPhaseClock(clock: () => number, onEvent: EventSink, logger
       entered.add(next);
       current = next;
       start = clock();
+      startBytes = bytes?.() ?? 0;
     },
     close: () => {
       if (closed) return;

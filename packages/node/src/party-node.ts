@@ -142,7 +142,7 @@ export function createNode(opts: NodeOptions): PartyNode {
     s?.dispose();
     warm?.delete();
     warm = undefined;
-    const trainer = s?.training?.trainer;
+    const trainer = s?.training?.trainer ?? s?.training?.threshold;
     resolveDone({
       party: me,
       ok: !error,

@@ -147,6 +147,7 @@ export class Session {
 
   /** releases every SEAL object and worker this session made */
   dispose(): void {
+    this.training?.threshold?.dispose();
     this.keys?.single?.delete();
     this.keys?.threshold?.delete();
     if (this.keys) {

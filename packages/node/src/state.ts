@@ -3,7 +3,18 @@
  * Kept apart from the steps so the session can hold them without importing
  * the steps (no import cycles).
  */
-import type { BoxKeys, DecisionRow, KeyPair, PsiPool, ReasonCandidate, ReasonValue, ScoredBusiness, ThresholdParty } from '@fedrisk/shared';
+import type {
+  BoxKeys,
+  DecisionRow,
+  EpochRecord,
+  KeyPair,
+  PartyModel,
+  PsiPool,
+  ReasonCandidate,
+  ReasonValue,
+  ScoredBusiness,
+  ThresholdParty,
+} from '@fedrisk/shared';
 import type { Trainer } from './steps/trainer.ts';
 
 export interface PsiState {
@@ -30,11 +41,11 @@ export interface KeysState {
   box: BoxKeys | undefined;
   /** threshold: every party's commitment to its share (this party's included) */
   commits: Map<string, string>;
-  /** threshold: what this party committed to, until it reveals it */
-  pending: { share: Uint8Array; nonce: string } | undefined;
-  /** threshold: every party's revealed share and X25519 key (this party's included) */
-  shares: Map<string, { blob: Uint8Array; x25519: string }>;
-  /** training: the holder's rotation keys */
+  /** threshold: what this party committed to, until it reveals it (training: with its rotation-key share) */
+  pending: { share: Uint8Array; nonce: string; galois?: Uint8Array | undefined } | undefined;
+  /** threshold: every party's revealed share and X25519 key (this party's included); training: its rotation-key share */
+  shares: Map<string, { blob: Uint8Array; x25519: string; galois?: Uint8Array | undefined }>;
+  /** training: the holder's rotation keys (single holder), or the collective ones every party formed (threshold) */
   galois: Uint8Array | undefined;
 }
 
@@ -74,7 +85,10 @@ export interface ReasonsState {
 }
 
 export interface TrainingState {
-  trainer: Trainer;
+  /** single holder */
+  trainer?: Trainer;
+  /** threshold */
+  threshold?: ThresholdTrainer;
 }
 
 /** What a party that staged an attack learned: per victim, one value per slot; or, for a PSI probe, membership. */
@@ -82,4 +96,18 @@ export interface AttackState {
   learned: Record<string, number[]>;
   membership: Record<string, string[]>;
   probes: string[];
+}
+
+/** One party's threshold trainer (steps/threshold-trainer.ts), as its session and handlers see it. */
+export interface ThresholdTrainer {
+  start(): Promise<void>;
+  onInput(from: string, epoch: number, batch: number, blob: Uint8Array, signature: string): Promise<void>;
+  onLabels(from: string, blobs: Uint8Array[], signature: string): void;
+  onRequest(from: string, epoch: number, batch: number, what: 'gradient' | 'loss', width: number, request: Uint8Array, signature: string): Promise<void>;
+  onShare(from: string, epoch: number, batch: number, what: 'gradient' | 'loss', blob: Uint8Array, signature: string): Promise<void>;
+  onLoss(from: string, epoch: number, blobs: Uint8Array[], signature: string): Promise<void>;
+  onEpoch(epoch: number, stop: boolean): Promise<void>;
+  model(): PartyModel;
+  readonly epochs: EpochRecord[];
+  dispose(): void;
 }

@@ -31,6 +31,8 @@ export interface JobSpec {
   defences: boolean;
   /** scoring after training: each party's own trained model file */
   modelFiles?: Map<string, string> | undefined;
+  /** training under a design compared with the scenario's own (its models are not used for scoring) */
+  compare?: boolean | undefined;
 }
 
 export interface JobFiles {
@@ -56,9 +58,10 @@ export interface RunTrust {
   probeFile?: string | undefined;
 }
 
-/** The folder name of a job within the run: its design (undefended when the defences are off), or "training". */
+/** The folder name of a job within the run: its design (undefended when the defences are off), or "training" (training-<design> when compared). */
 export function jobName(spec: JobSpec): string {
-  return spec.kind === 'training' ? 'training' : `${spec.keys}${spec.defences ? '' : '-undefended'}`;
+  if (spec.kind === 'training') return spec.compare ? `training-${spec.keys}` : 'training';
+  return `${spec.keys}${spec.defences ? '' : '-undefended'}`;
 }
 
 export function writeJobConfigs(scenario: Scenario, prep: Prepared, spec: JobSpec, trust: RunTrust): JobFiles {
@@ -82,7 +85,7 @@ export function writeJobConfigs(scenario: Scenario, prep: Prepared, spec: JobSpe
     ...(training && scenario.train ? { training: scenario.train } : {}),
     ...(spec.keys === 'single-holder' ? { keyHolder: recipient } : {}),
     recipient,
-    ckks: training ? scenario.crypto.training : scenario.crypto.ckks,
+    ckks: training ? (spec.keys === 'threshold' ? scenario.crypto.thresholdTraining : scenario.crypto.training) : scenario.crypto.ckks,
     parties: scenario.parties.map((p) => ({
       id: p.id,
       role: p.role,
@@ -92,7 +95,7 @@ export function writeJobConfigs(scenario: Scenario, prep: Prepared, spec: JobSpe
     })),
     timeouts: scenario.timeouts,
     network: scenario.network,
-    ...(misbehave && spec.keys === 'threshold' ? { misbehave } : {}),
+    ...(misbehave && spec.keys === 'threshold' && !training ? { misbehave } : {}),
     defences: spec.defences,
     ...(coordinatorAttack ? { attack: coordinatorAttack } : {}),
     tls: { cert: join(jobDir, 'coordinator', 'tls-cert.pem'), key: join(jobDir, 'coordinator', 'tls-key.pem') },

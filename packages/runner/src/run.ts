@@ -12,7 +12,7 @@ import { fitBankBaseline } from './baseline.ts';
 import { type ReasonsReport, reasonsStage } from './decisions/quality.ts';
 import { attackResult } from './jobs/attacks.ts';
 import { refereeModels, scoringResult } from './jobs/scoring.ts';
-import { evaluateTraining, trainedModelFiles } from './jobs/training.ts';
+import { designSummary, evaluateTraining, trainedModelFiles, trainingCosts } from './jobs/training.ts';
 import { inProcessLauncher } from './launch/in-process.ts';
 import type { Launcher } from './launch/launcher.ts';
 import { processLauncher } from './launch/processes.ts';
@@ -22,7 +22,7 @@ import { checkMacroNames } from './portfolio/world.ts';
 import { prepare } from './prepare.ts';
 import type { TraceFilter } from './progress.ts';
 import { commonResult } from './report/assemble.ts';
-import type { DesignResult, Report, RunResult, TrainingReport } from './report/types.ts';
+import type { DesignResult, Report, RunResult, TrainingDesign, TrainingReport } from './report/types.ts';
 import { type JobRun, type RunJobOptions, runJob } from './run-job.ts';
 import { summarise } from './summary.ts';
 import { fitLine } from './text.ts';
@@ -81,16 +81,31 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   let scoredBy: { keys: string; scoresFile: string; run: JobRun } | undefined;
   let training: TrainingReport | undefined;
   let modelFiles: Map<string, string> | undefined;
+  const trainingDesigns: (TrainingDesign & { report?: TrainingReport })[] = [];
   if (scenario.train) {
-    say(`  job       joint training: ${scenario.job.recipient} holds the labels and the key; every party keeps its own weights`);
-    const run = await runJob(scenario, prep, { kind: 'training', keys: 'single-holder', defences: true }, trust, jobOpts);
-    if (run.failure) {
-      results.push({ keys: 'single-holder', ok: false, error: run.failure.toWire(), ...commonResult(scenario, prep, run, prep.trainIds) });
-    } else {
+    // training runs under each design, the scenario's own first; the scoring jobs use the first one's models
+    for (const [i, keys] of designs.entries()) {
+      const who =
+        keys === 'threshold'
+          ? `every party holds a key share; nobody decrypts a residual, each gradient is decrypted to its owner alone`
+          : `${scenario.job.recipient} holds the labels and the key`;
+      say(`  job       joint training, keys ${keys}: ${who}; every party keeps its own weights`);
+      const run = await runJob(scenario, prep, { kind: 'training', keys, defences: true, compare: i > 0 }, trust, jobOpts);
+      if (run.failure) {
+        if (i === 0) results.push({ keys, ok: false, error: run.failure.toWire(), ...commonResult(scenario, prep, run, prep.trainIds) });
+        trainingDesigns.push({ keys, ok: false, error: run.failure.toWire(), ...trainingCosts(scenario, prep, run) });
+        if (i === 0) break;
+        continue;
+      }
       say('  verify    referee trains the same model centrally and on the bank alone, in plaintext ...');
-      ({ report: training } = await evaluateTraining(scenario, prep, run));
-      modelFiles = trainedModelFiles(scenario, run);
+      const evaluated = await evaluateTraining(scenario, prep, run, keys);
+      trainingDesigns.push({ keys, ok: true, ...trainingCosts(scenario, prep, run), report: evaluated.report });
+      if (i === 0) {
+        training = evaluated.report;
+        modelFiles = trainedModelFiles(scenario, run);
+      }
     }
+    if (training) training.designs = trainingDesigns.map(({ report, ...rest }) => ({ ...rest, ...(report ? designSummary(report) : {}) }));
   }
   const tb = performance.now();
   const baseline = await fitBankBaseline(scenario, opts.scenarioFile, prep);

@@ -85,12 +85,33 @@ function training(r: Report): string[] {
   const t = r.training;
   if (!t) return [];
   const last = t.epochs[t.epochs.length - 1];
-  return [
+  const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
+  const out = [
     labelled(
       'training',
-      `${t.epochs.length} epoch(s) on ${t.trainRows} rows, ${t.secondsPerEpoch.toFixed(1)} s each under encryption (${t.plaintextSecondsPerEpoch.toFixed(3)} s in plaintext), final loss ${last?.loss.toFixed(4) ?? '-'}; test AUC on ${t.testRows} held-out rows: federated ${t.federated.testAuc.toFixed(3)} · centralised ${t.centralised.testAuc.toFixed(3)} (same algorithm in plaintext on all columns) · bank alone ${t.bankOnly.testAuc.toFixed(3)} (same algorithm on the bank's columns)`,
+      `keys ${t.keys}: ${t.epochs.length} epoch(s) on ${t.trainRows} rows, ${t.secondsPerEpoch.toFixed(1)} s each under encryption (${t.plaintextSecondsPerEpoch.toFixed(3)} s in plaintext), final ${t.lossKind === 'taylor' ? 'Taylor ' : ''}loss ${last?.loss.toFixed(4) ?? '-'}; test AUC on ${t.testRows} held-out rows: federated ${t.federated.testAuc.toFixed(3)} · centralised ${t.centralised.testAuc.toFixed(3)} (same algorithm in plaintext on all columns) · bank alone ${t.bankOnly.testAuc.toFixed(3)} (same algorithm on the bank's columns)`,
     ),
   ];
+  if (t.dp)
+    out.push(
+      labelled(
+        'dp',
+        `labels against each holder: (epsilon ${t.dp.epsilon}, delta ${t.dp.delta}) over ${t.params.epochs} epochs, clip ${t.dp.clip}, noise sigma ${t.dp.sigma.toFixed(2)} per batch-sum coordinate; spent epsilon ${t.dp.epsilonSpent.toFixed(3)} in ${t.dp.epochsRun} epochs; test AUC ${t.federated.testAuc.toFixed(3)} with noise vs ${t.dp.noiselessTestAuc.toFixed(3)} without (same clipping)`,
+      ),
+    );
+  for (const d of t.designs ?? []) {
+    const bank = d.ledger[r.scenario.parties.find((p) => p.role === 'bank')?.id ?? 'bank'];
+    const as = Object.entries(bank?.decryptedAs ?? {})
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ');
+    out.push(
+      labelled(
+        'trained',
+        `${d.keys}: ${d.ok ? `${d.secondsPerEpoch.toFixed(2)} s and ${mb(d.bytesPerEpoch)} per epoch, key setup ${mb(d.keySetupBytes)}, test AUC ${d.testAuc?.toFixed(4)} (centralised ${d.centralisedTestAuc?.toFixed(4)}); the bank decrypted ${as || 'nothing'}` : `failed ${d.error?.code}`}`,
+      ),
+    );
+  }
+  return out;
 }
 
 function designTable(designs: readonly DesignResult[]): string[] {

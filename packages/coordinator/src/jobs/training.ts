@@ -1,21 +1,28 @@
 /**
- * The joint training job as the coordinator runs it (design: the recipient
- * bank holds the key and the labels). The coordinator relays, and adds the
- * holders' encrypted partial logits so the bank sees only their sum.
+ * The joint training job as the coordinator runs it. The recipient bank holds
+ * the labels; who holds keys is the job's design.
  *
- *   join -> align (psi: the training rows, steps/psi-relay) -> keys (bank's public and rotation keys)
- *        -> query (query alignment: the training rows to every holder) -> train
- *   train: for each epoch and batch:
+ *   join -> align (psi: the training rows, steps/psi-relay) -> keys -> query (query alignment) -> train
+ *   keys: single holder: the bank's public and rotation keys; threshold: every party's committed, signed
+ *         public-key and rotation-key shares, which each party adds itself (steps/key-relay)
+ *   train, single holder, for each epoch and batch:
  *            holders -> train.partial; coordinator adds them -> train.sum -> bank
  *            bank -> train.residual -> holders
  *            each holder -> train.gradient (masked) -> bank; bank -> train.unmask -> that holder
  *          bank -> train.epoch (loss, stop) -> holders
+ *   train, threshold (steps/training-relay): bank -> train.labels once; for each epoch and batch:
+ *            each party -> train.partial -> every other party (train.input)
+ *            each party -> train.request (c1 of its packed gradient) -> every other party
+ *            each other party -> train.share (sealed to the owner) -> the owner alone
+ *          holders -> train.loss -> bank; bank -> train.request (loss) -> holders -> train.share -> bank
+ *          bank -> train.epoch (stop only) -> holders
  *   bank -> result.done
  */
 import { sumCiphertexts } from '@fedrisk/shared';
-import { combineHandlers, type Job, type JobDeps, othersThan, partyIds } from '../job.ts';
+import { combineHandlers, type Job, type JobDeps, type NodeHandlers, othersThan, partyIds } from '../job.ts';
 import { keyRelay } from '../steps/key-relay.ts';
 import { psiRelay } from '../steps/psi-relay.ts';
+import { thresholdTrainingRelay } from '../steps/training-relay.ts';
 
 export function createTrainingJob(deps: JobDeps): Job {
   const { config, logger, phases } = deps;
@@ -23,6 +30,7 @@ export function createTrainingJob(deps: JobDeps): Job {
   const ids = partyIds(config);
   const holders = othersThan(config, bank);
   const psi = config.alignment !== 'query';
+  const threshold = config.keys === 'threshold';
   /** per batch ("epoch:batch"), the holders' encrypted partials received so far */
   const partials = new Map<string, Map<string, Uint8Array>>();
 
@@ -31,7 +39,7 @@ export function createTrainingJob(deps: JobDeps): Job {
     for (const id of ids) deps.send(id, { type: 'align.done', jobId: config.jobId, slots });
   });
   // aligned by PSI: the holders already know their rows, so training starts with the keys
-  const keys = keyRelay(deps, { holder: bank, rotations: true, commit: false }, () => phases.enter(psi ? 'train' : 'query'));
+  const keys = keyRelay(deps, { holder: bank, rotations: true, commit: threshold && config.defences }, () => phases.enter(psi ? 'train' : 'query'));
   const fromBank = (party: string, type: string) => {
     phases.expect(party, type, 'train');
     if (party !== bank) throw phases.unexpected(party, type);
@@ -41,13 +49,7 @@ export function createTrainingJob(deps: JobDeps): Job {
     if (party === bank) throw phases.unexpected(party, type);
   };
 
-  const handlers = combineHandlers(align.handlers, keys.handlers, {
-    'query.ids': (party, msg) => {
-      phases.expect(party, msg.type, 'query');
-      if (party !== bank) throw phases.unexpected(party, msg.type);
-      phases.enter('train');
-      for (const id of holders) deps.send(id, { type: 'query.ids', jobId: config.jobId, from: party, ids: msg.ids });
-    },
+  const singleHolder: NodeHandlers = {
     'train.partial': async (party, msg, blobs) => {
       fromHolder(party, msg.type);
       const key = `${msg.epoch}:${msg.batch}`;
@@ -77,10 +79,22 @@ export function createTrainingJob(deps: JobDeps): Job {
       if (!holders.includes(msg.to)) throw phases.unexpected(party, msg.type);
       deps.send(msg.to, { type: 'train.unmask', jobId: config.jobId, from: party, epoch: msg.epoch, batch: msg.batch, values: msg.values });
     },
+  };
+
+  const handlers = combineHandlers(align.handlers, keys.handlers, threshold ? thresholdTrainingRelay(deps).handlers : singleHolder, {
+    'query.ids': (party, msg) => {
+      phases.expect(party, msg.type, 'query');
+      if (party !== bank) throw phases.unexpected(party, msg.type);
+      phases.enter('train');
+      for (const id of holders) deps.send(id, { type: 'query.ids', jobId: config.jobId, from: party, ids: msg.ids });
+    },
     'train.epoch': (party, msg) => {
       fromBank(party, msg.type);
+      // threshold: the loss stays with the bank; only the decision to stop goes on
+      if (threshold && msg.loss !== undefined) throw phases.unexpected(party, msg.type);
       logger.info({ epoch: msg.epoch, stop: msg.stop }, 'epoch done');
-      for (const id of holders) deps.send(id, { type: 'train.epoch', jobId: config.jobId, epoch: msg.epoch, loss: msg.loss, stop: msg.stop });
+      for (const id of holders)
+        deps.send(id, { type: 'train.epoch', jobId: config.jobId, epoch: msg.epoch, ...(msg.loss !== undefined ? { loss: msg.loss } : {}), stop: msg.stop });
     },
     'result.done': (party, msg) => {
       fromBank(party, msg.type);
@@ -99,12 +113,12 @@ export function createTrainingJob(deps: JobDeps): Job {
         deps.send(id, {
           type: 'job.start',
           jobId: config.jobId,
-          keys: 'single-holder',
+          keys: config.keys,
           alignment: psi ? 'psi' : 'query',
           psiHash: config.psiHash,
           kind: 'training',
           ...(config.training ? { training: config.training } : {}),
-          keyHolder: bank,
+          ...(threshold ? {} : { keyHolder: bank }),
           recipient: bank,
           parties,
           ckks: config.ckks,

@@ -12,7 +12,7 @@ import { type JobDeps, othersThan, partyIds, type Step } from '../job.ts';
 export interface KeyRelayOptions {
   /** single-holder only: who generates the key pair */
   holder: string;
-  /** training: the holder also sends rotation keys */
+  /** training: the holder also sends rotation keys (single holder), or every share carries a rotation-key share (threshold) */
   rotations: boolean;
   /** threshold: commitments come first (the default; off only to show an attack) */
   commit: boolean;
@@ -68,13 +68,24 @@ export function keyRelay(deps: JobDeps, opts: KeyRelayOptions, onKeys: () => voi
       if (opts.commit && commits.size < config.parties.length)
         throw new FedError('PROTO_ERR_UNEXPECTED', `${party} revealed its key share before every party had committed`);
       const signature = signed(party, msg.type, msg.signature);
+      // training carries a rotation-key share with each public-key share, and only training does
+      if (!!msg.galois !== opts.rotations) throw phases.unexpected(party, msg.type);
       shares.add(party);
       deps.custody.hold('relayedKeyShares');
+      if (msg.galois) deps.custody.hold('relayedRotationKeyShares');
       deps.logger.info({ from: party, have: shares.size, of: config.parties.length }, 'public-key share received, forwarding');
       for (const id of othersThan(config, party))
         deps.send(
           id,
-          { type: 'keys.share', jobId: config.jobId, from: party, x25519: msg.x25519, ...(msg.nonce ? { nonce: msg.nonce } : {}), signature },
+          {
+            type: 'keys.share',
+            jobId: config.jobId,
+            from: party,
+            x25519: msg.x25519,
+            ...(msg.nonce ? { nonce: msg.nonce } : {}),
+            ...(msg.galois ? { galois: true as const } : {}),
+            signature,
+          },
           blobs,
         );
       if (shares.size === config.parties.length) onKeys();

@@ -8,7 +8,16 @@
  * party checks every share against its commitment and sums them itself into
  * the collective public key. No secret key or share leaves a party.
  */
-import { commitNonce, createBoxKeys, createThresholdParty, crsSeed, FedError, generateKeyPair } from '@fedrisk/shared';
+import {
+  collectiveGaloisKeys,
+  commitNonce,
+  createBoxKeys,
+  createThresholdParty,
+  crsSeed,
+  FedError,
+  generateKeyPair,
+  trainingRotationSteps,
+} from '@fedrisk/shared';
 import type { Handlers } from '../handlers.ts';
 import type { Session } from '../session.ts';
 import { checkCommitted, checkSigned, commitmentOf, sign } from '../signing.ts';
@@ -20,7 +29,8 @@ function state(s: Session): KeysState {
   return s.keys;
 }
 
-const shareFields = (x25519: string, blob: Uint8Array) => [x25519, blob];
+/** what a share's commitment and signature cover: its X25519 key, its public-key share and (training) its rotation-key share */
+const shareFields = (x25519: string, blob: Uint8Array, galois?: Uint8Array) => (galois ? [x25519, blob, galois] : [x25519, blob]);
 
 /** This party's part of key setup: its key pair if it is the single holder, or its committed threshold share. */
 export async function beginKeys(s: Session, opts: { rotations: boolean }): Promise<void> {
@@ -32,9 +42,11 @@ export async function beginKeys(s: Session, opts: { rotations: boolean }): Promi
     k.threshold = party;
     k.box = createBoxKeys(s.deps.custody);
     const nonce = commitNonce();
-    k.pending = { share: party.shareBytes, nonce };
+    // training: a share of every rotation key too, for the fixed public steps, under the same commitment
+    const galois = opts.rotations ? await s.timed('keygen', () => party.training().galoisKeyShare(job.jobId, trainingRotationSteps(s.ctx.slots))) : undefined;
+    k.pending = { share: party.shareBytes, nonce, galois };
     if (s.config.defences) {
-      const commitment = commitmentOf(s, s.me, 'key share', shareFields(k.box.publicKey, party.shareBytes), nonce);
+      const commitment = commitmentOf(s, s.me, 'key share', shareFields(k.box.publicKey, party.shareBytes, galois), nonce);
       k.commits.set(s.me, commitment);
       await s.send({ type: 'keys.commit', jobId: job.jobId, commitment, signature: sign(s, 'keys.commit', [commitment]) });
     }
@@ -63,14 +75,21 @@ export async function revealKeyShareIfReady(s: Session): Promise<void> {
   const rogue = s.config.attack?.kind === 'rogue-key';
   if (rogue && k.shares.size < n - 1) return;
   s.steps.begin('keys:reveal');
-  const { nonce } = k.pending;
+  const { nonce, galois } = k.pending;
   const share = rogue ? rogueKeyShare(s, k) : k.pending.share;
   k.pending = undefined;
-  k.shares.set(s.me, { blob: share, x25519: k.box.publicKey });
-  const fields = shareFields(k.box.publicKey, share);
+  k.shares.set(s.me, { blob: share, x25519: k.box.publicKey, galois });
+  const fields = shareFields(k.box.publicKey, share, galois);
   await s.send(
-    { type: 'keys.share', jobId: s.started.jobId, x25519: k.box.publicKey, ...(s.config.defences ? { nonce } : {}), signature: sign(s, 'keys.share', fields) },
-    [share],
+    {
+      type: 'keys.share',
+      jobId: s.started.jobId,
+      x25519: k.box.publicKey,
+      ...(s.config.defences ? { nonce } : {}),
+      ...(galois ? { galois: true as const } : {}),
+      signature: sign(s, 'keys.share', fields),
+    },
+    galois ? [share, galois] : [share],
   );
   s.deps.faultPoint('after-keys');
   await formCollectiveKey(s);
@@ -81,9 +100,18 @@ async function formCollectiveKey(s: Session): Promise<void> {
   const k = state(s);
   if (!k.threshold || s.publicKey || k.shares.size < s.jobParties.length) return;
   const party = k.threshold;
-  const shares = s.jobParties.map((p) => (k.shares.get(p.id) as { blob: Uint8Array }).blob);
-  s.publicKey = await s.timed('keygen', () => party.collectivePublicKey(shares));
-  s.log.info({ parties: s.jobParties.length }, 'collective public key formed from every share');
+  const shares = s.jobParties.map((p) => k.shares.get(p.id) as { blob: Uint8Array; galois?: Uint8Array });
+  if (s.started.kind === 'training') {
+    // each party adds every signed rotation-key share itself: the collective rotation keys, for s = sum of the key shares
+    const galois = shares.map((sh, i) => {
+      if (!sh.galois) throw new FedError('PROTO_ERR_UNEXPECTED', `${s.jobParties[i]?.id} sent no rotation-key share`);
+      return sh.galois;
+    });
+    k.galois = await s.timed('keygen', () => collectiveGaloisKeys(s.ctx, s.started.jobId, galois));
+    s.deps.custody.hold('collectiveRotationKeys');
+  }
+  s.publicKey = await s.timed('keygen', () => party.collectivePublicKey(shares.map((sh) => sh.blob)));
+  s.log.info({ parties: s.jobParties.length, rotationKeys: !!k.galois }, 'collective keys formed from every share');
 }
 
 const fromHolder = (s: Session, from: string, type: string): void => {
@@ -105,7 +133,8 @@ export const keysHandlers: Handlers = {
   'keys.galois': (s, msg, blobs) => {
     fromHolder(s, msg.from, msg.type);
     const k = state(s);
-    if (s.started.kind !== 'training' || k.galois) throw new FedError('PROTO_ERR_UNEXPECTED', `keys.galois from ${msg.from} is not expected`);
+    if (s.started.kind !== 'training' || s.started.keys !== 'single-holder' || k.galois)
+      throw new FedError('PROTO_ERR_UNEXPECTED', `keys.galois from ${msg.from} is not expected`);
     checkSigned(s, 'keys.galois', msg.from, [blobs[0] as Uint8Array], msg.signature);
     k.galois = blobs[0];
     s.deps.custody.hold('rotationKeys');
@@ -123,10 +152,13 @@ export const keysHandlers: Handlers = {
     const blob = blobs[0] as Uint8Array;
     if (s.started.keys !== 'threshold' || k.shares.has(msg.from) || msg.from === s.me || !s.jobParties.some((p) => p.id === msg.from))
       throw new FedError('PROTO_ERR_UNEXPECTED', `keys.share from ${msg.from} is not expected`);
-    const fields = shareFields(msg.x25519, blob);
+    const galois = msg.galois ? blobs[1] : undefined;
+    if (!galois !== (s.started.kind !== 'training'))
+      throw new FedError('PROTO_ERR_UNEXPECTED', `keys.share from ${msg.from} ${galois ? 'carries' : 'lacks'} a rotation-key share`);
+    const fields = shareFields(msg.x25519, blob, galois);
     checkSigned(s, 'keys.share', msg.from, fields, msg.signature);
     checkCommitted(s, msg.from, 'key share', fields, msg.nonce, k.commits.get(msg.from));
-    k.shares.set(msg.from, { blob, x25519: msg.x25519 });
+    k.shares.set(msg.from, { blob, x25519: msg.x25519, galois });
     s.log.info({ from: msg.from, have: k.shares.size }, 'signed public-key share received');
     await formCollectiveKey(s);
   },

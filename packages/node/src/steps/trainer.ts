@@ -117,7 +117,7 @@ export function createTrainer(o: TrainerOptions): Trainer {
       await o.send({ type: 'train.residual', jobId: o.jobId, epoch, batch }, [residual]);
       pending.set(`${epoch}:${batch}`, o.holders.length);
       // the bank holds the key, so it can read the residual: with it, the joint logit of each training row
-      const d = await (o.keys as KeyPair).decrypt([residual], b - a);
+      const d = await (o.keys as KeyPair).decrypt([residual], b - a, { what: 'residual' });
       const grads = o.columns.map((col) => {
         let g = 0;
         for (let k = 0; k < b - a; k++) g += (col[a + k] as number) * (d[k] as number);
@@ -147,7 +147,7 @@ export function createTrainer(o: TrainerOptions): Trainer {
     // bank: decrypt a holder's masked gradient (it learns nothing of it) and send it back
     onGradient: async (from, epoch, batch, blobs) => {
       const values: number[] = [];
-      for (const ct of blobs) values.push((await (o.keys as KeyPair).decrypt([ct], 1))[0] as number);
+      for (const ct of blobs) values.push((await (o.keys as KeyPair).decrypt([ct], 1, { what: 'maskedGradient' }))[0] as number);
       await o.send({ type: 'train.unmask', jobId: o.jobId, to: from, epoch, batch, values });
       const key = `${epoch}:${batch}`;
       const left = (pending.get(key) ?? 1) - 1;

@@ -7,8 +7,12 @@
  */
 import { join } from 'node:path';
 import {
+  clipRows,
   completeModel,
+  dpGradientSigma,
+  dpSpent,
   FedError,
+  type KeysDesign,
   loadPartyData,
   modelColumnsFor,
   modelStructure,
@@ -23,8 +27,8 @@ import {
 } from '@fedrisk/shared';
 import { computeCurves } from '../curves.ts';
 import type { Prepared } from '../prepare.ts';
-import { ledgerOf } from '../report/assemble.ts';
-import type { ModelQuality, TrainingReport } from '../report/types.ts';
+import { commonResult, ledgerOf } from '../report/assemble.ts';
+import type { ModelQuality, TrainingDesign, TrainingReport } from '../report/types.ts';
 import type { JobRun } from '../run-job.ts';
 import { auc, ks } from '../stats.ts';
 
@@ -39,7 +43,29 @@ export interface TrainingEvaluation {
   bankOnly(ids: readonly string[]): Float64Array;
 }
 
-export async function evaluateTraining(scenario: Scenario, prep: Prepared, run: JobRun): Promise<TrainingEvaluation> {
+/** A training job's costs and custody, whatever its outcome: per epoch, and the key setup apart. */
+export function trainingCosts(scenario: Scenario, prep: Prepared, run: JobRun): Omit<TrainingDesign, 'keys' | 'ok' | 'error'> {
+  const epochs = run.summaries.get(scenario.job.recipient)?.epochs ?? [];
+  const phases = run.record?.phases ?? [];
+  const common = commonResult(scenario, prep, run, prep.trainIds);
+  return {
+    epochs: epochs.length,
+    secondsPerEpoch: epochs.length ? epochs.reduce((t, e) => t + e.ms, 0) / epochs.length / 1000 : Number.NaN,
+    bytesPerEpoch: epochs.length ? (phases.find((p) => p.name === 'train')?.bytes ?? Number.NaN) / epochs.length : Number.NaN,
+    keySetupBytes: phases.find((p) => p.name === 'keys')?.bytes ?? Number.NaN,
+    ledger: common.ledger,
+    keyCustody: common.keyCustody,
+  };
+}
+
+/** The figures of a design's training that sit side by side with the other designs'. */
+export function designSummary(r: TrainingReport): Pick<TrainingDesign, 'testAuc' | 'centralisedTestAuc' | 'maxWeightDifference'> {
+  return { testAuc: r.federated.testAuc, centralisedTestAuc: r.centralised.testAuc, maxWeightDifference: r.maxWeightDifference };
+}
+
+export async function evaluateTraining(scenario: Scenario, prep: Prepared, run: JobRun, keys: KeysDesign): Promise<TrainingEvaluation> {
+  // threshold: the bank sees only the Taylor loss, so it stops on it; the referee's run of the same algorithm does too
+  const lossKind = keys === 'threshold' ? 'taylor' : 'log';
   const params = scenario.train as NonNullable<Scenario['train']>;
   const modelFiles = trainedModelFiles(scenario, run);
   const tables = new Map<string, PartyTable>();
@@ -77,11 +103,19 @@ export async function evaluateTraining(scenario: Scenario, prep: Prepared, run: 
     }
     return out;
   };
-  const plainModel = (parties: readonly string[]) => {
+  const plainModel = (parties: readonly string[], clip?: number) => {
     const cols = (ids: readonly string[]) => parties.flatMap((id) => modelColumnsFor(tables.get(id) as PartyTable, models.get(id) as PartyModel, ids).columns);
     const trainColumns = cols(prep.trainIds);
+    // DP: each holder's gradient comes from its rows clipped to `clip` (the bank's are not clipped)
+    const gradientColumns =
+      clip === undefined
+        ? undefined
+        : parties.flatMap((id) => {
+            const c = modelColumnsFor(tables.get(id) as PartyTable, models.get(id) as PartyModel, prep.trainIds).columns;
+            return id === scenario.job.recipient ? c : clipRows(c, clip);
+          });
     const t0 = performance.now();
-    const fit = trainTaylorLR(trainColumns, yTrain, params);
+    const fit = trainTaylorLR(trainColumns, yTrain, params, undefined, lossKind, gradientColumns);
     const ms = (performance.now() - t0) / fit.epochs.length;
     const score = (ids: readonly string[]) => {
       const c = cols(ids);
@@ -90,6 +124,13 @@ export async function evaluateTraining(scenario: Scenario, prep: Prepared, run: 
     return { fit, ms, score };
   };
   const all = plainModel(scenario.parties.map((p) => p.id));
+  const dp = keys === 'threshold' ? params.dp : undefined;
+  const noiseless = dp
+    ? plainModel(
+        scenario.parties.map((p) => p.id),
+        dp.clip,
+      )
+    : undefined;
   const bankOnly = plainModel([scenario.job.recipient]);
   // federated weights in the centralised order, to compare them one by one
   const fedWeights = scenario.parties.flatMap((p) => {
@@ -102,7 +143,11 @@ export async function evaluateTraining(scenario: Scenario, prep: Prepared, run: 
   });
   const epochs = run.summaries.get(scenario.job.recipient)?.epochs ?? [];
   const links = run.record?.links ?? [];
+  const phases = run.record?.phases ?? [];
+  const sigma = dp ? dpGradientSigma(dp, params.epochs) : 0;
   const report: TrainingReport = {
+    keys,
+    lossKind,
     params,
     trainRows: prep.trainIds.length,
     testRows: prep.applicants.length,
@@ -116,6 +161,19 @@ export async function evaluateTraining(scenario: Scenario, prep: Prepared, run: 
     ledger: ledgerOf(run),
     timings: { jobMs: run.jobMs, afterJoinMs: run.afterJoinMs, perParty: Object.fromEntries([...run.summaries].map(([id, s]) => [id, s.timings])) },
     bytesOnWire: links.reduce((s, l) => s + l.bytes, 0),
+    bytesPerEpoch: epochs.length ? (phases.find((p) => p.name === 'train')?.bytes ?? Number.NaN) / epochs.length : Number.NaN,
+    ...(dp && noiseless
+      ? {
+          dp: {
+            ...dp,
+            sigma,
+            epochsRun: epochs.length,
+            epsilonSpent: dpSpent(dp, sigma, epochs.length).epsilon,
+            noiselessTestAuc: quality(noiseless.score).testAuc,
+            noiselessTrainAuc: quality(noiseless.score).trainAuc,
+          },
+        }
+      : {}),
   };
   return { report, bankOnly: bankOnly.score };
 }

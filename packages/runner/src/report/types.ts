@@ -8,6 +8,8 @@ import type { Verification } from '../referee.ts';
 export interface LedgerEntry {
   received: KnowledgeCounts;
   decrypted: number;
+  /** the same by what was decrypted (training: residual, maskedGradient, ownGradient, loss), as the key objects counted */
+  decryptedAs?: Record<string, number>;
   /** business ids the participant learned, by kind (parties only) */
   idsLearned?: IdsLearned;
 }
@@ -51,7 +53,7 @@ export interface DesignResult {
   ok: boolean;
   error?: WireError;
   verification?: Verification;
-  phases: { name: string; ms: number }[];
+  phases: { name: string; ms: number; bytes?: number }[];
   links: LinkCount[];
   bytesOnWire: number;
   ledger: Record<string, LedgerEntry>;
@@ -115,7 +117,28 @@ export interface ModelQuality {
   testCurves: CurveSet;
 }
 
+/** One design's training, side by side with the others (report.training.designs). */
+export interface TrainingDesign {
+  keys: KeysDesign;
+  ok: boolean;
+  error?: WireError;
+  epochs: number;
+  secondsPerEpoch: number;
+  /** bytes on the wire during the train phase, per epoch; key setup (with rotation keys or shares) apart */
+  bytesPerEpoch: number;
+  keySetupBytes: number;
+  testAuc?: number;
+  centralisedTestAuc?: number;
+  maxWeightDifference?: number;
+  ledger: Record<string, LedgerEntry>;
+  keyCustody: DesignResult['keyCustody'];
+}
+
 export interface TrainingReport {
+  /** the design this training ran under (the scoring jobs use its models) */
+  keys: KeysDesign;
+  /** the loss the label holder saw and stopped on: the exact log-loss (single holder) or the Taylor loss (threshold) */
+  lossKind: 'log' | 'taylor';
   params: NonNullable<Scenario['train']>;
   trainRows: number;
   testRows: number;
@@ -130,6 +153,20 @@ export interface TrainingReport {
   ledger: Record<string, LedgerEntry>;
   timings: DesignResult['timings'];
   bytesOnWire: number;
+  bytesPerEpoch: number;
+  /** train.dp: the noise, the privacy spent over the epochs run, and the same algorithm without noise (same clipping) */
+  dp?: {
+    epsilon: number;
+    delta: number;
+    clip: number;
+    sigma: number;
+    epochsRun: number;
+    epsilonSpent: number;
+    noiselessTestAuc: number;
+    noiselessTrainAuc: number;
+  };
+  /** every design trained on the same data, this one first */
+  designs?: TrainingDesign[];
 }
 
 export interface RunResult {

@@ -47,7 +47,9 @@ export function readJsonFile<T>(path: string, schema: z.ZodType<T>, what: string
 const knowledgeCountsSchema = z.object(
   Object.fromEntries(KNOWLEDGE_KINDS.map((k) => [k, z.number().int().min(0)])) as Record<(typeof KNOWLEDGE_KINDS)[number], z.ZodNumber>,
 );
-const ledgerEntrySchema = z.object({ received: knowledgeCountsSchema, decrypted: z.number().int().min(0) }).strict();
+const ledgerEntrySchema = z
+  .object({ received: knowledgeCountsSchema, decrypted: z.number().int().min(0), decryptedAs: z.record(z.string(), z.number().int().min(0)).optional() })
+  .strict();
 const linkSchema = z.object({ from: z.string(), to: z.string(), messages: z.number().int().min(0), bytes: z.number().int().min(0) }).strict();
 const refusalSchema = z.object({ party: z.string(), code: z.string(), message: z.string() }).strict();
 const epochSchema = z.object({ epoch: z.number().int().min(1), loss: z.number(), ms: z.number().min(0) }).strict();
@@ -58,7 +60,8 @@ export const jobRecordSchema = z
     jobId: jobIdSchema,
     ok: z.boolean(),
     error: wireErrorSchema.optional(),
-    phases: z.array(z.object({ name: phaseNameSchema, ms: z.number().min(0) }).strict()),
+    /** each phase's time and the bytes that crossed the coordinator's sockets during it */
+    phases: z.array(z.object({ name: phaseNameSchema, ms: z.number().min(0), bytes: z.number().int().min(0).optional() }).strict()),
     links: z.array(linkSchema),
     /** what the coordinator itself received, by kind */
     ledger: ledgerEntrySchema,

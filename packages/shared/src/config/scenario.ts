@@ -3,7 +3,7 @@
  * Every field is checked here; an error names the field's path.
  */
 import { z } from 'zod';
-import { DEFAULT_CKKS, TRAINING_CKKS } from '../crypto/ckks.ts';
+import { DEFAULT_CKKS, THRESHOLD_TRAINING_CKKS, TRAINING_CKKS } from '../crypto/ckks.ts';
 import { type ColumnSpec, dataFormatSchema, ROLE_COLUMNS, type TableSchema } from '../data/columns.ts';
 import { modelSpecSchema } from '../model/infer.ts';
 import { scorecardSchema } from '../model/scorecard.ts';
@@ -95,9 +95,13 @@ export const scenarioSchema = z
       })
       .strict(),
     crypto: z
-      .object({ ckks: ckksParamsSchema.default(DEFAULT_CKKS), training: ckksParamsSchema.default(TRAINING_CKKS) })
+      .object({
+        ckks: ckksParamsSchema.default(DEFAULT_CKKS),
+        training: ckksParamsSchema.default(TRAINING_CKKS),
+        thresholdTraining: ckksParamsSchema.default(THRESHOLD_TRAINING_CKKS),
+      })
       .strict()
-      .default({ ckks: DEFAULT_CKKS, training: TRAINING_CKKS }),
+      .default({ ckks: DEFAULT_CKKS, training: TRAINING_CKKS, thresholdTraining: THRESHOLD_TRAINING_CKKS }),
     /** PSI alignment: sha256 (one multiplication per id, the default) or random-oracle (RFC 9380 hash to the group); docs/SECURITY.md */
     psi: z
       .object({ hash: psiHashSchema.default('sha256') })
@@ -192,6 +196,13 @@ export const scenarioSchema = z
       ))
         ctx.addIssue({ code: 'custom', path: ['policy', ...issue.path], message: issue.message });
     }
+    // the noise comes through decryption shares: a single key holder would decrypt the gradients without it
+    if (s.train?.dp && s.job.keys !== 'threshold')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['train', 'dp'],
+        message: 'differential privacy in training needs job.keys: threshold (the noise is added through the decryption shares)',
+      });
     const macroNames = (s.portfolio.macro ?? []).map((m) => m.name);
     macroNames.forEach((name, i) => {
       if (macroNames.indexOf(name) !== i)

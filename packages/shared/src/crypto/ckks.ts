@@ -26,6 +26,15 @@ export async function loadSeal(): Promise<SealModule> {
 /** Training multiplies a ciphertext by plaintext columns once, so it needs one level to rescale: [60, 40, 40, 60] at 2^40. */
 export const TRAINING_CKKS: CkksParams = { polyModulusDegree: 8192, coeffModulusBits: [60, 40, 40, 60], scaleBits: 40, compression: 'none' };
 
+/**
+ * Threshold training (no party holds the key): 218 of the 218 bits N = 8192
+ * allows at 128-bit security. Inputs at 2^80; one multiplyPlain by columns
+ * encoded at the last data prime's size (2^58) and one rescale bring the
+ * gradient back to 2^80 over two 50-bit primes: about 19 bits above the scale
+ * for batch sums, and room for smudging of 2^63 to 2^66 (training-noise.ts).
+ */
+export const THRESHOLD_TRAINING_CKKS: CkksParams = { polyModulusDegree: 8192, coeffModulusBits: [50, 50, 58, 60], scaleBits: 80, compression: 'none' };
+
 export const DEFAULT_CKKS: CkksParams = { polyModulusDegree: 8192, coeffModulusBits: [60, 60, 60], scaleBits: 80, compression: 'none' };
 
 /** SEAL's own 128-bit table (HomomorphicEncryption.org standard), as a fixed fallback for docs and tests. */
@@ -156,6 +165,8 @@ export function sealMessage(seal: SealModule, err: unknown): string {
 
 export interface LongCallOptions {
   signal?: AbortSignal | undefined;
+  /** what is decrypted, for the ledger's breakdown (training: residual, maskedGradient) */
+  what?: string | undefined;
   onProgress?: ((done: number, total: number) => void) | undefined;
 }
 
@@ -179,7 +190,8 @@ export interface KeyPair {
 
 /** Where a key object reports each decryption it makes: the knowledge ledger counts them all there. */
 export interface DecryptionCounter {
-  decrypted(values: number): void;
+  /** `what` names what was decrypted (training: a residual, an own gradient, the loss), for the ledger's breakdown */
+  decrypted(values: number, what?: string): void;
 }
 
 export function generateKeyPair(ckks: CkksContext, opts: { rotations?: boolean; custody?: KeyMaterialLog; ledger?: DecryptionCounter } = {}): KeyPair {
@@ -236,7 +248,7 @@ export function generateKeyPair(ckks: CkksContext, opts: { rotations?: boolean; 
       } finally {
         plain.delete();
       }
-      opts.ledger?.decrypted(count);
+      opts.ledger?.decrypted(count, callOpts.what);
       return out;
     },
     delete: dispose,

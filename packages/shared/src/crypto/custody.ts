@@ -9,11 +9,13 @@ const KEY_MATERIAL = {
   publicKey: 'public key',
   collectivePublicKey: 'collective public key',
   rotationKeys: 'rotation keys',
+  collectiveRotationKeys: "collective rotation keys (from every party's share)",
   sealingKey: 'X25519 key for sealed shares',
   identityKey: 'identity signing key',
   relayedPublicKey: 'public key (relayed)',
   relayedRotationKeys: 'rotation keys (relayed)',
   relayedKeyShares: 'public-key shares (relayed)',
+  relayedRotationKeyShares: 'rotation-key shares (relayed)',
   relayedSealedShares: 'sealed decryption shares (relayed, unreadable)',
 } as const;
 export type KeyMaterialKind = keyof typeof KEY_MATERIAL;

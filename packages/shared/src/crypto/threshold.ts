@@ -23,7 +23,9 @@ import { createHash } from 'node:crypto';
 import { FedError } from '../util/errors.ts';
 import type { CkksContext } from './ckks.ts';
 import { type DecryptionCounter, sealMessage } from './ckks.ts';
+import { type TrainingKeyOps, trainingKeyOps } from './collective-keys.ts';
 import type { KeyMaterialLog } from './custody.ts';
+import { type OwnerDecryptOps, ownerDecryptOps } from './owner-decrypt.ts';
 import { CT_DATA, ciphertextShape, PT_DATA, putU64, readKeyPolys, u64 } from './seal-layout.ts';
 import { smudgingNoiseNtt } from './smudging.ts';
 
@@ -74,6 +76,8 @@ export interface ThresholdParty {
    * and reports `used` values (the slots that hold data) as decrypted.
    */
   decryptWithShares(ciphertext: Uint8Array, otherShares: readonly Uint8Array[], used?: number): Float64Array;
+  /** training, over this same key share: rotation-key shares, common-a encryption, decryption to one owner only */
+  training(): TrainingKeyOps & OwnerDecryptOps;
   /** frees the key share; idempotent */
   delete(): void;
   [Symbol.dispose](): void;
@@ -107,9 +111,11 @@ export function createThresholdParty(ckks: CkksContext, seed: Uint8Array, custod
   const shareBytes = new Uint8Array(share.buffer.slice(0));
   const served = new Set<string>();
   let deleted = false;
+  let training: (TrainingKeyOps & OwnerDecryptOps & { delete(): void }) | undefined;
   const dispose = (): void => {
     if (deleted) return;
     deleted = true;
+    training?.delete();
     decryptor.delete();
     secretKey.delete();
   };
@@ -222,6 +228,21 @@ export function createThresholdParty(ckks: CkksContext, seed: Uint8Array, custod
         cipher.delete();
         evaluator.delete();
       }
+    },
+    training: () => {
+      if (!training) {
+        const keyOps = trainingKeyOps(ckks, secretKey);
+        const decOps = ownerDecryptOps(ckks, secretKey, ledger);
+        training = {
+          ...keyOps,
+          ...decOps,
+          delete: () => {
+            keyOps.delete();
+            decOps.delete();
+          },
+        };
+      }
+      return training;
     },
     delete: dispose,
     [Symbol.dispose]: dispose,

@@ -1,3 +1,4 @@
+export * from './dp.ts';
 export * from './infer.ts';
 export * from './model.ts';
 export * from './policy.ts';

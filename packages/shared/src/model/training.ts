@@ -22,6 +22,17 @@ export function logLoss(u: ArrayLike<number>, y: ArrayLike<number>, from = 0, to
   return to > from ? s / (to - from) : 0;
 }
 
+/**
+ * The Taylor loss, log 2 + mean(u^2 / 8 + (1/2 - y) u): what threshold training
+ * reveals to the label holder (one number per epoch, from encrypted terms), so
+ * early stopping there, and in the referee's run of the same algorithm, uses it.
+ */
+export function taylorLoss(u: ArrayLike<number>, y: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < u.length; i++) s += (u[i] as number) ** 2 / 8 + (0.5 - (y[i] as number)) * (u[i] as number);
+  return u.length ? Math.LN2 + s / u.length : 0;
+}
+
 /** Tracks the early-stopping rule; `update` says whether training should stop after this epoch. */
 export function earlyStopper(params: TrainingParams): { update(loss: number): boolean } {
   let best = Number.POSITIVE_INFINITY;
@@ -52,6 +63,9 @@ export function trainTaylorLR(
   y: ArrayLike<number>,
   params: TrainingParams,
   onEpoch?: (e: EpochRecord) => void,
+  loss: 'log' | 'taylor' = 'log',
+  /** the columns the gradient is made from, when not the same (DP: each holder's rows clipped) */
+  gradientColumns: readonly Float64Array[] = columns,
 ): { intercept: number; weights: number[]; epochs: EpochRecord[] } {
   const n = y.length;
   const w = new Array<number>(columns.length).fill(0);
@@ -74,14 +88,14 @@ export function trainTaylorLR(
       let gb = 0;
       for (let k = 0; k < m; k++) gb += d[k] as number;
       for (let j = 0; j < columns.length; j++) {
-        const col = columns[j] as Float64Array;
+        const col = gradientColumns[j] as Float64Array;
         let g = 0;
         for (let k = 0; k < m; k++) g += (col[start + k] as number) * (d[k] as number);
         w[j] = (w[j] as number) - params.learningRate * (g / m + params.l2 * (w[j] as number));
       }
       b -= params.learningRate * (gb / m);
     }
-    const record = { epoch, loss: logLoss(u, y), ms: performance.now() - t0 };
+    const record = { epoch, loss: loss === 'log' ? logLoss(u, y) : taylorLoss(u, y), ms: performance.now() - t0 };
     epochs.push(record);
     onEpoch?.(record);
     if (stop.update(record.loss)) break;

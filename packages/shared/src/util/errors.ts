@@ -94,6 +94,11 @@ export const ERROR_CODES = {
     meaning: 'A party revealed a key share or input that differs from what it committed to, or revealed before everyone had committed.',
     action: 'That party changed its contribution after seeing the others: the message names it; do not trust it.',
   },
+  CRYPTO_ERR_RESIDUAL_BOUND: {
+    meaning:
+      'In threshold training, a decrypted gradient is larger than any honest residual allows: a party sent an encrypted part of the residual out of range.',
+    action: "Some party forged or corrupted its partial logits (the holder stopped before its weights moved); check each party's log and do not trust the job.",
+  },
   JOB_ERR_NOT_AGREED: {
     meaning: 'The job the coordinator started differs from the job this party agreed to (design, roster, recipient, parameters).',
     action: "Compare the party's config (agreement) with the coordinator's; a coordinator that changes the job is deviating.",

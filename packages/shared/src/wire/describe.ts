@@ -21,7 +21,7 @@ export function describeMessage(msg: AnyMessage, blobs: readonly Uint8Array[]): 
     case 'keys.public':
       return `CKKS public key (${total})`;
     case 'keys.share':
-      return `public-key share, signed, with an X25519 key (${total})`;
+      return `public-key share${msg.galois ? ' and rotation-key share' : ''}, signed, with an X25519 key (${total})`;
     case 'keys.galois':
       return `rotation keys (${total})`;
     case 'psi.blinded':
@@ -67,5 +67,15 @@ export function describeMessage(msg: AnyMessage, blobs: readonly Uint8Array[]): 
       return `epoch ${msg.epoch} batch ${msg.batch}: ${msg.values.length} masked gradient value(s)`;
     case 'train.epoch':
       return `epoch ${msg.epoch} done${msg.stop ? '; stop' : ''}`;
+    case 'train.input':
+      return `epoch ${msg.epoch} batch ${msg.batch}: ${msg.from}'s signed part of the residual, common a (${total})`;
+    case 'train.labels':
+      return `${msg.batches} encrypted label vector(s) under the collective key, signed (${total})`;
+    case 'train.request':
+      return `epoch ${msg.epoch}${msg.what === 'gradient' ? ` batch ${msg.batch}` : ''}: please help decrypt my ${msg.what} to me alone (c1 only, ${total})`;
+    case 'train.share':
+      return `epoch ${msg.epoch}${msg.what === 'gradient' ? ` batch ${msg.batch}` : ''}: decryption share of a ${msg.what}, sealed to its owner (${total})`;
+    case 'train.loss':
+      return `epoch ${msg.epoch}: encrypted loss terms for the label holder (${total})`;
   }
 }

@@ -26,10 +26,14 @@ export const MAX_FRAME_BYTES = 512 * 1024 * 1024;
 /** How many blobs each message type carries; anything else is a protocol error. */
 function expectedBlobs(msg: AnyMessage): number {
   switch (msg.type) {
-    case 'keys.public':
     case 'keys.share':
+      return msg.galois ? 2 : 1;
+    case 'keys.public':
     case 'keys.galois':
     case 'train.partial':
+    case 'train.input':
+    case 'train.request':
+    case 'train.share':
     case 'train.sum':
     case 'train.residual':
     case 'psi.blinded':
@@ -46,6 +50,10 @@ function expectedBlobs(msg: AnyMessage): number {
       return msg.chunks;
     case 'train.gradient':
       return msg.features;
+    case 'train.labels':
+      return msg.batches;
+    case 'train.loss':
+      return msg.terms;
     default:
       return 0;
   }

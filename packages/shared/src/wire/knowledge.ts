@@ -41,7 +41,8 @@ export function knowledgeOf(msg: AnyMessage, blobs: readonly Uint8Array[]): Part
     case 'keys.public':
       return { publicKeys: blobs.length };
     case 'keys.share':
-      return { publicKeyShares: blobs.length };
+      // training: the second blob is a rotation-key share
+      return msg.galois ? { publicKeyShares: 1, evaluationKeys: 1 } : { publicKeyShares: blobs.length };
     case 'keys.galois':
       return { evaluationKeys: blobs.length };
     case 'query.ids':
@@ -53,8 +54,13 @@ export function knowledgeOf(msg: AnyMessage, blobs: readonly Uint8Array[]): Part
     case 'train.sum':
     case 'train.residual':
     case 'train.gradient':
+    case 'train.input':
+    case 'train.labels':
+    case 'train.loss':
+    case 'train.request':
       return { ciphertexts: blobs.length };
     case 'decrypt.share':
+    case 'train.share':
       return { sealedDecryptionShares: blobs.length };
     case 'keys.commit':
     case 'scores.commit':
@@ -64,7 +70,8 @@ export function knowledgeOf(msg: AnyMessage, blobs: readonly Uint8Array[]): Part
       // to the coordinator relaying it, masked by a mask it does not know
       return 'from' in msg ? { maskedValues: msg.values.length, plaintextValues: msg.values.length } : { maskedValues: msg.values.length };
     case 'train.epoch':
-      return { trainingLoss: 1, plaintextValues: 1 };
+      // threshold: only the stop decision travels; the loss stays with the label holder
+      return msg.loss === undefined ? { control: 1 } : { trainingLoss: 1, plaintextValues: 1 };
     case 'psi.blinded':
       return { blindedIds: msg.points };
     case 'psi.reply':
@@ -85,19 +92,23 @@ export interface LedgerEntry {
   received: KnowledgeCounts;
   /** plaintext values this participant obtained by decrypting */
   decrypted: number;
+  /** the same, by what was decrypted, where the key object said (training: residual, maskedGradient, ownGradient, loss) */
+  decryptedAs?: Record<string, number>;
 }
 
 export class KnowledgeLedger {
   readonly received: KnowledgeCounts = emptyKnowledge();
   #decrypted = 0;
+  readonly #decryptedAs: Record<string, number> = {};
 
   record(msg: AnyMessage, blobs: readonly Uint8Array[]): void {
     for (const [kind, n] of Object.entries(knowledgeOf(msg, blobs)) as [KnowledgeKind, number][]) this.received[kind] += n;
   }
 
   /** values this participant has just decrypted (called by the key objects, where every decryption happens) */
-  decrypted(values: number): void {
+  decrypted(values: number, what?: string): void {
     this.#decrypted += values;
+    if (what) this.#decryptedAs[what] = (this.#decryptedAs[what] ?? 0) + values;
   }
 
   /** what a participant learned from a message's sealed content, counted once it opened it */
@@ -106,7 +117,11 @@ export class KnowledgeLedger {
   }
 
   toJSON(): LedgerEntry {
-    return { received: { ...this.received }, decrypted: this.#decrypted };
+    return {
+      received: { ...this.received },
+      decrypted: this.#decrypted,
+      ...(Object.keys(this.#decryptedAs).length ? { decryptedAs: { ...this.#decryptedAs } } : {}),
+    };
   }
 }
 

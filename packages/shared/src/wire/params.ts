@@ -25,6 +25,14 @@ export const trainingParamsSchema = z
       .default({ patience: 2, minDelta: 1e-4 }),
     /** share of the recipient's labelled records kept out of training, to test on */
     testShare: z.number().gt(0).lt(1).default(0.33),
+    /**
+     * threshold keys only: differential privacy for the labels against each holder. Each holder clips its rows
+     * to L2 norm `clip`; the other parties add Gaussian noise to its gradient, calibrated to (epsilon, delta) over `epochs`
+     */
+    dp: z
+      .object({ epsilon: z.number().positive().max(100), delta: z.number().gt(0).lt(0.1), clip: z.number().positive().max(1000) })
+      .strict()
+      .optional(),
   })
   .strict();
 export type TrainingParams = z.infer<typeof trainingParamsSchema>;
