@@ -33,6 +33,7 @@ import {
 import type { WebSocket } from 'ws';
 import { refuseHello } from './admission.ts';
 import type { Coordinator, CoordinatorOptions } from './api.ts';
+import { createCoordinatorAudit } from './audit.ts';
 import { watchHeartbeats } from './heartbeat.ts';
 import type { Job, NodeHandler } from './job.ts';
 import { JOBS } from './jobs/index.ts';
@@ -107,11 +108,21 @@ export function createCoordinator(opts: CoordinatorOptions): Coordinator {
   const send = (party: string, msg: Outgoing<CoordinatorMessage>, blobs?: readonly Uint8Array[]): void => {
     const p = parties.get(party);
     if (!p) throw new FedError('JOB_ERR_PARTY_LOST', `party ${party} is not connected`);
+    audit?.sent(party, msg, blobs ?? []);
     void p.out.send(msg, blobs);
   };
 
+  const g = opts.governance;
+  const audit =
+    g && createCoordinatorAudit({ config, ...g, now: g.now ?? (() => new Date()), logger: log, send, setTimer: (ms, fn) => void timers.set(ms, fn) });
+
   const finish = (error?: FedError): void => {
     if (finished) return;
+    // the work is done: every participant countersigns every head before the job ends
+    if (!error && audit && !audit.sealing) {
+      audit.seal(() => finish());
+      return;
+    }
     finished = true;
     timers.clear(phaseTimer);
     timers.clear(joinTimer);
@@ -122,6 +133,8 @@ export function createCoordinator(opts: CoordinatorOptions): Coordinator {
       ? { type: 'job.end', jobId: config.jobId, ok: false, error: error.toWire() }
       : { type: 'job.end', jobId: config.jobId, ok: true };
     // job.end leaves after everything already queued to each party
+    for (const id of parties.keys()) audit?.sent(id, end, []);
+    audit?.close(!error, error?.code);
     const flushed = [...parties.values()].map((p) => p.out.send(end));
     void Promise.all(flushed).then(() => {
       onEvent({ event: 'done', ok: !error });
@@ -164,6 +177,7 @@ export function createCoordinator(opts: CoordinatorOptions): Coordinator {
     const out = parties.get(party)?.out;
     try {
       if (msg.type === 'error') return partyFailed(party, msg.error);
+      if (audit?.handles(msg)) return audit.handle(party, msg, blobs);
       if ('jobId' in msg && msg.jobId !== undefined && msg.jobId !== config.jobId)
         throw new FedError('PROTO_ERR_UNEXPECTED', `job id ${bounded(msg.jobId, 64)} is not the running job ${config.jobId}`);
       const handler = job?.handlers[msg.type] as NodeHandler<typeof msg.type> | undefined;
@@ -191,7 +205,11 @@ export function createCoordinator(opts: CoordinatorOptions): Coordinator {
 
   const admit = (ws: WebSocket, out: OutLink, frame: Frame<NodeMessage>): string | undefined => {
     const { msg } = frame;
-    const refused = refuseHello(config, parties, msg) ?? (finished || closed ? new FedError('JOB_ERR_ABORTED', 'the job has already ended') : undefined);
+    const refused =
+      refuseHello(config, parties, msg) ??
+      audit?.refuse(msg) ??
+      (finished || closed ? new FedError('JOB_ERR_ABORTED', 'the job has already ended') : undefined);
+    if (refused?.code === 'AUTH_ERR_SUSPENDED') finish(refused);
     if (refused || msg.type !== 'hello') {
       log.warn({ code: refused?.code }, 'admission refused');
       void out.refuse(refused ?? new FedError('AUTH_ERR_REJECTED', 'hello first')).then(() => ws.close(CLOSE_AUTH, 'not admitted'));
@@ -199,6 +217,7 @@ export function createCoordinator(opts: CoordinatorOptions): Coordinator {
     }
     out.name = msg.party;
     parties.set(msg.party, { ws, out, lastHeard: clock() });
+    audit?.admitted(msg.party, msg.role);
     ledger.record(msg, frame.blobs);
     log.info({ party: msg.party, role: msg.role, joined: parties.size, of: config.parties.length }, 'party joined');
     onEvent({ event: 'joined', party: msg.party });
@@ -273,6 +292,7 @@ export function createCoordinator(opts: CoordinatorOptions): Coordinator {
           const p = parties.get(party);
           if (p) p.lastHeard = clock();
           ledger.record(msg, frame.blobs);
+          audit?.received(party, msg, frame.blobs);
           const who = party;
           inbox = inbox.then(() => dispatch(who, frame));
         })

@@ -20,6 +20,8 @@ import {
   writeJsonFile,
   writePrivateFile,
 } from '@fedrisk/shared';
+import { coordinatorGovernanceOf, nodeGovernanceOf } from './governance/configs.ts';
+import type { RunGovernance } from './governance/prepare.ts';
 import type { Prepared } from './prepare.ts';
 import type { RunCa } from './tls.ts';
 
@@ -30,6 +32,8 @@ export interface JobSpec {
   defences: boolean;
   /** scoring after training: each party's own trained model file */
   modelFiles?: Map<string, string> | undefined;
+  /** a name for the job's folder other than its design's (a second job of the same design) */
+  label?: string | undefined;
 }
 
 export interface JobFiles {
@@ -53,11 +57,13 @@ export interface RunTrust {
   identities: Map<string, { publicKey: string; keyFile: string }>;
   /** psi-probe attack: the guessed ids the runner hands the attacker */
   probeFile?: string | undefined;
+  /** audit trails, authorisations, the regulator's suspensions */
+  governance?: RunGovernance | undefined;
 }
 
 /** The folder name of a job within the run: its design (undefended when the defences are off), or "training". */
 export function jobName(spec: JobSpec): string {
-  return spec.kind === 'training' ? 'training' : `${spec.keys}${spec.defences ? '' : '-undefended'}`;
+  return spec.label ?? (spec.kind === 'training' ? 'training' : `${spec.keys}${spec.defences ? '' : '-undefended'}`);
 }
 
 export function writeJobConfigs(scenario: Scenario, prep: Prepared, spec: JobSpec, trust: RunTrust): JobFiles {
@@ -95,6 +101,7 @@ export function writeJobConfigs(scenario: Scenario, prep: Prepared, spec: JobSpe
     defences: spec.defences,
     ...(coordinatorAttack ? { attack: coordinatorAttack } : {}),
     tls: { cert: join(jobDir, 'coordinator', 'tls-cert.pem'), key: join(jobDir, 'coordinator', 'tls-key.pem') },
+    ...(trust.governance ? { governance: coordinatorGovernanceOf(scenario, trust, jobDir) } : {}),
   };
   // the coordinator's TLS key and certificate, issued by the run's CA
   writePrivateFile(coordinator.tls?.cert as string, trust.coordinatorTls.certPem);
@@ -112,10 +119,10 @@ export function writeJobConfigs(scenario: Scenario, prep: Prepared, spec: JobSpe
     parties: scenario.parties.map(({ id, role }) => ({ id, role })),
     ckks: coordinator.ckks,
     ...(coordinator.training ? { training: coordinator.training } : {}),
-    maxApplicants: (training ? prep.trainIds : prep.applicants).length,
+    maxApplicants: (training ? prep.trainIds : [...prep.applicants, ...(trust.governance?.extraQueries ?? [])]).length,
   };
   const partyDir = (id: string) => join(jobDir, 'parties', id);
-  const rows = training ? prep.trainIds : prep.applicants;
+  const rows = training ? prep.trainIds : [...prep.applicants, ...(trust.governance?.extraQueries ?? [])];
   for (const p of scenario.parties) {
     const dir = partyDir(p.id);
     const fault = scenario.faults.find((f) => 'party' in f && f.party === p.id);
@@ -149,6 +156,7 @@ export function writeJobConfigs(scenario: Scenario, prep: Prepared, spec: JobSpe
       tls: { ca: trust.caFile },
       timeouts: scenario.timeouts,
       roster,
+      ...(trust.governance ? { governance: nodeGovernanceOf(scenario, trust.governance, p.id, join(dir, 'out')) } : {}),
     };
     writeJsonFile(join(dir, 'config.json'), nodeConfigSchema, cfg);
   }

@@ -9,6 +9,7 @@ import { copyFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { attacker, mkdirPrivate, type Scenario, scorecardMapping, writePrivateFile } from '@fedrisk/shared';
 import { fitBankBaseline } from './baseline.ts';
+import { prepareGovernance } from './governance/prepare.ts';
 import { attackResult } from './jobs/attacks.ts';
 import { scoringResult } from './jobs/scoring.ts';
 import { evaluateTraining, trainedModelFiles } from './jobs/training.ts';
@@ -68,6 +69,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   const prep = await prepare(scenario, opts.scenarioFile, runsDir, startedAt, say);
   const launcher = launcherOf(opts.launcher);
   const trust = await establishTrust(scenario, prep, launcher);
+  trust.governance = await prepareGovernance(scenario, prep, startedAt, launcher);
   const jobOpts: RunJobOptions = {
     launcher,
     trace: opts.trace ?? false,

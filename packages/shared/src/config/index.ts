@@ -1,6 +1,7 @@
 export * from './attacks.ts';
 export * from './events.ts';
 export * from './files.ts';
+export * from './governance.ts';
 export * from './network.ts';
 export * from './policy.ts';
 export * from './portfolio.ts';

@@ -34,6 +34,11 @@ export const ERROR_CODES = {
     meaning: 'A party with this id is already connected.',
     action: 'Stop the other process that joined as this party.',
   },
+  AUTH_ERR_SUSPENDED: {
+    meaning: "The regulator suspended this participant's interface permission; the coordinator refuses its jobs.",
+    action:
+      "Read the regulator's flags in the run's report (governance.regulator) and its suspension list; a suspended participant takes part in no job until it is lifted.",
+  },
   JOB_ERR_PARTY_LOST: {
     meaning: 'A party disconnected before the job finished.',
     action: "Read that party's own log and summary for its reason; restart the job.",
@@ -98,6 +103,10 @@ export const ERROR_CODES = {
     meaning: 'The job the coordinator started differs from the job this party agreed to (design, roster, recipient, parameters).',
     action: "Compare the party's config (agreement) with the coordinator's; a coordinator that changes the job is deviating.",
   },
+  CRYPTO_ERR_AUDIT: {
+    meaning: "An audit-trail head or countersignature exchanged at the end of a job does not verify against its signer's identity key.",
+    action: "Check every participant's roster of identity keys; otherwise someone altered a head on the way (the message names whose).",
+  },
   CRYPTO_ERR_PSI: {
     meaning: 'Private set intersection failed: malformed or invalid blinded points.',
     action: 'A peer sent points outside the group or of the wrong count; the message names which.',
@@ -119,6 +128,10 @@ export const ERROR_CODES = {
     meaning: 'The list of businesses to score is invalid.',
     action: 'Fix the line the message names in the applicant list.',
   },
+  DATA_ERR_AUTHORISATIONS: {
+    meaning: "A file of authorisations (the bank's) or of business keys (a holder's) is malformed (file and line given).",
+    action: 'Fix the line the message names, or let the runner write the files again (they are generated for each run).',
+  },
   SCENARIO_ERR_INVALID: {
     meaning: 'A scenario file has a wrong or missing field (path and line given).',
     action: 'Fix the field the message names; docs/SCENARIOS.md describes every field.',
@@ -134,6 +147,11 @@ export const ERROR_CODES = {
   RUN_ERR_ACCURACY: {
     meaning: "The referee found the decrypted result further from plaintext than the design's target, or not a finite number.",
     action: 'Check the CKKS parameters (scale, moduli) and the model weights; a weight or cell far out of range overflows the encoding.',
+  },
+  RUN_ERR_AUDIT: {
+    meaning:
+      'An audit trail does not verify: a line was edited, deleted, inserted or reordered, a signature or countersignature fails, or the trails disagree.',
+    action: 'Each finding names the file, the line and the participant; treat that trail as tampered with and keep the others as evidence.',
   },
   RUN_ERR_TIMEOUT: {
     meaning: 'The whole run did not finish within its time limit.',

@@ -34,6 +34,7 @@ function expectedBlobs(msg: AnyMessage): number {
     case 'train.residual':
     case 'psi.blinded':
     case 'psi.assign':
+    case 'auth.grants':
       return 1;
     case 'psi.reply':
       return 2;

@@ -17,6 +17,7 @@ export const KNOWLEDGE_KINDS = [
   'ciphertexts',
   'sealedDecryptionShares',
   'sealedAssignments',
+  'sealedAuthorisations',
   'commitments',
   'plaintextValues',
   'secretKeys',
@@ -68,6 +69,9 @@ export function knowledgeOf(msg: AnyMessage, blobs: readonly Uint8Array[]): Part
     case 'psi.assign':
       // sealed: what it says is counted by the holder when it opens it (KnowledgeLedger.add)
       return { sealedAssignments: 1 };
+    case 'auth.grants':
+      // sealed to the holder: it counts what it opened (the grants for its own customers)
+      return { sealedAuthorisations: 1 };
     default:
       return { control: 1 };
   }

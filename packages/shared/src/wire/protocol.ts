@@ -4,6 +4,7 @@
  * (messages/). Types come from z.infer and are never written twice.
  */
 import { z } from 'zod';
+import { auditCoordinatorMessages, auditNodeMessages } from './messages/audit.ts';
 import { commonCoordinatorMessages, commonNodeMessages } from './messages/common.ts';
 import { keysCoordinatorMessages, keysNodeMessages } from './messages/keys.ts';
 import { psiCoordinatorMessages, psiNodeMessages } from './messages/psi.ts';
@@ -19,6 +20,7 @@ export const nodeMessageSchema = z.discriminatedUnion('type', [
   ...keysNodeMessages,
   ...scoringNodeMessages,
   ...trainingNodeMessages,
+  ...auditNodeMessages,
 ]);
 export type NodeMessage = z.infer<typeof nodeMessageSchema>;
 
@@ -29,6 +31,7 @@ export const coordinatorMessageSchema = z.discriminatedUnion('type', [
   ...keysCoordinatorMessages,
   ...scoringCoordinatorMessages,
   ...trainingCoordinatorMessages,
+  ...auditCoordinatorMessages,
 ]);
 export type CoordinatorMessage = z.infer<typeof coordinatorMessageSchema>;
 export type NodeMessageType = NodeMessage['type'];
