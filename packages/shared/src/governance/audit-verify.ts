@@ -68,31 +68,38 @@ function parseTrail(log: AuditLogText, findings: AuditFinding[]): Parsed {
     if (own.length < MAX_PER_TRAIL) own.push({ file: log.file, line, participant: log.participant, problem });
   };
   if (!log.publicKey) note(0, `no identity key for ${log.participant} in the run's roster: its signatures cannot be checked`);
-  const entries: (AuditEntry | undefined)[] = [];
-  let prevHash: string | undefined = AUDIT_GENESIS;
-  lines.forEach((text, i) => {
-    const line = i + 1;
-    let e: AuditEntry | undefined;
+  const entries = lines.map((text): AuditEntry | undefined => {
     try {
       const parsed = auditEntrySchema.safeParse(JSON.parse(text));
-      e = parsed.success ? parsed.data : undefined;
+      return parsed.success ? parsed.data : undefined;
     } catch {
-      e = undefined;
+      return undefined;
     }
-    entries.push(e);
+  });
+  // the hash of every intact entry, by its number: the chain is checked entry to entry, wherever the lines now stand
+  const intact = new Map<number, string>();
+  const altered = entries.map((e) => !e || auditHash(auditBody(e)) !== e.hash);
+  entries.forEach((e, i) => {
+    if (e && !altered[i] && !intact.has(e.seq)) intact.set(e.seq, e.hash);
+  });
+  let expected = 0;
+  entries.forEach((e, i) => {
+    const line = i + 1;
     if (!e) {
       note(line, 'is not a valid audit entry');
-      prevHash = undefined;
+      expected++;
       return;
     }
     if (e.participant !== log.participant) note(line, `names ${e.participant}, not ${log.participant}, as its author`);
-    const altered = auditHash(auditBody(e)) !== e.hash;
-    if (altered) note(line, 'was edited: its content does not match its hash');
+    if (altered[i]) note(line, 'was edited: its content does not match its hash');
     else if (log.publicKey && !verifyEntrySignature(log.publicKey, e)) note(line, `its signature does not verify against ${log.participant}'s identity key`);
-    if (e.seq !== i) note(line, `holds entry ${e.seq} where entry ${i} belongs: a line before it was deleted or inserted, or lines were reordered`);
-    else if (prevHash !== undefined && e.prev !== prevHash)
-      note(line, `does not follow line ${i} (its prev is not that line's hash): a line was deleted, inserted or moved here`);
-    prevHash = altered ? undefined : e.hash;
+    const gap = e.seq - expected > 1 ? `entries ${expected} to ${e.seq - 1} are` : `entry ${expected} is`;
+    if (e.seq > expected)
+      note(line, intact.has(expected) ? `comes before ${gap.replace(/ (is|are)$/, '')}: lines were reordered` : `${gap} missing before it: lines were deleted`);
+    else if (e.seq < expected) note(line, `holds entry ${e.seq} after entry ${expected - 1}: lines were reordered or an entry repeated`);
+    else if (e.prev !== (e.seq === 0 ? AUDIT_GENESIS : intact.get(e.seq - 1)) && intact.has(e.seq - 1))
+      note(line, `does not follow entry ${e.seq - 1} (its prev is not that entry's hash): a line was replaced`);
+    expected = Math.max(expected, e.seq + 1);
   });
   findings.push(...own);
   return { log, entries };
@@ -123,11 +130,11 @@ function checkHeads(trails: Map<string, Parsed>, coordinator: Parsed | undefined
       continue;
     }
     if (!p.log.publicKey || !verifyHead(p.log.publicKey, job, h)) finding(coordinator, closing.line, `${h.participant}'s signed head does not verify`);
-    const at = p.entries[h.seq];
+    const at = p.entries.find((e) => e?.seq === h.seq);
     if (h.seq >= 0 && at?.hash !== h.hash)
       finding(
         p,
-        h.seq + 1,
+        at ? p.entries.indexOf(at) + 1 : 0,
         at
           ? `no longer holds the head ${h.participant} signed and everyone countersigned (entry ${h.seq}): the trail was rewritten`
           : `ends before entry ${h.seq}, the head ${h.participant} signed and everyone countersigned: lines were deleted`,
@@ -168,9 +175,9 @@ function crossCheckLinks(trails: Map<string, Parsed>, coordinator: Parsed, findi
         const said = s ? `${String(s.e.data.type)} (line ${s.line})` : 'nothing more';
         const heard = g ? `${String(g.e.data.type)} (line ${g.line})` : 'nothing more';
         findings.push({
-          file: ((g ?? s) ? to : from).log.file,
+          file: to.log.file,
           line: g?.line ?? 0,
-          participant: (g ? to : from).log.participant,
+          participant: to.log.participant,
           problem: `message ${i + 1} from ${from.log.participant} to ${to.log.participant}: ${from.log.participant} says it sent ${said}; ${to.log.participant} says it received ${heard}`,
         });
         break;
@@ -199,6 +206,12 @@ function crossCheckData(trails: Map<string, Parsed>, findings: AuditFinding[]): 
         });
     }
   }
+}
+
+/** One trail on its own (chain and signatures): its entries by line, and what is wrong with it. */
+export function checkTrail(log: AuditLogText): { entries: (AuditEntry | undefined)[]; findings: AuditFinding[] } {
+  const findings: AuditFinding[] = [];
+  return { entries: parseTrail(log, findings).entries, findings };
 }
 
 /** Every check of one job's trails; `job` is the job id every entry must carry. */
