@@ -10,6 +10,7 @@ import { join, relative, resolve } from 'node:path';
 import { attacker, mkdirPrivate, type Scenario, scorecardMapping, writePrivateFile } from '@fedrisk/shared';
 import { fitBankBaseline } from './baseline.ts';
 import { prepareGovernance } from './governance/prepare.ts';
+import { governanceStage, type RunGovernanceReport } from './governance/stage.ts';
 import { attackResult } from './jobs/attacks.ts';
 import { scoringResult } from './jobs/scoring.ts';
 import { evaluateTraining, trainedModelFiles } from './jobs/training.ts';
@@ -70,6 +71,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   const launcher = launcherOf(opts.launcher);
   const trust = await establishTrust(scenario, prep, launcher);
   trust.governance = await prepareGovernance(scenario, prep, startedAt, launcher);
+  const governance = governanceStage(scenario, prep, trust, say);
   const jobOpts: RunJobOptions = {
     launcher,
     trace: opts.trace ?? false,
@@ -85,6 +87,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   if (scenario.train) {
     say(`  job       joint training: ${scenario.job.recipient} holds the labels and the key; every party keeps its own weights`);
     const run = await runJob(scenario, prep, { kind: 'training', keys: 'single-holder', defences: true }, trust, jobOpts);
+    governance.afterJob(run);
     if (run.failure) {
       results.push({ keys: 'single-holder', ok: false, error: run.failure.toWire(), ...commonResult(scenario, prep, run, prep.trainIds) });
     } else {
@@ -109,10 +112,15 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       if (attack) say(`  attack    ${attacker(attack)} stages ${attack.kind}`);
       const run = await runJob(scenario, prep, { kind: 'scoring', keys, defences, modelFiles }, trust, jobOpts);
       const result = await scoringResult(scenario, prep, run, baseline, say);
+      const gov = governance.afterJob(run);
+      if (gov) result.governance = gov;
       results.push(attack ? { ...result, defences: defences ? 'on' : 'off', attack: await attackResult(scenario, prep, run, attack, result) } : result);
       if (result.verification && !scoredBy) scoredBy = { keys, scoresFile: join(run.files.partyDir(scenario.job.recipient), 'out', 'scores.csv') };
     }
   }
+  const governed = await governance.finish((label) =>
+    runJob(scenario, prep, { kind: 'scoring', keys: designs[0] ?? 'threshold', defences: true, modelFiles, label }, trust, jobOpts),
+  );
   let portfolio: PortfolioReport | undefined;
   if (scoredBy) {
     say(`  portfolio referee lends by the policy on the ${scoredBy.keys} scores and books the hidden outcomes ...`);
@@ -120,7 +128,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     portfolio = await portfolioStage(scenario, prep, scoredBy, baseline);
     say(`  portfolio done in ${(performance.now() - tp).toFixed(0)} ms`);
   }
-  const report = assembleReport(opts, prep.runId, startedAt, results, training, portfolio, {
+  const report = assembleReport(opts, prep.runId, startedAt, results, training, portfolio, governed, {
     population: prep.size,
     rows: prep.rows,
     applicants: prep.applicants.length,
@@ -158,6 +166,7 @@ function assembleReport(
   results: DesignResult[],
   training: TrainingReport | undefined,
   portfolio: PortfolioReport | undefined,
+  governance: RunGovernanceReport | undefined,
   f: RunFacts,
 ): Report {
   const { scenario } = opts;
@@ -187,6 +196,7 @@ function assembleReport(
     ...(training ? { training } : {}),
     ...(results.some((r) => r.attack) ? { attacks: results.flatMap((r) => (r.attack ? [r.attack] : [])) } : {}),
     ...(portfolio ? { portfolio } : {}),
+    ...(governance ?? {}),
     scorecard: { ...scenario.scorecard, ...scorecardMapping(scenario.scorecard) },
     data: { source: f.source, records: f.population, dropped: f.dropped },
     totalMs: f.totalMs,

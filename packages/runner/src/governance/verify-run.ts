@@ -27,6 +27,49 @@ function trailFiles(jobDir: string, parties: readonly string[]): [string, string
   ];
 }
 
+/** One job folder's trails, verified (undefined when the job kept none). */
+function verifyJob(runDir: string, jobDir: string): { audit: JobAudit; texts: Map<string, string> } | undefined {
+  const rel = (f: string) => relative(runDir, f) || f;
+  const configFile = join(jobDir, 'coordinator', 'config.json');
+  if (!existsSync(configFile)) return undefined;
+  const config = readJsonFile(configFile, coordinatorConfigSchema, 'coordinator config', 'RUN_ERR_AUDIT');
+  if (!config.governance) return undefined;
+  const parties = config.parties.map((p) => p.id);
+  const logs = [];
+  const texts = new Map<string, string>();
+  const missing: AuditFinding[] = [];
+  for (const [who, file] of trailFiles(jobDir, parties)) {
+    const text = readText(file);
+    if (text === undefined) {
+      missing.push({ file: rel(file), line: 0, participant: who, problem: 'is missing: the trail was deleted' });
+      continue;
+    }
+    texts.set(who, text);
+    logs.push({ file: rel(file), participant: who, publicKey: publicKeyOf(runDir, who), text });
+  }
+  // every party checked the others against the same keys: a roster changed after the run is caught here
+  for (const p of parties) {
+    const nodeFile = join(jobDir, 'parties', p, 'config.json');
+    if (!existsSync(nodeFile)) continue;
+    for (const r of readJsonFile(nodeFile, nodeConfigSchema, `${p}'s config`, 'RUN_ERR_AUDIT').roster ?? [])
+      if (r.publicKey !== publicKeyOf(runDir, r.party))
+        missing.push({
+          file: rel(nodeFile),
+          line: 0,
+          participant: p,
+          problem: `its roster holds another identity key for ${r.party} than identities/${r.party}`,
+        });
+  }
+  const audit = verifyJobTrails(config.jobId, logs);
+  audit.findings.unshift(...missing);
+  return { audit, texts };
+}
+
+/** One job's trails, as the run's report states them. */
+export function verifyJobDir(runDir: string, jobDir: string): JobAudit {
+  return verifyJob(runDir, jobDir)?.audit ?? { job: '', countersigned: false, entries: {}, findings: [] };
+}
+
 export function verifyRun(runDir: string): RunAudit {
   const rel = (f: string) => relative(runDir, f) || f;
   const jobs: JobAudit[] = [];
@@ -34,40 +77,11 @@ export function verifyRun(runDir: string): RunAudit {
   const jobsDir = join(runDir, 'jobs');
   const trailsByJob = new Map<string, Map<string, string>>();
   for (const name of existsSync(jobsDir) ? readdirSync(jobsDir).sort() : []) {
-    const jobDir = join(jobsDir, name);
-    const configFile = join(jobDir, 'coordinator', 'config.json');
-    if (!existsSync(configFile)) continue;
-    const config = readJsonFile(configFile, coordinatorConfigSchema, 'coordinator config', 'RUN_ERR_AUDIT');
-    if (!config.governance) continue;
-    const parties = config.parties.map((p) => p.id);
-    const logs = [];
-    const files = new Map<string, string>();
-    for (const [who, file] of trailFiles(jobDir, parties)) {
-      const text = readText(file);
-      if (text === undefined) {
-        findings.push({ file: rel(file), line: 0, participant: who, problem: 'is missing: the trail was deleted' });
-        continue;
-      }
-      files.set(who, text);
-      logs.push({ file: rel(file), participant: who, publicKey: publicKeyOf(runDir, who), text });
-    }
-    trailsByJob.set(config.jobId, files);
-    // every party checked the others against the same keys: a roster changed after the run is caught here
-    for (const p of parties) {
-      const nodeFile = join(jobDir, 'parties', p, 'config.json');
-      if (!existsSync(nodeFile)) continue;
-      for (const r of readJsonFile(nodeFile, nodeConfigSchema, `${p}'s config`, 'RUN_ERR_AUDIT').roster ?? [])
-        if (r.publicKey !== publicKeyOf(runDir, r.party))
-          findings.push({
-            file: rel(nodeFile),
-            line: 0,
-            participant: p,
-            problem: `its roster holds another identity key for ${r.party} than identities/${r.party}`,
-          });
-    }
-    const audit = verifyJobTrails(config.jobId, logs);
-    jobs.push(audit);
-    findings.push(...audit.findings);
+    const job = verifyJob(runDir, join(jobsDir, name));
+    if (!job) continue;
+    trailsByJob.set(job.audit.job, job.texts);
+    jobs.push(job.audit);
+    findings.push(...job.audit.findings);
   }
   const regulatorFile = join(runDir, 'regulator', 'audit.jsonl');
   const text = readText(regulatorFile);

@@ -1,6 +1,8 @@
 /** The report a run writes (report.json): its types, one place. */
 import type { Alignment, Attack, IdsLearned, KeysDesign, KnowledgeCounts, LinkCount, NetworkConditions, Scenario, WireError } from '@fedrisk/shared';
 import type { CurveSet } from '../curves.ts';
+import type { DesignGovernance } from '../governance/report.ts';
+import type { RunGovernanceReport } from '../governance/stage.ts';
 import type { PortfolioReport } from '../portfolio/types.ts';
 import type { Verification } from '../referee.ts';
 
@@ -62,6 +64,8 @@ export interface DesignResult {
   /** a staged attack: whether the parties' defences were on, and what came of it */
   defences?: 'on' | 'off';
   attack?: AttackResult;
+  /** the job's audit trails verified, authorisations checked, minimum necessary measured */
+  governance?: DesignGovernance;
 }
 
 export interface Report extends DesignResult {
@@ -97,6 +101,10 @@ export interface Report extends DesignResult {
   scorecard: { baseScore: number; baseOdds: number; pdo: number; factor: number; offset: number };
   /** loans, losses and who bears them under the credit policy, joint vs bank alone, per macro scenario */
   portfolio?: PortfolioReport;
+  /** authorisations issued to the recipient (governance) */
+  authorisations?: RunGovernanceReport['authorisations'];
+  /** the regulator's reviews, flags, suspensions, and the job it had refused */
+  regulator?: RunGovernanceReport['regulator'];
   /** where the records came from; real-data rows left out for a missing value */
   data: { source: string; records: number; dropped: { line: number; column: string }[] };
   totalMs: number;
