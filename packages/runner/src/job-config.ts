@@ -101,7 +101,7 @@ export function writeJobConfigs(scenario: Scenario, prep: Prepared, spec: JobSpe
     defences: spec.defences,
     ...(coordinatorAttack ? { attack: coordinatorAttack } : {}),
     tls: { cert: join(jobDir, 'coordinator', 'tls-cert.pem'), key: join(jobDir, 'coordinator', 'tls-key.pem') },
-    ...(trust.governance ? { governance: coordinatorGovernanceOf(scenario, trust, jobDir) } : {}),
+    ...(trust.governance ? { governance: coordinatorGovernanceOf(scenario, trust.governance, trust.identities, jobDir) } : {}),
   };
   // the coordinator's TLS key and certificate, issued by the run's CA
   writePrivateFile(coordinator.tls?.cert as string, trust.coordinatorTls.certPem);

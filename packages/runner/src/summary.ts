@@ -3,6 +3,7 @@
  * (long ones wrap under their label), and every figure says what it is
  * measured against.
  */
+import { governanceLines } from './governance/summary.ts';
 import { portfolioLines } from './portfolio/summary.ts';
 import type { DesignResult, Report } from './report/types.ts';
 import { attackLines } from './summary-attacks.ts';
@@ -119,6 +120,7 @@ export function summaryItems(r: Report, runDir: string): string[] {
     out.push(labelled('cost', `${seconds(r.timings.jobMs)} for the job · ${kb(r.bytesOnWire)} through the coordinator`));
   } else out.push(...scored(r));
   out.push(...training(r));
+  out.push(...governanceLines(r));
   if (r.portfolio) out.push(...portfolioLines(r.portfolio));
   out.push(
     labelled(

@@ -1,16 +1,19 @@
 /** The governance parts of one job's configs: where each participant keeps its trail and files, what it checks. */
 import { join } from 'node:path';
 import type { CoordinatorGovernance, NodeGovernance, Scenario } from '@fedrisk/shared';
-import type { RunTrust } from '../job-config.ts';
 import type { RunGovernance } from './prepare.ts';
 
-export function coordinatorGovernanceOf(scenario: Scenario, trust: RunTrust, jobDir: string): CoordinatorGovernance {
-  const gov = trust.governance as RunGovernance;
+export function coordinatorGovernanceOf(
+  scenario: Scenario,
+  gov: RunGovernance,
+  identities: ReadonlyMap<string, { publicKey: string }>,
+  jobDir: string,
+): CoordinatorGovernance {
   return {
     auditFile: join(jobDir, 'coordinator', 'audit.jsonl'),
     filingFile: join(jobDir, 'coordinator', 'filing.json'),
     identityKeyFile: gov.coordinator.keyFile,
-    roster: scenario.parties.map((p) => ({ party: p.id, publicKey: trust.identities.get(p.id)?.publicKey as string })),
+    roster: scenario.parties.map((p) => ({ party: p.id, publicKey: identities.get(p.id)?.publicKey as string })),
     ...(gov.regulator ? { suspensions: { file: gov.suspensionsFile, regulatorKey: gov.regulator.publicKey } } : {}),
   };
 }

@@ -37,7 +37,7 @@ export const ERROR_CODES = {
   AUTH_ERR_SUSPENDED: {
     meaning: "The regulator suspended this participant's interface permission; the coordinator refuses its jobs.",
     action:
-      "Read the regulator's flags in the run's report (governance.regulator) and its suspension list; a suspended participant takes part in no job until it is lifted.",
+      "Read the regulator's flags in the run's report (regulator) and its suspension list; a suspended participant takes part in no job until it is lifted.",
   },
   JOB_ERR_PARTY_LOST: {
     meaning: 'A party disconnected before the job finished.',
