@@ -63,7 +63,8 @@ export async function grantsChecked(s: Session): Promise<boolean> {
 }
 
 async function checkGrants(s: Session, g: GovernanceState, purpose: string, bytes: Uint8Array, slots: readonly number[]): Promise<void> {
-  const ids = s.slotIds as string[];
+  // a fresh list: the holder's row lookup is cached per list (rowsOf), so the withheld slots must be a new one
+  const ids = (s.slotIds as string[]).slice();
   const recipient = s.started.recipient;
   const parties = s.jobParties.map((p) => p.id);
   const allowed = g.config.purposes.includes(purpose);
@@ -91,6 +92,7 @@ async function checkGrants(s: Session, g: GovernanceState, purpose: string, byte
     if (verdict === 'valid') authorised++;
     else ids[slot] = ''; // no valid authorisation: this record is not used, the slot gets the neutral value
   }
+  s.slotIds = ids;
   const answer = { applicants: ids.length, grants: present, matched, authorised, unauthorised: matched - authorised, purpose };
   g.answered[recipient] = answer;
   g.trail.append('data.answer', { recipient, ...answer, verdicts: g.verdicts });

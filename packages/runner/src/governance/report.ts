@@ -7,7 +7,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type AuditFinding, modelFromSpec, partyModelSchema, readJsonFile, type Scenario } from '@fedrisk/shared';
+import { type AuditFinding, partyModelSchema, readJsonFile, type Scenario } from '@fedrisk/shared';
 import type { Prepared } from '../prepare.ts';
 import type { JobRun } from '../run-job.ts';
 import { verifyJobDir } from './verify-run.ts';
@@ -77,9 +77,12 @@ export function designGovernance(scenario: Scenario, prep: Prepared, run: JobRun
     const answer = of('data.answer')[0]?.data;
     const disclosed = (form: string) => of('data.disclose').reduce((n, e) => n + (e.data.form === form ? num(e.data.records) : 0), 0);
     const summary = run.summaries.get(p.id);
-    const modelFile = run.spec.modelFiles?.get(p.id);
-    const model = modelFile ? readJsonFile(modelFile, partyModelSchema, `${p.id}'s model`) : modelFromSpec(scenario.model[p.id] ?? { intercept: 0 }, p.id);
-    const needed = Object.keys(model.features).sort();
+    // the columns its model needs: the trained model it scores with (or just trained), else the scenario's
+    const trained = run.spec.kind === 'training' ? join(run.files.partyDir(p.id), 'out', 'model.json') : undefined;
+    const modelFile = run.spec.modelFiles?.get(p.id) ?? (trained && existsSync(trained) ? trained : undefined);
+    const needed = Object.keys(
+      modelFile ? readJsonFile(modelFile, partyModelSchema, `${p.id}'s model`).features : (scenario.model[p.id]?.features ?? {}),
+    ).sort();
     const used = ((use?.columns as string[] | undefined) ?? []).slice().sort();
     const own = prep.members.get(p.id);
     const withheld = gov.withheld.get(p.id);

@@ -9,7 +9,7 @@
  */
 
 import { createHash } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { signFields, verifyFields } from '../crypto/channel.ts';
@@ -151,9 +151,15 @@ export class AuditTrail {
     this.job = o.job;
     try {
       mkdirSync(dirname(o.file), { recursive: true, mode: 0o700 });
-      this.#fd = openSync(o.file, 'ax', 0o600);
+      // a trail that exists already (the same job run again) goes on from its last entry: append-only, never rewritten
+      const last = existsSync(o.file) ? readFileSync(o.file, 'utf8').trimEnd().split('\n').at(-1) : undefined;
+      if (last) {
+        const e = auditEntrySchema.parse(JSON.parse(last));
+        this.#head = { seq: e.seq, hash: e.hash };
+      }
+      this.#fd = openSync(o.file, 'a', 0o600);
     } catch (cause) {
-      throw new FedError('CONFIG_ERR_INVALID', `cannot start the audit trail ${o.file} (it must not exist yet): ${(cause as Error).message}`, { cause });
+      throw new FedError('CONFIG_ERR_INVALID', `cannot continue the audit trail ${o.file}: ${(cause as Error).message}`, { cause });
     }
   }
 

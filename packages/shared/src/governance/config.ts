@@ -5,7 +5,7 @@ import { CREDIT_ASSESSMENT } from './authorisation.ts';
 
 export const nodeGovernanceSchema = z
   .object({
-    /** this party's audit trail; it must not exist yet */
+    /** this party's audit trail (appended to, continuing its chain, if it exists) */
     auditFile: z.string().min(1),
     /** where it leaves its filing for the regulator (head and summary) */
     filingFile: z.string().min(1).optional(),
