@@ -5,7 +5,8 @@
  *    threshold keys against a single key holder on the same data;
  *  - both against the same computation in plaintext in this process;
  *  - PSI alignment of 100,000 applicants against two holders of ~100,000
- *    customers each, against the raw rate of its group operation.
+ *    customers each, against the raw rate of its group operation;
+ *  - the default job with and without the audit trail (bench/governance.ts).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,13 +27,14 @@ import {
   tableSchemaOf,
 } from '@fedrisk/shared';
 import { defencesBench } from './defences.ts';
+import { governanceBench } from './governance.ts';
 import { scaleBench } from './scale.ts';
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
 const sec = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
-/** npm run bench [-- start|scoring|psi|training|scale[:10000,100000] ...]: all but scale by default (scale takes minutes) */
+/** npm run bench [-- start|scoring|psi|training|governance|scale[:10000,100000] ...]: all but scale by default (scale takes minutes) */
 async function main(): Promise<void> {
   const sizes = process.argv.find((a) => a.startsWith('scale:'));
   const sections: Record<string, () => Promise<void>> = {
@@ -42,6 +44,7 @@ async function main(): Promise<void> {
     'psi-1m': psi1mBench,
     training: trainingBench,
     defences: () => defencesBench(out),
+    governance: () => governanceBench(),
     scale: () => scaleBench(sizes ? sizes.slice('scale:'.length).split(',').map(Number) : undefined),
   };
   const wanted = process.argv.slice(2).map((a) => (a.startsWith('scale:') ? 'scale' : a));

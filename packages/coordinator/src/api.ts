@@ -16,6 +16,8 @@ export interface CoordinatorOptions {
   onRawFrame?: (from: string, raw: Buffer) => void;
   /** TLS key and certificate (PEM text): the coordinator listens on wss:// */
   tls?: { key: string; cert: string } | undefined;
+  /** governance: the coordinator's identity secret key (signs its audit trail) and the participants the regulator suspended */
+  governance?: { identityKey: string; suspended: ReadonlySet<string>; now?: () => Date } | undefined;
 }
 
 export interface Coordinator {

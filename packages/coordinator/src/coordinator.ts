@@ -1,9 +1,6 @@
 /**
- * The coordinator: admits the parties a job lists, validates every frame at
- * the socket, and runs the job. Frames from all parties reach the job one at
- * a time, in arrival order, so a step can never run twice because two
- * messages raced (issue 8). It can decrypt nothing: it is given public
- * parameters only.
+ * The coordinator: admits the parties a job lists, validates every frame at the socket and runs the job on one
+ * queue in arrival order, so no step runs twice because two messages raced (issue 8). It holds public parameters only.
  */
 import {
   asFedError,
@@ -34,6 +31,7 @@ import {
 import type { WebSocket } from 'ws';
 import { refuseHello } from './admission.ts';
 import type { Coordinator, CoordinatorOptions } from './api.ts';
+import { createCoordinatorAudit } from './audit.ts';
 import { watchHeartbeats } from './heartbeat.ts';
 import type { Job, NodeHandler } from './job.ts';
 import { JOBS } from './jobs/index.ts';
@@ -113,11 +111,21 @@ export function createCoordinator(opts: CoordinatorOptions): Coordinator {
   const send = (party: string, msg: Outgoing<CoordinatorMessage>, blobs?: readonly Uint8Array[]): void => {
     const p = parties.get(party);
     if (!p) throw new FedError('JOB_ERR_PARTY_LOST', `party ${party} is not connected`);
+    audit?.sent(party, msg, blobs ?? []);
     void p.out.send(msg, blobs);
   };
 
+  const g = opts.governance;
+  const setTimer = (ms: number, fn: () => void): void => void timers.set(ms, fn);
+  const audit = g && createCoordinatorAudit({ config, ...g, now: g.now ?? (() => new Date()), logger: log, send, setTimer });
+
   const finish = (error?: FedError): void => {
     if (finished) return;
+    // the work is done: every participant countersigns every head before the job ends
+    if (!error && audit && !audit.sealing) {
+      audit.seal(() => finish());
+      return;
+    }
     finished = true;
     timers.clear(phaseTimer);
     timers.clear(joinTimer);
@@ -128,6 +136,8 @@ export function createCoordinator(opts: CoordinatorOptions): Coordinator {
       ? { type: 'job.end', jobId: config.jobId, ok: false, error: error.toWire() }
       : { type: 'job.end', jobId: config.jobId, ok: true };
     // job.end leaves after everything already queued to each party
+    for (const id of parties.keys()) audit?.sent(id, end, []);
+    audit?.close(!error, error?.code);
     const flushed = [...parties.values()].map((p) => p.out.send(end));
     void Promise.all(flushed).then(() => {
       onEvent({ event: 'done', ok: !error });
@@ -170,6 +180,7 @@ export function createCoordinator(opts: CoordinatorOptions): Coordinator {
     const out = parties.get(party)?.out;
     try {
       if (msg.type === 'error') return partyFailed(party, msg.error);
+      if (audit?.handles(msg) && phases.current !== 'join') return audit.handle(party, msg, blobs);
       if ('jobId' in msg && msg.jobId !== undefined && msg.jobId !== config.jobId)
         throw new FedError('PROTO_ERR_UNEXPECTED', `job id ${bounded(msg.jobId, 64)} is not the running job ${config.jobId}`);
       const handler = job?.handlers[msg.type] as NodeHandler<typeof msg.type> | undefined;
@@ -197,7 +208,9 @@ export function createCoordinator(opts: CoordinatorOptions): Coordinator {
 
   const admit = (ws: WebSocket, out: OutLink, frame: Frame<NodeMessage>): string | undefined => {
     const { msg } = frame;
-    const refused = refuseHello(config, parties, msg) ?? (finished || closed ? new FedError('JOB_ERR_ABORTED', 'the job has already ended') : undefined);
+    const ended = finished || closed ? new FedError('JOB_ERR_ABORTED', 'the job has already ended') : undefined;
+    const refused = refuseHello(config, parties, msg) ?? audit?.refuse(msg) ?? ended;
+    if (refused?.code === 'AUTH_ERR_SUSPENDED') finish(refused);
     if (refused || msg.type !== 'hello') {
       log.warn({ code: refused?.code }, 'admission refused');
       void out.refuse(refused ?? new FedError('AUTH_ERR_REJECTED', 'hello first')).then(() => ws.close(CLOSE_AUTH, 'not admitted'));
@@ -205,6 +218,7 @@ export function createCoordinator(opts: CoordinatorOptions): Coordinator {
     }
     out.name = msg.party;
     parties.set(msg.party, { ws, out, lastHeard: clock() });
+    audit?.admitted(msg.party, msg.role);
     ledger.record(msg, frame.blobs);
     log.info({ party: msg.party, role: msg.role, joined: parties.size, of: config.parties.length }, 'party joined');
     onEvent({ event: 'joined', party: msg.party });
@@ -279,6 +293,7 @@ export function createCoordinator(opts: CoordinatorOptions): Coordinator {
           const p = parties.get(party);
           if (p) p.lastHeard = clock();
           ledger.record(msg, frame.blobs);
+          audit?.received(party, msg, frame.blobs);
           const who = party;
           inbox = inbox.then(() => dispatch(who, frame));
         })

@@ -3,9 +3,10 @@
  * listen, run the job, write the job record. The bin wraps this with process
  * arguments and signals; the runner's in-process launcher calls it directly.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  type CoordinatorConfig,
   coordinatorConfigSchema,
   createLogger,
   type EventSink,
@@ -15,9 +16,12 @@ import {
   loadSeal,
   readJsonFile,
   type SealModule,
+  suspendedParticipants,
+  suspensionsSchema,
   writeJsonFile,
   writePrivateFile,
 } from '@fedrisk/shared';
+import type { CoordinatorOptions } from './api.ts';
 import { createCoordinator } from './coordinator.ts';
 
 export interface CoordinatorMainOptions {
@@ -39,6 +43,19 @@ export interface CoordinatorMainOptions {
   captureDir?: string | undefined;
 }
 
+/** The coordinator's identity key and the regulator's signed suspension list (none yet if the file does not exist). */
+function governanceOf(config: CoordinatorConfig): CoordinatorOptions['governance'] {
+  const g = config.governance;
+  if (!g) return undefined;
+  const identityKey = readPem(g.identityKeyFile, 'identity key').trim();
+  const s = g.suspensions;
+  const suspended =
+    s && existsSync(s.file)
+      ? suspendedParticipants(readJsonFile(s.file, suspensionsSchema, 'suspension list', 'CONFIG_ERR_INVALID'), s.regulatorKey, s.file)
+      : new Set<string>();
+  return { identityKey, suspended };
+}
+
 function readPem(path: string, what: string): string {
   try {
     return readFileSync(path, 'utf8');
@@ -58,6 +75,7 @@ export async function runCoordinatorMain(o: CoordinatorMainOptions): Promise<num
   const coordinator = createCoordinator({
     config,
     tls,
+    governance: governanceOf(config),
     seal,
     logger,
     host: o.host,

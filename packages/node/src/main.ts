@@ -13,6 +13,7 @@ import {
   type EventSink,
   type FaultPoint,
   FedError,
+  filingSchema,
   type Logger,
   loadSeal,
   nodeConfigSchema,
@@ -47,8 +48,9 @@ export interface NodeMainOptions {
   crash?: ((point: FaultPoint) => void) | undefined;
 }
 
-function writeOutputs(outDir: string, outcome: NodeOutcome): void {
-  const { scores, decisions, reasonValues, trainedModel, attack, ...summary } = outcome;
+function writeOutputs(outDir: string, outcome: NodeOutcome, filingFile: string | undefined): void {
+  const { scores, decisions, reasonValues, trainedModel, attack, filing, ...summary } = outcome;
+  if (filing && filingFile) writeJsonFile(filingFile, filingSchema, filing);
   if (attack) writeJsonFile(join(outDir, 'attack.json'), attackOutputSchema, attack);
   // a party's trained weights stay in its own folder; its next job reads them from there
   if (trainedModel) writeJsonFile(join(outDir, 'model.json'), partyModelSchema, trainedModel);
@@ -98,7 +100,7 @@ export async function runNodeMain(o: NodeMainOptions): Promise<number> {
     // a crash writes nothing, as a killed process would not
     if (outcome === 'crashed') return 137;
     await node.close();
-    writeOutputs(config.outDir, outcome);
+    writeOutputs(config.outDir, outcome, config.governance?.filingFile);
     return outcome.ok ? 0 : 1;
   } finally {
     o.signal?.removeEventListener('abort', stop);

@@ -17,6 +17,7 @@ import {
   type EventSink,
   type FaultPoint,
   FedError,
+  type Filing,
   type Frame,
   KeyMaterialLog,
   KnowledgeLedger,
@@ -39,6 +40,9 @@ import {
 import type { z } from 'zod';
 import { checkAgreed, readCa, readIdentityKey } from './agreement.ts';
 import { type Connection, createConnection } from './connection.ts';
+import { authoriseHandlers } from './governance/authorise.ts';
+import type { GovernanceState } from './governance/state.ts';
+import { auditHandlers, closeGovernance, openGovernance, recordReceived, recordSent } from './governance/trail.ts';
 import { type Handler, type Handlers, mergeHandlers } from './handlers.ts';
 import { NODE_JOBS } from './jobs/index.ts';
 import type { NodeJob } from './jobs/job.ts';
@@ -65,6 +69,8 @@ export interface NodeOptions {
   onRawFrame?: (raw: Buffer) => void;
   /** called at fault-injection points; the process entry uses it to crash on purpose */
   onFaultPoint?: (point: FaultPoint) => void;
+  /** the clock authorisations and the audit trail are dated by */
+  now?: () => Date;
 }
 
 /** What a node reports when its job ends: its summary, plus the recipient's scores and decisions or a trained model. */
@@ -76,6 +82,8 @@ export interface NodeOutcome extends PartySummary {
   trainedModel?: PartyModel;
   /** a staged attack's findings */
   attack?: AttackOutput;
+  /** its signed filing for the regulator (with an audit trail) */
+  filing?: Filing;
 }
 
 export interface PartyNode {
@@ -99,6 +107,8 @@ const STEP_HANDLERS: Handlers = mergeHandlers({
   reasons: reasonsHandlers,
   'threshold-decrypt': thresholdDecryptHandlers(finishScores),
   training: trainingHandlers,
+  audit: auditHandlers,
+  authorise: authoriseHandlers,
 });
 
 /** Close codes a node uses: the reason carries its error code, so the coordinator can name the cause. */
@@ -123,6 +133,8 @@ export function createNode(opts: NodeOptions): PartyNode {
   let closing: Promise<void> | undefined;
   // made while the other parties join, with the usual parameters: SEAL's context takes a few hundred milliseconds
   let warm: CkksContext | undefined;
+  let governance: GovernanceState | undefined;
+  let identityKey: string | undefined;
   let resolveDone!: (o: NodeOutcome) => void;
   const done = new Promise<NodeOutcome>((resolve) => {
     resolveDone = resolve;
@@ -143,13 +155,15 @@ export function createNode(opts: NodeOptions): PartyNode {
     warm?.delete();
     warm = undefined;
     const trainer = s?.training?.trainer ?? s?.training?.threshold;
+    const filing = governance ? closeGovernance(governance, s, !error, identityKey, error?.code) : undefined;
+    const unauthorised = Object.entries(governance?.verdicts ?? {}).reduce((n, [v, k]) => (v === 'valid' ? n : n + k), 0);
     resolveDone({
       party: me,
       ok: !error,
       ...(error ? { error: error.toWire() } : {}),
       idsLearned: s?.idsLearned ?? { intersection: 0, othersApplicants: 0, overlap: {} },
       rows: s?.deps.table.ids.length ?? 0,
-      gaps: s?.gaps ?? 0,
+      gaps: Math.max(0, (s?.gaps ?? 0) - unauthorised),
       ledger: ledger.toJSON(),
       timings: s?.timings ?? {},
       keyMaterial: custody.toJSON(),
@@ -159,6 +173,17 @@ export function createNode(opts: NodeOptions): PartyNode {
       ...(s?.reasons?.decisions ? { decisions: s.reasons.decisions, reasonsReceived: s.reasons.received } : {}),
       ...(s?.reasons ? { reasonValues: s.reasons.values } : {}),
       ...(s?.attack ? { attack: s.attack } : {}),
+      ...(filing ? { filing } : {}),
+      ...(governance
+        ? {
+            governance: {
+              trailEntries: governance.trail.entries,
+              countersigned: governance.countersigned,
+              contributed: governance.contributed,
+              verdicts: governance.verdicts,
+            },
+          }
+        : {}),
     });
     void connection?.close(closeCode, error ? error.code : 'done');
   };
@@ -207,6 +232,7 @@ export function createNode(opts: NodeOptions): PartyNode {
 
   const onFrame = async ({ msg, blobs }: Frame<CoordinatorMessage>): Promise<void> => {
     ledger.record(msg, blobs);
+    if (governance) recordReceived(governance, msg, blobs);
     const s = session;
     if (finished || !s) return;
     try {
@@ -251,8 +277,11 @@ export function createNode(opts: NodeOptions): PartyNode {
       const applicants = config.applicants ? await readApplicants(config.applicants, schema.idFormat) : undefined;
       log.info({ rows: table.ids.length, applicants: applicants?.length }, 'own data loaded');
       onEvent({ event: 'progress', party: me, step: 'load', done: table.ids.length, total: table.ids.length });
-      const identityKey = config.identityKeyFile ? readIdentityKey(config.identityKeyFile) : undefined;
+      identityKey = config.identityKeyFile ? readIdentityKey(config.identityKeyFile) : undefined;
       if (identityKey) custody.hold('identityKey');
+      const now = opts.now ?? (() => new Date());
+      governance = await openGovernance(config, table, identityKey, now);
+      const g = governance;
       const conn = createConnection({
         url: opts.url,
         hello: { type: 'hello', party: me, role: config.role, token: opts.token },
@@ -279,7 +308,12 @@ export function createNode(opts: NodeOptions): PartyNode {
         model,
         applicants,
         identityKey,
-        send: (msg, blobs) => conn.send(msg, blobs),
+        governance,
+        now,
+        send: (msg, blobs) => {
+          if (g) recordSent(g, session, msg, blobs ?? []);
+          return conn.send(msg, blobs);
+        },
         faultPoint: (point) => opts.onFaultPoint?.(point),
       });
       session.timings.load = loadMs;

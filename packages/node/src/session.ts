@@ -20,6 +20,7 @@ import {
   type PartyTable,
   type SealModule,
 } from '@fedrisk/shared';
+import type { GovernanceState } from './governance/state.ts';
 import type { AttackState, KeysState, PsiState, ReasonsState, ScoringState, ThresholdDecryptState, TrainingState } from './state.ts';
 
 /** Steps that run at most once per job; running one twice is a bug (JOB_ERR_INTERNAL). */
@@ -50,6 +51,10 @@ export interface SessionDeps {
   applicants: string[] | undefined;
   /** this party's own identity secret key, which it made itself */
   identityKey: string | undefined;
+  /** audit trail and authorisations, when the config asks for them */
+  governance: GovernanceState | undefined;
+  /** the time authorisations are checked against */
+  now: () => Date;
   send(msg: Outgoing<NodeMessage>, blobs?: readonly Uint8Array[]): Promise<void>;
   faultPoint(point: 'after-join' | 'after-keys' | 'before-partial'): void;
 }

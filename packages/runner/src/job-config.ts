@@ -21,6 +21,8 @@ import {
   writePrivateFile,
 } from '@fedrisk/shared';
 import { decisionConfigs } from './decisions/config.ts';
+import { coordinatorGovernanceOf, nodeGovernanceOf } from './governance/configs.ts';
+import type { RunGovernance } from './governance/prepare.ts';
 import type { Prepared } from './prepare.ts';
 import type { RunCa } from './tls.ts';
 
@@ -33,6 +35,8 @@ export interface JobSpec {
   modelFiles?: Map<string, string> | undefined;
   /** training under a design compared with the scenario's own (its models are not used for scoring) */
   compare?: boolean | undefined;
+  /** a name for the job's folder other than its design's (a second job of the same design) */
+  label?: string | undefined;
 }
 
 export interface JobFiles {
@@ -56,10 +60,13 @@ export interface RunTrust {
   identities: Map<string, { publicKey: string; keyFile: string }>;
   /** psi-probe attack: the guessed ids the runner hands the attacker */
   probeFile?: string | undefined;
+  /** audit trails, authorisations, the regulator's suspensions */
+  governance?: RunGovernance | undefined;
 }
 
 /** The folder name of a job within the run: its design (undefended when the defences are off), or "training" (training-<design> when compared). */
 export function jobName(spec: JobSpec): string {
+  if (spec.label) return spec.label;
   if (spec.kind === 'training') return spec.compare ? `training-${spec.keys}` : 'training';
   return `${spec.keys}${spec.defences ? '' : '-undefended'}`;
 }
@@ -99,6 +106,7 @@ export function writeJobConfigs(scenario: Scenario, prep: Prepared, spec: JobSpe
     defences: spec.defences,
     ...(coordinatorAttack ? { attack: coordinatorAttack } : {}),
     tls: { cert: join(jobDir, 'coordinator', 'tls-cert.pem'), key: join(jobDir, 'coordinator', 'tls-key.pem') },
+    ...(trust.governance ? { governance: coordinatorGovernanceOf(scenario, trust.governance, trust.identities, jobDir) } : {}),
   };
   // the coordinator's TLS key and certificate, issued by the run's CA
   writePrivateFile(coordinator.tls?.cert as string, trust.coordinatorTls.certPem);
@@ -116,11 +124,11 @@ export function writeJobConfigs(scenario: Scenario, prep: Prepared, spec: JobSpe
     parties: scenario.parties.map(({ id, role }) => ({ id, role })),
     ckks: coordinator.ckks,
     ...(coordinator.training ? { training: coordinator.training } : {}),
-    maxApplicants: (training ? prep.trainIds : prep.applicants).length,
+    maxApplicants: (training ? prep.trainIds : [...prep.applicants, ...(trust.governance?.extraQueries ?? [])]).length,
   };
   const partyDir = (id: string) => join(jobDir, 'parties', id);
   const decisions = training ? undefined : decisionConfigs(scenario);
-  const rows = training ? prep.trainIds : prep.applicants;
+  const rows = training ? prep.trainIds : [...prep.applicants, ...(trust.governance?.extraQueries ?? [])];
   for (const p of scenario.parties) {
     const dir = partyDir(p.id);
     const fault = scenario.faults.find((f) => 'party' in f && f.party === p.id);
@@ -156,6 +164,7 @@ export function writeJobConfigs(scenario: Scenario, prep: Prepared, spec: JobSpe
       tls: { ca: trust.caFile },
       timeouts: scenario.timeouts,
       roster,
+      ...(trust.governance ? { governance: nodeGovernanceOf(scenario, trust.governance, p.id, join(dir, 'out')) } : {}),
     };
     writeJsonFile(join(dir, 'config.json'), nodeConfigSchema, cfg);
   }

@@ -11,6 +11,7 @@ import {
   type PartyTable,
   partialLogitsFor,
   readScoreLogits,
+  rowsOf,
   type TableSchema,
 } from '@fedrisk/shared';
 import { type BankBaseline, type BaselineBasis, baselineLogits, basisOf } from './baseline.ts';
@@ -83,6 +84,8 @@ export async function verify(opts: {
   labels: ById;
   scores: ScoresById;
   baseline: BankBaseline;
+  /** per party: applicants whose record it does not contribute (no valid authorisation): it sends its neutral value */
+  withheld?: ReadonlyMap<string, ReadonlySet<string>> | undefined;
 }): Promise<Verification> {
   const { applicants } = opts;
   const plain = new Float64Array(applicants.length);
@@ -91,8 +94,11 @@ export async function verify(opts: {
   for (const p of opts.parties) {
     const table = await loadPartyData(p.dataFile, p.schema, p.dataFormat);
     if (p.id === opts.recipient) tables.set(p.id, table); // the others' tables can go: a million rows each
-    const partial = partialLogitsFor(table, p.model, applicants);
-    gaps[p.id] = partial.gaps;
+    const withheld = opts.withheld?.get(p.id);
+    const ids = withheld?.size ? applicants.map((id) => (withheld.has(id) ? '' : id)) : applicants;
+    const partial = partialLogitsFor(table, p.model, ids);
+    // a gap is a record the party does not have; a withheld record it has is counted by governance instead
+    gaps[p.id] = partial.gaps - (withheld?.size ? rowsOf(table, [...withheld]).filter((r) => r >= 0).length : 0);
     for (let i = 0; i < plain.length; i++) plain[i] = (plain[i] as number) + (partial.values[i] as number);
   }
   let maxErr = 0;

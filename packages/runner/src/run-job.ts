@@ -16,6 +16,7 @@ import {
   type Scenario,
   writePrivateFile,
 } from '@fedrisk/shared';
+import type { RunGovernance } from './governance/prepare.ts';
 import { type JobFiles, type JobSpec, type RunTrust, writeJobConfigs } from './job-config.ts';
 import { type Launcher, type Participant, stopAll } from './launch/launcher.ts';
 import type { Prepared } from './prepare.ts';
@@ -38,6 +39,8 @@ export interface JobRun {
   summaries: Map<string, PartySummary>;
   jobMs: number;
   afterJoinMs: number;
+  /** the run's governance, when the scenario keeps audit trails */
+  governance?: RunGovernance | undefined;
 }
 
 /** How long a job may take in all: every timeout the scenario allows, and a margin. */
@@ -176,5 +179,14 @@ export async function runJob(scenario: Scenario, prep: Prepared, spec: JobSpec, 
   if (failure && own && !failure.message.includes(own.message)) {
     failure = new FedError(failure.code, `${failure.message}; ${named}'s own error: ${own.code}: ${own.message}`, { details: failure.details ?? {} });
   }
-  return { spec, files, failure, record, summaries, jobMs: end - tj, afterJoinMs: progress.joinedAt ? end - progress.joinedAt : 0 };
+  return {
+    spec,
+    files,
+    failure,
+    record,
+    summaries,
+    jobMs: end - tj,
+    afterJoinMs: progress.joinedAt ? end - progress.joinedAt : 0,
+    ...(trust.governance ? { governance: trust.governance } : {}),
+  };
 }

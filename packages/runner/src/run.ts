@@ -10,6 +10,8 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { attacker, mkdirPrivate, type PartySummary, readDecisionsCsv, type Scenario, scorecardMapping, writePrivateFile } from '@fedrisk/shared';
 import { fitBankBaseline } from './baseline.ts';
 import { type ReasonsReport, reasonsStage } from './decisions/quality.ts';
+import { prepareGovernance } from './governance/prepare.ts';
+import { governanceStage, type RunGovernanceReport } from './governance/stage.ts';
 import { attackResult } from './jobs/attacks.ts';
 import { refereeModels, scoringResult } from './jobs/scoring.ts';
 import { designSummary, evaluateTraining, trainedModelFiles, trainingCosts } from './jobs/training.ts';
@@ -69,6 +71,8 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   const prep = await prepare(scenario, opts.scenarioFile, runsDir, startedAt, say);
   const launcher = launcherOf(opts.launcher);
   const trust = await establishTrust(scenario, prep, launcher);
+  trust.governance = await prepareGovernance(scenario, prep, startedAt, launcher);
+  const governance = governanceStage(scenario, prep, trust, say);
   const jobOpts: RunJobOptions = {
     launcher,
     trace: opts.trace ?? false,
@@ -91,6 +95,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
           : `${scenario.job.recipient} holds the labels and the key`;
       say(`  job       joint training, keys ${keys}: ${who}; every party keeps its own weights`);
       const run = await runJob(scenario, prep, { kind: 'training', keys, defences: true, compare: i > 0 }, trust, jobOpts);
+      governance.afterJob(run);
       if (run.failure) {
         if (i === 0) results.push({ keys, ok: false, error: run.failure.toWire(), ...commonResult(scenario, prep, run, prep.trainIds) });
         trainingDesigns.push({ keys, ok: false, error: run.failure.toWire(), ...trainingCosts(scenario, prep, run) });
@@ -123,10 +128,15 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       if (attack) say(`  attack    ${attacker(attack)} stages ${attack.kind}`);
       const run = await runJob(scenario, prep, { kind: 'scoring', keys, defences, modelFiles }, trust, jobOpts);
       const result = await scoringResult(scenario, prep, run, baseline, say);
+      const gov = governance.afterJob(run);
+      if (gov) result.governance = gov;
       results.push(attack ? { ...result, defences: defences ? 'on' : 'off', attack: await attackResult(scenario, prep, run, attack, result) } : result);
       if (result.verification && !scoredBy) scoredBy = { keys, scoresFile: join(run.files.partyDir(scenario.job.recipient), 'out', 'scores.csv'), run };
     }
   }
+  const governed = await governance.finish((label) =>
+    runJob(scenario, prep, { kind: 'scoring', keys: designs[0] ?? 'threshold', defences: true, modelFiles, label }, trust, jobOpts),
+  );
   let portfolio: PortfolioReport | undefined;
   let reasons: ReasonsReport | undefined;
   if (scoredBy) {
@@ -145,7 +155,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       scoredBy.run.summaries.get(scenario.job.recipient) as PartySummary,
     );
   }
-  const report = assembleReport(opts, prep.runId, startedAt, results, training, portfolio, reasons, {
+  const report = assembleReport(opts, prep.runId, startedAt, results, training, portfolio, reasons, governed, {
     population: prep.size,
     rows: prep.rows,
     applicants: prep.applicants.length,
@@ -184,6 +194,7 @@ function assembleReport(
   training: TrainingReport | undefined,
   portfolio: PortfolioReport | undefined,
   reasons: ReasonsReport | undefined,
+  governance: RunGovernanceReport | undefined,
   f: RunFacts,
 ): Report {
   const { scenario } = opts;
@@ -214,6 +225,7 @@ function assembleReport(
     ...(results.some((r) => r.attack) ? { attacks: results.flatMap((r) => (r.attack ? [r.attack] : [])) } : {}),
     ...(portfolio ? { portfolio } : {}),
     ...(reasons ? { reasons } : {}),
+    ...(governance ?? {}),
     scorecard: { ...scenario.scorecard, ...scorecardMapping(scenario.scorecard) },
     data: { source: f.source, records: f.population, dropped: f.dropped },
     totalMs: f.totalMs,

@@ -4,6 +4,7 @@
  * measured against.
  */
 import { reasonsLines } from './decisions/summary.ts';
+import { governanceLines } from './governance/summary.ts';
 import { portfolioLines } from './portfolio/summary.ts';
 import type { DesignResult, Report } from './report/types.ts';
 import { attackLines } from './summary-attacks.ts';
@@ -141,6 +142,7 @@ export function summaryItems(r: Report, runDir: string): string[] {
     out.push(labelled('cost', `${seconds(r.timings.jobMs)} for the job · ${kb(r.bytesOnWire)} through the coordinator`));
   } else out.push(...scored(r));
   out.push(...training(r));
+  out.push(...governanceLines(r));
   if (r.portfolio) out.push(...portfolioLines(r.portfolio));
   if (r.reasons) out.push(...reasonsLines(r.reasons));
   out.push(

@@ -6,6 +6,7 @@
  * reveal). The recipient decrypts: alone (single holder, scores.sum)
  * or with every party's share (threshold, steps/threshold-decrypt).
  */
+import { grantsChecked, sendGrants } from '../governance/authorise.ts';
 import type { Session } from '../session.ts';
 import { beginKeys, revealKeyShareIfReady } from '../steps/keys.ts';
 import { beginPsi } from '../steps/psi.ts';
@@ -21,13 +22,15 @@ export const scoringJob: NodeJob = {
     else await beginPsi(s);
   },
   advance: async (s: Session) => {
+    await sendGrants(s);
     if (!s.aligned) return;
     if (!s.steps.has('keys')) await beginKeys(s, { rotations: false });
     // threshold: each share, then each input, is revealed only once every party has committed to it
     await revealKeyShareIfReady(s);
     if (!s.publicKey) return;
     if (s.started.alignment === 'query' && s.isRecipient && !s.steps.has('query')) await sendQuery(s);
-    if (s.slotIds && !s.steps.has('partial')) await sendPartial(s);
+    await sendGrants(s);
+    if (s.slotIds && !s.steps.has('partial') && (await grantsChecked(s))) await sendPartial(s);
     await revealInputIfReady(s);
   },
 };

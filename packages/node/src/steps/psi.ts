@@ -119,9 +119,9 @@ export const psiHandlers: Handlers = {
     if (s.started.alignment === 'psi') s.idsLearned.intersection += overlap;
     s.log.info({ holder: msg.from, overlap }, 'PSI intersection found');
     s.progress('psi:match', holderSet.length, holderSet.length);
-    const matched = pairs.filter((_, i) => i % 2 === 1);
-    state.matched.set(msg.from, matched);
-    learnMembership(s, msg.from, matched);
+    const matchedSlots = pairs.filter((_, i) => i % 2 === 1);
+    state.matched.set(msg.from, matchedSlots);
+    learnMembership(s, msg.from, matchedSlots);
     if (s.started.alignment === 'psi') {
       // padded to the holder's own set size and sealed to it: the relay learns neither how many matched nor which
       const padded = new Uint32Array(2 * holderSet.length + 1);

@@ -24,17 +24,25 @@ import type { JobRun } from '../run-job.ts';
 const CLOSE = 1e-3;
 
 /** A victim's true partial logits for the job's slots, and which slots it has a record for. */
-async function truthOf(scenario: Scenario, prep: Prepared, party: string, slotIds: readonly string[]) {
+async function truthOf(scenario: Scenario, prep: Prepared, party: string, allSlotIds: readonly string[], withheld: ReadonlySet<string> | undefined) {
   const table = await loadPartyData(prep.dataFiles.get(party) as string, prep.schemas.get(party) as TableSchema, prep.dataFormat);
+  // a record the victim withheld (no authorisation) never entered its input: there is nothing of it to read
+  const slotIds = withheld?.size ? allSlotIds.map((id) => (withheld.has(id) ? '' : id)) : allSlotIds;
   const { values } = partialLogitsFor(table, modelFromSpec(scenario.model[party] ?? { intercept: 0 }, party), slotIds);
   const present = new Set(table.ids);
   return { values, present: slotIds.map((id) => present.has(id)) };
 }
 
-async function measure(scenario: Scenario, prep: Prepared, learned: Record<string, number[]>, slotIds: readonly string[]): Promise<AttackResult['learned']> {
+async function measure(
+  scenario: Scenario,
+  prep: Prepared,
+  learned: Record<string, number[]>,
+  slotIds: readonly string[],
+  withheld: ReadonlyMap<string, ReadonlySet<string>> | undefined,
+): Promise<AttackResult['learned']> {
   const out: AttackResult['learned'] = {};
   for (const [victim, values] of Object.entries(learned)) {
-    const truth = await truthOf(scenario, prep, victim, slotIds);
+    const truth = await truthOf(scenario, prep, victim, slotIds, withheld?.get(victim));
     let read = 0;
     let of = 0;
     let maxError = 0;
@@ -68,7 +76,7 @@ export async function attackResult(scenario: Scenario, prep: Prepared, run: JobR
     // no deviation at all: the colluders subtract what they know from the recipient's result
     const scores = run.failure ? undefined : await readScores(join(run.files.partyDir(recipient), 'out', 'scores.csv')).catch(() => undefined);
     if (scores) {
-      const known = await Promise.all(attack.parties.map((p) => truthOf(scenario, prep, p, slotIds)));
+      const known = await Promise.all(attack.parties.map((p) => truthOf(scenario, prep, p, slotIds, run.governance?.withheld.get(p))));
       learnedRaw[attack.target] = slotIds.map((id, i) => (scores.get(id) ?? Number.NaN) - known.reduce((s, k) => s + (k.values[i] as number), 0));
     }
   } else {
@@ -97,7 +105,7 @@ export async function attackResult(scenario: Scenario, prep: Prepared, run: JobR
       }
     }
   }
-  const learned = await measure(scenario, prep, learnedRaw, slotIds);
+  const learned = await measure(scenario, prep, learnedRaw, slotIds, run.governance?.withheld);
   const readSomething = Object.values(learned).some((l) => l.values > 0) || Object.values(membership ?? {}).some((m) => m.learnedMembers > 0);
   // tampering "succeeds" when the job ran through and only the referee, who sees all data, found the scores wrong
   const tampered = attack.kind === 'tamper' && !run.failure && design.error?.code === 'RUN_ERR_ACCURACY';

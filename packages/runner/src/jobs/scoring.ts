@@ -57,6 +57,7 @@ async function verifyScores(scenario: Scenario, prep: Prepared, run: JobRun, bas
     labels: prep.labels,
     scores: await readScores(join(run.files.partyDir(recipient), 'out', 'scores.csv')),
     baseline,
+    withheld: run.governance?.withheld,
   });
   const target = targetMaxError(run.spec.keys);
   const err = verification.maxAbsLogitError;

@@ -2,6 +2,8 @@
 import type { Alignment, Attack, IdsLearned, KeysDesign, KnowledgeCounts, LinkCount, NetworkConditions, Scenario, WireError } from '@fedrisk/shared';
 import type { CurveSet } from '../curves.ts';
 import type { ReasonsReport } from '../decisions/quality.ts';
+import type { DesignGovernance } from '../governance/report.ts';
+import type { RunGovernanceReport } from '../governance/stage.ts';
 import type { PortfolioReport } from '../portfolio/types.ts';
 import type { Verification } from '../referee.ts';
 
@@ -65,6 +67,8 @@ export interface DesignResult {
   /** a staged attack: whether the parties' defences were on, and what came of it */
   defences?: 'on' | 'off';
   attack?: AttackResult;
+  /** the job's audit trails verified, authorisations checked, minimum necessary measured */
+  governance?: DesignGovernance;
 }
 
 export interface Report extends DesignResult {
@@ -102,6 +106,10 @@ export interface Report extends DesignResult {
   portfolio?: PortfolioReport;
   /** reasons for every rejection: counts, what the recipient received, and the referee's check of their quality */
   reasons?: ReasonsReport;
+  /** authorisations issued to the recipient (governance) */
+  authorisations?: RunGovernanceReport['authorisations'];
+  /** the regulator's reviews, flags, suspensions, and the job it had refused */
+  regulator?: RunGovernanceReport['regulator'];
   /** where the records came from; real-data rows left out for a missing value */
   data: { source: string; records: number; dropped: { line: number; column: string }[] };
   totalMs: number;

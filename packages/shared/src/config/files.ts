@@ -11,6 +11,7 @@ import { csvRow, parseCsv } from '../data/csv.ts';
 import { IdIndex } from '../data/id-index.ts';
 import { idProblem } from '../data/table.ts';
 import { usccValid } from '../data/uscc.ts';
+import { partyGovernanceSchema } from '../governance/config.ts';
 import { type ErrorCode, FedError, formatZodIssues } from '../util/errors.ts';
 import { type IdFormat, jobIdSchema, partyIdSchema, phaseNameSchema } from '../wire/ids.ts';
 import { KNOWLEDGE_KINDS } from '../wire/knowledge.ts';
@@ -108,6 +109,8 @@ export const partySummarySchema = z
     reasonsReceived: z
       .record(z.string(), z.object({ applicants: z.number().int().min(0), codes: z.number().int().min(0), bands: z.number().int().min(0) }).strict())
       .optional(),
+    /** its audit trail and its verdicts on the recipient's authorisations */
+    governance: partyGovernanceSchema.optional(),
     /** the process's peak resident memory, for the bench */
     peakRssBytes: z.number().int().min(0).optional(),
   })

@@ -2,6 +2,7 @@ export * from './attacks.ts';
 export * from './decisions-file.ts';
 export * from './events.ts';
 export * from './files.ts';
+export * from './governance.ts';
 export * from './network.ts';
 export * from './policy.ts';
 export * from './portfolio.ts';

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { columnSpecSchema, dataFormatSchema, roleSchemaOf, type TableSchema } from '../data/columns.ts';
+import { coordinatorGovernanceSchema, nodeGovernanceSchema } from '../governance/config.ts';
 import { modelSpecSchema } from '../model/infer.ts';
 import { MAX_REASON_CODES } from '../model/reason-payload.ts';
 import { scorecardSchema } from '../model/scorecard.ts';
@@ -70,6 +71,8 @@ export const coordinatorConfigSchema = z
     defences: z.boolean().default(true),
     /** an attack this coordinator stages (scenario attacks:) */
     attack: coordinatorAttackSchema.optional(),
+    /** audit trail, head exchange and the regulator's suspensions (governance) */
+    governance: coordinatorGovernanceSchema.optional(),
     /** TLS: the coordinator's certificate (issued by the run's CA) and its private key, PEM files */
     tls: z
       .object({ cert: z.string().min(1), key: z.string().min(1) })
@@ -163,6 +166,8 @@ export const nodeConfigSchema = z
       .optional(),
     /** how long the coordinator may stay silent before this node gives up on it */
     timeouts: timeoutsSchema.prefault({}),
+    /** audit trail and authorisations (governance) */
+    governance: nodeGovernanceSchema.optional(),
     /** every party's identity public key, distributed out of band like credentials */
     roster: z.array(z.object({ party: partyIdSchema, role: roleSchema, publicKey: z.string().min(1) }).strict()).optional(),
   })

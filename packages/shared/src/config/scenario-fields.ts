@@ -177,6 +177,28 @@ export const SCENARIO_FIELD_HELP: Readonly<Record<string, string>> = {
   'network.links.<party>': "One party's link, both directions.",
   'network.links.<party>.latencyMs': "One-way delay of every frame on this party's link, in milliseconds; network.latencyMs if left out.",
   'network.links.<party>.bandwidthMbps': "Bandwidth of each direction of this party's link, in megabits per second; network.bandwidthMbps if left out.",
+  governance: 'Governance: audit trails, the authorisations businesses give, an optional regulator (docs/SECURITY.md).',
+  'governance.audit':
+    "true (default): every participant keeps a signed, hash-chained audit trail of every data use and protocol step and countersigns the others' heads at the end of each job (`npm run audit -- verify <run>` checks them); false: none of governance runs.",
+  'governance.authorisations': "The authorisations applicants give the recipient, and the holders' check of them.",
+  'governance.authorisations.required':
+    'true (default): a holder contributes a record only with a valid authorisation from that business (signed with its key, naming the recipient, the purpose "credit assessment", the holder as a source, not expired); any other record gets the neutral value and is counted. Needs audit.',
+  'governance.authorisations.share': "Share of the applicants who authorise the recipient (0.97 by default); the others' records are withheld by every holder.",
+  'governance.authorisations.validDays': 'Days an authorisation stays valid from the start of the run.',
+  'governance.regulator':
+    "A regulator who receives every participant's signed audit-trail head and summary after each job (never a record), flags anomalies by its rules and may suspend a participant's interface permission; the coordinator refuses a suspended participant's next job (AUTH_ERR_SUSPENDED).",
+  'governance.regulator.rules': 'What the regulator flags.',
+  'governance.regulator.rules.maxAskedPerApplication': 'Most businesses a bank may ask about per application (authorisation) it holds (1.1).',
+  'governance.regulator.rules.maxUnauthorisedShare': 'Largest share of the records holders matched that may lack a valid authorisation (0.05).',
+  'governance.regulator.rules.allowedPurposes': 'Purposes a bank may state (["credit assessment"]).',
+  'governance.regulator.rules.allowedPurposes[]': 'A purpose.',
+  'governance.regulator.rules.maxQueriesPerBusiness':
+    "Most jobs that may use one business's authorisation (2: a design comparison asks once per design); counted on pseudonyms of the authorisations, not on ids.",
+  'governance.regulator.rules.suspend': 'true (default): a flagged participant is suspended; false: flagged only.',
+  'governance.misbehave': 'A recipient that deviates, to show the regulator at work (scenarios/governance-regulator.yaml).',
+  'governance.misbehave.by': 'The misbehaving party: the recipient.',
+  'governance.misbehave.extraQueries': 'Businesses it asks about beyond its applicants: its own customers who never applied (no authorisation).',
+  'governance.misbehave.purpose': 'The purpose it states to the holders; one they do not answer for makes them withhold every record.',
   faults: 'Things to go wrong on purpose, to watch the job fail cleanly.',
   'faults[]': 'A party that crashes, or a curious coordinator (threshold keys only).',
   'faults[].party': 'The party that crashes.',

@@ -11,6 +11,7 @@ import { didYouMean } from '../util/suggest.ts';
 import { alignmentSchema, keysSchema, partyIdSchema, psiHashSchema, roleSchema } from '../wire/ids.ts';
 import { ckksParamsSchema, trainingParamsSchema } from '../wire/params.ts';
 import { attackSchema } from './attacks.ts';
+import { governanceIssues, scenarioGovernanceSchema } from './governance.ts';
 import { networkIssues, networkSchema } from './network.ts';
 import { policyIssues, policySchema } from './policy.ts';
 import { portfolioSchema } from './portfolio.ts';
@@ -126,6 +127,8 @@ export const scenarioSchema = z
     attacks: z.array(attackSchema).max(1).default([]),
     /** on (default); off shows an attack succeeding; both runs the job each way, side by side (off and both need attacks:) */
     defences: z.enum(['on', 'off', 'both']).default('on'),
+    /** audit trail, authorisations, regulator (docs/SECURITY.md) */
+    governance: scenarioGovernanceSchema.prefault({}),
     faults: z
       .array(
         z.union([
@@ -188,6 +191,8 @@ export const scenarioSchema = z
       }
     }
     checkModel(s, ctx);
+    for (const issue of governanceIssues(s.governance, s.job.recipient))
+      ctx.addIssue({ code: 'custom', path: ['governance', ...issue.path], message: issue.message });
     if (recipient) {
       for (const issue of policyIssues(
         s.policy,

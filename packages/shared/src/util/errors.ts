@@ -34,6 +34,11 @@ export const ERROR_CODES = {
     meaning: 'A party with this id is already connected.',
     action: 'Stop the other process that joined as this party.',
   },
+  AUTH_ERR_SUSPENDED: {
+    meaning: "The regulator suspended this participant's interface permission; the coordinator refuses its jobs.",
+    action:
+      "Read the regulator's flags in the run's report (regulator) and its suspension list; a suspended participant takes part in no job until it is lifted.",
+  },
   JOB_ERR_PARTY_LOST: {
     meaning: 'A party disconnected before the job finished.',
     action: "Read that party's own log and summary for its reason; restart the job.",
@@ -109,6 +114,10 @@ export const ERROR_CODES = {
     action:
       "The message names the party and the problem; a party of another fedrisk version, or one that deviates: check its version and its config's reasons settings.",
   },
+  CRYPTO_ERR_AUDIT: {
+    meaning: "An audit-trail head or countersignature exchanged at the end of a job does not verify against its signer's identity key.",
+    action: "Check every participant's roster of identity keys; otherwise someone altered a head on the way (the message names whose).",
+  },
   CRYPTO_ERR_PSI: {
     meaning: 'Private set intersection failed: malformed or invalid blinded points.',
     action: 'A peer sent points outside the group or of the wrong count; the message names which.',
@@ -130,6 +139,10 @@ export const ERROR_CODES = {
     meaning: 'The list of businesses to score is invalid.',
     action: 'Fix the line the message names in the applicant list.',
   },
+  DATA_ERR_AUTHORISATIONS: {
+    meaning: "A file of authorisations (the bank's) or of business keys (a holder's) is malformed (file and line given).",
+    action: 'Fix the line the message names, or let the runner write the files again (they are generated for each run).',
+  },
   SCENARIO_ERR_INVALID: {
     meaning: 'A scenario file has a wrong or missing field (path and line given).',
     action: 'Fix the field the message names; docs/SCENARIOS.md describes every field.',
@@ -150,6 +163,11 @@ export const ERROR_CODES = {
     meaning: "The recipient's own credit decisions differ from the referee's application of the same policy to the same scores.",
     action:
       "Check that the recipient's config carries the scenario's policy (parties/<recipient>/config.json); the message names the first applicant that differs.",
+  },
+  RUN_ERR_AUDIT: {
+    meaning:
+      'An audit trail does not verify: a line was edited, deleted, inserted or reordered, a signature or countersignature fails, or the trails disagree.',
+    action: 'Each finding names the file, the line and the participant; treat that trail as tampered with and keep the others as evidence.',
   },
   RUN_ERR_TIMEOUT: {
     meaning: 'The whole run did not finish within its time limit.',

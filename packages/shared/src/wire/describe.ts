@@ -65,6 +65,16 @@ export function describeMessage(msg: AnyMessage, blobs: readonly Uint8Array[]): 
       return `epoch ${msg.epoch} batch ${msg.batch}: ${msg.features} masked encrypted gradient(s) (${total})`;
     case 'train.unmask':
       return `epoch ${msg.epoch} batch ${msg.batch}: ${msg.values.length} masked gradient value(s)`;
+    case 'auth.grants':
+      return `${msg.grants} authorisation(s) for "${msg.purpose}", sealed to the holder, signed (${total})`;
+    case 'audit.seal':
+      return 'the work is done: sign your audit-trail head';
+    case 'audit.head':
+      return `audit-trail head at entry ${msg.seq}, signed`;
+    case 'audit.heads':
+      return `${msg.heads.length} signed audit-trail heads, to countersign`;
+    case 'audit.countersign':
+      return 'countersignature over every head';
     case 'train.epoch':
       return `epoch ${msg.epoch} done${msg.stop ? '; stop' : ''}`;
     case 'train.input':

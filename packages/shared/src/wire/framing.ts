@@ -40,6 +40,7 @@ function expectedBlobs(msg: AnyMessage): number {
     case 'psi.assign':
     case 'reasons.request':
     case 'reasons.reply':
+    case 'auth.grants':
       return 1;
     case 'psi.reply':
       return 2;

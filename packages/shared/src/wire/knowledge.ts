@@ -21,6 +21,7 @@ export const KNOWLEDGE_KINDS = [
   'rejectedSlots',
   'reasonCodes',
   'reasonBands',
+  'sealedAuthorisations',
   'commitments',
   'plaintextValues',
   'secretKeys',
@@ -83,6 +84,9 @@ export function knowledgeOf(msg: AnyMessage, blobs: readonly Uint8Array[]): Part
     case 'reasons.reply':
       // sealed: the holder counts the rejected slots it was asked about, the recipient the codes and bands, once opened
       return { sealedReasons: 1 };
+    case 'auth.grants':
+      // sealed to the holder: it counts what it opened (the grants for its own customers)
+      return { sealedAuthorisations: 1 };
     default:
       return { control: 1 };
   }

@@ -4,6 +4,7 @@
  * (messages/). Types come from z.infer and are never written twice.
  */
 import { z } from 'zod';
+import { auditCoordinatorMessages, auditNodeMessages } from './messages/audit.ts';
 import { commonCoordinatorMessages, commonNodeMessages } from './messages/common.ts';
 import { keysCoordinatorMessages, keysNodeMessages } from './messages/keys.ts';
 import { psiCoordinatorMessages, psiNodeMessages } from './messages/psi.ts';
@@ -21,6 +22,7 @@ export const nodeMessageSchema = z.discriminatedUnion('type', [
   ...scoringNodeMessages,
   ...reasonsNodeMessages,
   ...trainingNodeMessages,
+  ...auditNodeMessages,
 ]);
 export type NodeMessage = z.infer<typeof nodeMessageSchema>;
 
@@ -32,6 +34,7 @@ export const coordinatorMessageSchema = z.discriminatedUnion('type', [
   ...scoringCoordinatorMessages,
   ...reasonsCoordinatorMessages,
   ...trainingCoordinatorMessages,
+  ...auditCoordinatorMessages,
 ]);
 export type CoordinatorMessage = z.infer<typeof coordinatorMessageSchema>;
 export type NodeMessageType = NodeMessage['type'];
