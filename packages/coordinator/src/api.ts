@@ -1,5 +1,5 @@
 /** The coordinator's public face: what it is made from, and what it offers. */
-import type { coordinatorConfigSchema, EventSink, JobRecord, Logger, SealModule } from '@fedrisk/shared';
+import type { coordinatorConfigSchema, EventSink, JobRecord, Logger, SealModule, StepGate } from '@fedrisk/shared';
 import type { z } from 'zod';
 
 export interface CoordinatorOptions {
@@ -16,6 +16,8 @@ export interface CoordinatorOptions {
   onRawFrame?: (from: string, raw: Buffer) => void;
   /** TLS key and certificate (PEM text): the coordinator listens on wss:// */
   tls?: { key: string; cert: string } | undefined;
+  /** a class follows the run: the coordinator waits here before each phase and each message (hold.ts) */
+  gate?: StepGate | undefined;
 }
 
 export interface Coordinator {

@@ -11,10 +11,10 @@ import {
   type CkksContext,
   type CoordinatorConfig,
   type CoordinatorMessage,
+  ciphertextPreview,
   coordinatorConfigSchema,
   createCkksContext,
   createLinkShaper,
-  createTimers,
   decodeNodeFrame,
   describeMessage,
   type EventSink,
@@ -34,6 +34,7 @@ import type { WebSocket } from 'ws';
 import { refuseHello } from './admission.ts';
 import type { Coordinator, CoordinatorOptions } from './api.ts';
 import { watchHeartbeats } from './heartbeat.ts';
+import { createHold, createHoldTimers, type TimerHandle } from './hold.ts';
 import type { Job, NodeHandler } from './job.ts';
 import { JOBS } from './jobs/index.ts';
 import { createOutLink, type OutLink } from './links.ts';
@@ -66,15 +67,17 @@ export function createCoordinator(opts: CoordinatorOptions): Coordinator {
   const refusals: JobRecord['refusals'] = [];
   const parties = new Map<string, Party>();
   const abort = new AbortController();
-  const timers = createTimers();
-  const phases = createPhaseClock(clock, onEvent, log);
+  const timers = createHoldTimers();
+  // a class following the run holds it at each phase and message (opts.gate); the timers stand still meanwhile
+  const hold = createHold(opts.gate, timers);
+  const phases = createPhaseClock(clock, onEvent, log, (name) => void hold.at({ kind: 'phase', name }));
   let listener: Listener | undefined;
   let job: Job | undefined;
   let finished = false;
   let closed = false;
   let closing: Promise<void> | undefined;
-  let phaseTimer: NodeJS.Timeout | undefined;
-  let joinTimer: NodeJS.Timeout | undefined;
+  let phaseTimer: TimerHandle | undefined;
+  let joinTimer: TimerHandle | undefined;
   let stopHeartbeats: (() => void) | undefined;
   /** every party's messages, handled one at a time in arrival order */
   let inbox = Promise.resolve();
@@ -98,6 +101,7 @@ export function createCoordinator(opts: CoordinatorOptions): Coordinator {
     now,
     shaper,
     wait,
+    hold: hold.at,
     onStalled: (party: string, unread: number) => {
       log.warn({ party, unread }, 'party does not read what it is sent; closing its connection');
       parties.get(party)?.ws.close(CLOSE_STALLED, 'not reading');
@@ -258,6 +262,7 @@ export function createCoordinator(opts: CoordinatorOptions): Coordinator {
             return;
           }
           const { msg } = frame;
+          await hold.at({ kind: 'message', name: msg.type, from: party ?? (msg.type === 'hello' ? msg.party : 'unknown'), to: 'coordinator' });
           if (!party) {
             // a hello counts as the traffic of the party it names only once that party is admitted
             const admittedAs = admit(ws, out, frame);
@@ -303,11 +308,13 @@ export function createCoordinator(opts: CoordinatorOptions): Coordinator {
       type: frame.msg.type,
       bytes: frame.bytes,
       summary: describeMessage(frame.msg, frame.blobs),
+      preview: ciphertextPreview(frame.msg.type, frame.blobs),
     });
   };
 
   const close = (): Promise<void> => {
     closing ??= (async () => {
+      hold.release();
       if (!finished) finish(new FedError('JOB_ERR_ABORTED', 'coordinator closed before the job finished'));
       // job.end reaches every party before the sockets close (bounded: a stuck link does not hold shutdown)
       await Promise.race([done, wait(5000)]);
@@ -370,6 +377,7 @@ export function createCoordinator(opts: CoordinatorOptions): Coordinator {
       });
       log.info({ url: listener.url, jobId: config.jobId, parties: config.parties.length }, 'listening');
       onEvent({ event: 'listening', url: listener.url });
+      void hold.at({ kind: 'phase', name: 'join' });
       return { url: listener.url, port: listener.port };
     },
     close,

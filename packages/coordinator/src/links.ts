@@ -6,6 +6,7 @@
  */
 import {
   type CoordinatorMessage,
+  ciphertextPreview,
   describeMessage,
   type EventSink,
   encodeFrame,
@@ -14,6 +15,7 @@ import {
   type LinkShaper,
   type Logger,
   type Outgoing,
+  type StepPoint,
 } from '@fedrisk/shared';
 import { WebSocket } from 'ws';
 
@@ -32,6 +34,8 @@ export interface LinkDeps {
   shaper: LinkShaper | undefined;
   /** waits `ms` on a timer the coordinator clears when it closes */
   wait: (ms: number) => Promise<void>;
+  /** waits while a class following the run holds it (hold.ts); at once otherwise */
+  hold: (point: StepPoint) => Promise<void>;
   /** a party that stopped reading: the coordinator closes its socket and fails the job */
   onStalled: (party: string, unread: number) => void;
 }
@@ -56,6 +60,7 @@ export function createOutLink(ws: WebSocket, deps: LinkDeps): OutLink {
   let link: OutLink;
   const transmit = async (frame: Uint8Array, msg: Outgoing<CoordinatorMessage>, blobs: readonly Uint8Array[]): Promise<void> => {
     const to = link.name;
+    await deps.hold({ kind: 'message', name: msg.type, from: 'coordinator', to });
     const ms = deps.shaper?.delay(`coordinator>${to}`, frame.length) ?? 0;
     if (ms > 0) await deps.wait(ms);
     deps.meter.add('coordinator', to, frame.length);
@@ -67,6 +72,7 @@ export function createOutLink(ws: WebSocket, deps: LinkDeps): OutLink {
       type: msg.type,
       bytes: frame.length,
       summary: describeMessage(msg as CoordinatorMessage, blobs),
+      preview: ciphertextPreview(msg.type, blobs),
     });
     if (ws.readyState !== WebSocket.OPEN) return;
     if (ws.bufferedAmount + frame.length > MAX_UNREAD_BYTES) {

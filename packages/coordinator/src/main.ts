@@ -15,6 +15,7 @@ import {
   loadSeal,
   readJsonFile,
   type SealModule,
+  type StepGate,
   writeJsonFile,
   writePrivateFile,
 } from '@fedrisk/shared';
@@ -37,6 +38,8 @@ export interface CoordinatorMainOptions {
   signal?: AbortSignal | undefined;
   /** privacy tests: every raw frame received is written here */
   captureDir?: string | undefined;
+  /** a class follows the run: the coordinator waits here before each phase and each message */
+  gate?: StepGate | undefined;
 }
 
 function readPem(path: string, what: string): string {
@@ -63,6 +66,7 @@ export async function runCoordinatorMain(o: CoordinatorMainOptions): Promise<num
     host: o.host,
     port: o.port,
     onEvent: o.onEvent,
+    gate: o.gate,
     ...(captureDir
       ? { onRawFrame: (from: string, raw: Buffer) => writePrivateFile(join(captureDir, `to-coordinator-from-${from}-${++frameNo}.bin`), raw) }
       : {}),

@@ -18,7 +18,8 @@ export interface PhaseClock {
   unexpected(party: string, type: string): FedError;
 }
 
-export function createPhaseClock(clock: () => number, onEvent: EventSink, logger: Logger): PhaseClock {
+/** `onEnter` hears of each phase entered after join (the live view holds the run there). */
+export function createPhaseClock(clock: () => number, onEvent: EventSink, logger: Logger, onEnter?: (next: PhaseName) => void): PhaseClock {
   const phases: { name: PhaseName; ms: number }[] = [];
   const entered = new Set<PhaseName>(['join']);
   let current: PhaseName = 'join';
@@ -44,6 +45,7 @@ export function createPhaseClock(clock: () => number, onEvent: EventSink, logger
       entered.add(next);
       current = next;
       start = clock();
+      onEnter?.(next);
     },
     close: () => {
       if (closed) return;

@@ -16,10 +16,11 @@ import {
   type Scenario,
   writePrivateFile,
 } from '@fedrisk/shared';
-import { type JobFiles, type JobSpec, type RunTrust, writeJobConfigs } from './job-config.ts';
+import { type JobFiles, type JobSpec, jobName, type RunTrust, writeJobConfigs } from './job-config.ts';
 import { type Launcher, type Participant, stopAll } from './launch/launcher.ts';
 import type { Prepared } from './prepare.ts';
 import { createProgress, type TraceFilter } from './progress.ts';
+import type { LiveRun } from './view/live.ts';
 
 export interface RunJobOptions {
   launcher: Launcher;
@@ -28,6 +29,8 @@ export interface RunJobOptions {
   logLevel: string;
   signal?: AbortSignal | undefined;
   say: (line: string) => void;
+  /** the live view follows the run: it gets every event, and the coordinator waits at its gate */
+  live?: LiveRun | undefined;
 }
 
 export interface JobRun {
@@ -64,12 +67,27 @@ function endedBecause(p: Participant, status: number): string {
 export async function runJob(scenario: Scenario, prep: Prepared, spec: JobSpec, trust: RunTrust, o: RunJobOptions): Promise<JobRun> {
   const files = writeJobConfigs(scenario, prep, spec, trust);
   const progress = createProgress(o.say, o.trace);
+  const live = o.live;
+  live?.beginJob({ name: jobName(spec), kind: spec.kind, keys: spec.keys, rows: prep.rows });
+  const onEvent = live
+    ? (name: string, e: Parameters<typeof progress.onEvent>[1]) => {
+        progress.onEvent(name, e);
+        live.onEvent(name, e);
+      }
+    : progress.onEvent;
   const captureDir = o.captureFrames ? join(files.jobDir, 'capture') : undefined;
   const tj = performance.now();
   let failure: FedError | undefined;
   const coordinator = o.launcher.coordinator(
-    { configFile: files.coordinatorConfig, recordFile: files.recordFile, logFile: join(files.logDir, 'coordinator.log'), logLevel: o.logLevel, captureDir },
-    progress.onEvent,
+    {
+      configFile: files.coordinatorConfig,
+      recordFile: files.recordFile,
+      logFile: join(files.logDir, 'coordinator.log'),
+      logLevel: o.logLevel,
+      captureDir,
+      gate: live?.gate,
+    },
+    onEvent,
   );
   const nodes: Participant[] = [];
   const everyone = () => [coordinator, ...nodes];
@@ -99,7 +117,7 @@ export async function runJob(scenario: Scenario, prep: Prepared, spec: JobSpec, 
             logLevel: o.logLevel,
             captureDir,
           },
-          progress.onEvent,
+          onEvent,
         ),
       );
     }
@@ -107,8 +125,18 @@ export async function runJob(scenario: Scenario, prep: Prepared, spec: JobSpec, 
     const cannotJoin = Promise.race(nodes.map(async (n) => ((await n.exited) === 2 ? n : new Promise<never>(() => {}))));
     // every node gone while the coordinator still runs: it has stopped answering them
     const nodesGone = Promise.all(nodes.map((n) => n.exited));
+    // time a class spends holding the run (the live view) does not count against it
+    let credited = live?.heldMs() ?? 0;
     const timeout = new Promise<'timeout'>((r) => {
-      deadline = setTimeout(() => r('timeout'), runDeadline(scenario));
+      const arm = (ms: number) => {
+        deadline = setTimeout(() => {
+          const extra = (live?.heldMs() ?? 0) - credited;
+          credited += extra;
+          if (extra > 0) arm(extra);
+          else r('timeout');
+        }, ms);
+      };
+      arm(runDeadline(scenario));
     });
     const first = await Promise.race([coordinator.exited.then(() => 'coordinator' as const), cannotJoin, nodesGone.then(() => 'nodes' as const), timeout]);
     if (first === 'timeout') {

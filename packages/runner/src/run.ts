@@ -22,10 +22,12 @@ import { prepare } from './prepare.ts';
 import type { TraceFilter } from './progress.ts';
 import { commonResult } from './report/assemble.ts';
 import type { DesignResult, Report, RunResult, TrainingReport } from './report/types.ts';
-import { type RunJobOptions, runJob } from './run-job.ts';
+import { type JobRun, type RunJobOptions, runJob } from './run-job.ts';
 import { summarise } from './summary.ts';
 import { fitLine } from './text.ts';
 import { establishTrust } from './trust.ts';
+import { liveRun } from './view/live.ts';
+import type { ReplayTarget } from './view/replay.ts';
 import { renderReportHtml } from './view/report-html.ts';
 import { reportInputOf } from './view/run-data.ts';
 
@@ -44,6 +46,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** human-readable progress lines */
   onLine?: (line: string) => void;
+  /** the live view (createViewServer) follows the run as it happens, and holds it at its stepper */
+  view?: ReplayTarget;
 }
 
 function launcherOf(choice: RunOptions['launcher']): Launcher {
@@ -68,6 +72,13 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   const prep = await prepare(scenario, opts.scenarioFile, runsDir, startedAt, say);
   const launcher = launcherOf(opts.launcher);
   const trust = await establishTrust(scenario, prep, launcher);
+  const live = opts.view && liveRun(opts.view, scenario, [...(scenario.train ? ['training'] : []), ...designs]);
+  // the live view: once a job has ended, what each participant received and the key material each recorded
+  const ended = (run: JobRun) => {
+    if (!live) return;
+    const { ledger, keyCustody } = commonResult(scenario, prep, run, []);
+    live.endJob(ledger, keyCustody);
+  };
   const jobOpts: RunJobOptions = {
     launcher,
     trace: opts.trace ?? false,
@@ -75,6 +86,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     logLevel: opts.logLevel ?? 'info',
     signal: opts.signal,
     say,
+    live,
   };
   const results: DesignResult[] = [];
   let scoredBy: { keys: string; scoresFile: string } | undefined;
@@ -83,6 +95,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   if (scenario.train) {
     say(`  job       joint training: ${scenario.job.recipient} holds the labels and the key; every party keeps its own weights`);
     const run = await runJob(scenario, prep, { kind: 'training', keys: 'single-holder', defences: true }, trust, jobOpts);
+    ended(run);
     if (run.failure) {
       results.push({ keys: 'single-holder', ok: false, error: run.failure.toWire(), ...commonResult(scenario, prep, run, prep.trainIds) });
     } else {
@@ -106,6 +119,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       );
       if (attack) say(`  attack    ${attacker(attack)} stages ${attack.kind}`);
       const run = await runJob(scenario, prep, { kind: 'scoring', keys, defences, modelFiles }, trust, jobOpts);
+      ended(run);
       const result = await scoringResult(scenario, prep, run, baseline, say);
       results.push(attack ? { ...result, defences: defences ? 'on' : 'off', attack: await attackResult(scenario, prep, run, attack, result) } : result);
       if (result.verification && !scoredBy) scoredBy = { keys, scoresFile: join(run.files.partyDir(scenario.job.recipient), 'out', 'scores.csv') };
@@ -136,6 +150,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   copyFileSync(join(prep.runDir, 'report.html'), join(latest, 'report.html'));
   writePrivateFile(join(latest, 'RUN'), `${prep.runId}\n`);
   for (const line of summarise(report, relative(process.cwd(), prep.runDir) || prep.runDir)) say(line);
+  if (live) say(`  view      the live view held the run for ${(live.heldMs() / 1000).toFixed(1)} s in all; the times above include it`);
   return { ok: report.designs.every((d) => d.ok), runDir: prep.runDir, report };
 }
 

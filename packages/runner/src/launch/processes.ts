@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { FedError, parseEventLine } from '@fedrisk/shared';
+import { FedError, parseEventLine, type StepGate } from '@fedrisk/shared';
 import type { EventHandler, Launcher, Participant } from './launcher.ts';
 
 /** The packages' own entry points, through their declared exports. */
@@ -27,9 +27,13 @@ export interface Child extends Participant {
  */
 const COMPILE_CACHE = fileURLToPath(new URL('../../../../node_modules/.cache/fedrisk-compile', import.meta.url));
 
-export function startChild(name: string, bin: string, args: string[], env: Record<string, string>, onEvent: EventHandler): Child {
+/**
+ * `gate`: the child was started with --step; its step events wait there, and the answer goes
+ * back on its stdin (the control channel of coordinator/src/step-channel.ts).
+ */
+export function startChild(name: string, bin: string, args: string[], env: Record<string, string>, onEvent: EventHandler, gate?: StepGate): Child {
   const proc = spawn(process.execPath, [bin, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [gate ? 'pipe' : 'ignore', 'pipe', 'pipe'],
     env: { NODE_COMPILE_CACHE: COMPILE_CACHE, ...process.env, ...env },
   });
   let tail = '';
@@ -45,6 +49,8 @@ export function startChild(name: string, bin: string, args: string[], env: Recor
       resolve(2);
     });
   });
+  // a child that has gone closes its stdin under us: nothing to answer any more
+  proc.stdin?.on('error', () => {});
   proc.stderr?.setEncoding('utf8');
   proc.stderr?.on('data', (chunk: string) => {
     tail = (tail + chunk).slice(-4000);
@@ -54,6 +60,12 @@ export function startChild(name: string, bin: string, args: string[], env: Recor
       const e = parseEventLine(line);
       if (!e) return;
       if (e.event === 'fatal') lastFatal = { code: e.code, message: e.message };
+      if (e.event === 'step') {
+        void gate?.(e.point).then(() => {
+          if (proc.stdin?.writable) proc.stdin.write(`{"go":${e.id}}\n`);
+        });
+        return;
+      }
       onEvent(name, e);
     });
   }
@@ -101,9 +113,10 @@ export function processLauncher(extraEnv: Record<string, string> = {}): Launcher
       startChild(
         'coordinator',
         COORDINATOR_BIN,
-        ['--config', l.configFile, '--port', '0', '--record', l.recordFile, '--log-file', l.logFile, '--log-level', l.logLevel],
+        ['--config', l.configFile, '--port', '0', '--record', l.recordFile, '--log-file', l.logFile, '--log-level', l.logLevel, ...(l.gate ? ['--step'] : [])],
         { ...extraEnv, ...(l.captureDir ? { FEDRISK_CAPTURE_DIR: l.captureDir } : {}) },
         onEvent,
+        l.gate,
       ),
     node: (l, onEvent) =>
       startChild(

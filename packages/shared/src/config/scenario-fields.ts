@@ -33,13 +33,14 @@ export const SCENARIO_FIELD_HELP: Readonly<Record<string, string>> = {
     'bank (the recipient: holds the labels and gets the scores), tax or guarantor (synthetic columns of that role), or holder (real data: columns from data.columns).',
   'parties[].coverage': 'Share of the population (synthetic) or of the file rows (csv) this party has records of.',
   job: 'The scoring job: key design, alignment, recipient and applicants.',
-  'job.keys': 'threshold: every party holds a key share and all must take part to decrypt; single-holder: the recipient alone holds the secret key.',
+  'job.keys':
+    "The design. threshold: CKKS, every party holds a key share and all must take part to decrypt; single-holder: CKKS, the recipient alone holds the secret key; paillier: per-value Paillier under the recipient's key, as FATE's hetero-LR (crypto.paillier); plaintext: no encryption, the cost floor (the coordinator reads every partial score).",
   'job.keyHolder': 'single-holder only: who holds the secret key. Must be the recipient; the coordinator never may.',
   'job.threshold': 'threshold only: how many parties must take part in a decryption. Must be all of them (n-of-n).',
   'job.alignment':
     'psi: private set intersection, each holder learns only which of its own customers are applicants; query: the applicant list goes to every holder; psi-cardinality: only overlap sizes are learned and nothing is scored.',
   'job.compareWith': 'Other key designs to run on the same data, side by side in the report and summary.',
-  'job.compareWith[]': 'A key design: threshold or single-holder.',
+  'job.compareWith[]': 'A design: threshold, single-holder, paillier or plaintext.',
   'job.recipient': 'The party (role bank) that names the applicants, holds the labels and receives the scores.',
   'job.applicants': 'How many of the recipient\'s customers it asks to score, or "all". With train: taken from the held-out share.',
   psi: 'Private set intersection settings.',
