@@ -36,7 +36,7 @@ import type { Coordinator, CoordinatorOptions } from './api.ts';
 import { watchHeartbeats } from './heartbeat.ts';
 import { createHold, createHoldTimers, type TimerHandle } from './hold.ts';
 import type { Job, NodeHandler } from './job.ts';
-import { JOBS } from './jobs/index.ts';
+import { jobFor } from './jobs/index.ts';
 import { createOutLink, type OutLink } from './links.ts';
 import { type Listener, listen } from './listener.ts';
 import { createPhaseClock } from './phase-clock.ts';
@@ -345,7 +345,7 @@ export function createCoordinator(opts: CoordinatorOptions): Coordinator {
         logger: log,
         onConnection,
       });
-      job = JOBS[config.kind]({
+      job = jobFor(config)({
         config,
         ckks: getCkks,
         logger: log.child({ module: 'job', jobId: config.jobId }),

@@ -20,7 +20,7 @@ import {
   type PartyTable,
   type SealModule,
 } from '@fedrisk/shared';
-import type { AttackState, KeysState, PsiState, ScoringState, ThresholdDecryptState, TrainingState } from './state.ts';
+import type { AttackState, KeysState, PaillierState, PsiState, ScoringState, ThresholdDecryptState, TrainingState } from './state.ts';
 
 /** Steps that run at most once per job; running one twice is a bug (JOB_ERR_INTERNAL). */
 export class StepGuard {
@@ -75,6 +75,7 @@ export class Session {
   threshold: ThresholdDecryptState | undefined;
   scoring: ScoringState | undefined;
   training: TrainingState | undefined;
+  paillier: PaillierState | undefined;
   /** a staged attack's findings */
   attack: AttackState | undefined;
 

@@ -3,7 +3,7 @@
  * Kept apart from the steps so the session can hold them without importing
  * the steps (no import cycles).
  */
-import type { BoxKeys, KeyPair, PsiPool, ScoredBusiness, ThresholdParty } from '@fedrisk/shared';
+import type { BoxKeys, KeyPair, PaillierKeyPair, PsiPool, ScoredBusiness, ThresholdParty } from '@fedrisk/shared';
 import type { Trainer } from './steps/trainer.ts';
 
 export interface PsiState {
@@ -56,6 +56,12 @@ export interface ThresholdDecryptState {
 export interface ScoringState {
   /** the recipient's decrypted scores, in slot order */
   scores: ScoredBusiness[] | undefined;
+}
+
+/** Design "paillier": the recipient's key pair (made while the records are aligned), and the public key every party encrypts under. */
+export interface PaillierState {
+  keyPair: Promise<PaillierKeyPair> | undefined;
+  publicKey: Uint8Array | undefined;
 }
 
 export interface TrainingState {

@@ -122,7 +122,9 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       ended(run);
       const result = await scoringResult(scenario, prep, run, baseline, say);
       results.push(attack ? { ...result, defences: defences ? 'on' : 'off', attack: await attackResult(scenario, prep, run, attack, result) } : result);
-      if (result.verification && !scoredBy) scoredBy = { keys, scoresFile: join(run.files.partyDir(scenario.job.recipient), 'out', 'scores.csv') };
+      // the portfolio lends on every applicant's score: not on a design run on a sample
+      if (result.verification && !result.sample && !scoredBy)
+        scoredBy = { keys, scoresFile: join(run.files.partyDir(scenario.job.recipient), 'out', 'scores.csv') };
     }
   }
   let portfolio: PortfolioReport | undefined;

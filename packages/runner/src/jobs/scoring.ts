@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import {
   asFedError,
   FedError,
-  type KeysDesign,
   modelFromSpec,
   partyModelSchema,
   readJsonFile,
@@ -21,13 +20,9 @@ import { readScores, type Verification, verify } from '../referee.ts';
 import { commonResult } from '../report/assemble.ts';
 import type { DesignResult } from '../report/types.ts';
 import type { JobRun } from '../run-job.ts';
+import { extrapolate, readsOf, scoredCount, targetMaxError } from './designs.ts';
 
-/** The largest |decrypted - plaintext| logit error each design promises. */
-function targetMaxError(keys: KeysDesign): number {
-  return keys === 'threshold' ? 1e-4 : 1e-6;
-}
-
-async function verifyScores(scenario: Scenario, prep: Prepared, run: JobRun, baseline: BankBaseline): Promise<Verification> {
+async function verifyScores(scenario: Scenario, prep: Prepared, run: JobRun, baseline: BankBaseline, scored: number): Promise<Verification> {
   const recipient = scenario.job.recipient;
   const verification = await verify({
     parties: scenario.parties.map((p) => {
@@ -41,7 +36,8 @@ async function verifyScores(scenario: Scenario, prep: Prepared, run: JobRun, bas
       };
     }),
     recipient,
-    applicants: prep.applicants,
+    // a design run on a sample scored the first applicants only
+    applicants: scored < prep.applicants.length ? prep.applicants.slice(0, scored) : prep.applicants,
     labels: prep.labels,
     scores: await readScores(join(run.files.partyDir(recipient), 'out', 'scores.csv')),
     baseline,
@@ -61,10 +57,11 @@ async function verifyScores(scenario: Scenario, prep: Prepared, run: JobRun, bas
 export async function scoringResult(scenario: Scenario, prep: Prepared, run: JobRun, baseline: BankBaseline, say: (l: string) => void): Promise<DesignResult> {
   let failure = run.failure;
   let verification: Verification | undefined;
+  const scored = scoredCount(scenario, run.spec.keys, prep.applicants.length);
   if (!failure && scenario.job.alignment !== 'psi-cardinality') {
     try {
       say('  verify    referee recomputes every score in plaintext ...');
-      verification = await verifyScores(scenario, prep, run, baseline);
+      verification = await verifyScores(scenario, prep, run, baseline, scored);
     } catch (err) {
       failure = asFedError(err, 'RUN_ERR_PROCESS', 'verification failed');
     }
@@ -72,12 +69,16 @@ export async function scoringResult(scenario: Scenario, prep: Prepared, run: Job
   const n = scenario.parties.length;
   const ck = scenario.crypto.ckks;
   const keys = run.spec.keys;
+  const common = commonResult(scenario, prep, run, prep.applicants);
+  const sampled = scored < prep.applicants.length && !failure;
   return {
     keys,
     ok: !failure,
     ...(failure ? { error: failure.toWire() } : {}),
     ...(verification ? { verification } : {}),
-    ...commonResult(scenario, prep, run, prep.applicants),
+    ...common,
+    reads: readsOf(common.ledger),
+    ...(sampled ? { sample: extrapolate(scenario, common, scored, prep.applicants.length) } : {}),
     ...(keys === 'threshold' ? { threshold: { ...thresholdNoise(ck.polyModulusDegree, n, n, ck.scaleBits), targetMaxError: targetMaxError(keys) } } : {}),
   };
 }

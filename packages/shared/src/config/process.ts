@@ -9,7 +9,7 @@ import { modelSpecSchema } from '../model/infer.ts';
 import { scorecardSchema } from '../model/scorecard.ts';
 import { FedError } from '../util/errors.ts';
 import { alignmentSchema, idFormatSchema, jobIdSchema, jobKindSchema, keysSchema, partyIdSchema, psiHashSchema, roleSchema } from '../wire/ids.ts';
-import { ckksParamsSchema, trainingParamsSchema } from '../wire/params.ts';
+import { ckksParamsSchema, paillierParamsSchema, trainingParamsSchema } from '../wire/params.ts';
 import { coordinatorAttackSchema, partyAttackSchema } from './attacks.ts';
 import { networkSchema } from './network.ts';
 
@@ -48,6 +48,8 @@ export const coordinatorConfigSchema = z
     keyHolder: partyIdSchema.optional(),
     recipient: partyIdSchema,
     ckks: ckksParamsSchema,
+    /** paillier only */
+    paillier: paillierParamsSchema.optional(),
     parties: z.array(z.object({ id: partyIdSchema, role: roleSchema, tokenSha256: z.string().regex(/^[0-9a-f]{64}$/) }).strict()).min(1),
     timeouts: timeoutsSchema.prefault({}),
     /** simulated latency and bandwidth on every link, applied by the coordinator */
@@ -92,6 +94,7 @@ export const agreementSchema = z
     parties: z.array(z.object({ id: partyIdSchema, role: roleSchema }).strict()).min(1),
     ckks: ckksParamsSchema,
     training: trainingParamsSchema.optional(),
+    paillier: paillierParamsSchema.optional(),
     /** most applicants (slots) the recipient may ask about */
     maxApplicants: z.number().int().min(1),
   })

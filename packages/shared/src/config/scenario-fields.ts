@@ -46,7 +46,7 @@ export const SCENARIO_FIELD_HELP: Readonly<Record<string, string>> = {
   psi: 'Private set intersection settings.',
   'psi.hash':
     "PSI's hash to the curve: sha256 (default: the id's SHA-256 used directly as an X25519 point, one multiplication per id) or random-oracle (RFC 9380 hash to curve). docs/SECURITY.md compares them.",
-  crypto: 'CKKS parameters for scoring and for training. Every node refuses parameters below 128-bit security.',
+  crypto: "Encryption parameters: CKKS for scoring and for training (every node refuses parameters below 128-bit security), and the paillier design's.",
   'crypto.ckks': 'CKKS parameters of the scoring jobs.',
   'crypto.ckks.polyModulusDegree': 'Ring dimension N; a ciphertext holds N/2 values.',
   'crypto.ckks.coeffModulusBits': 'Bit sizes of the coefficient moduli; their sum bounds security (218 bits at N = 8192 for 128-bit security).',
@@ -59,6 +59,10 @@ export const SCENARIO_FIELD_HELP: Readonly<Record<string, string>> = {
   'crypto.training.coeffModulusBits[]': 'Bits of one coefficient modulus.',
   'crypto.training.scaleBits': "The training job's encoding scale as a power of two.",
   'crypto.training.compression': 'Compression of serialized SEAL objects on the wire: none or zstd.',
+  'crypto.paillier': 'Parameters of the paillier design (job.keys or job.compareWith).',
+  'crypto.paillier.keyBits': 'Bits of the Paillier modulus n: 2048 (as FATE uses it), 3072 or 4096.',
+  'crypto.paillier.sample':
+    'How many slots the paillier design encrypts (one ciphertext per value, about a tenth of a second each here): the first this many applicants. Beyond them the report and summary extrapolate its time and bytes to every applicant, and say so.',
   train:
     'Train the model jointly first (vertical logistic regression under CKKS), then score the held-out rows with the trained weights. With train, model is optional.',
   'train.learningRate': 'Step size of each mini-batch update.',

@@ -9,7 +9,7 @@ import { modelSpecSchema } from '../model/infer.ts';
 import { scorecardSchema } from '../model/scorecard.ts';
 import { didYouMean } from '../util/suggest.ts';
 import { alignmentSchema, keysSchema, partyIdSchema, psiHashSchema, roleSchema } from '../wire/ids.ts';
-import { ckksParamsSchema, trainingParamsSchema } from '../wire/params.ts';
+import { ckksParamsSchema, DEFAULT_PAILLIER, paillierParamsSchema, trainingParamsSchema } from '../wire/params.ts';
 import { attackSchema } from './attacks.ts';
 import { networkSchema } from './network.ts';
 import { policyIssues, policySchema } from './policy.ts';
@@ -95,9 +95,13 @@ export const scenarioSchema = z
       })
       .strict(),
     crypto: z
-      .object({ ckks: ckksParamsSchema.default(DEFAULT_CKKS), training: ckksParamsSchema.default(TRAINING_CKKS) })
+      .object({
+        ckks: ckksParamsSchema.default(DEFAULT_CKKS),
+        training: ckksParamsSchema.default(TRAINING_CKKS),
+        paillier: paillierParamsSchema.default(DEFAULT_PAILLIER),
+      })
       .strict()
-      .default({ ckks: DEFAULT_CKKS, training: TRAINING_CKKS }),
+      .default({ ckks: DEFAULT_CKKS, training: TRAINING_CKKS, paillier: DEFAULT_PAILLIER }),
     /** PSI alignment: sha256 (one multiplication per id, the default) or random-oracle (RFC 9380 hash to the group); docs/SECURITY.md */
     psi: z
       .object({ hash: psiHashSchema.default('sha256') })
@@ -221,6 +225,12 @@ export const scenarioSchema = z
         : a.kind === 'key-swap'
           ? 'single-holder'
           : undefined;
+      if (!needs && (s.job.keys === 'plaintext' || s.job.keys === 'paillier'))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['job', 'keys'],
+          message: `attacks are staged under CKKS designs: job.keys threshold or single-holder, not ${s.job.keys}`,
+        });
       if (needs && s.job.keys !== needs)
         ctx.addIssue({ code: 'custom', path: ['attacks', i, 'kind'], message: `the ${a.kind} attack needs job.keys: ${needs}` });
       if ((a.kind === 'crafted-input' || a.kind === 'cancelling-input' || a.kind === 'psi-probe') && a.by !== s.job.recipient)

@@ -11,6 +11,8 @@ const KEY_MATERIAL = {
   rotationKeys: 'rotation keys',
   sealingKey: 'X25519 key for sealed shares',
   identityKey: 'identity signing key',
+  paillierSecretKey: 'Paillier secret key (the whole key)',
+  paillierPublicKey: 'Paillier public key',
   relayedPublicKey: 'public key (relayed)',
   relayedRotationKeys: 'rotation keys (relayed)',
   relayedKeyShares: 'public-key shares (relayed)',

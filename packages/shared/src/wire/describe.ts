@@ -63,6 +63,16 @@ export function describeMessage(msg: AnyMessage, blobs: readonly Uint8Array[]): 
       return `epoch ${msg.epoch} batch ${msg.batch}: ${msg.values.length} masked gradient value(s)`;
     case 'train.epoch':
       return `epoch ${msg.epoch} done${msg.stop ? '; stop' : ''}`;
+    case 'plain.partial':
+      return `${msg.slots} partial scores IN THE CLEAR (${total})`;
+    case 'plain.sum':
+      return `${msg.slots} summed scores in the clear (${total})`;
+    case 'paillier.public':
+      return `Paillier public key, ${msg.keyBits}-bit modulus, signed (${total})`;
+    case 'paillier.partial':
+      return `${msg.slots} Paillier ciphertexts, one per score, signed (${total})`;
+    case 'paillier.sum':
+      return `${msg.slots} Paillier ciphertexts of the summed scores (${total})`;
   }
 }
 

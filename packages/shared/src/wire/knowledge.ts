@@ -35,6 +35,7 @@ export function knowledgeOf(msg: AnyMessage, blobs: readonly Uint8Array[]): Part
     case 'hello':
       return { credentials: 1 };
     case 'keys.public':
+    case 'paillier.public':
       return { publicKeys: blobs.length };
     case 'keys.share':
       return { publicKeyShares: blobs.length };
@@ -50,6 +51,13 @@ export function knowledgeOf(msg: AnyMessage, blobs: readonly Uint8Array[]): Part
     case 'train.residual':
     case 'train.gradient':
       return { ciphertexts: blobs.length };
+    case 'paillier.partial':
+    case 'paillier.sum':
+      // one Paillier ciphertext per value
+      return { ciphertexts: msg.slots };
+    case 'plain.partial':
+    case 'plain.sum':
+      return { plaintextValues: msg.slots };
     case 'decrypt.share':
       return { sealedDecryptionShares: blobs.length };
     case 'keys.commit':

@@ -6,6 +6,8 @@
 import { z } from 'zod';
 import { commonCoordinatorMessages, commonNodeMessages } from './messages/common.ts';
 import { keysCoordinatorMessages, keysNodeMessages } from './messages/keys.ts';
+import { paillierCoordinatorMessages, paillierNodeMessages } from './messages/paillier.ts';
+import { plaintextCoordinatorMessages, plaintextNodeMessages } from './messages/plaintext.ts';
 import { psiCoordinatorMessages, psiNodeMessages } from './messages/psi.ts';
 import { scoringCoordinatorMessages, scoringNodeMessages } from './messages/scoring.ts';
 import { trainingCoordinatorMessages, trainingNodeMessages } from './messages/training.ts';
@@ -19,6 +21,8 @@ export const nodeMessageSchema = z.discriminatedUnion('type', [
   ...keysNodeMessages,
   ...scoringNodeMessages,
   ...trainingNodeMessages,
+  ...plaintextNodeMessages,
+  ...paillierNodeMessages,
 ]);
 export type NodeMessage = z.infer<typeof nodeMessageSchema>;
 
@@ -29,6 +33,8 @@ export const coordinatorMessageSchema = z.discriminatedUnion('type', [
   ...keysCoordinatorMessages,
   ...scoringCoordinatorMessages,
   ...trainingCoordinatorMessages,
+  ...plaintextCoordinatorMessages,
+  ...paillierCoordinatorMessages,
 ]);
 export type CoordinatorMessage = z.infer<typeof coordinatorMessageSchema>;
 export type NodeMessageType = NodeMessage['type'];
