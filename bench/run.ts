@@ -25,6 +25,7 @@ import {
   type Scenario,
   tableSchemaOf,
 } from '@fedrisk/shared';
+import { paillierBench } from './paillier.ts';
 import { scaleBench } from './scale.ts';
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
@@ -40,6 +41,7 @@ async function main(): Promise<void> {
     psi: psiBench,
     'psi-1m': psi1mBench,
     training: trainingBench,
+    paillier: paillierBench,
     scale: () => scaleBench(sizes ? sizes.slice('scale:'.length).split(',').map(Number) : undefined),
   };
   const wanted = process.argv.slice(2).map((a) => (a.startsWith('scale:') ? 'scale' : a));

@@ -25,7 +25,7 @@ describe('paillier', () => {
     const sum = paillierAdd(pk, [await paillierEncrypt(pk, a, 2048), await paillierEncrypt(pk, b, 2048)], 4, 2048);
     expect(sum.length).toBe(4 * paillierWidth(2048));
     const out = await pair.decrypt(sum, 4);
-    a.forEach((x, i) => expect(Math.abs((out[i] as number) - (x + (b[i] as number)))).toBeLessThan(1e-12));
+    for (const [i, x] of a.entries()) expect(Math.abs((out[i] as number) - (x + (b[i] as number)))).toBeLessThan(1e-12);
   });
 
   it('encrypts the same value differently each time (fresh randomness)', async () => {

@@ -4,16 +4,7 @@
  * result off target, or not finite, fails the run.
  */
 import { join } from 'node:path';
-import {
-  asFedError,
-  FedError,
-  modelFromSpec,
-  partyModelSchema,
-  readJsonFile,
-  type Scenario,
-  type TableSchema,
-  thresholdNoise,
-} from '@fedrisk/shared';
+import { asFedError, FedError, modelFromSpec, partyModelSchema, readJsonFile, type Scenario, type TableSchema, thresholdNoise } from '@fedrisk/shared';
 import type { BankBaseline } from '../baseline.ts';
 import type { Prepared } from '../prepare.ts';
 import { readScores, type Verification, verify } from '../referee.ts';
