@@ -10,7 +10,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type DesignResult, runScenario } from '@fedrisk/runner';
+import { type DesignResult, runCli, runScenario } from '@fedrisk/runner';
 import {
   blindPoints,
   createPsiKey,
@@ -34,6 +34,16 @@ const sec = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 /** npm run bench [-- start|scoring|psi|training|scale[:10000,100000] ...]: all but scale by default (scale takes minutes) */
 async function main(): Promise<void> {
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    // the same help as fedrisk bench --help, from the same declaration
+    await runCli(['bench', '--help'], {
+      out: (t) => process.stdout.write(t),
+      err: (t) => process.stderr.write(t),
+      execPath: process.execPath,
+      cwd: process.cwd(),
+    });
+    return;
+  }
   const sizes = process.argv.find((a) => a.startsWith('scale:'));
   const sections: Record<string, () => Promise<void>> = {
     start: startBench,

@@ -28,6 +28,8 @@ export interface CoordinatorMainOptions {
   /** where to write the job record */
   recordFile?: string | undefined;
   logFile?: string | undefined;
+  /** without logFile: readable lines on a terminal instead of JSON */
+  prettyLogs?: boolean | undefined;
   logLevel: string;
   /** a logger to use instead of making one from logFile/logLevel */
   logger?: Logger;
@@ -53,7 +55,7 @@ function readPem(path: string, what: string): string {
 /** Runs one job; resolves 0 when it succeeded, 1 when it failed. Rejects only if it cannot start. */
 export async function runCoordinatorMain(o: CoordinatorMainOptions): Promise<number> {
   const config = readJsonFile(o.configFile, coordinatorConfigSchema, 'coordinator config', 'CONFIG_ERR_INVALID');
-  const logger = o.logger ?? createLogger({ name: 'coordinator', level: o.logLevel, ...(o.logFile ? { file: o.logFile } : {}) });
+  const logger = o.logger ?? createLogger({ name: 'coordinator', level: o.logLevel, ...(o.logFile ? { file: o.logFile } : { pretty: o.prettyLogs === true }) });
   let frameNo = 0;
   const captureDir = o.captureDir;
   const seal = o.seal ?? (await loadSeal());

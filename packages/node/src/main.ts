@@ -29,6 +29,8 @@ export interface NodeMainOptions {
   coordinatorUrl: string;
   token: string;
   logFile?: string | undefined;
+  /** without logFile: readable lines on a terminal instead of JSON */
+  prettyLogs?: boolean | undefined;
   logLevel: string;
   /** a logger to use instead of making one from logFile/logLevel */
   logger?: Logger;
@@ -56,7 +58,7 @@ function writeOutputs(outDir: string, outcome: NodeOutcome): void {
 /** Takes part in one job; resolves 0 when it succeeded, 1 when it failed. Rejects if it cannot join (bad data, refused). */
 export async function runNodeMain(o: NodeMainOptions): Promise<number> {
   const config = readJsonFile(o.configFile, nodeConfigSchema, 'node config', 'CONFIG_ERR_INVALID');
-  const logger = o.logger ?? createLogger({ name: config.party, level: o.logLevel, ...(o.logFile ? { file: o.logFile } : {}) });
+  const logger = o.logger ?? createLogger({ name: config.party, level: o.logLevel, ...(o.logFile ? { file: o.logFile } : { pretty: o.prettyLogs === true }) });
   const captureDir = o.captureDir;
   let frameNo = 0;
   let crashed!: () => void;

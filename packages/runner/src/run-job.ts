@@ -19,7 +19,7 @@ import {
 import { type JobFiles, type JobSpec, jobName, type RunTrust, writeJobConfigs } from './job-config.ts';
 import { type Launcher, type Participant, stopAll } from './launch/launcher.ts';
 import type { Prepared } from './prepare.ts';
-import { createProgress, type TraceFilter } from './progress.ts';
+import { createProgress, type ProgressSink, type TraceFilter } from './progress.ts';
 import type { LiveRun } from './view/live.ts';
 
 export interface RunJobOptions {
@@ -29,6 +29,8 @@ export interface RunJobOptions {
   logLevel: string;
   signal?: AbortSignal | undefined;
   say: (line: string) => void;
+  /** long steps' progress, for a terminal's progress bar (otherwise plain lines) */
+  onProgress?: ProgressSink | undefined;
   /** the live view follows the run: it gets every event, and the coordinator waits at its gate */
   live?: LiveRun | undefined;
 }
@@ -66,7 +68,7 @@ function endedBecause(p: Participant, status: number): string {
 
 export async function runJob(scenario: Scenario, prep: Prepared, spec: JobSpec, trust: RunTrust, o: RunJobOptions): Promise<JobRun> {
   const files = writeJobConfigs(scenario, prep, spec, trust);
-  const progress = createProgress(o.say, o.trace);
+  const progress = createProgress(o.say, o.trace, o.onProgress);
   const live = o.live;
   live?.beginJob({ name: jobName(spec), kind: spec.kind, keys: spec.keys, rows: prep.rows });
   const onEvent = live

@@ -46,6 +46,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** human-readable progress lines */
   onLine?: (line: string) => void;
+  /** long steps' progress (encrypting, decrypting), for a terminal's progress bar; without it, plain lines */
+  onProgress?: (participant: string, step: string, done: number, total: number) => void;
   /** the live view (createViewServer) follows the run as it happens, and holds it at its stepper */
   view?: ReplayTarget;
 }
@@ -87,6 +89,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     signal: opts.signal,
     say,
     live,
+    onProgress: opts.onProgress,
   };
   const results: DesignResult[] = [];
   let scoredBy: { keys: string; scoresFile: string } | undefined;

@@ -14,7 +14,7 @@ const USAGE = `usage: coordinator --config <file.json> [options]
   --host <address>      address to listen on (default 127.0.0.1; 0.0.0.0 for other hosts)
   --port <n>            port to listen on, 0 for any free one (default 0)
   --record <file>       where to write the job record
-  --log-file <file>     log here instead of stderr
+  --log-file <file>     log here instead of stderr (JSON lines; on a terminal, stderr gets readable lines)
   --log-level <level>   fatal, error, warn, info (default), debug, trace
   --step                hold the protocol before each phase and message until {"go":<id>} arrives on
                         stdin for the {"event":"step","id":<id>} line on stdout (the runner's live view);
@@ -66,6 +66,8 @@ async function main(): Promise<number> {
     port,
     recordFile: values.record as string | undefined,
     logFile: values['log-file'] as string | undefined,
+    // a person reading stderr in a terminal gets readable lines; a pipe or file gets JSON
+    prettyLogs: process.stderr.isTTY === true,
     logLevel: level,
     onEvent: emit,
     signal: abort.signal,

@@ -53,6 +53,8 @@ export const LABELS: Labels = {
   'msg.keys.public': t('公钥', 'public key'),
   'msg.keys.share': t('公钥份额', 'public-key share'),
   'msg.keys.galois': t('旋转密钥', 'rotation keys'),
+  'msg.keys.commit': t('对公钥份额的承诺', 'commitment to a key share'),
+  'msg.scores.commit': t('对加密输入的承诺', 'commitment to an encrypted input'),
   'msg.query.ids': t('申请企业名单', 'applicant list'),
   'msg.scores.partial': t('加密的部分得分', 'encrypted partial scores'),
   'msg.scores.input': t('转发的加密输入', 'relayed encrypted input'),
