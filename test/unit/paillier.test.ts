@@ -57,3 +57,18 @@ describe('paillier', () => {
     );
   });
 });
+
+describe('the designs in a scenario', () => {
+  it('paillier has 2048-bit keys and a sample of 32 by default; an attack is refused next to a design that is not CKKS', async () => {
+    const { loadScenario, parseScenario } = await import('@fedrisk/shared');
+    const { readFileSync } = await import('node:fs');
+    const base = await loadScenario(new URL('../../scenarios/designs.yaml', import.meta.url).pathname);
+    expect(base.job.compareWith).toEqual(['single-holder', 'plaintext', 'paillier']);
+    expect(base.crypto.paillier).toEqual({ keyBits: 2048, sample: 32 });
+    const probe = readFileSync(new URL('../../scenarios/attacks/psi-probe.yaml', import.meta.url), 'utf8');
+    expect(() => parseScenario(probe, 'psi-probe.yaml')).not.toThrow();
+    expect(probe).toContain('compareWith: []');
+    const withPaillier = probe.replace('compareWith: []', 'compareWith: [paillier]');
+    expect(() => parseScenario(withPaillier, 'psi-probe.yaml')).toThrow(/attacks are staged under the CKKS designs \(threshold, single-holder\), not paillier/);
+  });
+});

@@ -225,12 +225,9 @@ export const scenarioSchema = z
         : a.kind === 'key-swap'
           ? 'single-holder'
           : undefined;
-      if (!needs && (s.job.keys === 'plaintext' || s.job.keys === 'paillier'))
-        ctx.addIssue({
-          code: 'custom',
-          path: ['job', 'keys'],
-          message: `attacks are staged under CKKS designs: job.keys threshold or single-holder, not ${s.job.keys}`,
-        });
+      const other = [s.job.keys, ...s.job.compareWith].find((k) => k === 'plaintext' || k === 'paillier');
+      if (other)
+        ctx.addIssue({ code: 'custom', path: ['job', 'keys'], message: `attacks are staged under the CKKS designs (threshold, single-holder), not ${other}` });
       if (needs && s.job.keys !== needs)
         ctx.addIssue({ code: 'custom', path: ['attacks', i, 'kind'], message: `the ${a.kind} attack needs job.keys: ${needs}` });
       if ((a.kind === 'crafted-input' || a.kind === 'cancelling-input' || a.kind === 'psi-probe') && a.by !== s.job.recipient)
