@@ -11,7 +11,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type DesignResult, runScenario } from '@fedrisk/runner';
+import { type DesignResult, runCli, runScenario } from '@fedrisk/runner';
 import {
   blindPoints,
   createPsiKey,
@@ -28,6 +28,7 @@ import {
 } from '@fedrisk/shared';
 import { defencesBench } from './defences.ts';
 import { governanceBench } from './governance.ts';
+import { paillierBench } from './paillier.ts';
 import { scaleBench } from './scale.ts';
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
@@ -36,6 +37,16 @@ const sec = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 /** npm run bench [-- start|scoring|psi|training|governance|scale[:10000,100000] ...]: all but scale by default (scale takes minutes) */
 async function main(): Promise<void> {
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    // the same help as fedrisk bench --help, from the same declaration
+    await runCli(['bench', '--help'], {
+      out: (t) => process.stdout.write(t),
+      err: (t) => process.stderr.write(t),
+      execPath: process.execPath,
+      cwd: process.cwd(),
+    });
+    return;
+  }
   const sizes = process.argv.find((a) => a.startsWith('scale:'));
   const sections: Record<string, () => Promise<void>> = {
     start: startBench,
@@ -45,6 +56,7 @@ async function main(): Promise<void> {
     training: trainingBench,
     defences: () => defencesBench(out),
     governance: () => governanceBench(),
+    paillier: paillierBench,
     scale: () => scaleBench(sizes ? sizes.slice('scale:'.length).split(',').map(Number) : undefined),
   };
   const wanted = process.argv.slice(2).map((a) => (a.startsWith('scale:') ? 'scale' : a));

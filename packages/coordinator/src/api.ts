@@ -1,5 +1,5 @@
 /** The coordinator's public face: what it is made from, and what it offers. */
-import type { coordinatorConfigSchema, EventSink, JobRecord, Logger, SealModule } from '@fedrisk/shared';
+import type { coordinatorConfigSchema, EventSink, JobRecord, Logger, SealModule, StepGate } from '@fedrisk/shared';
 import type { z } from 'zod';
 
 export interface CoordinatorOptions {
@@ -18,6 +18,8 @@ export interface CoordinatorOptions {
   tls?: { key: string; cert: string } | undefined;
   /** governance: the coordinator's identity secret key (signs its audit trail) and the participants the regulator suspended */
   governance?: { identityKey: string; suspended: ReadonlySet<string>; now?: () => Date } | undefined;
+  /** a class follows the run: the coordinator waits here before each phase and each message (hold.ts) */
+  gate?: StepGate | undefined;
 }
 
 export interface Coordinator {

@@ -8,10 +8,10 @@ import {
   type CkksContext,
   type CoordinatorConfig,
   type CoordinatorMessage,
+  ciphertextPreview,
   coordinatorConfigSchema,
   createCkksContext,
   createLinkShaper,
-  createTimers,
   decodeNodeFrame,
   describeMessage,
   type EventSink,
@@ -33,16 +33,12 @@ import { refuseHello } from './admission.ts';
 import type { Coordinator, CoordinatorOptions } from './api.ts';
 import { createCoordinatorAudit } from './audit.ts';
 import { watchHeartbeats } from './heartbeat.ts';
+import { createHold, createHoldTimers, type TimerHandle } from './hold.ts';
 import type { Job, NodeHandler } from './job.ts';
-import { JOBS } from './jobs/index.ts';
-import { createOutLink, type OutLink } from './links.ts';
+import { jobFor } from './jobs/index.ts';
+import { CLOSE_AUTH, CLOSE_DONE, CLOSE_SILENT, CLOSE_STALLED, closeReason, createOutLink, type OutLink } from './links.ts';
 import { type Listener, listen } from './listener.ts';
 import { createPhaseClock } from './phase-clock.ts';
-
-const CLOSE_AUTH = 4001;
-const CLOSE_STALLED = 4002;
-const CLOSE_SILENT = 4003;
-const CLOSE_DONE = 1000;
 
 interface Party {
   ws: WebSocket;
@@ -65,17 +61,25 @@ export function createCoordinator(opts: CoordinatorOptions): Coordinator {
   const refusals: JobRecord['refusals'] = [];
   const parties = new Map<string, Party>();
   const abort = new AbortController();
-  const timers = createTimers();
+  const timers = createHoldTimers();
+  // a class following the run holds it at each phase and message (opts.gate); the timers stand still meanwhile
+  const hold = createHold(opts.gate, timers);
   // bytes in and queued out, by when they were caused: the phase clock records each phase's share
   let causedBytes = 0;
-  const phases = createPhaseClock(clock, onEvent, log, () => causedBytes);
+  const phases = createPhaseClock(
+    clock,
+    onEvent,
+    log,
+    () => causedBytes,
+    (name) => void hold.at({ kind: 'phase', name }),
+  );
   let listener: Listener | undefined;
   let job: Job | undefined;
   let finished = false;
   let closed = false;
   let closing: Promise<void> | undefined;
-  let phaseTimer: NodeJS.Timeout | undefined;
-  let joinTimer: NodeJS.Timeout | undefined;
+  let phaseTimer: TimerHandle | undefined;
+  let joinTimer: TimerHandle | undefined;
   let stopHeartbeats: (() => void) | undefined;
   /** every party's messages, handled one at a time in arrival order */
   let inbox = Promise.resolve();
@@ -102,6 +106,7 @@ export function createCoordinator(opts: CoordinatorOptions): Coordinator {
     onQueued: (bytes: number) => {
       causedBytes += bytes;
     },
+    hold: hold.at,
     onStalled: (party: string, unread: number) => {
       log.warn({ party, unread }, 'party does not read what it is sent; closing its connection');
       parties.get(party)?.ws.close(CLOSE_STALLED, 'not reading');
@@ -234,18 +239,8 @@ export function createCoordinator(opts: CoordinatorOptions): Coordinator {
     if (finished || closed) return;
     // before the job starts, a party that drops may simply join again
     if (phases.current === 'join') return;
-    const said = reason ? `; it said: ${bounded(reason, 200)}` : '';
-    const why =
-      code === CLOSE_STALLED
-        ? ' (it stopped reading what it was sent)'
-        : code === CLOSE_SILENT
-          ? ` (silent for more than ${config.timeouts.silenceMs} ms)`
-          : '';
-    finish(
-      new FedError('JOB_ERR_PARTY_LOST', `party ${party} disconnected during phase "${phases.current}"${why}${said}; the job cannot finish without it`, {
-        details: { party },
-      }),
-    );
+    const lost = `party ${party} disconnected during phase "${phases.current}"${closeReason(code, reason, config.timeouts.silenceMs)}`;
+    finish(new FedError('JOB_ERR_PARTY_LOST', `${lost}; the job cannot finish without it`, { details: { party } }));
   };
 
   const onConnection = (ws: WebSocket, _req: unknown, isAdmitted: () => boolean, markAdmitted: () => void): void => {
@@ -278,6 +273,7 @@ export function createCoordinator(opts: CoordinatorOptions): Coordinator {
             return;
           }
           const { msg } = frame;
+          await hold.at({ kind: 'message', name: msg.type, from: party ?? (msg.type === 'hello' ? msg.party : 'unknown'), to: 'coordinator' });
           if (!party) {
             // a hello counts as the traffic of the party it names only once that party is admitted
             const admittedAs = admit(ws, out, frame);
@@ -325,11 +321,13 @@ export function createCoordinator(opts: CoordinatorOptions): Coordinator {
       type: frame.msg.type,
       bytes: frame.bytes,
       summary: describeMessage(frame.msg, frame.blobs),
+      preview: ciphertextPreview(frame.msg.type, frame.blobs),
     });
   };
 
   const close = (): Promise<void> => {
     closing ??= (async () => {
+      hold.release();
       if (!finished) finish(new FedError('JOB_ERR_ABORTED', 'coordinator closed before the job finished'));
       // job.end reaches every party before the sockets close (bounded: a stuck link does not hold shutdown)
       await Promise.race([done, wait(5000)]);
@@ -360,7 +358,7 @@ export function createCoordinator(opts: CoordinatorOptions): Coordinator {
         logger: log,
         onConnection,
       });
-      job = JOBS[config.kind]({
+      job = jobFor(config)({
         config,
         ckks: getCkks,
         logger: log.child({ module: 'job', jobId: config.jobId }),
@@ -392,6 +390,7 @@ export function createCoordinator(opts: CoordinatorOptions): Coordinator {
       });
       log.info({ url: listener.url, jobId: config.jobId, parties: config.parties.length }, 'listening');
       onEvent({ event: 'listening', url: listener.url });
+      void hold.at({ kind: 'phase', name: 'join' });
       return { url: listener.url, port: listener.port };
     },
     close,

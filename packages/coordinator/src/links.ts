@@ -5,7 +5,9 @@
  * memory without bound.
  */
 import {
+  bounded,
   type CoordinatorMessage,
+  ciphertextPreview,
   describeMessage,
   type EventSink,
   encodeFrame,
@@ -14,6 +16,7 @@ import {
   type LinkShaper,
   type Logger,
   type Outgoing,
+  type StepPoint,
 } from '@fedrisk/shared';
 import { WebSocket } from 'ws';
 
@@ -21,7 +24,19 @@ import { WebSocket } from 'ws';
 const MAX_UNREAD_BYTES = 1024 * 1024 * 1024;
 /** Frames refused on one connection before the coordinator stops answering and closes it. */
 const MAX_REFUSED_FRAMES = 1000;
+export const CLOSE_DONE = 1000;
+export const CLOSE_AUTH = 4001;
+export const CLOSE_STALLED = 4002;
+export const CLOSE_SILENT = 4003;
 const CLOSE_REFUSED = 4004;
+
+/** Why a party's connection closed, for the failure line: the close code the coordinator chose, and what the party said. */
+export function closeReason(code: number, reason: string, silenceMs: number): string {
+  const said = reason ? `; it said: ${bounded(reason, 200)}` : '';
+  if (code === CLOSE_STALLED) return ` (it stopped reading what it was sent)${said}`;
+  if (code === CLOSE_SILENT) return ` (silent for more than ${silenceMs} ms)${said}`;
+  return said;
+}
 
 export interface LinkDeps {
   logger: Logger;
@@ -32,6 +47,8 @@ export interface LinkDeps {
   shaper: LinkShaper | undefined;
   /** waits `ms` on a timer the coordinator clears when it closes */
   wait: (ms: number) => Promise<void>;
+  /** waits while a class following the run holds it (hold.ts); at once otherwise */
+  hold: (point: StepPoint) => Promise<void>;
   /** a party that stopped reading: the coordinator closes its socket and fails the job */
   onStalled: (party: string, unread: number) => void;
   /** a frame was queued (counted when caused, for the phase it belongs to; the meter counts it when it leaves) */
@@ -58,6 +75,7 @@ export function createOutLink(ws: WebSocket, deps: LinkDeps): OutLink {
   let link: OutLink;
   const transmit = async (frame: Uint8Array, msg: Outgoing<CoordinatorMessage>, blobs: readonly Uint8Array[]): Promise<void> => {
     const to = link.name;
+    await deps.hold({ kind: 'message', name: msg.type, from: 'coordinator', to });
     const ms = deps.shaper?.delay(to, 'down', frame.length) ?? 0;
     if (ms > 0) await deps.wait(ms);
     deps.meter.add('coordinator', to, frame.length);
@@ -69,6 +87,7 @@ export function createOutLink(ws: WebSocket, deps: LinkDeps): OutLink {
       type: msg.type,
       bytes: frame.length,
       summary: describeMessage(msg as CoordinatorMessage, blobs),
+      preview: ciphertextPreview(msg.type, blobs),
     });
     if (ws.readyState !== WebSocket.OPEN) return;
     if (ws.bufferedAmount + frame.length > MAX_UNREAD_BYTES) {

@@ -16,6 +16,7 @@ import {
   loadSeal,
   readJsonFile,
   type SealModule,
+  type StepGate,
   suspendedParticipants,
   suspensionsSchema,
   writeJsonFile,
@@ -31,6 +32,8 @@ export interface CoordinatorMainOptions {
   /** where to write the job record */
   recordFile?: string | undefined;
   logFile?: string | undefined;
+  /** without logFile: readable lines on a terminal instead of JSON */
+  prettyLogs?: boolean | undefined;
   logLevel: string;
   /** a logger to use instead of making one from logFile/logLevel */
   logger?: Logger;
@@ -41,6 +44,8 @@ export interface CoordinatorMainOptions {
   signal?: AbortSignal | undefined;
   /** privacy tests: every raw frame received is written here */
   captureDir?: string | undefined;
+  /** a class follows the run: the coordinator waits here before each phase and each message */
+  gate?: StepGate | undefined;
 }
 
 /** The coordinator's identity key and the regulator's signed suspension list (none yet if the file does not exist). */
@@ -67,7 +72,7 @@ function readPem(path: string, what: string): string {
 /** Runs one job; resolves 0 when it succeeded, 1 when it failed. Rejects only if it cannot start. */
 export async function runCoordinatorMain(o: CoordinatorMainOptions): Promise<number> {
   const config = readJsonFile(o.configFile, coordinatorConfigSchema, 'coordinator config', 'CONFIG_ERR_INVALID');
-  const logger = o.logger ?? createLogger({ name: 'coordinator', level: o.logLevel, ...(o.logFile ? { file: o.logFile } : {}) });
+  const logger = o.logger ?? createLogger({ name: 'coordinator', level: o.logLevel, ...(o.logFile ? { file: o.logFile } : { pretty: o.prettyLogs === true }) });
   let frameNo = 0;
   const captureDir = o.captureDir;
   const seal = o.seal ?? (await loadSeal());
@@ -81,6 +86,7 @@ export async function runCoordinatorMain(o: CoordinatorMainOptions): Promise<num
     host: o.host,
     port: o.port,
     onEvent: o.onEvent,
+    gate: o.gate,
     ...(captureDir
       ? { onRawFrame: (from: string, raw: Buffer) => writePrivateFile(join(captureDir, `to-coordinator-from-${from}-${++frameNo}.bin`), raw) }
       : {}),

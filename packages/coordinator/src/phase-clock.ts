@@ -18,8 +18,17 @@ export interface PhaseClock {
   unexpected(party: string, type: string): FedError;
 }
 
-/** `bytes`, if given, is the job's running total on the wire: each phase then records what crossed during it */
-export function createPhaseClock(clock: () => number, onEvent: EventSink, logger: Logger, bytes?: () => number): PhaseClock {
+/**
+ * `bytes`, if given, is the job's running total on the wire: each phase then records what crossed during it.
+ * `onEnter` hears of each phase entered after join (the live view holds the run there).
+ */
+export function createPhaseClock(
+  clock: () => number,
+  onEvent: EventSink,
+  logger: Logger,
+  bytes?: () => number,
+  onEnter?: (next: PhaseName) => void,
+): PhaseClock {
   const phases: { name: PhaseName; ms: number; bytes?: number }[] = [];
   const entered = new Set<PhaseName>(['join']);
   let current: PhaseName = 'join';
@@ -47,6 +56,7 @@ export function createPhaseClock(clock: () => number, onEvent: EventSink, logger
       current = next;
       start = clock();
       startBytes = bytes?.() ?? 0;
+      onEnter?.(next);
     },
     close: () => {
       if (closed) return;

@@ -27,6 +27,7 @@ export function checkAgreed(config: NodeConfig, msg: JobStart): void {
   check('parties', a.parties, msg.parties);
   check('CKKS parameters', a.ckks, msg.ckks);
   if (a.kind === 'training') check('training parameters', a.training, msg.training);
+  if (a.keys === 'paillier') check('Paillier parameters', a.paillier, msg.paillier);
   if (differences.length)
     throw new FedError('JOB_ERR_NOT_AGREED', `the coordinator started a job that differs from the one ${config.party} agreed to: ${differences.join('; ')}`, {
       details: { party: config.party },

@@ -34,6 +34,8 @@ export interface NodeMainOptions {
   coordinatorUrl: string;
   token: string;
   logFile?: string | undefined;
+  /** without logFile: readable lines on a terminal instead of JSON */
+  prettyLogs?: boolean | undefined;
   logLevel: string;
   /** a logger to use instead of making one from logFile/logLevel */
   logger?: Logger;
@@ -68,7 +70,7 @@ export async function runNodeMain(o: NodeMainOptions): Promise<number> {
   // a party that trusts a CA joins only over TLS: over ws:// its credential would cross the network in clear
   if (config.tls && !o.coordinatorUrl.startsWith('wss://'))
     throw new FedError('CONFIG_ERR_INVALID', `${config.party} trusts a CA (tls.ca), so it joins only over wss://, not ${bounded(o.coordinatorUrl, 200)}`);
-  const logger = o.logger ?? createLogger({ name: config.party, level: o.logLevel, ...(o.logFile ? { file: o.logFile } : {}) });
+  const logger = o.logger ?? createLogger({ name: config.party, level: o.logLevel, ...(o.logFile ? { file: o.logFile } : { pretty: o.prettyLogs === true }) });
   const captureDir = o.captureDir;
   let frameNo = 0;
   let crashed!: () => void;

@@ -44,8 +44,10 @@ import { authoriseHandlers } from './governance/authorise.ts';
 import type { GovernanceState } from './governance/state.ts';
 import { auditHandlers, closeGovernance, openGovernance, recordReceived, recordSent } from './governance/trail.ts';
 import { type Handler, type Handlers, mergeHandlers } from './handlers.ts';
-import { NODE_JOBS } from './jobs/index.ts';
+import { nodeJobFor } from './jobs/index.ts';
 import type { NodeJob } from './jobs/job.ts';
+import { paillierHandlers } from './jobs/paillier.ts';
+import { plaintextHandlers } from './jobs/plaintext.ts';
 import { Session } from './session.ts';
 import { keysHandlers } from './steps/keys.ts';
 import { psiHandlers } from './steps/psi.ts';
@@ -109,6 +111,8 @@ const STEP_HANDLERS: Handlers = mergeHandlers({
   training: trainingHandlers,
   audit: auditHandlers,
   authorise: authoriseHandlers,
+  plaintext: plaintextHandlers,
+  paillier: paillierHandlers,
 });
 
 /** Close codes a node uses: the reason carries its error code, so the coordinator can name the cause. */
@@ -216,7 +220,7 @@ export function createNode(opts: NodeOptions): PartyNode {
       warm = undefined;
       s.ckks = ready ?? createCkksContext(opts.seal, msg.ckks);
       s.job = msg;
-      kind = NODE_JOBS[msg.kind];
+      kind = nodeJobFor(msg);
       await kind.start(s);
     },
     'job.end': (_s, msg) => finish(msg.ok ? undefined : msg.error ? wireToError(msg.error) : new FedError('JOB_ERR_PARTY_FAILED', 'job failed')),

@@ -21,7 +21,7 @@ import {
   type SealModule,
 } from '@fedrisk/shared';
 import type { GovernanceState } from './governance/state.ts';
-import type { AttackState, KeysState, PsiState, ReasonsState, ScoringState, ThresholdDecryptState, TrainingState } from './state.ts';
+import type { AttackState, KeysState, PaillierState, PsiState, ReasonsState, ScoringState, ThresholdDecryptState, TrainingState } from './state.ts';
 
 /** Steps that run at most once per job; running one twice is a bug (JOB_ERR_INTERNAL). */
 export class StepGuard {
@@ -82,6 +82,7 @@ export class Session {
   /** the reasons step: decisions and reasons (recipient), what a party released (holder) */
   reasons: ReasonsState | undefined;
   training: TrainingState | undefined;
+  paillier: PaillierState | undefined;
   /** a staged attack's findings */
   attack: AttackState | undefined;
 

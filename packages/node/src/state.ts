@@ -8,6 +8,7 @@ import type {
   DecisionRow,
   EpochRecord,
   KeyPair,
+  PaillierKeyPair,
   PartyModel,
   PsiPool,
   ReasonCandidate,
@@ -82,6 +83,12 @@ export interface ReasonsState {
   received: Record<string, { applicants: number; codes: number; bands: number }>;
   /** its own values of the columns it gave as reasons: for the notice the applicant may see, never sent */
   values: ReasonValue[];
+}
+
+/** Design "paillier": the recipient's key pair (made while the records are aligned), and the public key every party encrypts under. */
+export interface PaillierState {
+  keyPair: Promise<PaillierKeyPair> | undefined;
+  publicKey: Uint8Array | undefined;
 }
 
 export interface TrainingState {

@@ -1,6 +1,7 @@
 export { type BankBaseline, baselineSeed } from './baseline.ts';
 export { type CliIo, EXIT } from './cli/args.ts';
 export { COMMANDS, runCli } from './cli/commands.ts';
+export { createProgressBars, type ProgressBars } from './cli/progress-bar.ts';
 export { CsvText } from './csv-text.ts';
 export { type DataSet, makeDataSet } from './dataset.ts';
 export type { CoordinatorLaunch, EventHandler, Launcher, NodeLaunch, Participant } from './launch/launcher.ts';

@@ -93,6 +93,7 @@ export function writeJobConfigs(scenario: Scenario, prep: Prepared, spec: JobSpe
     ...(spec.keys === 'single-holder' ? { keyHolder: recipient } : {}),
     recipient,
     ckks: training ? (spec.keys === 'threshold' ? scenario.crypto.thresholdTraining : scenario.crypto.training) : scenario.crypto.ckks,
+    ...(spec.keys === 'paillier' ? { paillier: scenario.crypto.paillier } : {}),
     parties: scenario.parties.map((p) => ({
       id: p.id,
       role: p.role,
@@ -124,6 +125,7 @@ export function writeJobConfigs(scenario: Scenario, prep: Prepared, spec: JobSpe
     parties: scenario.parties.map(({ id, role }) => ({ id, role })),
     ckks: coordinator.ckks,
     ...(coordinator.training ? { training: coordinator.training } : {}),
+    ...(coordinator.paillier ? { paillier: coordinator.paillier } : {}),
     maxApplicants: (training ? prep.trainIds : [...prep.applicants, ...(trust.governance?.extraQueries ?? [])]).length,
   };
   const partyDir = (id: string) => join(jobDir, 'parties', id);

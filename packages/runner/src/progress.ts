@@ -30,6 +30,9 @@ function traceMatcher(trace: boolean | TraceFilter): (from: string, to: string, 
   return (from, to, type) => (!who || who.has(from) || who.has(to)) && (!kinds || kinds.some((k) => type === k || type.startsWith(`${k}.`)));
 }
 
+/** A participant's progress in a long step (encrypt, decrypt, ...). */
+export type ProgressSink = (participant: string, step: string, done: number, total: number) => void;
+
 export interface Progress {
   onEvent(participant: string, e: ProcessEvent): void;
   /** every message event, as trace.jsonl lines */
@@ -43,7 +46,8 @@ export interface Progress {
 /** Where a trace line's summary starts; a long summary continues on lines indented this far. */
 const TRACE_INDENT = 52;
 
-export function createProgress(say: (line: string) => void, traceLines: boolean | TraceFilter): Progress {
+/** `bars`: a long step's progress goes there (a terminal draws a bar) instead of a plain line per quarter. */
+export function createProgress(say: (line: string) => void, traceLines: boolean | TraceFilter, bars?: ProgressSink): Progress {
   const shownInTrace = traceMatcher(traceLines);
   const trace: string[] = [];
   const shown = new Map<string, number>();
@@ -81,6 +85,7 @@ export function createProgress(say: (line: string) => void, traceLines: boolean 
         else if (e.step === 'psi:blind') say(`  psi       ${e.party} hashed and blinded its ${e.total} ids`);
         else if (e.step === 'psi:reblind') say(`  psi       ${e.party} blinded the bank's ${e.total} points again`);
         else if (e.step === 'psi:match') say(`  psi       ${e.party} blinded ${e.total} holder points again and matched them`);
+        else if (bars) bars(e.party, e.step, e.done, e.total);
         else if (e.done === e.total || e.done - last >= Math.max(1, Math.ceil(e.total / 4))) {
           shown.set(key, e.done);
           say(`  ${e.step.padEnd(9)} ${e.party} ${e.done}/${e.total} ciphertexts`);

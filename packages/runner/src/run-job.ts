@@ -8,19 +8,35 @@ import { join } from 'node:path';
 import {
   asFedError,
   FedError,
+  type JobKind,
   type JobRecord,
   jobRecordSchema,
+  type KeysDesign,
   type PartySummary,
+  type ProcessEvent,
   partySummarySchema,
   readJsonFile,
   type Scenario,
+  type StepGate,
   writePrivateFile,
 } from '@fedrisk/shared';
 import type { RunGovernance } from './governance/prepare.ts';
-import { type JobFiles, type JobSpec, type RunTrust, writeJobConfigs } from './job-config.ts';
+import { type JobFiles, type JobSpec, jobName, type RunTrust, writeJobConfigs } from './job-config.ts';
 import { type Launcher, type Participant, stopAll } from './launch/launcher.ts';
 import type { Prepared } from './prepare.ts';
-import { createProgress, type TraceFilter } from './progress.ts';
+import { createProgress, type ProgressSink, type TraceFilter } from './progress.ts';
+
+/** What follows a job as it runs (the live view, view/live.ts): every event, and the coordinator waits at its gate. */
+export interface JobObserver {
+  /** the coordinator's gate */
+  readonly gate: StepGate;
+  /** a participant's event, as its launcher reports it */
+  onEvent(participant: string, e: ProcessEvent): void;
+  /** a job starts: its name (design, or training) and what the design says each participant will hold */
+  beginJob(job: { name: string; kind: JobKind; keys: KeysDesign; rows: ReadonlyMap<string, number> }): void;
+  /** milliseconds the run has spent held so far (the runner's own deadline does not count them) */
+  heldMs(): number;
+}
 
 export interface RunJobOptions {
   launcher: Launcher;
@@ -29,6 +45,10 @@ export interface RunJobOptions {
   logLevel: string;
   signal?: AbortSignal | undefined;
   say: (line: string) => void;
+  /** long steps' progress, for a terminal's progress bar (otherwise plain lines) */
+  onProgress?: ProgressSink | undefined;
+  /** the live view follows the run: it gets every event, and the coordinator waits at its gate */
+  live?: JobObserver | undefined;
 }
 
 export interface JobRun {
@@ -66,13 +86,28 @@ function endedBecause(p: Participant, status: number): string {
 
 export async function runJob(scenario: Scenario, prep: Prepared, spec: JobSpec, trust: RunTrust, o: RunJobOptions): Promise<JobRun> {
   const files = writeJobConfigs(scenario, prep, spec, trust);
-  const progress = createProgress(o.say, o.trace);
+  const progress = createProgress(o.say, o.trace, o.onProgress);
+  const live = o.live;
+  live?.beginJob({ name: jobName(spec), kind: spec.kind, keys: spec.keys, rows: prep.rows });
+  const onEvent = live
+    ? (name: string, e: Parameters<typeof progress.onEvent>[1]) => {
+        progress.onEvent(name, e);
+        live.onEvent(name, e);
+      }
+    : progress.onEvent;
   const captureDir = o.captureFrames ? join(files.jobDir, 'capture') : undefined;
   const tj = performance.now();
   let failure: FedError | undefined;
   const coordinator = o.launcher.coordinator(
-    { configFile: files.coordinatorConfig, recordFile: files.recordFile, logFile: join(files.logDir, 'coordinator.log'), logLevel: o.logLevel, captureDir },
-    progress.onEvent,
+    {
+      configFile: files.coordinatorConfig,
+      recordFile: files.recordFile,
+      logFile: join(files.logDir, 'coordinator.log'),
+      logLevel: o.logLevel,
+      captureDir,
+      gate: live?.gate,
+    },
+    onEvent,
   );
   const nodes: Participant[] = [];
   const everyone = () => [coordinator, ...nodes];
@@ -102,7 +137,7 @@ export async function runJob(scenario: Scenario, prep: Prepared, spec: JobSpec, 
             logLevel: o.logLevel,
             captureDir,
           },
-          progress.onEvent,
+          onEvent,
         ),
       );
     }
@@ -110,8 +145,18 @@ export async function runJob(scenario: Scenario, prep: Prepared, spec: JobSpec, 
     const cannotJoin = Promise.race(nodes.map(async (n) => ((await n.exited) === 2 ? n : new Promise<never>(() => {}))));
     // every node gone while the coordinator still runs: it has stopped answering them
     const nodesGone = Promise.all(nodes.map((n) => n.exited));
+    // time a class spends holding the run (the live view) does not count against it
+    let credited = live?.heldMs() ?? 0;
     const timeout = new Promise<'timeout'>((r) => {
-      deadline = setTimeout(() => r('timeout'), runDeadline(scenario));
+      const arm = (ms: number) => {
+        deadline = setTimeout(() => {
+          const extra = (live?.heldMs() ?? 0) - credited;
+          credited += extra;
+          if (extra > 0) arm(extra);
+          else r('timeout');
+        }, ms);
+      };
+      arm(runDeadline(scenario));
     });
     const first = await Promise.race([coordinator.exited.then(() => 'coordinator' as const), cannotJoin, nodesGone.then(() => 'nodes' as const), timeout]);
     if (first === 'timeout') {

@@ -29,6 +29,8 @@ import { type JobRun, type RunJobOptions, runJob } from './run-job.ts';
 import { summarise } from './summary.ts';
 import { fitLine } from './text.ts';
 import { establishTrust } from './trust.ts';
+import { liveRun } from './view/live.ts';
+import type { ReplayTarget } from './view/replay.ts';
 import { renderReportHtml } from './view/report-html.ts';
 import { reportInputOf } from './view/run-data.ts';
 
@@ -47,6 +49,10 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** human-readable progress lines */
   onLine?: (line: string) => void;
+  /** long steps' progress (encrypting, decrypting), for a terminal's progress bar; without it, plain lines */
+  onProgress?: (participant: string, step: string, done: number, total: number) => void;
+  /** the live view (createViewServer) follows the run as it happens, and holds it at its stepper */
+  view?: ReplayTarget;
 }
 
 function launcherOf(choice: RunOptions['launcher']): Launcher {
@@ -73,6 +79,13 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   const trust = await establishTrust(scenario, prep, launcher);
   trust.governance = await prepareGovernance(scenario, prep, startedAt, launcher);
   const governance = governanceStage(scenario, prep, trust, say);
+  const live = opts.view && liveRun(opts.view, scenario, [...(scenario.train ? ['training'] : []), ...designs]);
+  // the live view: once a job has ended, what each participant received and the key material each recorded
+  const ended = (run: JobRun) => {
+    if (!live) return;
+    const { ledger, keyCustody } = commonResult(scenario, prep, run, []);
+    live.endJob(ledger, keyCustody);
+  };
   const jobOpts: RunJobOptions = {
     launcher,
     trace: opts.trace ?? false,
@@ -80,6 +93,8 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     logLevel: opts.logLevel ?? 'info',
     signal: opts.signal,
     say,
+    live,
+    onProgress: opts.onProgress,
   };
   const results: DesignResult[] = [];
   let scoredBy: { keys: string; scoresFile: string; run: JobRun } | undefined;
@@ -88,7 +103,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   const trainingDesigns: (TrainingDesign & { report?: TrainingReport })[] = [];
   if (scenario.train) {
     // training runs under each design, the scenario's own first; the scoring jobs use the first one's models
-    for (const [i, keys] of designs.entries()) {
+    for (const [i, keys] of designs.filter((k) => k === 'threshold' || k === 'single-holder').entries()) {
       const who =
         keys === 'threshold'
           ? `every party holds a key share; nobody decrypts a residual, each gradient is decrypted to its owner alone`
@@ -96,6 +111,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       say(`  job       joint training, keys ${keys}: ${who}; every party keeps its own weights`);
       const run = await runJob(scenario, prep, { kind: 'training', keys, defences: true, compare: i > 0 }, trust, jobOpts);
       governance.afterJob(run);
+      ended(run);
       if (run.failure) {
         if (i === 0) results.push({ keys, ok: false, error: run.failure.toWire(), ...commonResult(scenario, prep, run, prep.trainIds) });
         trainingDesigns.push({ keys, ok: false, error: run.failure.toWire(), ...trainingCosts(scenario, prep, run) });
@@ -127,11 +143,14 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       );
       if (attack) say(`  attack    ${attacker(attack)} stages ${attack.kind}`);
       const run = await runJob(scenario, prep, { kind: 'scoring', keys, defences, modelFiles }, trust, jobOpts);
+      ended(run);
       const result = await scoringResult(scenario, prep, run, baseline, say);
       const gov = governance.afterJob(run);
       if (gov) result.governance = gov;
       results.push(attack ? { ...result, defences: defences ? 'on' : 'off', attack: await attackResult(scenario, prep, run, attack, result) } : result);
-      if (result.verification && !scoredBy) scoredBy = { keys, scoresFile: join(run.files.partyDir(scenario.job.recipient), 'out', 'scores.csv'), run };
+      // the portfolio lends on every applicant's score: not on a design run on a sample
+      if (result.verification && !result.sample && !scoredBy)
+        scoredBy = { keys, scoresFile: join(run.files.partyDir(scenario.job.recipient), 'out', 'scores.csv'), run };
     }
   }
   const governed = await governance.finish((label) =>
@@ -173,6 +192,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   copyFileSync(join(prep.runDir, 'report.html'), join(latest, 'report.html'));
   writePrivateFile(join(latest, 'RUN'), `${prep.runId}\n`);
   for (const line of summarise(report, relative(process.cwd(), prep.runDir) || prep.runDir)) say(line);
+  if (live) say(`  view      the live view held the run for ${(live.heldMs() / 1000).toFixed(1)} s in all; the times above include it`);
   return { ok: report.designs.every((d) => d.ok), runDir: prep.runDir, report };
 }
 

@@ -6,8 +6,9 @@
 import { reasonsLines } from './decisions/summary.ts';
 import { governanceLines } from './governance/summary.ts';
 import { portfolioLines } from './portfolio/summary.ts';
-import type { DesignResult, Report } from './report/types.ts';
+import type { Report } from './report/types.ts';
 import { attackLines } from './summary-attacks.ts';
+import { designLines } from './summary-designs.ts';
 import { fitLine } from './text.ts';
 
 /** One logical summary line: a label column of 10 characters, then its text (wrapped later). */
@@ -115,17 +116,6 @@ function training(r: Report): string[] {
   return out;
 }
 
-function designTable(designs: readonly DesignResult[]): string[] {
-  const out = ['  designs   keys            ok    job s   after join s   on the wire   max error'];
-  for (const d of designs) {
-    const error = d.verification ? d.verification.maxAbsLogitError.toExponential(1) : (d.error?.code ?? '');
-    out.push(
-      `            ${`${d.keys}${d.defences === 'off' ? ' (off)' : ''}`.padEnd(15)} ${String(d.ok).padEnd(5)} ${(d.timings.jobMs / 1000).toFixed(1).padStart(5)}   ${(d.timings.afterJoinMs / 1000).toFixed(1).padStart(12)}   ${kb(d.bytesOnWire).padStart(11)}   ${error}`,
-    );
-  }
-  return out;
-}
-
 /**
  * The summary as logical lines, before wrapping: what the golden tests
  * compare (figures masked), since where a line wraps depends on the figures.
@@ -152,7 +142,7 @@ export function summaryItems(r: Report, runDir: string): string[] {
     ),
   );
   for (const d of r.designs.slice(1)) if (!d.ok) out.push(`FAILED (${d.keys}): ${d.error?.code}: ${d.error?.message}`);
-  if (r.designs.length > 1) out.push(...designTable(r.designs));
+  if (r.designs.length > 1 || r.designs.some((d) => d.sample)) out.push(...designLines(r.designs));
   out.push(...attackLines(r));
   out.push(labelled('report', `${runDir}/report.json · ${runDir}/report.html (charts; opens offline in a browser)`));
   return out;

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { GradeDistribution, Report, ReportCurves } from '@fedrisk/runner';
-import { renderReportHtml } from '@fedrisk/runner';
+import { renderReportHtml, reportInputOf } from '@fedrisk/runner';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Browser, hasChromium, openBrowser, paintedPixels, SHOTS, SKIP_REASON } from './chromium.ts';
@@ -22,22 +22,19 @@ const trainedExtras = fixture('trained-extras.json') as { curves: ReportCurves; 
 /** The text a selector's element shows (not the hidden other language). */
 const shown = async (page: Page, selector: string) => (await page.locator(selector).allInnerTexts()).join('\n');
 
-const portfolio = {
-  rows: [
-    { segment: 'manufacturing', businesses: 4210, 'mean PD': 0.018 },
-    { segment: 'wholesale-retail', businesses: 3120, 'mean PD': 0.026 },
-  ],
-};
+/** scenarios/designs.yaml's run: every design side by side (paillier on a sample), with the portfolio stage */
+const designsReport = fixture('designs-report.json') as Report;
+const reasons = { rows: [{ code: 'R01', meaning: 'overdue days in the last 12 months', applicants: 812 }] };
 
 describe('report.html without a browser', () => {
   it('is one file: Chart.js inlined, no URL to fetch, no source map, optional sections only with data', () => {
-    const html = renderReportHtml({ report: defaultReport, ...defaultExtras, portfolio, reasons: { rows: [{ code: { nested: 1 } }] } });
+    const html = renderReportHtml({ ...reportInputOf(designsReport), reasons: { rows: [{ code: { nested: 1 } }] } });
     expect(html).toContain('Chart.js v4');
     expect(html).not.toMatch(/\b(src|href)=/);
     expect(html).not.toContain('sourceMappingURL');
     expect(html).not.toMatch(/\burl\(|@import/);
     expect(html).toContain('<section id="portfolio">');
-    expect(html).toContain('wholesale-retail');
+    expect(html).toContain('bank alone, same NPL');
     // reasons had the wrong shape: no section, no placeholder
     expect(html).not.toContain('id="reasons"');
     const bare = renderReportHtml({ report: defaultReport });
@@ -94,14 +91,13 @@ describe.skipIf(!hasChromium)(hasChromium ? 'report.html in Chromium' : `report.
   }
 
   it('draws every chart offline, in Chinese, then in English', async () => {
-    const page = await open('report-default.html', renderReportHtml({ report: defaultReport, ...defaultExtras, portfolio }));
+    const page = await open('report-default.html', renderReportHtml({ report: defaultReport, ...defaultExtras }));
     await expectCharts(page, ['chart-roc', 'chart-ks', 'chart-grades', 'chart-phases', 'chart-links']);
     expect(await shown(page, '#summary')).toContain('评分企业数');
     expect(await shown(page, '#custody')).toContain('私钥份额 (仅自己的)');
     expect(await shown(page, '#custody')).not.toContain('secret-key share');
     expect(await shown(page, '#ledger')).toContain('密封的解密份额');
     expect(await page.locator('#designs tbody tr').count()).toBe(2);
-    expect(await page.locator('#portfolio tbody tr').count()).toBe(2);
     await page.screenshot({ path: join(SHOTS, 'report-zh.png'), fullPage: true });
     await page.screenshot({ path: join(SHOTS, 'report-zh-top.png') });
 
@@ -133,6 +129,29 @@ describe.skipIf(!hasChromium)(hasChromium ? 'report.html in Chromium' : `report.
     expect(legends.join('|')).toMatch(/joint model · AUC 0\.9\d\d\|bank alone · AUC 0\.8\d\d\|centralised · AUC 0\.9\d\d\|chance/);
     expect(await page.locator('#training tbody tr').count()).toBe(3);
     await page.screenshot({ path: join(SHOTS, 'report-trained-en.png'), fullPage: true });
+    expect(browser.errors).toEqual([]);
+    expect(attempted).toEqual([]);
+  });
+
+  it('every design side by side, costs per phase and link, the portfolio and a reason-code table', async () => {
+    const page = await open('report-designs.html', renderReportHtml({ ...reportInputOf(designsReport), reasons, lang: 'en' }));
+    await expectCharts(page, ['chart-roc', 'chart-ks', 'chart-grades', 'chart-phases', 'chart-links']);
+    const rows = await page.locator('#designs tbody tr').allInnerTexts();
+    expect(rows.map((r) => r.split('\t')[0])).toEqual(['threshold', 'single-holder', 'plaintext', 'paillier']);
+    // paillier ran on a sample: its scaled figures are in their own column; plaintext: the coordinator read every partial score
+    expect(rows[3]).toMatch(/32 \/ 12000 → [\d.]+ s · [\d.]+ MB/);
+    expect(rows[2]).toContain('coordinator 36,000');
+    expect(rows[0]).toContain('coordinator 0');
+    expect(await page.locator('#designs tbody tr:nth-child(3) span.bad').count()).toBe(1);
+    // the charts' figures as tables: every phase of every design, every link
+    expect(await shown(page, '#costs')).toContain('bank→coordinator');
+    expect(await page.locator('#costs table').first().locator('tbody tr').count()).toBe(6);
+    expect(await shown(page, '#custody')).toContain('Paillier secret key (the whole key)');
+    expect(await shown(page, '#ledger')).toContain('plaintext values');
+    expect(await page.locator('#portfolio table').count()).toBe(2);
+    expect(await shown(page, '#portfolio')).toMatch(/NPL rate\s+[\d.]+ %\s+[\d.]+ %\s+[\d.]+ %/);
+    expect(await shown(page, '#reasons')).toContain('R01');
+    await page.screenshot({ path: join(SHOTS, 'report-designs-en.png'), fullPage: true });
     expect(browser.errors).toEqual([]);
     expect(attempted).toEqual([]);
   });

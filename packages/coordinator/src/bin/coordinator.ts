@@ -7,16 +7,21 @@
  */
 import { parseArgs } from 'node:util';
 import { describeFatal, FedError, type ProcessEvent } from '@fedrisk/shared';
-import { runCoordinatorMain } from '../index.ts';
+import { createStepChannel, runCoordinatorMain } from '../index.ts';
 
 const USAGE = `usage: coordinator --config <file.json> [options]
   --config <file>       the coordinator's config (coordinatorConfigSchema)
   --host <address>      address to listen on (default 127.0.0.1; 0.0.0.0 for other hosts)
   --port <n>            port to listen on, 0 for any free one (default 0)
   --record <file>       where to write the job record
-  --log-file <file>     log here instead of stderr
+  --log-file <file>     log here instead of stderr (JSON lines; on a terminal, stderr gets readable lines)
   --log-level <level>   fatal, error, warn, info (default), debug, trace
-  -h, --help            this text`;
+  --step                hold the protocol before each phase and message until {"go":<id>} arrives on
+                        stdin for the {"event":"step","id":<id>} line on stdout (the runner's live view);
+                        timeouts stand still while held; if stdin ends, nothing is held
+  -h, --help            this text
+
+Events are JSON lines on stdout. Exit status: 0 the job succeeded, 1 it failed, 2 bad options.`;
 
 const emit = (e: ProcessEvent): void => {
   process.stdout.write(`${JSON.stringify(e)}\n`);
@@ -33,6 +38,7 @@ async function main(): Promise<number> {
         record: { type: 'string' },
         'log-file': { type: 'string' },
         'log-level': { type: 'string', default: 'info' },
+        step: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }));
@@ -53,17 +59,21 @@ async function main(): Promise<number> {
   const stop = () => abort.abort();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  const channel = values.step ? createStepChannel(process.stdin, emit) : undefined;
   return runCoordinatorMain({
     configFile: values.config,
     host: String(values.host),
     port,
     recordFile: values.record as string | undefined,
     logFile: values['log-file'] as string | undefined,
+    // a person reading stderr in a terminal gets readable lines; a pipe or file gets JSON
+    prettyLogs: process.stderr.isTTY === true,
     logLevel: level,
     onEvent: emit,
     signal: abort.signal,
     captureDir: process.env.FEDRISK_CAPTURE_DIR,
-  });
+    gate: channel?.gate,
+  }).finally(() => channel?.close());
 }
 
 main().then(

@@ -16,7 +16,7 @@ const USAGE = `usage: FEDRISK_TOKEN=<credential> node --config <party.json> --co
   --keygen <file>       make this party's identity key in <file> (owner-only) and its public half in <file>.pub, then exit
   --config <file>       this party's config (nodeConfigSchema)
   --coordinator <url>   the coordinator, e.g. ws://127.0.0.1:4100
-  --log-file <file>     log here instead of stderr
+  --log-file <file>     log here instead of stderr (JSON lines; on a terminal, stderr gets readable lines)
   --log-level <level>   fatal, error, warn, info (default), debug, trace
   -h, --help            this text
 The credential comes from the environment variable FEDRISK_TOKEN, never from the command line.`;
@@ -64,6 +64,8 @@ async function main(): Promise<number> {
     coordinatorUrl: values.coordinator,
     token,
     logFile: values['log-file'] as string | undefined,
+    // a person reading stderr in a terminal gets readable lines; a pipe or file gets JSON
+    prettyLogs: process.stderr.isTTY === true,
     logLevel: level,
     onEvent: emit,
     signal: abort.signal,

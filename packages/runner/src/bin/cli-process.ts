@@ -16,6 +16,7 @@ export function runCliProcess(argv: readonly string[]): void {
     signal: abort.signal,
     execPath: process.execPath,
     cwd: process.cwd(),
+    tty: process.stdout.isTTY === true,
   }).then((code) => {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

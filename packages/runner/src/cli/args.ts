@@ -17,6 +17,8 @@ export interface CliIo {
   /** the Node.js executable that runs script subcommands (view, audit, bench) */
   execPath: string;
   cwd: string;
+  /** the output is a terminal: progress bars instead of plain progress lines */
+  tty?: boolean | undefined;
 }
 
 /** Exit statuses shared by every subcommand. */

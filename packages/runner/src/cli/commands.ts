@@ -22,16 +22,16 @@ export type Subcommand =
 const benchSpec: CommandSpec = {
   name: 'bench',
   summary:
-    'measure: where npm start goes, 100,000-business scoring end to end, PSI, joint training, the defences, scale to 1,000,000; each against its baseline',
-  usage: 'fedrisk bench [start] [scoring] [psi] [training] [defences] [governance] [scale[:sizes]] [psi-1m]   (also: npm run bench -- ...)',
+    'measure: where npm start goes, 100,000-business scoring end to end, PSI, joint training, the defences, governance, threshold CKKS against Paillier, scale to 1,000,000; each against its baseline',
+  usage: 'fedrisk bench [start] [scoring] [psi] [training] [defences] [governance] [paillier] [scale[:sizes]] [psi-1m]   (also: npm run bench -- ...)',
   description: 'Every figure is measured in the same run as its baseline (plaintext, or the raw X25519 rate). Takes minutes.',
   positionals: [
     {
       name: '[section ...]',
-      help: 'the sections to run (default: all but psi-1m): start, scoring, psi, training, defences, governance, scale (scale:10000,100000 picks sizes), psi-1m',
+      help: 'the sections to run (default: all but scale and psi-1m): start, scoring, psi, training, defences, governance (the default job without governance, with the audit trail, with trail and authorisations), paillier (threshold CKKS throughput as a ratio to per-value Paillier on the default job), scale (scale:10000,100000 picks sizes), psi-1m',
       required: false,
       many: true,
-      choices: ['start', 'scoring', 'psi', 'training', 'defences', 'governance', 'scale', 'scale:', 'psi-1m'],
+      choices: ['start', 'scoring', 'psi', 'training', 'defences', 'governance', 'paillier', 'scale', 'scale:', 'psi-1m'],
     },
   ],
   options: {},

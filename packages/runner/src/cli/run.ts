@@ -4,6 +4,8 @@ import { didYouMean, loadScenario } from '@fedrisk/shared';
 import { MESSAGE_KINDS, MESSAGE_TYPES } from '../progress.ts';
 import { runScenario } from '../run.ts';
 import { type Args, type CliIo, type CommandSpec, EXIT, usageError } from './args.ts';
+import { createProgressBars } from './progress-bar.ts';
+import { VIEW_OPTIONS, wantsView, withLiveView } from './run-view.ts';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -36,6 +38,7 @@ export const runSpec: CommandSpec = {
       choices: ['processes', 'in-process'],
       default: 'processes',
     },
+    ...VIEW_OPTIONS,
   },
   exits: [
     [EXIT.failed, 'the run finished but a design failed or did not verify: a FAILED line in the summary names it and its error code'],
@@ -53,16 +56,39 @@ export async function runCommand(args: Args, io: CliIo): Promise<number> {
       throw usageError(runSpec, `--trace-party: "${p}" is not a participant of ${file}${didYouMean(p, known)}; choose from ${known.join(', ')}`);
   const kinds = args.list('trace-kind');
   const trace = participants || kinds ? { participants, kinds } : args.flag('trace');
-  const result = await runScenario({
-    scenario,
-    scenarioFile: resolve(io.cwd, file),
-    runsDir: resolve(io.cwd, args.string('runs-dir') as string),
-    trace,
-    logLevel: args.string('log-level') as string,
-    launcher: args.string('launcher') as 'processes' | 'in-process',
-    signal: io.signal,
-    onLine: (line) => io.out(`${line}\n`),
+  // a terminal gets progress bars for long steps; a file or a pipe gets plain lines
+  const bars = io.tty ? createProgressBars(io.out) : undefined;
+  let interrupted = false;
+  io.signal?.addEventListener('abort', () => {
+    interrupted = true;
   });
-  if (io.signal?.aborted) return EXIT.interrupted;
+  const run = (view?: Parameters<typeof runScenario>[0]['view']) =>
+    runScenario({
+      ...(view ? { view } : {}),
+      scenario,
+      scenarioFile: resolve(io.cwd, file),
+      runsDir: resolve(io.cwd, args.string('runs-dir') as string),
+      trace,
+      logLevel: args.string('log-level') as string,
+      launcher: args.string('launcher') as 'processes' | 'in-process',
+      signal: io.signal,
+      onLine: (line) => (bars ? bars.line(line) : io.out(`${line}\n`)),
+      ...(bars ? { onProgress: bars.progress } : {}),
+    });
+  // interrupted while the run went on, not while the live view stayed up afterwards
+  let finished = false;
+  let result: Awaited<ReturnType<typeof run>>;
+  try {
+    result = wantsView(args)
+      ? await withLiveView(args, io, async (view) => {
+          const r = await run(view);
+          finished = !interrupted;
+          return r;
+        })
+      : await run();
+  } finally {
+    bars?.close();
+  }
+  if (interrupted && !finished) return EXIT.interrupted;
   return result.ok ? EXIT.ok : EXIT.failed;
 }

@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import {
   asFedError,
   FedError,
-  type KeysDesign,
   modelFromSpec,
   type PartyModel,
   partyModelSchema,
@@ -22,11 +21,7 @@ import { readScores, type Verification, verify } from '../referee.ts';
 import { commonResult } from '../report/assemble.ts';
 import type { DesignResult } from '../report/types.ts';
 import type { JobRun } from '../run-job.ts';
-
-/** The largest |decrypted - plaintext| logit error each design promises. */
-function targetMaxError(keys: KeysDesign): number {
-  return keys === 'threshold' ? 1e-4 : 1e-6;
-}
+import { extrapolate, readsOf, scoredCount, targetMaxError } from './designs.ts';
 
 /** Every party's model as the job used it: its trained model file, or the scenario's weights. */
 export function refereeModels(scenario: Scenario, run: JobRun): Map<string, PartyModel> {
@@ -41,7 +36,7 @@ export function refereeModels(scenario: Scenario, run: JobRun): Map<string, Part
   );
 }
 
-async function verifyScores(scenario: Scenario, prep: Prepared, run: JobRun, baseline: BankBaseline): Promise<Verification> {
+async function verifyScores(scenario: Scenario, prep: Prepared, run: JobRun, baseline: BankBaseline, scored: number): Promise<Verification> {
   const recipient = scenario.job.recipient;
   const models = refereeModels(scenario, run);
   const verification = await verify({
@@ -53,7 +48,8 @@ async function verifyScores(scenario: Scenario, prep: Prepared, run: JobRun, bas
       model: models.get(p.id) as PartyModel,
     })),
     recipient,
-    applicants: prep.applicants,
+    // a design run on a sample scored the first applicants only
+    applicants: scored < prep.applicants.length ? prep.applicants.slice(0, scored) : prep.applicants,
     labels: prep.labels,
     scores: await readScores(join(run.files.partyDir(recipient), 'out', 'scores.csv')),
     baseline,
@@ -74,10 +70,11 @@ async function verifyScores(scenario: Scenario, prep: Prepared, run: JobRun, bas
 export async function scoringResult(scenario: Scenario, prep: Prepared, run: JobRun, baseline: BankBaseline, say: (l: string) => void): Promise<DesignResult> {
   let failure = run.failure;
   let verification: Verification | undefined;
+  const scored = scoredCount(scenario, run.spec.keys, prep.applicants.length);
   if (!failure && scenario.job.alignment !== 'psi-cardinality') {
     try {
       say('  verify    referee recomputes every score in plaintext ...');
-      verification = await verifyScores(scenario, prep, run, baseline);
+      verification = await verifyScores(scenario, prep, run, baseline, scored);
     } catch (err) {
       failure = asFedError(err, 'RUN_ERR_PROCESS', 'verification failed');
     }
@@ -85,12 +82,16 @@ export async function scoringResult(scenario: Scenario, prep: Prepared, run: Job
   const n = scenario.parties.length;
   const ck = scenario.crypto.ckks;
   const keys = run.spec.keys;
+  const common = commonResult(scenario, prep, run, prep.applicants);
+  const sampled = scored < prep.applicants.length && !failure;
   return {
     keys,
     ok: !failure,
     ...(failure ? { error: failure.toWire() } : {}),
     ...(verification ? { verification } : {}),
-    ...commonResult(scenario, prep, run, prep.applicants),
+    ...common,
+    reads: readsOf(common.ledger),
+    ...(sampled ? { sample: extrapolate(scenario, common, scored, prep.applicants.length) } : {}),
     ...(keys === 'threshold' ? { threshold: { ...thresholdNoise(ck.polyModulusDegree, n, n, ck.scaleBits), targetMaxError: targetMaxError(keys) } } : {}),
   };
 }

@@ -76,6 +76,7 @@ export function inProcessLauncher(): Launcher {
             onEvent: (e) => onEvent('coordinator', e),
             signal,
             captureDir: l.captureDir,
+            gate: l.gate,
           });
         } finally {
           closeLogger(logger);

@@ -5,7 +5,7 @@
  * small runs: no process start-up). Both report the same events and write the
  * same files.
  */
-import type { ProcessEvent } from '@fedrisk/shared';
+import type { ProcessEvent, StepGate } from '@fedrisk/shared';
 
 export interface CoordinatorLaunch {
   configFile: string;
@@ -13,6 +13,8 @@ export interface CoordinatorLaunch {
   logFile: string;
   logLevel: string;
   captureDir?: string | undefined;
+  /** a class follows the run (the live view): the coordinator waits here before each phase and message */
+  gate?: StepGate | undefined;
 }
 
 export interface NodeLaunch {

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { FedError, parseEventLine } from '@fedrisk/shared';
+import { FedError, parseEventLine, type StepGate } from '@fedrisk/shared';
 import type { EventHandler, Launcher, Participant } from './launcher.ts';
 
 /** The packages' own entry points, through their declared exports. */
@@ -30,12 +30,22 @@ const COMPILE_CACHE = fileURLToPath(new URL('../../../../node_modules/.cache/fed
 /**
  * Starts `bin` with the pinned Node runtime; `wrap` is a command that runs it
  * (`ip netns exec <name>`: in another network namespace) and must exec it in
- * place, so signals reach the participant itself.
+ * place, so signals reach the participant itself. `gate`: the child was
+ * started with --step; its step events wait there, and the answer goes back
+ * on its stdin (the control channel of coordinator/src/step-channel.ts).
  */
-export function startChild(name: string, bin: string, args: string[], env: Record<string, string>, onEvent: EventHandler, wrap: readonly string[] = []): Child {
+export function startChild(
+  name: string,
+  bin: string,
+  args: string[],
+  env: Record<string, string>,
+  onEvent: EventHandler,
+  wrap: readonly string[] = [],
+  gate?: StepGate,
+): Child {
   const [command, ...argv] = [...wrap, process.execPath, bin, ...args] as [string, ...string[]];
   const proc = spawn(command, argv, {
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [gate ? 'pipe' : 'ignore', 'pipe', 'pipe'],
     env: { NODE_COMPILE_CACHE: COMPILE_CACHE, ...process.env, ...env },
   });
   let tail = '';
@@ -51,6 +61,8 @@ export function startChild(name: string, bin: string, args: string[], env: Recor
       resolve(2);
     });
   });
+  // a child that has gone closes its stdin under us: nothing to answer any more
+  proc.stdin?.on('error', () => {});
   proc.stderr?.setEncoding('utf8');
   proc.stderr?.on('data', (chunk: string) => {
     tail = (tail + chunk).slice(-4000);
@@ -60,6 +72,12 @@ export function startChild(name: string, bin: string, args: string[], env: Recor
       const e = parseEventLine(line);
       if (!e) return;
       if (e.event === 'fatal') lastFatal = { code: e.code, message: e.message };
+      if (e.event === 'step') {
+        void gate?.(e.point).then(() => {
+          if (proc.stdin?.writable) proc.stdin.write(`{"go":${e.id}}\n`);
+        });
+        return;
+      }
       onEvent(name, e);
     });
   }
@@ -132,10 +150,12 @@ export function processLauncher(extraEnv: Record<string, string> = {}, placement
           l.logFile,
           '--log-level',
           l.logLevel,
+          ...(l.gate ? ['--step'] : []),
         ],
         { ...extraEnv, ...(l.captureDir ? { FEDRISK_CAPTURE_DIR: l.captureDir } : {}) },
         onEvent,
         wrap('coordinator'),
+        l.gate,
       ),
     node: (l, onEvent) =>
       startChild(

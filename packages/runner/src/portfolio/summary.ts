@@ -5,7 +5,8 @@ const pct = (x: number, digits = 1) => (Number.isFinite(x) ? `${(100 * x).toFixe
 const cnyM = (x: number) => (x / 1e6).toFixed(1);
 const money = (x: number) => x.toLocaleString('en-US', { maximumFractionDigits: 0 });
 
-const ROWS: [string, (b: BookOutcome) => string][] = [
+/** A book's figures, as the summary and report.html show them. */
+export const PORTFOLIO_ROWS: [string, (b: BookOutcome) => string][] = [
   ['loans', (b) => String(b.loans)],
   ['first loans', (b) => (b.firstLoans === null ? 'n/a' : String(b.firstLoans))],
   ['outstanding, CNY m', (b) => cnyM(b.amount)],
@@ -19,7 +20,8 @@ const ROWS: [string, (b: BookOutcome) => string][] = [
   ['county share', (b) => (Object.keys(b.byDivisionType).length ? pct(b.byDivisionType.county?.amountShare ?? 0) : 'n/a')],
 ];
 
-const MACRO_ROWS: [string, (b: BookOutcome) => string][] = [
+/** The joint book's figures under each macro scenario. */
+export const MACRO_ROWS: [string, (b: BookOutcome) => string][] = [
   ['NPL rate', (b) => pct(b.nplRate, 2)],
   ['loss bank, CNY m', (b) => cnyM(b.realisedLoss.bank)],
   ['loss guarantor, CNY m', (b) => cnyM(b.realisedLoss.guarantor)],
@@ -59,7 +61,7 @@ export function portfolioLines(p: PortfolioReport): string[] {
       ...table(
         `portfolio`,
         [`joint (${base.name})`, 'bank alone, same loans', 'bank alone, same NPL'],
-        ROWS.map(([l, f]) => [l, books.map(f)]),
+        PORTFOLIO_ROWS.map(([l, f]) => [l, books.map(f)]),
       ),
     );
     out.push(`            bank alone: fitted out of sample on ${p.bankAlone.fittedOn}; no platform incentive`);

@@ -49,6 +49,17 @@ export interface ThresholdBound {
   targetMaxError: number;
 }
 
+/** A design run on a sample of the applicants (paillier), and its figures scaled to all of them. */
+export interface DesignSample {
+  /** applicants encrypted and scored */
+  values: number;
+  /** applicants in the job */
+  of: number;
+  /** how the figures were scaled, in words */
+  method: string;
+  extrapolated: { jobMs: number; afterJoinMs: number; bytesOnWire: number };
+}
+
 /** One design's run on the scenario's data: everything the report says about it. */
 export interface DesignResult {
   keys: KeysDesign;
@@ -64,6 +75,10 @@ export interface DesignResult {
   threshold?: ThresholdBound;
   alignment: AlignmentResult;
   timings: { jobMs: number; afterJoinMs: number; perParty: Record<string, Record<string, number>> };
+  /** per participant: plaintext values it could read (received in the clear, or decrypted), from its ledger */
+  reads?: Record<string, number>;
+  /** the Paillier design on a sample: how many applicants, and time and bytes extrapolated to all */
+  sample?: DesignSample;
   /** a staged attack: whether the parties' defences were on, and what came of it */
   defences?: 'on' | 'off';
   attack?: AttackResult;

@@ -30,14 +30,8 @@ export type ViewEvent =
   /** what a participant has received so far, by knowledge kind, and how many values it decrypted */
   | { event: 'ledger'; participant: string; received: Partial<Record<KnowledgeKind, number>>; decrypted: number };
 
-/** Where a step can be held: before a phase starts or before a message is sent. */
-export interface StepPoint {
-  kind: 'phase' | 'message';
-  /** the phase name or the message type */
-  name: string;
-  from?: string;
-  to?: string;
-}
+/** Where a step can be held: before a phase starts or before a message is handled or sent (shared: the coordinator holds there). */
+export type { StepPoint } from '@fedrisk/shared';
 
 const PHASE_OF_TYPE: Record<string, string> = {
   hello: 'join',
@@ -64,6 +58,11 @@ const PHASE_OF_TYPE: Record<string, string> = {
   'train.gradient': 'train',
   'train.unmask': 'train',
   'train.epoch': 'train',
+  'plain.partial': 'encrypt',
+  'plain.sum': 'aggregate',
+  'paillier.public': 'keys',
+  'paillier.partial': 'encrypt',
+  'paillier.sum': 'aggregate',
 };
 
 /** The phase a message type belongs to; undefined for job.start, job.end and error, which can come in any phase. */
@@ -84,6 +83,9 @@ const OPAQUE_TYPES = new Set([
   'train.sum',
   'train.residual',
   'train.gradient',
+  'paillier.public',
+  'paillier.partial',
+  'paillier.sum',
 ]);
 
 /** Longest preview kept: 32 bytes. */

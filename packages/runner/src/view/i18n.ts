@@ -53,6 +53,8 @@ export const LABELS: Labels = {
   'msg.keys.public': t('公钥', 'public key'),
   'msg.keys.share': t('公钥份额', 'public-key share'),
   'msg.keys.galois': t('旋转密钥', 'rotation keys'),
+  'msg.keys.commit': t('对公钥份额的承诺', 'commitment to a key share'),
+  'msg.scores.commit': t('对加密输入的承诺', 'commitment to an encrypted input'),
   'msg.query.ids': t('申请企业名单', 'applicant list'),
   'msg.scores.partial': t('加密的部分得分', 'encrypted partial scores'),
   'msg.scores.input': t('转发的加密输入', 'relayed encrypted input'),
@@ -68,6 +70,11 @@ export const LABELS: Labels = {
   'msg.train.unmask': t('解密后的掩码梯度', 'decrypted masked gradient'),
   'msg.train.epoch': t('本轮损失', 'epoch loss'),
   'msg.error': t('错误', 'error'),
+  'msg.plain.partial': t('明文的部分得分', 'partial scores in the clear'),
+  'msg.plain.sum': t('明文的总得分', 'summed scores in the clear'),
+  'msg.paillier.public': t('Paillier 公钥', 'Paillier public key'),
+  'msg.paillier.partial': t('Paillier 密文 (每值一个)', 'Paillier ciphertexts, one per value'),
+  'msg.paillier.sum': t('Paillier 密文之和', 'Paillier ciphertexts of the sums'),
 
   'holds.secret-key share (its own only)': t('私钥份额 (仅自己的)', 'secret-key share (its own only)'),
   'holds.collective public key': t('联合公钥', 'collective public key'),
@@ -79,6 +86,8 @@ export const LABELS: Labels = {
   'holds.sealed decryption shares (relayed, unreadable)': t('密封的解密份额 (仅转发, 无法读取)', 'sealed decryption shares (relayed, unreadable)'),
   'holds.public key (relayed)': t('公钥 (仅转发)', 'public key (relayed)'),
   'holds.no data of its own': t('没有自己的数据', 'no data of its own'),
+  'holds.Paillier secret key (the whole key)': t('Paillier 完整私钥', 'Paillier secret key (the whole key)'),
+  'holds.Paillier public key': t('Paillier 公钥', 'Paillier public key'),
 
   'ui.title': t('联邦信用评分 · 实时视图', 'Federated credit scoring · live view'),
   'ui.lang': t('English', '中文'),
@@ -175,6 +184,18 @@ export const LABELS: Labels = {
   'report.testKs': t('测试集 KS', 'test KS'),
   'report.nothing': t('无', 'none'),
   'report.error': t('错误', 'error'),
+  'report.sampled': t('抽样 (按全部申请企业估算)', 'sample (scaled to every applicant, estimated)'),
+  'report.reads': t('可读到的明文值', 'values it could read in the clear'),
+  'report.phase': t('阶段', 'phase'),
+  'report.link': t('链路', 'link'),
+  'report.messages': t('消息数', 'messages'),
+  'report.phaseTable': t('各阶段耗时 (秒)', 'seconds per phase'),
+  'report.linkTable': t('各链路的消息数与传输量', 'messages and bytes per link'),
+  'report.macro': t('宏观情景 (联合模型的贷款)', "macro scenarios (the joint model's loans)"),
+  'report.book.joint': t('联合模型', 'joint'),
+  'report.book.sameLoans': t('仅银行, 相同贷款数', 'bank alone, same loans'),
+  'report.book.sameNpl': t('仅银行, 相同不良率', 'bank alone, same NPL'),
+  'report.metric': t('指标', 'measure'),
 };
 
 /** The label for a key in a language; the key's last part when the table has no entry (an unknown phase, a new message type). */

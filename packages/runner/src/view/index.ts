@@ -13,6 +13,7 @@ export {
 } from '../curves.ts';
 export { phaseOfMessage, previewOf, type StepPoint, safePreview, type ViewEvent, type ViewMessageEvent } from './events.ts';
 export { LABELS, type Lang, label } from './i18n.ts';
+export { expectedHoldings, expectedPhases, type LiveRun, liveRun } from './live.ts';
 export { type ReplayOptions, type ReplayStep, type ReplayTarget, replayRun, replaySteps } from './replay.ts';
 export { type ReportHtmlInput, renderReportHtml } from './report-html.ts';
 export { loadReportInput, readReport, reportInputOf } from './run-data.ts';

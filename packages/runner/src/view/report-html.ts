@@ -10,6 +10,8 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { GradeDistribution, ReportCurves } from '../curves.ts';
+import { MACRO_ROWS, PORTFOLIO_ROWS } from '../portfolio/summary.ts';
+import type { PortfolioReport } from '../portfolio/types.ts';
 import type { DesignResult, Report } from '../report/types.ts';
 import { LABELS, type Lang, label } from './i18n.ts';
 
@@ -17,8 +19,8 @@ export interface ReportHtmlInput {
   report: Report;
   curves?: ReportCurves;
   grades?: GradeDistribution;
-  /** optional table `{rows: Record<string, string | number>[]}`; shown only when it has that shape and at least one row */
-  portfolio?: unknown;
+  /** the portfolio stage (report.portfolio): the books under the policy, and the macro scenarios */
+  portfolio?: PortfolioReport;
   /** optional table `{rows: Record<string, string | number>[]}`; shown only when it has that shape and at least one row */
   reasons?: unknown;
   /** language the page opens in (default zh; `?lang=en` in the file's URL also works) */
@@ -88,9 +90,32 @@ function summary(r: Report): string {
   return `<div class="cards">${cards.map(([k, v]) => `<div class="card"><div class="k">${bi(k)}</div><div class="v">${v}</div></div>`).join('')}</div>${error}`;
 }
 
+/** A design on a sample: how many applicants, and its figures scaled to all of them. */
+function sampled(d: DesignResult): string {
+  const s = d.sample;
+  if (!s) return '–';
+  return `${esc(s.values)} / ${esc(s.of)} → ${fmtS(s.extrapolated.jobMs)} s · ${fmtBytes(s.extrapolated.bytesOnWire)}`;
+}
+
+function reads(d: DesignResult): string {
+  if (!d.reads) return '–';
+  return Object.entries(d.reads)
+    .map(([id, n]) => `<span class="${n > 0 && id === 'coordinator' ? 'bad' : ''}">${esc(id)} <b>${esc(n.toLocaleString('en-US'))}</b></span>`)
+    .join(' · ');
+}
+
 function designTable(r: Report): string {
   return table(
-    [bi('report.design'), bi('report.ok'), bi('report.jobTime'), bi('report.afterJoin'), bi('report.bytes'), bi('report.maxError')],
+    [
+      bi('report.design'),
+      bi('report.ok'),
+      bi('report.jobTime'),
+      bi('report.afterJoin'),
+      bi('report.bytes'),
+      bi('report.maxError'),
+      bi('report.sampled'),
+      bi('report.reads'),
+    ],
     r.designs.map((d) => [
       `<code>${esc(d.keys)}</code>`,
       d.ok ? '<b class="ok">✓</b>' : '<b class="bad">✗</b>',
@@ -98,9 +123,66 @@ function designTable(r: Report): string {
       fmtS(d.timings.afterJoinMs),
       fmtBytes(d.bytesOnWire),
       d.verification ? esc(d.verification.maxAbsLogitError.toExponential(1)) : `<code>${esc(d.error?.code ?? '–')}</code>`,
+      sampled(d),
+      reads(d),
+    ]),
+    'num designs',
+  );
+}
+
+/** The charts' figures as tables: seconds per phase, and messages and bytes per link, for every design. */
+function costTables(r: Report): string {
+  const phases: string[] = [];
+  for (const d of r.designs) for (const p of d.phases) if (!phases.includes(p.name)) phases.push(p.name);
+  const links: string[] = [];
+  for (const d of r.designs) for (const l of d.links) if (!links.includes(`${l.from}→${l.to}`)) links.push(`${l.from}→${l.to}`);
+  const head = r.designs.map((d) => `<code>${esc(d.keys)}</code>`);
+  const phaseTable = table(
+    [bi('report.phase'), ...head],
+    phases.map((name) => [
+      bi(`phase.${name}`),
+      ...r.designs.map((d) => {
+        const p = d.phases.find((x) => x.name === name);
+        return p ? (p.ms / 1000).toFixed(2) : '–';
+      }),
     ]),
     'num',
   );
+  const linkTable = table(
+    [bi('report.link'), ...head],
+    links.map((name) => [
+      esc(name),
+      ...r.designs.map((d) => {
+        const l = d.links.find((x) => `${x.from}→${x.to}` === name);
+        return l ? `${esc(l.messages)} · ${fmtBytes(l.bytes)}` : '–';
+      }),
+    ]),
+    'num',
+  );
+  return `<h3>${bi('report.phaseTable')}</h3>${phaseTable}<h3>${bi('report.linkTable')}</h3>${linkTable}`;
+}
+
+/** The portfolio stage: the baseline's three books side by side, and the joint book under each macro scenario. */
+function portfolioTables(p: PortfolioReport): string {
+  const base = p.scenarios.find((s) => s.name === 'baseline') ?? p.scenarios[0];
+  if (!base) return '';
+  const books = [base.books.joint, base.books.bankAloneSameApprovals, base.books.bankAloneSameNpl];
+  const main = table(
+    [bi('report.metric'), `${bi('report.book.joint')} (${esc(base.name)})`, bi('report.book.sameLoans'), bi('report.book.sameNpl')],
+    PORTFOLIO_ROWS.map(([l, f]) => [esc(l), ...books.map((b) => esc(f(b)))]),
+    'num',
+  );
+  const macro =
+    p.scenarios.length > 1
+      ? `<h3>${bi('report.macro')}</h3>${table(
+          [bi('report.metric'), ...p.scenarios.map((s) => esc(s.name))],
+          MACRO_ROWS.map(([l, f]) => [esc(l), ...p.scenarios.map((s) => esc(f(s.books.joint)))]),
+          'num',
+        )}`
+      : '';
+  const d = p.decisions;
+  const policy = `<p class="meta">${esc(`approve ${p.policy.rule} · ${d.approved} approved, ${d.review} to review, ${d.rejected} rejected of ${d.applicants}; ${d.loans} loans · bank alone: fitted out of sample on ${p.bankAlone.fittedOn}`)}</p>`;
+  return `${policy}${main}${macro}`;
 }
 
 /** Participants in a stable order: coordinator first, then the scenario's parties. */
@@ -214,7 +296,6 @@ export function renderReportHtml(input: ReportHtmlInput): string {
   const lang: Lang = input.lang ?? 'zh';
   const curves = input.curves ?? {};
   const hasCurves = Boolean(curves.joint || curves.bankOnly || curves.centralised);
-  const portfolio = tableRows(input.portfolio);
   const reasons = tableRows(input.reasons);
   const grades = input.grades?.buckets.length
     ? section(
@@ -240,11 +321,15 @@ export function renderReportHtml(input: ReportHtmlInput): string {
       : '',
     grades,
     section('designs', 'report.designs', designTable(r)),
-    section('costs', 'report.cost', `<div class="pair">${chartBox('chart-phases', 'report.phaseTime')}${chartBox('chart-links', 'report.linkBytes')}</div>`),
+    section(
+      'costs',
+      'report.cost',
+      `<div class="pair">${chartBox('chart-phases', 'report.phaseTime')}${chartBox('chart-links', 'report.linkBytes')}</div>${costTables(r)}`,
+    ),
     section('custody', 'report.custody', custodyTable(r)),
     section('ledger', 'report.ledger', ledgerTables(r)),
     trainingSection(r),
-    portfolio ? section('portfolio', 'report.portfolio', genericTable(portfolio)) : '',
+    input.portfolio ? section('portfolio', 'report.portfolio', portfolioTables(input.portfolio)) : '',
     reasons ? section('reasons', 'report.reasons', genericTable(reasons)) : '',
   ].join('\n');
   const data = { lang, labels: LABELS, charts: chartData(input) };

@@ -7,6 +7,20 @@ import { z } from 'zod';
 import { errorCodeSchema, FedError } from '../util/errors.ts';
 import { phaseNameSchema } from '../wire/ids.ts';
 
+/** Where a run can be held for a class to follow it: before a phase starts, or before a message is handled or sent. */
+export const stepPointSchema = z
+  .object({
+    kind: z.enum(['phase', 'message']),
+    /** the phase name or the message type */
+    name: z.string().max(64),
+    from: z.string().max(64).optional(),
+    to: z.string().max(64).optional(),
+  })
+  .strict();
+export type StepPoint = z.infer<typeof stepPointSchema>;
+/** Holds the protocol at a point until whoever runs the coordinator lets it go on. */
+export type StepGate = (point: StepPoint) => Promise<void>;
+
 const processEventSchema = z.discriminatedUnion('event', [
   z.object({ event: z.literal('listening'), url: z.string() }),
   z.object({ event: z.literal('joined'), party: z.string() }),
@@ -20,11 +34,18 @@ const processEventSchema = z.discriminatedUnion('event', [
     type: z.string(),
     bytes: z.number(),
     summary: z.string(),
+    /** the last bytes of its first SEAL object or Paillier ciphertext, as hex (wire/describe.ts: ciphertextPreview); never plaintext */
+    preview: z
+      .string()
+      .regex(/^[0-9a-f]{2,64}$/)
+      .optional(),
   }),
   z.object({ event: z.literal('epoch'), party: z.string(), epoch: z.number(), loss: z.number(), ms: z.number() }),
   z.object({ event: z.literal('refused'), party: z.string(), code: errorCodeSchema, message: z.string() }),
   z.object({ event: z.literal('fatal'), code: errorCodeSchema, message: z.string() }),
   z.object({ event: z.literal('done'), ok: z.boolean() }),
+  /** coordinator started with --step: it holds the protocol at this point until its runner answers {"go":id} on stdin */
+  z.object({ event: z.literal('step'), id: z.number().int().nonnegative(), point: stepPointSchema }),
 ]);
 export type ProcessEvent = z.infer<typeof processEventSchema>;
 export type EventSink = (event: ProcessEvent) => void;

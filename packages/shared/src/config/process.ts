@@ -11,7 +11,7 @@ import { MAX_REASON_CODES } from '../model/reason-payload.ts';
 import { scorecardSchema } from '../model/scorecard.ts';
 import { FedError } from '../util/errors.ts';
 import { alignmentSchema, idFormatSchema, jobIdSchema, jobKindSchema, keysSchema, partyIdSchema, psiHashSchema, roleSchema } from '../wire/ids.ts';
-import { ckksParamsSchema, trainingParamsSchema } from '../wire/params.ts';
+import { ckksParamsSchema, paillierParamsSchema, trainingParamsSchema } from '../wire/params.ts';
 import { coordinatorAttackSchema, partyAttackSchema } from './attacks.ts';
 import { networkIssues, networkSchema } from './network.ts';
 import { policySchema } from './policy.ts';
@@ -61,6 +61,8 @@ export const coordinatorConfigSchema = z
     keyHolder: partyIdSchema.optional(),
     recipient: partyIdSchema,
     ckks: ckksParamsSchema,
+    /** paillier only */
+    paillier: paillierParamsSchema.optional(),
     parties: z.array(z.object({ id: partyIdSchema, role: roleSchema, tokenSha256: z.string().regex(/^[0-9a-f]{64}$/) }).strict()).min(1),
     timeouts: timeoutsSchema.prefault({}),
     /** simulated latency and bandwidth on every link (or per party), applied by the coordinator */
@@ -116,6 +118,7 @@ export const agreementSchema = z
     parties: z.array(z.object({ id: partyIdSchema, role: roleSchema }).strict()).min(1),
     ckks: ckksParamsSchema,
     training: trainingParamsSchema.optional(),
+    paillier: paillierParamsSchema.optional(),
     /** most applicants (slots) the recipient may ask about */
     maxApplicants: z.number().int().min(1),
   })

@@ -34,19 +34,19 @@ export const SCENARIO_FIELD_HELP: Readonly<Record<string, string>> = {
   'parties[].coverage': 'Share of the population (synthetic) or of the file rows (csv) this party has records of.',
   job: 'The scoring job: key design, alignment, recipient and applicants.',
   'job.keys':
-    'threshold: every party holds a key share and all must take part to decrypt; single-holder: the recipient alone holds the secret key. Training (train:) runs under the same design.',
+    "The design. threshold: CKKS, every party holds a key share and all must take part to decrypt; single-holder: CKKS, the recipient alone holds the secret key; paillier: per-value Paillier under the recipient's key, as FATE's hetero-LR (crypto.paillier); plaintext: no encryption, the cost floor (the coordinator reads every partial score). Training (train:) runs under the CKKS designs among job.keys and job.compareWith.",
   'job.keyHolder': 'single-holder only: who holds the secret key. Must be the recipient; the coordinator never may.',
   'job.threshold': 'threshold only: how many parties must take part in a decryption. Must be all of them (n-of-n).',
   'job.alignment':
     'psi: private set intersection, each holder learns only which of its own customers are applicants; query: the applicant list goes to every holder; psi-cardinality: only overlap sizes are learned and nothing is scored.',
   'job.compareWith': 'Other key designs to run on the same data, side by side in the report and summary.',
-  'job.compareWith[]': 'A key design: threshold or single-holder.',
+  'job.compareWith[]': 'A design: threshold, single-holder, paillier or plaintext.',
   'job.recipient': 'The party (role bank) that names the applicants, holds the labels and receives the scores.',
   'job.applicants': 'How many of the recipient\'s customers it asks to score, or "all". With train: taken from the held-out share.',
   psi: 'Private set intersection settings.',
   'psi.hash':
     "PSI's hash to the curve: sha256 (default: the id's SHA-256 used directly as an X25519 point, one multiplication per id) or random-oracle (RFC 9380 hash to curve). docs/SECURITY.md compares them.",
-  crypto: 'CKKS parameters for scoring and for training. Every node refuses parameters below 128-bit security.',
+  crypto: "Encryption parameters: CKKS for scoring and for training (every node refuses parameters below 128-bit security), and the paillier design's.",
   'crypto.ckks': 'CKKS parameters of the scoring jobs.',
   'crypto.ckks.polyModulusDegree': 'Ring dimension N; a ciphertext holds N/2 values.',
   'crypto.ckks.coeffModulusBits': 'Bit sizes of the coefficient moduli; their sum bounds security (218 bits at N = 8192 for 128-bit security).',
@@ -66,6 +66,10 @@ export const SCENARIO_FIELD_HELP: Readonly<Record<string, string>> = {
   'crypto.thresholdTraining.coeffModulusBits[]': 'Bits of one coefficient modulus.',
   'crypto.thresholdTraining.scaleBits': "Threshold training's input scale as a power of two; it must sit well above the smudging noise (2^64).",
   'crypto.thresholdTraining.compression': 'Compression of serialized SEAL objects on the wire: none or zstd.',
+  'crypto.paillier': 'Parameters of the paillier design (job.keys or job.compareWith).',
+  'crypto.paillier.keyBits': 'Bits of the Paillier modulus n: 2048 (as FATE uses it), 3072 or 4096.',
+  'crypto.paillier.sample':
+    'How many slots the paillier design encrypts (one ciphertext per value, about a tenth of a second each here): the first this many applicants. Beyond them the report and summary extrapolate its time and bytes to every applicant, and say so.',
   train:
     'Train the model jointly first (vertical logistic regression under CKKS), then score the held-out rows with the trained weights. With train, model is optional.',
   'train.learningRate': 'Step size of each mini-batch update.',

@@ -9,7 +9,7 @@ import { modelSpecSchema } from '../model/infer.ts';
 import { scorecardSchema } from '../model/scorecard.ts';
 import { didYouMean } from '../util/suggest.ts';
 import { alignmentSchema, keysSchema, partyIdSchema, psiHashSchema, roleSchema } from '../wire/ids.ts';
-import { ckksParamsSchema, trainingParamsSchema } from '../wire/params.ts';
+import { ckksParamsSchema, DEFAULT_PAILLIER, paillierParamsSchema, trainingParamsSchema } from '../wire/params.ts';
 import { attackSchema } from './attacks.ts';
 import { governanceIssues, scenarioGovernanceSchema } from './governance.ts';
 import { networkIssues, networkSchema } from './network.ts';
@@ -100,9 +100,10 @@ export const scenarioSchema = z
         ckks: ckksParamsSchema.default(DEFAULT_CKKS),
         training: ckksParamsSchema.default(TRAINING_CKKS),
         thresholdTraining: ckksParamsSchema.default(THRESHOLD_TRAINING_CKKS),
+        paillier: paillierParamsSchema.default(DEFAULT_PAILLIER),
       })
       .strict()
-      .default({ ckks: DEFAULT_CKKS, training: TRAINING_CKKS, thresholdTraining: THRESHOLD_TRAINING_CKKS }),
+      .default({ ckks: DEFAULT_CKKS, training: TRAINING_CKKS, thresholdTraining: THRESHOLD_TRAINING_CKKS, paillier: DEFAULT_PAILLIER }),
     /** PSI alignment: sha256 (one multiplication per id, the default) or random-oracle (RFC 9380 hash to the group); docs/SECURITY.md */
     psi: z
       .object({ hash: psiHashSchema.default('sha256') })
@@ -228,6 +229,13 @@ export const scenarioSchema = z
         });
       }
     });
+    // training is CKKS only: its models then score under every design, the non-CKKS ones included
+    if (s.train && (s.job.keys === 'plaintext' || s.job.keys === 'paillier'))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['job', 'keys'],
+        message: `train: runs under threshold or single-holder, not ${s.job.keys}; compare ${s.job.keys} in job.compareWith`,
+      });
     if (s.defences !== 'on' && !s.attacks.length)
       ctx.addIssue({ code: 'custom', path: ['defences'], message: 'defences can be turned off only to show an attack: add attacks:' });
     for (const [i, a] of s.attacks.entries()) {
@@ -238,6 +246,9 @@ export const scenarioSchema = z
         : a.kind === 'key-swap'
           ? 'single-holder'
           : undefined;
+      const other = [s.job.keys, ...s.job.compareWith].find((k) => k === 'plaintext' || k === 'paillier');
+      if (other)
+        ctx.addIssue({ code: 'custom', path: ['job', 'keys'], message: `attacks are staged under the CKKS designs (threshold, single-holder), not ${other}` });
       if (needs && s.job.keys !== needs)
         ctx.addIssue({ code: 'custom', path: ['attacks', i, 'kind'], message: `the ${a.kind} attack needs job.keys: ${needs}` });
       if ((a.kind === 'crafted-input' || a.kind === 'cancelling-input' || a.kind === 'psi-probe') && a.by !== s.job.recipient)

@@ -12,6 +12,8 @@ const KEY_MATERIAL = {
   collectiveRotationKeys: "collective rotation keys (from every party's share)",
   sealingKey: 'X25519 key for sealed shares',
   identityKey: 'identity signing key',
+  paillierSecretKey: 'Paillier secret key (the whole key)',
+  paillierPublicKey: 'Paillier public key',
   relayedPublicKey: 'public key (relayed)',
   relayedRotationKeys: 'rotation keys (relayed)',
   relayedKeyShares: 'public-key shares (relayed)',

@@ -7,6 +7,7 @@ export * from './custody.ts';
 export * from './gradient.ts';
 export * from './owner-decrypt.ts';
 export * from './packed-gradient.ts';
+export * from './paillier.ts';
 export * from './psi.ts';
 export * from './smudging.ts';
 export * from './threshold.ts';

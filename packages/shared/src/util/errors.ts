@@ -122,6 +122,10 @@ export const ERROR_CODES = {
     meaning: 'Private set intersection failed: malformed or invalid blinded points.',
     action: 'A peer sent points outside the group or of the wrong count; the message names which.',
   },
+  CRYPTO_ERR_PAILLIER: {
+    meaning: 'A Paillier key, ciphertext or value is malformed: a modulus of the wrong size, a ciphertext outside n², a value beyond ±2^40.',
+    action: 'A peer sent a broken key or vector (the message says which), or a partial score is out of range: check the model weights.',
+  },
   DATA_ERR_CSV: {
     meaning: 'A CSV file has a malformed row or cell (file, line and column given).',
     action: 'Fix the cell the message names in your own file.',

@@ -4,6 +4,7 @@
  * these paths are censored if a value ever slips into a log object.
  */
 import { type DestinationStream, type Logger, pino } from 'pino';
+import { PinoPretty } from 'pino-pretty';
 
 export type { Logger } from 'pino';
 
@@ -30,12 +31,17 @@ export interface LoggerOptions {
   destination?: DestinationStream;
   /** log to this file (created with its folder) instead of stderr */
   file?: string;
+  /** stderr is a terminal: readable coloured lines instead of JSON (never for a file) */
+  pretty?: boolean;
 }
 
 export function createLogger(opts: LoggerOptions): Logger {
   return pino(
     { name: opts.name, level: opts.level ?? 'info', redact: { paths: REDACTED_PATHS, censor: '[redacted]' } },
-    opts.destination ?? pino.destination({ dest: opts.file ?? 2, sync: true, mkdir: opts.file !== undefined, mode: 0o600 }),
+    opts.destination ??
+      (opts.pretty && !opts.file
+        ? PinoPretty({ destination: 2, sync: true, colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' })
+        : pino.destination({ dest: opts.file ?? 2, sync: true, mkdir: opts.file !== undefined, mode: 0o600 })),
   );
 }
 

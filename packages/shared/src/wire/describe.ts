@@ -87,5 +87,50 @@ export function describeMessage(msg: AnyMessage, blobs: readonly Uint8Array[]): 
       return `epoch ${msg.epoch}${msg.what === 'gradient' ? ` batch ${msg.batch}` : ''}: decryption share of a ${msg.what}, sealed to its owner (${total})`;
     case 'train.loss':
       return `epoch ${msg.epoch}: encrypted loss terms for the label holder (${total})`;
+    case 'plain.partial':
+      return `${msg.slots} partial scores IN THE CLEAR (${total})`;
+    case 'plain.sum':
+      return `${msg.slots} summed scores in the clear (${total})`;
+    case 'paillier.public':
+      return `Paillier public key, ${msg.keyBits}-bit modulus, signed (${total})`;
+    case 'paillier.partial':
+      return `${msg.slots} Paillier ciphertexts, one per score, signed (${total})`;
+    case 'paillier.sum':
+      return `${msg.slots} Paillier ciphertexts of the summed scores (${total})`;
   }
+}
+
+/**
+ * Message types whose blobs are ciphertexts, keys or sealed shares: random-looking bytes that
+ * a view may show as a preview. Anything else (PSI points, plaintext values) never gets one.
+ */
+const OPAQUE_BLOB_TYPES: ReadonlySet<string> = new Set([
+  'keys.public',
+  'keys.share',
+  'keys.galois',
+  'scores.partial',
+  'scores.input',
+  'scores.sum',
+  'decrypt.share',
+  'train.partial',
+  'train.sum',
+  'train.residual',
+  'train.gradient',
+  'paillier.public',
+  'paillier.partial',
+  'paillier.sum',
+]);
+
+/** Bytes a preview shows. */
+export const PREVIEW_BYTES = 32;
+
+/**
+ * The last bytes of a message's first blob, as hex, for a message that carries ciphertexts or keys;
+ * undefined for every other message. The last bytes, because a SEAL object starts with the same header every time.
+ */
+export function ciphertextPreview(type: string, blobs: readonly Uint8Array[]): string | undefined {
+  const blob = blobs[0];
+  if (!blob?.length || !OPAQUE_BLOB_TYPES.has(type)) return undefined;
+  const tail = blob.subarray(Math.max(0, blob.length - PREVIEW_BYTES));
+  return Buffer.from(tail.buffer, tail.byteOffset, tail.byteLength).toString('hex');
 }

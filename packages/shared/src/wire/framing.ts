@@ -41,6 +41,11 @@ function expectedBlobs(msg: AnyMessage): number {
     case 'reasons.request':
     case 'reasons.reply':
     case 'auth.grants':
+    case 'plain.partial':
+    case 'plain.sum':
+    case 'paillier.public':
+    case 'paillier.partial':
+    case 'paillier.sum':
       return 1;
     case 'psi.reply':
       return 2;
@@ -60,9 +65,28 @@ function expectedBlobs(msg: AnyMessage): number {
   }
 }
 
-/** Blobs whose size the message fixes: blinded points are 32 bytes each, slot pairs 8. */
+/** Bytes of the blobs whose size the message fixes: blinded points are 32 bytes each, plain values 8, Paillier ciphertexts 2·keyBits/8. */
+function fixedBlobSizes(msg: AnyMessage): number[] {
+  switch (msg.type) {
+    case 'psi.blinded':
+      return [32 * msg.points];
+    case 'psi.reply':
+      return [32 * msg.points, 32 * msg.ownPoints];
+    case 'plain.partial':
+    case 'plain.sum':
+      return [8 * msg.slots];
+    case 'paillier.public':
+      return [msg.keyBits / 8];
+    case 'paillier.partial':
+    case 'paillier.sum':
+      return [(msg.slots * 2 * msg.keyBits) / 8];
+    default:
+      return [];
+  }
+}
+
 function checkBlobSizes(msg: AnyMessage, blobs: readonly Uint8Array[]): void {
-  const sizes: number[] = msg.type === 'psi.blinded' ? [32 * msg.points] : msg.type === 'psi.reply' ? [32 * msg.points, 32 * msg.ownPoints] : [];
+  const sizes = fixedBlobSizes(msg);
   sizes.forEach((size, i) => {
     if (blobs[i]?.length !== size)
       throw new FedError('PROTO_ERR_INVALID', `message ${msg.type}: blob ${i + 1} has ${blobs[i]?.length} bytes, its header implies ${size}`);

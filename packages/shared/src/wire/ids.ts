@@ -16,8 +16,14 @@ export const jobIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 /** What a job computes: joint scores, or a jointly trained model. */
 export const jobKindSchema = z.enum(['scoring', 'training']);
 export type JobKind = z.infer<typeof jobKindSchema>;
-/** Who holds decryption keys: the recipient alone, or every party a share (n-of-n). */
-export const keysSchema = z.enum(['single-holder', 'threshold']);
+/**
+ * A scoring design: who holds decryption keys, under which scheme. CKKS with the recipient alone
+ * holding the key, or every party a share (n-of-n); per-value Paillier under the recipient's key
+ * (as FATE's hetero-LR); or plaintext, no encryption at all (the cost floor).
+ */
+export const keysSchema = z.enum(['single-holder', 'threshold', 'plaintext', 'paillier']);
+/** The designs that encrypt with CKKS (the others are jobs of their own: coordinator and node jobs/designs). */
+export const CKKS_DESIGNS: readonly KeysDesign[] = ['single-holder', 'threshold'];
 export type KeysDesign = z.infer<typeof keysSchema>;
 /** How records are aligned: an explicit applicant list, or private set intersection. */
 export const alignmentSchema = z.enum(['query', 'psi', 'psi-cardinality']);

@@ -40,6 +40,7 @@ export function knowledgeOf(msg: AnyMessage, blobs: readonly Uint8Array[]): Part
     case 'hello':
       return { credentials: 1 };
     case 'keys.public':
+    case 'paillier.public':
       return { publicKeys: blobs.length };
     case 'keys.share':
       // training: the second blob is a rotation-key share
@@ -60,6 +61,13 @@ export function knowledgeOf(msg: AnyMessage, blobs: readonly Uint8Array[]): Part
     case 'train.loss':
     case 'train.request':
       return { ciphertexts: blobs.length };
+    case 'paillier.partial':
+    case 'paillier.sum':
+      // one Paillier ciphertext per value
+      return { ciphertexts: msg.slots };
+    case 'plain.partial':
+    case 'plain.sum':
+      return { plaintextValues: msg.slots };
     case 'decrypt.share':
     case 'train.share':
       return { sealedDecryptionShares: blobs.length };

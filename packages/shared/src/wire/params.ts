@@ -36,3 +36,17 @@ export const trainingParamsSchema = z
   })
   .strict();
 export type TrainingParams = z.infer<typeof trainingParamsSchema>;
+
+/**
+ * The Paillier design's parameters: the modulus size (2048 bits, as FATE's hetero-LR uses it, or more),
+ * and how many slots it encrypts: Paillier encrypts one value per ciphertext, so a large job runs on the
+ * first `sample` slots and the report extrapolates its time and bytes to every slot, saying so.
+ */
+export const paillierParamsSchema = z
+  .object({
+    keyBits: z.union([z.literal(2048), z.literal(3072), z.literal(4096)]).default(2048),
+    sample: z.number().int().min(1).max(1_000_000).default(32),
+  })
+  .strict();
+export type PaillierParams = z.infer<typeof paillierParamsSchema>;
+export const DEFAULT_PAILLIER: PaillierParams = { keyBits: 2048, sample: 32 };

@@ -7,6 +7,8 @@ import { z } from 'zod';
 import { auditCoordinatorMessages, auditNodeMessages } from './messages/audit.ts';
 import { commonCoordinatorMessages, commonNodeMessages } from './messages/common.ts';
 import { keysCoordinatorMessages, keysNodeMessages } from './messages/keys.ts';
+import { paillierCoordinatorMessages, paillierNodeMessages } from './messages/paillier.ts';
+import { plaintextCoordinatorMessages, plaintextNodeMessages } from './messages/plaintext.ts';
 import { psiCoordinatorMessages, psiNodeMessages } from './messages/psi.ts';
 import { reasonsCoordinatorMessages, reasonsNodeMessages } from './messages/reasons.ts';
 import { scoringCoordinatorMessages, scoringNodeMessages } from './messages/scoring.ts';
@@ -23,6 +25,8 @@ export const nodeMessageSchema = z.discriminatedUnion('type', [
   ...reasonsNodeMessages,
   ...trainingNodeMessages,
   ...auditNodeMessages,
+  ...plaintextNodeMessages,
+  ...paillierNodeMessages,
 ]);
 export type NodeMessage = z.infer<typeof nodeMessageSchema>;
 
@@ -35,6 +39,8 @@ export const coordinatorMessageSchema = z.discriminatedUnion('type', [
   ...reasonsCoordinatorMessages,
   ...trainingCoordinatorMessages,
   ...auditCoordinatorMessages,
+  ...plaintextCoordinatorMessages,
+  ...paillierCoordinatorMessages,
 ]);
 export type CoordinatorMessage = z.infer<typeof coordinatorMessageSchema>;
 export type NodeMessageType = NodeMessage['type'];

@@ -1,7 +1,7 @@
 /** Messages every job kind uses: admission, the job's start and end, errors. */
 import { z } from 'zod';
 import { alignmentSchema, jobIdSchema, jobKindSchema, keysSchema, partyIdSchema, psiHashSchema, roleSchema } from '../ids.ts';
-import { ckksParamsSchema, trainingParamsSchema } from '../params.ts';
+import { ckksParamsSchema, paillierParamsSchema, trainingParamsSchema } from '../params.ts';
 import { count, envelope, job, wireErrorSchema } from './fields.ts';
 
 export const commonNodeMessages = [
@@ -30,6 +30,8 @@ export const commonCoordinatorMessages = [
       recipient: partyIdSchema,
       parties: z.array(z.object({ id: partyIdSchema, role: roleSchema }).strict()).min(1),
       ckks: ckksParamsSchema,
+      /** paillier only: the key size and how many slots are encrypted */
+      paillier: paillierParamsSchema.optional(),
     })
     .strict(),
   z.object({ ...envelope, type: z.literal('job.end'), ...job, ok: z.boolean(), error: wireErrorSchema.optional() }).strict(),

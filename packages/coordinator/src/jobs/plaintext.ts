@@ -1,0 +1,87 @@
+/**
+ * Design "plaintext": the scoring job with no encryption at all, as the cost
+ * floor the encrypted designs are measured against. The coordinator reads
+ * every party's partial logit for every slot and the joint logits: the
+ * report's ledger counts them as plaintext values, and says so.
+ *
+ *   join -> align (psi) | query -> encrypt (each party's partials, in the clear)
+ *        -> aggregate (the coordinator adds them) -> decrypt (the sum to the recipient)
+ */
+import { FedError } from '@fedrisk/shared';
+import { combineHandlers, type Job, type JobDeps, partyIds } from '../job.ts';
+import { psiRelay } from '../steps/psi-relay.ts';
+import { queryRelay } from '../steps/query-relay.ts';
+
+export function createPlaintextJob(deps: JobDeps): Job {
+  const { config, phases } = deps;
+  const ids = partyIds(config);
+  const psi = config.alignment !== 'query';
+  let slots = 0;
+  const partials = new Map<string, Float64Array>();
+
+  const align = psiRelay(deps, (n) => {
+    slots = n;
+    if (config.alignment === 'psi-cardinality') {
+      phases.close();
+      deps.finish();
+      return;
+    }
+    phases.enter('encrypt');
+    for (const id of ids) deps.send(id, { type: 'align.done', jobId: config.jobId, slots });
+  });
+  const query = queryRelay(deps, (n) => {
+    slots = n;
+    phases.enter('encrypt');
+  });
+
+  const handlers = combineHandlers(align.handlers, query.handlers, {
+    'plain.partial': (party, msg, [blob]) => {
+      phases.expect(party, msg.type, 'encrypt');
+      if (partials.has(party)) throw phases.unexpected(party, msg.type);
+      if (msg.slots !== slots) throw new FedError('JOB_ERR_MISMATCH', `${party} sent ${msg.slots} values; the job has ${slots} slots`);
+      const b = blob as Uint8Array;
+      // a copy: the frame's bytes need not be 8-byte aligned
+      partials.set(party, new Float64Array(new Uint8Array(b).buffer));
+      if (partials.size < ids.length) return;
+      phases.enter('aggregate');
+      const sum = new Float64Array(slots);
+      for (const values of partials.values()) for (let i = 0; i < slots; i++) sum[i] = (sum[i] as number) + (values[i] as number);
+      phases.enter('decrypt');
+      deps.send(config.recipient, { type: 'plain.sum', jobId: config.jobId, slots }, [new Uint8Array(sum.buffer)]);
+    },
+    'result.done': (party, msg) => {
+      phases.expect(party, msg.type, 'decrypt');
+      if (party !== config.recipient) throw phases.unexpected(party, msg.type);
+      deps.logger.info({ from: party, scored: msg.scored }, 'recipient read the result');
+      phases.close();
+      deps.finish();
+    },
+  });
+
+  return {
+    kind: 'scoring',
+    handlers,
+    begin: () => {
+      phases.enter(psi ? 'align' : 'query');
+      const parties = config.parties.map(({ id, role }) => ({ id, role }));
+      for (const id of ids)
+        deps.send(id, {
+          type: 'job.start',
+          jobId: config.jobId,
+          keys: 'plaintext',
+          alignment: config.alignment,
+          psiHash: config.psiHash,
+          kind: 'scoring',
+          recipient: config.recipient,
+          parties,
+          ckks: config.ckks,
+        });
+    },
+    waitingFor: () => {
+      if (phases.current === 'align') return align.waitingFor();
+      if (phases.current === 'query') return query.waitingFor();
+      if (phases.current === 'encrypt') return ids.filter((id) => !partials.has(id));
+      return phases.current === 'decrypt' ? [config.recipient] : [];
+    },
+  };
+}

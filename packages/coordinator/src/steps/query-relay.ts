@@ -1,0 +1,22 @@
+/**
+ * Query alignment for the designs that are jobs of their own (plaintext,
+ * paillier): the recipient's applicant list, relayed to every holder in the
+ * clear (phase "query"). Calls `onQueried` with the number of slots.
+ */
+import { type JobDeps, othersThan, type Step } from '../job.ts';
+
+export function queryRelay(deps: JobDeps, onQueried: (slots: number) => void): Step {
+  const { config, phases } = deps;
+  return {
+    handlers: {
+      'query.ids': (party, msg) => {
+        phases.expect(party, msg.type, 'query');
+        if (party !== config.recipient) throw phases.unexpected(party, msg.type);
+        deps.logger.info({ from: party, slots: msg.ids.length }, 'query received, forwarding');
+        onQueried(msg.ids.length);
+        for (const id of othersThan(config, party)) deps.send(id, { type: 'query.ids', jobId: config.jobId, from: party, ids: msg.ids });
+      },
+    },
+    waitingFor: () => [config.recipient],
+  };
+}
