@@ -24,6 +24,8 @@ beforeAll(async () => {
     s.job.applicants = APPLICANTS;
     s.job.compareWith = ['plaintext', 'paillier'];
     s.crypto.paillier = { keyBits: 2048, sample: SAMPLE };
+    // every applicant authorises: a holder's values on the wire are then its partial logits, with none withheld
+    s.governance.authorisations.share = 1;
   });
   const result = await runScenario({
     scenario,
@@ -71,7 +73,7 @@ describe('designs side by side: threshold, plaintext, paillier', () => {
     expect(out).toMatch(
       new RegExp(`paillier encrypted the first ${SAMPLE} of ${APPLICANTS} applicants; scaled to all ${APPLICANTS} \\(estimated, not measured\\)`),
     );
-    expect(out).toMatch(/plaintext true [\d.]+ [\d.]+ [\d.]+ KB [\d.]+e-\d+/);
+    expect(out).toMatch(/plaintext true [\d.]+ [\d.]+ [\d.]+ [KM]B [\d.]+e[-+]\d+/);
   });
 
   it('the paillier scores are the plaintext ones for the sampled applicants', async () => {

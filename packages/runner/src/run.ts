@@ -137,10 +137,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   for (const keys of designs) {
     for (const defences of variants) {
       if (opts.signal?.aborted || (scenario.train && !modelFiles)) break;
-      const everyone = `every party holds a key share; all ${scenario.parties.length} must take part to decrypt`;
-      say(
-        `  job       design ${keys}${defences ? '' : ', defences OFF'}: ${keys === 'threshold' ? everyone : `${scenario.job.recipient} holds the only secret key`}`,
-      );
+      say(`  job       design ${keys}${defences ? '' : ', defences OFF'}: ${custodyLine(keys, scenario)}`);
       if (attack) say(`  attack    ${attacker(attack)} stages ${attack.kind}`);
       const run = await runJob(scenario, prep, { kind: 'scoring', keys, defences, modelFiles }, trust, jobOpts);
       ended(run);
@@ -251,4 +248,13 @@ function assembleReport(
     totalMs: f.totalMs,
     dataMs: f.dataMs,
   };
+}
+
+/** Who holds what under a design, in one line of the console. */
+function custodyLine(keys: Scenario['job']['keys'], scenario: Scenario): string {
+  const recipient = scenario.job.recipient;
+  if (keys === 'threshold') return `every party holds a key share; all ${scenario.parties.length} must take part to decrypt`;
+  if (keys === 'plaintext') return 'no encryption: the coordinator reads every partial score (the cost floor)';
+  if (keys === 'paillier') return `${recipient} holds the Paillier secret key; one ciphertext per value, on a sample of ${scenario.crypto.paillier.sample}`;
+  return `${recipient} holds the only secret key`;
 }

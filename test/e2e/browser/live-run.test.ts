@@ -135,7 +135,8 @@ describe.skipIf(!hasChromium)(hasChromium ? 'live view of a real run in Chromium
     const result = await run;
     expect(result.ok, lines.join('\n')).toBe(true);
     await page.waitForSelector('#status.good');
-    expect(await page.locator('.phase-chip.done').count()).toBe(6);
+    // join, align, keys, encrypt, aggregate, decrypt, reasons
+    expect(await page.locator('.phase-chip.done').count()).toBe(7);
     // ciphertext previews: hex, and only on messages that carry ciphertexts or keys
     const preview = (await page.locator('[data-participant="bank"] .preview code').textContent()) ?? '';
     expect(preview).toMatch(/^([0-9a-f]{2} )+[0-9a-f]{2} …$/);

@@ -22,23 +22,23 @@ const trainedExtras = fixture('trained-extras.json') as { curves: ReportCurves; 
 /** The text a selector's element shows (not the hidden other language). */
 const shown = async (page: Page, selector: string) => (await page.locator(selector).allInnerTexts()).join('\n');
 
-/** scenarios/designs.yaml's run: every design side by side (paillier on a sample), with the portfolio stage */
+/** scenarios/designs.yaml's run: every design side by side (paillier on a sample), with the portfolio, reasons and governance stages */
 const designsReport = fixture('designs-report.json') as Report;
-const reasons = { rows: [{ code: 'R01', meaning: 'overdue days in the last 12 months', applicants: 812 }] };
 
 describe('report.html without a browser', () => {
   it('is one file: Chart.js inlined, no URL to fetch, no source map, optional sections only with data', () => {
-    const html = renderReportHtml({ ...reportInputOf(designsReport), reasons: { rows: [{ code: { nested: 1 } }] } });
+    const html = renderReportHtml(reportInputOf(designsReport));
     expect(html).toContain('Chart.js v4');
     expect(html).not.toMatch(/\b(src|href)=/);
     expect(html).not.toContain('sourceMappingURL');
     expect(html).not.toMatch(/\burl\(|@import/);
     expect(html).toContain('<section id="portfolio">');
     expect(html).toContain('bank alone, same NPL');
-    // reasons had the wrong shape: no section, no placeholder
-    expect(html).not.toContain('id="reasons"');
-    const bare = renderReportHtml({ report: defaultReport });
-    for (const id of ['curves', 'grades', 'portfolio', 'reasons', 'training']) expect(bare).not.toContain(`<section id="${id}">`);
+    expect(html).toContain('<section id="reasons">');
+    expect(html).toContain('<section id="governance">');
+    const { reasons: _r, portfolio: _p, ...withoutStages } = defaultReport;
+    const bare = renderReportHtml({ report: { ...withoutStages, designs: defaultReport.designs.map(({ governance: _g, ...d }) => d) } });
+    for (const id of ['curves', 'grades', 'portfolio', 'reasons', 'governance', 'training']) expect(bare).not.toContain(`<section id="${id}">`);
     expect(bare).toContain('<section id="designs">');
   });
 
@@ -46,7 +46,9 @@ describe('report.html without a browser', () => {
     const report = structuredClone(defaultReport);
     report.ok = false;
     report.error = { code: 'RUN_ERR_PROCESS', message: '<img src=x onerror=alert(1)></script>' };
-    const html = renderReportHtml({ report, reasons: { rows: [{ code: '</script><b>x</b>' }] } });
+    const reasons = structuredClone(designsReport.reasons);
+    if (reasons) reasons.topCodes = [{ code: '</script><b>x</b>', count: 1 }];
+    const html = renderReportHtml({ report, ...(reasons ? { reasons } : {}) });
     expect(html).not.toContain('<img src=x');
     expect(html).toContain('&#60;img src=x');
     expect(html).not.toContain('</script><b>');
@@ -133,8 +135,8 @@ describe.skipIf(!hasChromium)(hasChromium ? 'report.html in Chromium' : `report.
     expect(attempted).toEqual([]);
   });
 
-  it('every design side by side, costs per phase and link, the portfolio and a reason-code table', async () => {
-    const page = await open('report-designs.html', renderReportHtml({ ...reportInputOf(designsReport), reasons, lang: 'en' }));
+  it('every design side by side, costs per phase and link, the portfolio, the reasons and governance', async () => {
+    const page = await open('report-designs.html', renderReportHtml({ ...reportInputOf(designsReport), lang: 'en' }));
     await expectCharts(page, ['chart-roc', 'chart-ks', 'chart-grades', 'chart-phases', 'chart-links']);
     const rows = await page.locator('#designs tbody tr').allInnerTexts();
     expect(rows.map((r) => r.split('\t')[0])).toEqual(['threshold', 'single-holder', 'plaintext', 'paillier']);
@@ -145,12 +147,20 @@ describe.skipIf(!hasChromium)(hasChromium ? 'report.html in Chromium' : `report.
     expect(await page.locator('#designs tbody tr:nth-child(3) span.bad').count()).toBe(1);
     // the charts' figures as tables: every phase of every design, every link
     expect(await shown(page, '#costs')).toContain('bank→coordinator');
-    expect(await page.locator('#costs table').first().locator('tbody tr').count()).toBe(6);
+    // join, align, keys, encrypt, aggregate, decrypt, reasons
+    expect(await page.locator('#costs table').first().locator('tbody tr').count()).toBe(7);
     expect(await shown(page, '#custody')).toContain('Paillier secret key (the whole key)');
     expect(await shown(page, '#ledger')).toContain('plaintext values');
     expect(await page.locator('#portfolio table').count()).toBe(2);
     expect(await shown(page, '#portfolio')).toMatch(/NPL rate\s+[\d.]+ %\s+[\d.]+ %\s+[\d.]+ %/);
-    expect(await shown(page, '#reasons')).toContain('R01');
+    // the reasons: the most frequent code with its text, what the bank received from each holder, one notice
+    const top = designsReport.reasons?.topCodes[0]?.code as string;
+    expect(await shown(page, '#reasons')).toContain(top);
+    expect(await page.locator('#reasons table').count()).toBeGreaterThanOrEqual(3);
+    expect(await shown(page, '#reasons')).toMatch(/codes and bands only/);
+    // governance: every design's trails countersigned, authorisations per holder, minimum necessary per party
+    expect(await shown(page, '#governance')).toContain('heads countersigned by all');
+    expect(await page.locator('#governance h3').count()).toBeGreaterThanOrEqual(designsReport.designs.length);
     await page.screenshot({ path: join(SHOTS, 'report-designs-en.png'), fullPage: true });
     expect(browser.errors).toEqual([]);
     expect(attempted).toEqual([]);

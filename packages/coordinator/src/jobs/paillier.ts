@@ -14,6 +14,7 @@ import { DEFAULT_PAILLIER, FedError, paillierAdd, paillierPublicKey } from '@fed
 import { combineHandlers, type Job, type JobDeps, othersThan, partyIds } from '../job.ts';
 import { psiRelay } from '../steps/psi-relay.ts';
 import { queryRelay } from '../steps/query-relay.ts';
+import { reasonsRelay } from '../steps/reasons-relay.ts';
 
 export function createPaillierJob(deps: JobDeps): Job {
   const { config, phases } = deps;
@@ -41,7 +42,10 @@ export function createPaillierJob(deps: JobDeps): Job {
     phases.enter('encrypt');
   });
 
-  const handlers = combineHandlers(align.handlers, query.handlers, {
+  // the recipient's decisions need reasons whatever the design: the same sealed step as under CKKS
+  const reasons = reasonsRelay(deps);
+
+  const handlers = combineHandlers(align.handlers, query.handlers, reasons.handlers, {
     'paillier.public': (party, msg, [blob]) => {
       phases.expect(party, msg.type, 'keys');
       if (party !== config.recipient || publicKey) throw phases.unexpected(party, msg.type);
@@ -81,7 +85,7 @@ export function createPaillierJob(deps: JobDeps): Job {
       deps.send(config.recipient, { type: 'paillier.sum', jobId: config.jobId, slots: sampled(), keyBits: params.keyBits }, [sum]);
     },
     'result.done': (party, msg) => {
-      phases.expect(party, msg.type, 'decrypt');
+      phases.expect(party, msg.type, 'decrypt', 'reasons');
       if (party !== config.recipient) throw phases.unexpected(party, msg.type);
       deps.logger.info({ from: party, scored: msg.scored }, 'recipient decrypted the result');
       phases.close();
@@ -114,6 +118,7 @@ export function createPaillierJob(deps: JobDeps): Job {
       if (phases.current === 'query') return query.waitingFor();
       if (phases.current === 'keys') return [config.recipient];
       if (phases.current === 'encrypt') return ids.filter((id) => !partials.has(id));
+      if (phases.current === 'reasons') return reasons.waitingFor();
       return phases.current === 'decrypt' ? [config.recipient] : [];
     },
   };

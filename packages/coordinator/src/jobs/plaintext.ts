@@ -6,11 +6,13 @@
  *
  *   join -> align (psi) | query -> encrypt (each party's partials, in the clear)
  *        -> aggregate (the coordinator adds them) -> decrypt (the sum to the recipient)
+ *        -> reasons (sealed, as under CKKS: steps/reasons-relay)
  */
 import { FedError } from '@fedrisk/shared';
 import { combineHandlers, type Job, type JobDeps, partyIds } from '../job.ts';
 import { psiRelay } from '../steps/psi-relay.ts';
 import { queryRelay } from '../steps/query-relay.ts';
+import { reasonsRelay } from '../steps/reasons-relay.ts';
 
 export function createPlaintextJob(deps: JobDeps): Job {
   const { config, phases } = deps;
@@ -34,7 +36,10 @@ export function createPlaintextJob(deps: JobDeps): Job {
     phases.enter('encrypt');
   });
 
-  const handlers = combineHandlers(align.handlers, query.handlers, {
+  // the recipient's decisions need reasons whatever the design: the same sealed step as under CKKS
+  const reasons = reasonsRelay(deps);
+
+  const handlers = combineHandlers(align.handlers, query.handlers, reasons.handlers, {
     'plain.partial': (party, msg, [blob]) => {
       phases.expect(party, msg.type, 'encrypt');
       if (partials.has(party)) throw phases.unexpected(party, msg.type);
@@ -50,7 +55,7 @@ export function createPlaintextJob(deps: JobDeps): Job {
       deps.send(config.recipient, { type: 'plain.sum', jobId: config.jobId, slots }, [new Uint8Array(sum.buffer)]);
     },
     'result.done': (party, msg) => {
-      phases.expect(party, msg.type, 'decrypt');
+      phases.expect(party, msg.type, 'decrypt', 'reasons');
       if (party !== config.recipient) throw phases.unexpected(party, msg.type);
       deps.logger.info({ from: party, scored: msg.scored }, 'recipient read the result');
       phases.close();
@@ -81,6 +86,7 @@ export function createPlaintextJob(deps: JobDeps): Job {
       if (phases.current === 'align') return align.waitingFor();
       if (phases.current === 'query') return query.waitingFor();
       if (phases.current === 'encrypt') return ids.filter((id) => !partials.has(id));
+      if (phases.current === 'reasons') return reasons.waitingFor();
       return phases.current === 'decrypt' ? [config.recipient] : [];
     },
   };

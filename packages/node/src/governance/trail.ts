@@ -58,7 +58,13 @@ export async function openGovernance(
 }
 
 const columnsOf = (model: PartyModel) => Object.keys(model.features).sort();
-const recordsIn = (s: Session) => rowsOf(s.deps.table, (s.slotIds ?? []).filter(Boolean)).filter((r) => r >= 0).length;
+const recordsIn = (s: Session, slots?: number) => rowsOf(s.deps.table, (s.slotIds ?? []).slice(0, slots).filter(Boolean)).filter((r) => r >= 0).length;
+/** The messages that carry a party's partial logits, and the form its records leave in. */
+const PARTIAL_FORMS: Partial<Record<NodeMessage['type'], string>> = {
+  'scores.partial': 'encrypted partial logits',
+  'plain.partial': 'partial logits in the clear',
+  'paillier.partial': 'Paillier-encrypted partial logits',
+};
 
 /** A message this party sends, and the data use or disclosure it carries. */
 export function recordSent(g: GovernanceState, s: Session | undefined, msg: Outgoing<NodeMessage>, blobs: readonly Uint8Array[]): void {
@@ -69,14 +75,16 @@ export function recordSent(g: GovernanceState, s: Session | undefined, msg: Outg
   if (msg.type === 'psi.reply') g.trail.append('data.disclose', { form: 'blinded ids', records: msg.ownPoints, to: msg.to, purpose });
   else if (msg.type === 'psi.blinded') g.trail.append('data.disclose', { form: 'blinded ids', records: msg.points, to: msg.to, purpose });
   else if (msg.type === 'query.ids') g.trail.append('data.disclose', { form: 'record ids', records: msg.ids.length, to: 'every holder', purpose });
-  else if (msg.type === 'scores.partial' || (msg.type === 'train.partial' && msg.epoch === 1 && msg.batch === 0)) {
-    g.contributed = recordsIn(s);
+  else if (PARTIAL_FORMS[msg.type] || (msg.type === 'train.partial' && msg.epoch === 1 && msg.batch === 0)) {
+    // paillier encrypts only its sample: the first `slots` slots
+    const slots = msg.type === 'paillier.partial' ? msg.slots : (s.slotIds?.length ?? 0);
+    g.contributed = recordsIn(s, slots);
     g.trail.append('data.use', {
       purpose,
       columns: columnsOf(s.deps.model),
       records: g.contributed,
-      slots: s.slotIds?.length ?? 0,
-      form: 'encrypted partial logits',
+      slots,
+      form: PARTIAL_FORMS[msg.type] ?? 'encrypted partial logits',
     });
   }
 }

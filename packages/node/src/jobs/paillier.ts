@@ -6,6 +6,7 @@
  * decrypts the sums the coordinator formed and turns them into scores.
  */
 import { DEFAULT_PAILLIER, FedError, paillierEncrypt, paillierKeyPair, paillierPublicKey, partialLogitsFor } from '@fedrisk/shared';
+import { grantsChecked, sendGrants } from '../governance/authorise.ts';
 import type { Handlers } from '../handlers.ts';
 import type { Session } from '../session.ts';
 import { checkSigned, sign } from '../signing.ts';
@@ -61,11 +62,14 @@ export const paillierJob: NodeJob = {
     else await beginPsi(s);
   },
   advance: async (s) => {
+    // governance as under CKKS: a holder encrypts only once it has checked the recipient's authorisations
+    await sendGrants(s);
     if (!s.aligned) return;
     if (s.isRecipient && !s.steps.has('paillier-key')) await publishKey(s);
     if (!s.paillier?.publicKey) return;
     if (s.started.alignment === 'query' && s.isRecipient && !s.steps.has('query')) await sendQuery(s);
-    if (s.slotIds && !s.steps.has('partial')) await sendCiphertexts(s);
+    await sendGrants(s);
+    if (s.slotIds && !s.steps.has('partial') && (await grantsChecked(s))) await sendCiphertexts(s);
   },
 };
 

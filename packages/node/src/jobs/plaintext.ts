@@ -4,6 +4,7 @@
  * recipient turns the sum into scores. No key, no encryption: the cost floor.
  */
 import { FedError, partialLogitsFor } from '@fedrisk/shared';
+import { grantsChecked, sendGrants } from '../governance/authorise.ts';
 import type { Handlers } from '../handlers.ts';
 import type { Session } from '../session.ts';
 import { beginPsi } from '../steps/psi.ts';
@@ -29,9 +30,12 @@ export const plaintextJob: NodeJob = {
     else await beginPsi(s);
   },
   advance: async (s) => {
+    // governance as under CKKS: a holder sends partials only once it has checked the recipient's authorisations
+    await sendGrants(s);
     if (!s.aligned) return;
     if (s.started.alignment === 'query' && s.isRecipient && !s.steps.has('query')) await sendQuery(s);
-    if (s.slotIds && !s.steps.has('partial')) await sendPlain(s);
+    await sendGrants(s);
+    if (s.slotIds && !s.steps.has('partial') && (await grantsChecked(s))) await sendPlain(s);
   },
 };
 

@@ -63,7 +63,28 @@ const PHASE_OF_TYPE: Record<string, string> = {
   'paillier.public': 'keys',
   'paillier.partial': 'encrypt',
   'paillier.sum': 'aggregate',
+  'keys.commit': 'keys',
+  'scores.commit': 'encrypt',
+  'train.input': 'train',
+  'train.labels': 'train',
+  'train.request': 'train',
+  'train.share': 'train',
+  'train.loss': 'train',
+  'reasons.request': 'reasons',
+  'reasons.reply': 'reasons',
 };
+
+/** Message types that belong to no phase: they come in whichever phase is running (governance's at the job's end). */
+export const ANY_PHASE_TYPES: ReadonlySet<string> = new Set([
+  'job.start',
+  'job.end',
+  'error',
+  'auth.grants',
+  'audit.head',
+  'audit.heads',
+  'audit.seal',
+  'audit.countersign',
+]);
 
 /** The phase a message type belongs to; undefined for job.start, job.end and error, which can come in any phase. */
 export function phaseOfMessage(type: string): string | undefined {

@@ -11,7 +11,7 @@ export {
   type RocPoint,
   thin,
 } from '../curves.ts';
-export { phaseOfMessage, previewOf, type StepPoint, safePreview, type ViewEvent, type ViewMessageEvent } from './events.ts';
+export { ANY_PHASE_TYPES, phaseOfMessage, previewOf, type StepPoint, safePreview, type ViewEvent, type ViewMessageEvent } from './events.ts';
 export { LABELS, type Lang, label } from './i18n.ts';
 export { expectedHoldings, expectedPhases, type LiveRun, liveRun } from './live.ts';
 export { type ReplayOptions, type ReplayStep, type ReplayTarget, replayRun, replaySteps } from './replay.ts';

@@ -26,7 +26,8 @@ export function expectedPhases(kind: JobKind, keys: KeysDesign, alignment: Scena
   if (kind === 'training') return ['join', ...align, 'keys', 'train'];
   if (alignment === 'psi-cardinality') return ['join', 'align'];
   const keysPhase = keys === 'plaintext' ? [] : ['keys'];
-  return ['join', ...align, ...keysPhase, ...(alignment === 'query' ? ['query'] : []), 'encrypt', 'aggregate', 'decrypt'];
+  // every scoring design ends with the reasons step (sealed requests go to every holder, whatever was rejected)
+  return ['join', ...align, ...keysPhase, ...(alignment === 'query' ? ['query'] : []), 'encrypt', 'aggregate', 'decrypt', 'reasons'];
 }
 
 /** What a design hands each participant, in the words of the key-custody table (shared/crypto/custody.ts). */

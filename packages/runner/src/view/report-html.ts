@@ -10,10 +10,13 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { GradeDistribution, ReportCurves } from '../curves.ts';
+import type { ReasonsReport } from '../decisions/quality.ts';
 import { MACRO_ROWS, PORTFOLIO_ROWS } from '../portfolio/summary.ts';
 import type { PortfolioReport } from '../portfolio/types.ts';
 import type { DesignResult, Report } from '../report/types.ts';
-import { LABELS, type Lang, label } from './i18n.ts';
+import { bi, esc, fmtBytes, section, table } from './html.ts';
+import { LABELS, type Lang } from './i18n.ts';
+import { governanceSection, reasonsTables, trainingDesignsTable } from './report-sections.ts';
 
 export interface ReportHtmlInput {
   report: Report;
@@ -21,8 +24,8 @@ export interface ReportHtmlInput {
   grades?: GradeDistribution;
   /** the portfolio stage (report.portfolio): the books under the policy, and the macro scenarios */
   portfolio?: PortfolioReport;
-  /** optional table `{rows: Record<string, string | number>[]}`; shown only when it has that shape and at least one row */
-  reasons?: unknown;
+  /** the reasons stage (report.reasons): reasons for every rejection, what the bank received, their quality */
+  reasons?: ReasonsReport;
   /** language the page opens in (default zh; `?lang=en` in the file's URL also works) */
   lang?: Lang;
 }
@@ -35,19 +38,9 @@ function chartJsSource(): string {
   return readFileSync(join(dirname(main), 'chart.umd.min.js'), 'utf8').replace(/\/\/# sourceMappingURL=\S*/g, '');
 }
 
-/** Escapes text for HTML element content and attribute values. */
-export function esc(text: string | number): string {
-  return String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
 /** Makes text safe inside a <script> element. */
 function scriptSafe(text: string): string {
   return text.replace(/<\/(script)/gi, '<\\/$1').replace(/<!--/g, '<\\!--');
-}
-
-/** A label in both languages; CSS shows the one the page is in. */
-function bi(key: string): string {
-  return `<span class="bi"><span lang="zh-CN">${esc(label(key, 'zh'))}</span><span lang="en">${esc(label(key, 'en'))}</span></span>`;
 }
 
 /** A participant's name with its role, in both languages. */
@@ -56,17 +49,6 @@ function who(id: string, report: Report): string {
   return role ? `${esc(id)} <small>${bi(`role.${role}`)}</small>` : esc(id);
 }
 
-function table(head: string[], rows: string[][], cls = ''): string {
-  return `<table class="${cls}"><thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${rows
-    .map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`)
-    .join('')}</tbody></table>`;
-}
-
-function section(id: string, titleKey: string, body: string): string {
-  return `<section id="${id}"><h2>${bi(titleKey)}</h2>${body}</section>`;
-}
-
-export const fmtBytes = (n: number) => (n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MB` : n >= 1024 ? `${(n / 1024).toFixed(0)} KB` : `${n} B`);
 const fmtS = (ms: number) => (ms / 1000).toFixed(1);
 const fmt3 = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(3));
 
@@ -224,31 +206,6 @@ function ledgerTables(r: Report): string {
     .join('');
 }
 
-type Cell = string | number;
-/** Rows of an optional table, or undefined when the value does not have the documented shape. */
-export function tableRows(value: unknown): Record<string, Cell>[] | undefined {
-  const rows = (value as { rows?: unknown } | null | undefined)?.rows;
-  if (!Array.isArray(rows) || rows.length === 0) return undefined;
-  const ok = rows.every(
-    (row) =>
-      typeof row === 'object' &&
-      row !== null &&
-      !Array.isArray(row) &&
-      Object.values(row).every((c) => typeof c === 'string' || (typeof c === 'number' && Number.isFinite(c))),
-  );
-  return ok ? (rows as Record<string, Cell>[]) : undefined;
-}
-
-function genericTable(rows: Record<string, Cell>[]): string {
-  const cols: string[] = [];
-  for (const row of rows) for (const k of Object.keys(row)) if (!cols.includes(k)) cols.push(k);
-  return table(
-    cols.map((c) => esc(c)),
-    rows.map((row) => cols.map((c) => (row[c] === undefined ? '' : esc(row[c] as Cell)))),
-    'num',
-  );
-}
-
 function trainingSection(r: Report): string {
   const t = r.training;
   if (!t) return '';
@@ -258,7 +215,11 @@ function trainingSection(r: Report): string {
     [q('report.federated', t.federated), q('report.model.centralised', t.centralised), q('report.model.bankOnly', t.bankOnly)],
     'num',
   );
-  return section('training', 'report.training', `${chartBox('chart-loss', 'report.loss')}${quality}`);
+  return section(
+    'training',
+    'report.training',
+    `${chartBox('chart-loss', 'report.loss')}${quality}${trainingDesignsTable(t, r.scenario.parties.find((p) => p.role === 'bank')?.id)}`,
+  );
 }
 
 /** The data the page's charts are drawn from. */
@@ -296,7 +257,6 @@ export function renderReportHtml(input: ReportHtmlInput): string {
   const lang: Lang = input.lang ?? 'zh';
   const curves = input.curves ?? {};
   const hasCurves = Boolean(curves.joint || curves.bankOnly || curves.centralised);
-  const reasons = tableRows(input.reasons);
   const grades = input.grades?.buckets.length
     ? section(
         'grades',
@@ -330,7 +290,8 @@ export function renderReportHtml(input: ReportHtmlInput): string {
     section('ledger', 'report.ledger', ledgerTables(r)),
     trainingSection(r),
     input.portfolio ? section('portfolio', 'report.portfolio', portfolioTables(input.portfolio)) : '',
-    reasons ? section('reasons', 'report.reasons', genericTable(reasons)) : '',
+    input.reasons ? section('reasons', 'report.reasons', reasonsTables(input.reasons)) : '',
+    governanceSection(r),
   ].join('\n');
   const data = { lang, labels: LABELS, charts: chartData(input) };
   const css = readFileSync(join(PAGE_DIR, 'report.css'), 'utf8');

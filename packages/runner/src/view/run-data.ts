@@ -33,14 +33,12 @@ export function reportInputOf(report: Report): ReportHtmlInput {
     ...(v?.curves?.bankOnly ? { bankOnly: v.curves.bankOnly } : {}),
     ...(report.training?.centralised.testCurves ? { centralised: report.training.centralised.testCurves } : {}),
   };
-  // reason codes (issue 15): a `reasons: { rows: [...] }` table in report.json is shown as it is
-  const reasons = (report as { reasons?: unknown }).reasons;
   return {
     report,
     curves,
     ...(v?.grades ? { grades: v.grades } : {}),
     ...(report.portfolio ? { portfolio: report.portfolio } : {}),
-    ...(reasons !== undefined ? { reasons } : {}),
+    ...(report.reasons ? { reasons: report.reasons } : {}),
   };
 }
 
