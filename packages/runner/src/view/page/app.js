@@ -22,6 +22,7 @@
     encrypt: '#1c5fd4',
     aggregate: '#2b8a3e',
     decrypt: '#c2255c',
+    reasons: '#5c940d',
     train: '#d9480f',
   };
   const $ = (id) => document.getElementById(id);
