@@ -25,7 +25,8 @@ import { WebSocketServer } from 'ws';
 import { tempDir } from '../helpers/fixtures.ts';
 
 describe('a deviating coordinator', () => {
-  it("cannot run PSI against a holder in the bank's name: the holder refuses unsigned points", async () => {
+  /** A coordinator of its own making starts a PSI job at tax under `startedHash` and sends an unsigned point in the bank's name. */
+  async function deviate(agreedHash: 'sha256' | 'random-oracle', startedHash: 'sha256' | 'random-oracle'): Promise<NodeMessage[]> {
     const dir = tempDir();
     const id = makeUscc('370100', 1);
     writeFileSync(
@@ -47,6 +48,7 @@ describe('a deviating coordinator', () => {
         kind: 'scoring',
         keys: 'single-holder',
         alignment: 'psi',
+        psiHash: agreedHash,
         recipient: 'bank',
         keyHolder: 'bank',
         parties: [
@@ -80,7 +82,7 @@ describe('a deviating coordinator', () => {
             jobId: 'job-x',
             keys: 'single-holder',
             alignment: 'psi',
-            psiHash: 'sha256',
+            psiHash: startedHash,
             kind: 'scoring',
             keyHolder: 'bank',
             recipient: 'bank',
@@ -113,8 +115,22 @@ describe('a deviating coordinator', () => {
     };
     await node.start();
     await errored;
-    const error = received.find((m) => m.type === 'error');
+    return received;
+  }
+  const errorOf = (received: NodeMessage[]) => received.find((m) => m.type === 'error');
+
+  it("cannot run PSI against a holder in the bank's name: the holder refuses unsigned points", async () => {
+    const received = await deviate('sha256', 'sha256');
+    const error = errorOf(received);
     expect(error?.type === 'error' && error.error.code).toBe('CRYPTO_ERR_SIGNATURE');
+    expect(received.some((m) => m.type === 'psi.reply')).toBe(false);
+  });
+
+  it('cannot downgrade the PSI hash the holder agreed to (random-oracle to sha256)', async () => {
+    const received = await deviate('random-oracle', 'sha256');
+    const error = errorOf(received);
+    expect(error?.type === 'error' && error.error.code).toBe('JOB_ERR_NOT_AGREED');
+    expect(error?.type === 'error' && error.error.message).toMatch(/PSI hash "sha256", agreed "random-oracle"/);
     expect(received.some((m) => m.type === 'psi.reply')).toBe(false);
   });
 });

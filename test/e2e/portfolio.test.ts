@@ -147,7 +147,7 @@ describe('six parties score jointly and the referee books the loans', () => {
       ['countyShare', 0.478],
       ['creditShare', 0.547],
     ]);
-    expect(summaryText()).toMatch(/calibration nplRate [\d.]+ % \(seed 1\.62 %\) · guarantorCompensationRate [\d.]+ % \(seed 1\.97 %\) · countyShare/);
+    expect(summaryText()).toMatch(/calibrate nplRate [\d.]+ % \(seed 1\.62 %\) · guarantorCompensationRate [\d.]+ % \(seed 1\.97 %\) · countyShare/);
     const csv = parseCsv(readFileSync(join(runDir, 'portfolio.csv'), 'utf8'), 'portfolio.csv');
     expect(csv[0]?.cells).toEqual(['scenario', 'book', 'segment', 'metric', 'value']);
     const value = (scenario: string, book: string, segment: string, metric: string) =>

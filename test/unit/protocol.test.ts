@@ -55,6 +55,16 @@ describe('wire protocol', () => {
     );
   });
 
+  it('auth.grants carries no count in the clear: how many grants are real would give the coordinator the overlap', () => {
+    const sig = 'A'.repeat(88);
+    const grants = { type: 'auth.grants', jobId: 'j', to: 'tax', purpose: 'credit assessment', signature: sig } as const;
+    const blob = [Uint8Array.from([1, 2, 3])];
+    expect(decodeNodeFrame(Buffer.from(encodeFrame<NodeMessage>(grants, blob))).msg.type).toBe('auth.grants');
+    // the same message with the count it once carried is refused (strict schema): the field is gone, not just unused
+    const withCount = encodeFrame<NodeMessage>({ ...grants, grants: 4718 } as unknown as NodeMessage, blob);
+    expect(codeOf(() => decodeNodeFrame(Buffer.from(withCount)))).toBe('PROTO_ERR_INVALID');
+  });
+
   it('keeps the two directions apart', () => {
     const welcome = JSON.stringify({ v: 1, type: 'welcome', party: 'bank' });
     expect(decodeCoordinatorFrame(welcome).msg.type).toBe('welcome');

@@ -185,9 +185,9 @@ export function createCoordinator(opts: CoordinatorOptions): Coordinator {
     const out = parties.get(party)?.out;
     try {
       if (msg.type === 'error') return partyFailed(party, msg.error);
-      if (audit?.handles(msg) && phases.current !== 'join') return audit.handle(party, msg, blobs);
       if ('jobId' in msg && msg.jobId !== undefined && msg.jobId !== config.jobId)
         throw new FedError('PROTO_ERR_UNEXPECTED', `job id ${bounded(msg.jobId, 64)} is not the running job ${config.jobId}`);
+      if (audit?.handles(msg) && phases.current !== 'join') return audit.handle(party, msg, blobs);
       const handler = job?.handlers[msg.type] as NodeHandler<typeof msg.type> | undefined;
       if (!handler || phases.current === 'join') throw phases.unexpected(party, msg.type);
       await handler(party, msg as never, blobs);

@@ -113,7 +113,7 @@ export interface ThresholdTrainer {
   onRequest(from: string, epoch: number, batch: number, what: 'gradient' | 'loss', width: number, request: Uint8Array, signature: string): Promise<void>;
   onShare(from: string, epoch: number, batch: number, what: 'gradient' | 'loss', blob: Uint8Array, signature: string): Promise<void>;
   onLoss(from: string, epoch: number, blobs: Uint8Array[], signature: string): Promise<void>;
-  onEpoch(epoch: number, stop: boolean): Promise<void>;
+  onEpoch(epoch: number, stop: boolean, signature: string | undefined): Promise<void>;
   model(): PartyModel;
   readonly epochs: EpochRecord[];
   dispose(): void;

@@ -120,6 +120,7 @@ export function writeJobConfigs(scenario: Scenario, prep: Prepared, spec: JobSpe
     kind: spec.kind,
     keys: coordinator.keys,
     alignment: coordinator.alignment,
+    psiHash: coordinator.psiHash,
     recipient,
     ...(coordinator.keyHolder ? { keyHolder: coordinator.keyHolder } : {}),
     parties: scenario.parties.map(({ id, role }) => ({ id, role })),

@@ -183,7 +183,7 @@ export async function runJob(scenario: Scenario, prep: Prepared, spec: JobSpec, 
           details: { party: first.name },
         },
       );
-      o.say(`  stop      ${first.name} could not join; stopping the run`);
+      o.say(`  stop      ${first.name} could not join; stopping this job`);
     }
     if (failure) await stopAll(everyone());
     else {

@@ -28,7 +28,7 @@ function alignment(r: Report): string {
   if (a.mode === 'psi')
     return labelled(
       'alignment',
-      `psi: ${holders.map(([id, h]) => `${id} learned ${h.holderLearnedIntersection} of its customers are applicants`).join(', ')}; no raw id crossed the wire`,
+      `psi: ${holders.map(([id, h]) => `${id} learned ${h.holderLearnedIntersection} of its customers are in the bank's list`).join(', ')}; no raw id crossed the wire`,
     );
   return labelled(
     'alignment',

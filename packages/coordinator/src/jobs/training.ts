@@ -94,7 +94,14 @@ export function createTrainingJob(deps: JobDeps): Job {
       if (threshold && msg.loss !== undefined) throw phases.unexpected(party, msg.type);
       logger.info({ epoch: msg.epoch, stop: msg.stop }, 'epoch done');
       for (const id of holders)
-        deps.send(id, { type: 'train.epoch', jobId: config.jobId, epoch: msg.epoch, ...(msg.loss !== undefined ? { loss: msg.loss } : {}), stop: msg.stop });
+        deps.send(id, {
+          type: 'train.epoch',
+          jobId: config.jobId,
+          epoch: msg.epoch,
+          ...(msg.loss !== undefined ? { loss: msg.loss } : {}),
+          stop: msg.stop,
+          ...(msg.signature ? { signature: msg.signature } : {}),
+        });
     },
     'result.done': (party, msg) => {
       fromBank(party, msg.type);

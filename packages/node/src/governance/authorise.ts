@@ -48,8 +48,8 @@ export async function sendGrants(s: Session): Promise<void> {
     const purpose = g.config.purpose;
     g.asked[holder] = { applicants: applicants.length, grants: present.length };
     g.trail.append('data.ask', { holder, applicants: applicants.length, grants: present.length, purpose });
-    const signature = sign(s, 'auth.grants', [holder, purpose, String(present.length), blob]);
-    await s.send({ type: 'auth.grants', jobId: s.started.jobId, to: holder, purpose, grants: present.length, signature }, [blob]);
+    const signature = sign(s, 'auth.grants', [holder, purpose, blob]);
+    await s.send({ type: 'auth.grants', jobId: s.started.jobId, to: holder, purpose, signature }, [blob]);
   }
 }
 
@@ -105,7 +105,7 @@ export const authoriseHandlers: Handlers = {
     if (!g?.businessKeys || s.isRecipient || msg.from !== s.started.recipient || g.checking || !s.slotIds)
       throw new FedError('PROTO_ERR_UNEXPECTED', 'auth.grants is not expected here');
     const blob = blobs[0] as Uint8Array;
-    checkSigned(s, 'auth.grants', msg.from, [s.me, msg.purpose, String(msg.grants), blob], msg.signature);
+    checkSigned(s, 'auth.grants', msg.from, [s.me, msg.purpose, blob], msg.signature);
     const bytes = openSealed(identityBoxKeys(s.identityKey), blob, `${msg.from}'s authorisations`);
     const ids = s.slotIds;
     const slots = s.started.alignment === 'query' ? ids.map((_, i) => i) : ids.flatMap((id, i) => (id ? [i] : []));

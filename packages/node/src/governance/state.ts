@@ -31,4 +31,6 @@ export interface GovernanceState {
   contributed: number;
   /** the heads of the job were countersigned by every participant */
   countersigned: boolean;
+  /** the head this party sent when the job was sealed: the one it countersigns, once */
+  sentHead?: { seq: number; hash: string };
 }

@@ -109,7 +109,9 @@ export const auditHandlers: Handlers = {
   /** the job's work is done: this party's head, signed */
   'audit.seal': async (s) => {
     const g = gov(s);
+    if (g.sentHead) throw new FedError('PROTO_ERR_UNEXPECTED', `a second audit.seal: ${s.me} sent its head already`);
     const h = g.trail.signedHead();
+    g.sentHead = { seq: h.seq, hash: h.hash };
     await s.send({ type: 'audit.head', jobId: s.started.jobId, seq: h.seq, hash: h.hash, signature: h.signature });
   },
   /** every participant's head: each checked against its signer's key, this party's own against its trail; then countersigned */
@@ -122,9 +124,13 @@ export const auditHandlers: Handlers = {
       if (!verifyHead(key, job, h))
         throw new FedError('CRYPTO_ERR_AUDIT', `the audit-trail head said to be ${h.participant}'s is not signed by ${h.participant}`);
     }
+    if (g.countersigned || !g.sentHead)
+      throw new FedError('PROTO_ERR_UNEXPECTED', `audit.heads ${g.countersigned ? 'a second time' : 'before this party sent its head'}`);
     const own = heads.find((h) => h.participant === s.me);
     const expected = [...s.jobParties.map((p) => p.id), 'coordinator'].sort();
-    if (!own || own.seq > g.trail.head.seq || JSON.stringify(heads.map((h) => h.participant).sort()) !== JSON.stringify(expected))
+    // its own head exactly as sent: a countersignature over another head of its own trail would vouch for a history it did not seal
+    const asSent = own?.seq === g.sentHead.seq && own.hash === g.sentHead.hash;
+    if (!asSent || JSON.stringify(heads.map((h) => h.participant).sort()) !== JSON.stringify(expected))
       throw new FedError('CRYPTO_ERR_AUDIT', `the heads to countersign are not one per participant, or do not hold ${s.me}'s own head`);
     const countersignature = g.trail.countersign(heads);
     g.trail.append('heads', { heads, countersignature });

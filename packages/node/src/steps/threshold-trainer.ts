@@ -49,6 +49,7 @@ import type { Session } from '../session.ts';
 import { checkSigned, sign } from '../signing.ts';
 import type { ThresholdTrainer } from '../state.ts';
 import { epochLossCiphertext, lossTerms } from './threshold-loss.ts';
+import { createRequestGuard } from './training-schedule.ts';
 
 /** a seeded ciphertext ends with SEAL's 81-byte seed object */
 const SEED_TRAILER = 81;
@@ -190,7 +191,7 @@ export function createThresholdTrainer(s: Session, o: ThresholdTrainerOptions): 
         batch,
         what: 'gradient',
         width: plan.width,
-        signature: sign(s, 'train.request', ['gradient', String(epoch), String(batch), request]),
+        signature: sign(s, 'train.request', ['gradient', String(epoch), String(batch), String(plan.width), request]),
       },
       [request],
     );
@@ -217,9 +218,10 @@ export function createThresholdTrainer(s: Session, o: ThresholdTrainerOptions): 
       for (let i = lo; i < hi; i++) sumAbs += Math.abs(col[i] as number);
       const bound = RESIDUAL_BOUND * sumAbs + 10 * dpSigma + 1;
       if (!(Math.abs(g[j] as number) <= bound))
+        // no figure in the message: the gradient and its bound are sums of this party's own values, and the error travels
         throw new FedError(
           'CRYPTO_ERR_RESIDUAL_BOUND',
-          `${s.me}'s decrypted gradient (epoch ${epoch}, batch ${batch + 1}, feature ${j + 1}) is ${Math.abs(g[j] as number).toExponential(2)}, above the ${bound.toExponential(2)} any honest residual allows: a party's encrypted part of the residual is out of range; ${s.me} stops before its weights move`,
+          `${s.me}'s decrypted gradient (epoch ${epoch}, batch ${batch + 1}) is above what any honest residual allows: a party's encrypted part of the residual is out of range; ${s.me} stops before its weights move`,
         );
     });
     for (let j = 0; j < w.length; j++) w[j] = (w[j] as number) - params.learningRate * ((g[j] as number) / m + params.l2 * (w[j] as number));
@@ -251,7 +253,7 @@ export function createThresholdTrainer(s: Session, o: ThresholdTrainerOptions): 
         batch: 0,
         what: 'loss',
         width: 1,
-        signature: sign(s, 'train.request', ['loss', String(loss.epoch), '0', request]),
+        signature: sign(s, 'train.request', ['loss', String(loss.epoch), '0', '1', request]),
       },
       [request],
     );
@@ -263,7 +265,7 @@ export function createThresholdTrainer(s: Session, o: ThresholdTrainerOptions): 
     epochs.push(record);
     s.deps.onEvent({ event: 'epoch', party: s.me, epoch, loss: value, ms: record.ms });
     const stop = stopper.update(value) || epoch >= params.epochs;
-    await s.send({ type: 'train.epoch', jobId: job.jobId, epoch, stop });
+    await s.send({ type: 'train.epoch', jobId: job.jobId, epoch, stop, signature: sign(s, 'train.epoch', [String(epoch), stop ? 'stop' : 'go']) });
     if (stop) await s.send({ type: 'result.done', jobId: job.jobId, scored: rows });
     else await sendPartial(epoch + 1, 0);
   };
@@ -271,6 +273,7 @@ export function createThresholdTrainer(s: Session, o: ThresholdTrainerOptions): 
   const expectParty = (from: string, what: string): void => {
     if (from === s.me || !ids.includes(from)) throw new FedError('PROTO_ERR_UNEXPECTED', `${what} from ${from} is not expected`);
   };
+  const guard = createRequestGuard({ epochs: params.epochs, batches, bank });
 
   return {
     epochs,
@@ -289,6 +292,7 @@ export function createThresholdTrainer(s: Session, o: ThresholdTrainerOptions): 
     },
     onInput: async (from, epoch, batch, blob, signature) => {
       expectParty(from, 'train.input');
+      guard.inSchedule(from, 'train.input', epoch, batch);
       checkSigned(s, 'train.partial', from, [String(epoch), String(batch), blob], signature);
       const got = inputs.get(key(epoch, batch)) ?? new Map<string, Uint8Array>();
       if (got.has(from) || epoch < at.epoch || (epoch === at.epoch && batch < at.batch))
@@ -305,9 +309,9 @@ export function createThresholdTrainer(s: Session, o: ThresholdTrainerOptions): 
     },
     onRequest: async (from, epoch, batch, what, width, request, signature) => {
       expectParty(from, 'train.request');
-      if (what === 'loss' && from !== bank)
-        throw new FedError('CRYPTO_ERR_SHARE_REFUSED', `${from} asked for a share of the loss, which only the label holder decrypts`);
-      checkSigned(s, 'train.request', from, [what, String(epoch), String(batch), request], signature);
+      // signed first (the width with it), then held to the schedule: a share per slot of it, one width per owner
+      checkSigned(s, 'train.request', from, [what, String(epoch), String(batch), String(width), request], signature);
+      guard.request(from, what, epoch, batch, width);
       const peer = o.peers.get(from);
       if (!peer) throw new FedError('PROTO_ERR_UNEXPECTED', `no sealing key from ${from}`);
       // label privacy: noise on a holder's gradient, from every party but the holder
@@ -369,8 +373,9 @@ export function createThresholdTrainer(s: Session, o: ThresholdTrainerOptions): 
       loss.terms.set(from, blobs[0] ?? null);
       await lossIfReady();
     },
-    onEpoch: async (epoch, stop) => {
+    onEpoch: async (epoch, stop, signature) => {
       if (isBank || epoch !== at.epoch) throw new FedError('PROTO_ERR_UNEXPECTED', `train.epoch ${epoch} is not expected`);
+      checkSigned(s, 'train.epoch', bank, [String(epoch), stop ? 'stop' : 'go'], signature);
       if (!stop) await sendPartial(epoch + 1, 0);
     },
     model: () => withWeights(s.deps.model, o.features, w, isBank ? intercept : 0),

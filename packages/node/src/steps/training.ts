@@ -112,7 +112,7 @@ export const trainingHandlers: Handlers = {
   'train.unmask': (s, msg) => trainer(s).onUnmask(msg.epoch, msg.batch, msg.values),
   'train.epoch': (s, msg) => {
     s.log.info({ epoch: msg.epoch, stop: msg.stop }, 'epoch done');
-    return s.training?.threshold ? threshold(s).onEpoch(msg.epoch, msg.stop) : trainer(s).onEpoch(msg.epoch, msg.stop);
+    return s.training?.threshold ? threshold(s).onEpoch(msg.epoch, msg.stop, msg.signature) : trainer(s).onEpoch(msg.epoch, msg.stop);
   },
   'train.input': (s, msg, blobs) => threshold(s).onInput(msg.from, msg.epoch, msg.batch, blobs[0] as Uint8Array, msg.signature),
   'train.labels': (s, msg, blobs) => threshold(s).onLabels(msg.from, blobs, msg.signature),

@@ -8,7 +8,7 @@
  * Exits 0 when every trail verifies, 1 when something does not, 2 on bad
  * arguments or a folder that is not a run.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { EXIT } from '../cli/args.ts';
@@ -40,7 +40,9 @@ function main(): number {
     process.stderr.write(`audit: expected "verify <run folder>"\n\n${USAGE}`);
     return EXIT.usage;
   }
-  const runDir = resolve(folder);
+  let runDir = resolve(folder);
+  // runs/latest holds a copy of the last report and, in RUN, the name of its folder
+  if (existsSync(join(runDir, 'RUN'))) runDir = join(runDir, '..', readFileSync(join(runDir, 'RUN'), 'utf8').trim());
   if (!existsSync(join(runDir, 'jobs'))) {
     process.stderr.write(`audit: ${folder} is not a run folder (it has no jobs/)\n`);
     return EXIT.usage;

@@ -8,9 +8,10 @@
  *
  * Exits 0 when done (the view: on Ctrl-C), 2 on bad options or an unreadable run folder.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { writePrivateFile } from '@fedrisk/shared';
 import { replayRun } from '../view/replay.ts';
 import { renderReportHtml } from '../view/report-html.ts';
 import { loadReportInput } from '../view/run-data.ts';
@@ -26,7 +27,7 @@ The replay starts paused; press "resume" (or "step" then "next") in the page.
   --step            start in step mode: one message per "next"
   --speed <x>       speed multiplier, 0.0625 to 64 (default 1: 100 ms per message)
   --lang zh|en      page language (default zh)
-  --job <name>      replay only this job (training, threshold, single-holder); may repeat
+  --job <name>      replay only this job (a folder under jobs/: training, threshold, single-holder, plaintext, paillier, ...); may repeat
   --autoplay        start playing at once instead of paused
   --html            write the run's self-contained report.html instead, and exit
   --out <file>      where --html writes (default <run folder>/report.html)
@@ -76,7 +77,8 @@ async function main(): Promise<number> {
 
   if (values.html) {
     const out = resolve(values.out ?? join(runDir, 'report.html'));
-    writeFileSync(out, renderReportHtml({ ...(await loadReportInput(runDir)), lang }));
+    // owner-only: the page carries an example notice with a business id and each party's own values
+    writePrivateFile(out, renderReportHtml({ ...(await loadReportInput(runDir)), lang }));
     process.stdout.write(`${out}\n`);
     return 0;
   }

@@ -188,7 +188,11 @@ export function commandHelp(spec: CommandSpec): string {
   if (spec.description) lines.push('', ...spec.description.split('\n\n').flatMap((para, i) => [...(i ? [''] : []), ...wrapLine('', para, 0)]));
   if (spec.positionals.length) {
     lines.push('', 'Arguments:');
-    for (const p of spec.positionals) lines.push(...item(p.name, `${p.help}${p.choices ? ` (${p.choices.join(', ')})` : ''}`));
+    for (const p of spec.positionals) {
+      // a help text that already explains every choice is not followed by the bare list
+      const listed = p.choices?.every((c) => p.help.includes(c.replace(/:$/, '')));
+      lines.push(...item(p.name, `${p.help}${p.choices && !listed ? ` (${p.choices.join(', ')})` : ''}`));
+    }
   }
   lines.push('', 'Options:');
   for (const [name, o] of Object.entries(spec.options)) {

@@ -40,7 +40,11 @@ const benchSpec: CommandSpec = {
 
 export const COMMANDS: readonly Subcommand[] = [
   { name: 'run', summary: 'run a scenario end to end and print a summary', spec: runSpec, action: runCommand },
-  { name: 'view', summary: 'watch a run live in a browser', script: 'packages/runner/src/bin/view.ts' },
+  {
+    name: 'view',
+    summary: 'replay a finished run in a browser, step by step, or write its report.html (a live run: run --view)',
+    script: 'packages/runner/src/bin/view.ts',
+  },
   { name: 'bench', summary: 'time scoring, PSI and training against their baselines', script: 'bench/run.ts', spec: benchSpec },
   { name: 'audit', summary: "verify a run folder's audit trail", script: 'packages/runner/src/bin/audit.ts' },
   { name: 'fit-weights', summary: 'fit model weights in plaintext and print a model: block', spec: fitWeightsSpec, action: fitWeightsCommand },
@@ -71,7 +75,7 @@ function mainHelp(): string {
     '',
     'Exit status:',
     '  0            success',
-    '  1            run, bench: the command ran but something in it failed (the output names it)',
+    '  1            run, bench, audit: a design failed, or a trail did not verify (the output says which)',
     ...EXIT_HELP.flatMap(([code, meaning]) => wrapLine(`  ${String(code).padEnd(13)}`, meaning, 15)),
     '',
     'The scenario format: docs/SCENARIOS.md. Error codes: docs/ERRORS.md.',

@@ -104,6 +104,8 @@ function jobAndTraining(): [string, string?][] {
     ['  alignment: psi', 'private set intersection: no raw id crosses the wire'],
     ['  applicants: all', 'score every held-out customer of the bank'],
     ['train: {}', 'train jointly first, then score the held-out third'],
+    ['policy:', 'how the bank decides: docs/SCENARIOS.md, policy'],
+    ['  approve: { by: approval-rate, rate: 0.85 }', 'the best-scored 85 %: a freshly trained model fits no fixed score cut-off'],
     ['# No model: section: each party derives its own features from its own columns (numbers'],
     ['# standardised or log1p-transformed, categories one-hot over those it sees). To override a'],
     ['# column: model: { bank: { features: { <column>: { transform: log1p } } } }'],

@@ -36,7 +36,8 @@ export interface RegulatorReview {
 }
 
 export interface Regulator {
-  review(run: JobRun, parties: readonly string[]): RegulatorReview;
+  /** `recipient`: from the job's roster, not from what a filing says of itself */
+  review(run: JobRun, parties: readonly string[], recipient: string): RegulatorReview;
   readonly suspended: ReadonlySet<string>;
   close(): void;
 }
@@ -63,7 +64,7 @@ export function createRegulator(runId: string, trust: RunTrust, rules: Regulator
     get suspended() {
       return new Set(suspended.map((s) => s.participant));
     },
-    review: (run, parties) => {
+    review: (run, parties, recipient) => {
       const job = run.files.jobId;
       const filings: Filing[] = [];
       const flags: RegulatorFlag[] = [];
@@ -71,6 +72,7 @@ export function createRegulator(runId: string, trust: RunTrust, rules: Regulator
         const file = who === 'coordinator' ? join(run.files.jobDir, 'coordinator', 'filing.json') : join(run.files.partyDir(who), 'out', 'filing.json');
         if (!existsSync(file)) {
           trail.append('filing.missing', { job, participant: who });
+          flags.push({ job, participant: who, rule: 'filing', detail: `filed nothing for job ${job}` });
           continue;
         }
         const f = readJsonFile(file, filingSchema, `${who}'s filing`);
@@ -91,11 +93,12 @@ export function createRegulator(runId: string, trust: RunTrust, rules: Regulator
         });
         filings.push(f);
       }
-      flags.push(...assessFilings(job, filings, rules, uses));
+      flags.push(...assessFilings(job, filings, rules, uses, recipient));
       const newly: string[] = [];
       for (const flag of flags) {
         trail.append('flag', { ...flag });
-        const suspends = rules.suspend && flag.rule !== 'filing';
+        // a missing or unsigned filing suspends only after a job that finished: a crash leaves no filing through no one's choice
+        const suspends = rules.suspend && (flag.rule !== 'filing' || !run.failure);
         if (suspends && !suspended.some((s) => s.participant === flag.participant) && !newly.includes(flag.participant)) newly.push(flag.participant);
       }
       for (const participant of newly) {

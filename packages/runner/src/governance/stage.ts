@@ -40,7 +40,7 @@ export function governanceStage(scenario: Scenario, prep: Prepared, trust: RunTr
       if (!gov) return undefined;
       const result = designGovernance(scenario, prep, run);
       if (result?.audit.findings.length) say(`  audit     ${result.audit.findings.length} finding(s) in the trails of ${run.files.jobId}`);
-      const review = regulator?.review(run, parties);
+      const review = regulator?.review(run, parties, scenario.job.recipient);
       if (review) {
         reviews.push(review);
         for (const f of review.flags) say(flagLine(f));
@@ -53,7 +53,9 @@ export function governanceStage(scenario: Scenario, prep: Prepared, trust: RunTr
       if (!gov) return undefined;
       let refusedJob: NonNullable<RunGovernanceReport['regulator']>['refusedJob'];
       if (regulator?.suspended.size) {
-        say(`  job       once more, to show the suspension: ${[...regulator.suspended].join(', ')} asks to take part`);
+        say(
+          `  job       once more, to show the suspension: ${[...regulator.suspended].join(', ')} asks to take part; the coordinator should refuse it (expected, not a crash)`,
+        );
         const run = await rerun('after-suspension');
         refusedJob = { job: run.files.jobId, ok: !run.failure, ...(run.failure ? { error: run.failure.toWire() } : {}) };
         say(run.failure ? `  refused   ${run.failure.code}: ${run.failure.message}` : '  refused   no: the job ran (the suspension was not enforced)');

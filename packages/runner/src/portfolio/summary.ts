@@ -34,7 +34,7 @@ function table(head: string, columns: string[], rows: [string, string[]][]): str
   const w = Math.max(22, ...rows.map(([l]) => l.length));
   const widths = columns.map((c, k) => Math.max(c.length, ...rows.map(([, v]) => (v[k] as string).length)));
   const line = (label: string, cells: string[]) => `            ${label.padEnd(w)}  ${cells.map((c, k) => c.padStart(widths[k] as number)).join('   ')}`;
-  return [`  ${head.padEnd(10)}${line('', columns).slice(10)}`, ...rows.map(([l, v]) => line(l, v))];
+  return [`  ${head.padEnd(10)}${line('', columns).slice(12)}`, ...rows.map(([l, v]) => line(l, v))];
 }
 
 export function portfolioLines(p: PortfolioReport): string[] {
@@ -75,7 +75,7 @@ export function portfolioLines(p: PortfolioReport): string[] {
       ),
     );
   }
-  out.push(`  calibration ${p.calibration.map((c) => `${c.metric} ${pct(c.simulated, 2)} (seed ${pct(c.seed, 2)})`).join(' · ')}`);
+  out.push(`  calibrate ${p.calibration.map((c) => `${c.metric} ${pct(c.simulated, 2)} (seed ${pct(c.seed, 2)})`).join(' · ')}`);
   out.push(`  portfolio everything in ${p.csv}`);
   return out;
 }

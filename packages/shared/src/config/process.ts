@@ -113,6 +113,8 @@ export const agreementSchema = z
     kind: jobKindSchema,
     keys: keysSchema,
     alignment: alignmentSchema,
+    /** PSI's hash to the curve; the stronger random-oracle when left out, so a coordinator cannot downgrade it */
+    psiHash: psiHashSchema.optional(),
     recipient: partyIdSchema,
     keyHolder: partyIdSchema.optional(),
     parties: z.array(z.object({ id: partyIdSchema, role: roleSchema }).strict()).min(1),

@@ -132,7 +132,8 @@ export function scenarioFields(): ScenarioField[] {
         return;
       }
       // the same path in several variants (data.kind): one field, its types joined
-      if (!seen.type.split(' | ').includes(type)) seen.type = `${seen.type} | ${type}`;
+      // the same field in two variants: each alternative once
+      seen.type = [...new Set([...seen.type.split(' | '), ...type.split(' | ')])].join(' | ');
       if (seen.variant && seen.variant !== variant) delete seen.variant;
     },
     true,

@@ -109,7 +109,9 @@ export function messageFacts(msg: { type: string } & Record<string, unknown>, bl
   const facts: Record<string, unknown> = { type: msg.type };
   for (const [k, v] of Object.entries(msg)) {
     if (k === 'type' || k === 'v' || k === 'jobId') continue;
-    if (typeof v === 'number' || typeof v === 'boolean') facts[k] = v;
+    // numbers on the wire are counts and positions, except a value the protocol reveals to its receiver (single-holder loss)
+    if (k === 'loss') facts.loss = 'withheld';
+    else if (typeof v === 'number' || typeof v === 'boolean') facts[k] = v;
     else if (Array.isArray(v)) facts[`${k}Count`] = v.length;
     else if (typeof v === 'string' && PUBLIC_STRINGS.has(k)) facts[k] = v;
     else if (k === 'error' && v && typeof v === 'object' && 'code' in v) facts.error = (v as { code: unknown }).code;

@@ -92,10 +92,14 @@ export interface RegulatorFlag {
 }
 
 /** One job's filings against the rules; `uses` counts each authorisation pseudonym over every job so far (updated here). */
-export function assessFilings(job: string, filings: readonly Filing[], rules: RegulatorRules, uses: Map<string, number>): RegulatorFlag[] {
+export function assessFilings(job: string, filings: readonly Filing[], rules: RegulatorRules, uses: Map<string, number>, recipient?: string): RegulatorFlag[] {
   const flags: RegulatorFlag[] = [];
   const flag = (participant: string, rule: RegulatorRule, detail: string) => flags.push({ job, participant, rule, detail });
-  const recipients = filings.filter((f) => f.summary.asked);
+  // the job's recipient is known from its roster: a filing that leaves out what it asked does not escape the rules
+  const recipients = filings.filter((f) => f.summary.asked || f.participant === recipient);
+  for (const f of recipients)
+    if (!f.summary.asked && filings.some((h) => h.summary.answered?.[f.participant]))
+      flag(f.participant, 'filing', 'its filing says nothing of what it asked, though holders say they answered it');
   for (const bank of recipients) {
     const s = bank.summary;
     const me = bank.participant;

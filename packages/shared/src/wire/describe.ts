@@ -66,7 +66,7 @@ export function describeMessage(msg: AnyMessage, blobs: readonly Uint8Array[]): 
     case 'train.unmask':
       return `epoch ${msg.epoch} batch ${msg.batch}: ${msg.values.length} masked gradient value(s)`;
     case 'auth.grants':
-      return `${msg.grants} authorisation(s) for "${msg.purpose}", sealed to the holder, signed (${total})`;
+      return `authorisations for "${msg.purpose}", padded and sealed to the holder, signed (${total})`;
     case 'audit.seal':
       return 'the work is done: sign your audit-trail head';
     case 'audit.head':

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { partyIdSchema } from '../ids.ts';
-import { count, envelope, job, signature } from './fields.ts';
+import { envelope, job, signature } from './fields.ts';
 
 const head = z
   .object({
@@ -21,9 +21,10 @@ const purpose = z.string().min(1).max(100);
 export const auditNodeMessages = [
   /**
    * recipient -> a holder: one 72-byte grant per record the holder may contribute (psi: per matched slot,
-   * padded to the holder's set size; query: per slot), sealed to the holder (blob), signed
+   * padded to the holder's set size; query: per slot), sealed to the holder (blob), signed. No count travels
+   * in the clear: how many grants are real would tell the coordinator the holder's overlap.
    */
-  z.object({ ...envelope, type: z.literal('auth.grants'), ...job, to: partyIdSchema, purpose, grants: count, signature }).strict(),
+  z.object({ ...envelope, type: z.literal('auth.grants'), ...job, to: partyIdSchema, purpose, signature }).strict(),
   /** this party's audit-trail head, signed */
   z.object({ ...envelope, type: z.literal('audit.head'), ...job, seq: head.shape.seq, hash: head.shape.hash, signature }).strict(),
   /** this party's countersignature over every participant's head */
@@ -31,7 +32,7 @@ export const auditNodeMessages = [
 ] as const;
 
 export const auditCoordinatorMessages = [
-  z.object({ ...envelope, type: z.literal('auth.grants'), ...job, from: partyIdSchema, purpose, grants: count, signature }).strict(),
+  z.object({ ...envelope, type: z.literal('auth.grants'), ...job, from: partyIdSchema, purpose, signature }).strict(),
   /** the job's work is done: send your signed head */
   z.object({ ...envelope, type: z.literal('audit.seal'), ...job }).strict(),
   /** every participant's signed head (the coordinator's included), to countersign */

@@ -12,7 +12,8 @@ import { envelope, job, MAX_BLOBS, signature } from './fields.ts';
 
 const batch = { ...job, epoch: z.number().int().min(1), batch: z.number().int().min(0) };
 /** the loss travels only in the single-holder design; under threshold the bank alone learns it */
-const epochEnd = { ...job, epoch: z.number().int().min(1), loss: z.number().optional(), stop: z.boolean() };
+/** threshold: the bank signs its decision to stop, so the coordinator cannot end or prolong holders' training */
+const epochEnd = { ...job, epoch: z.number().int().min(1), loss: z.number().optional(), stop: z.boolean(), signature: signature.optional() };
 const features = z.number().int().min(1).max(MAX_BLOBS);
 /** what a threshold decryption request is for: an owner's gradient of one batch, or the epoch's loss (the bank) */
 const what = z.enum(['gradient', 'loss']);

@@ -1,0 +1,46 @@
+/**
+ * What a party checks before it makes a decryption share in threshold
+ * training: the request names a slot of the agreed schedule (so the number
+ * of decryptions is the schedule's, not the requester's), the loss is asked
+ * for by the label holder only, once per epoch, and an owner's packing width
+ * (the period of the DP noise in the shares) stays the one it first signed.
+ */
+import { FedError } from '@fedrisk/shared';
+
+export interface TrainingSchedule {
+  epochs: number;
+  batches: number;
+  /** the label holder: the only party whose loss is decrypted */
+  bank: string;
+}
+
+export interface RequestGuard {
+  /** throws PROTO_ERR_UNEXPECTED outside the schedule */
+  inSchedule(from: string, what: string, epoch: number, batch: number): void;
+  /** throws CRYPTO_ERR_SHARE_REFUSED for a request no honest party makes */
+  request(from: string, what: 'gradient' | 'loss', epoch: number, batch: number, width: number): void;
+}
+
+export function createRequestGuard(t: TrainingSchedule): RequestGuard {
+  const widths = new Map<string, number>();
+  const inSchedule = (from: string, what: string, epoch: number, batch: number): void => {
+    if (!Number.isInteger(epoch) || !Number.isInteger(batch) || epoch < 1 || epoch > t.epochs || batch < 0 || batch >= t.batches)
+      throw new FedError(
+        'PROTO_ERR_UNEXPECTED',
+        `${what} from ${from} for epoch ${epoch}, batch ${batch + 1}: training runs ${t.epochs} epochs of ${t.batches} batches`,
+      );
+  };
+  return {
+    inSchedule,
+    request: (from, what, epoch, batch, width) => {
+      inSchedule(from, 'train.request', epoch, batch);
+      if (what === 'loss' && (from !== t.bank || batch !== 0))
+        throw new FedError('CRYPTO_ERR_SHARE_REFUSED', `${from} asked for a share of the loss, which only the label holder decrypts, once per epoch`);
+      if (what !== 'gradient') return;
+      const pinned = widths.get(from);
+      if (pinned !== undefined && pinned !== width)
+        throw new FedError('CRYPTO_ERR_SHARE_REFUSED', `${from} changed its packing width from ${pinned} to ${width}`);
+      widths.set(from, width);
+    },
+  };
+}
