@@ -5,9 +5,9 @@
  * run in which a compared design fails exits 1 with a FAILED line; --trace
  * filters by participant and message kind.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type CliIo, LINE_WIDTH, type Report, runCli } from '@fedrisk/runner';
 import { createRng, partyModelSchema } from '@fedrisk/shared';
@@ -76,6 +76,16 @@ describe('npx fedrisk', () => {
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/^error CONFIG_ERR_INVALID: fedrisk run: --log-level cannot be "loud"/);
     expect(bad.err).not.toMatch(/\n\s+at /);
+  });
+
+  // the machine's own Node, when it is too old for the sources: the command says what it needs, with no stack trace
+  const SYSTEM_NODE = '/usr/bin/node';
+  const systemMajor = existsSync(SYSTEM_NODE) ? Number(execFileSync(SYSTEM_NODE, ['-p', 'process.versions.node.split(".")[0]']).toString()) : 0;
+  it.skipIf(!systemMajor || systemMajor >= 22)(`on an older system Node (${SYSTEM_NODE} ${systemMajor}) says it needs 22.18 or newer, exit 2`, async () => {
+    const old = await run(SYSTEM_NODE, [join(ROOT, 'packages/runner/bin/fedrisk.mjs'), '--version'], ROOT);
+    expect(old.code).toBe(2);
+    expect(old.err).toMatch(/^fedrisk needs Node\.js 22\.18 or newer \(this is v\d+/);
+    expect(old.err).not.toMatch(/\n\s+at |ERR_UNKNOWN_FILE_EXTENSION/);
   });
 });
 

@@ -108,6 +108,9 @@ describe('errors a person can act on', () => {
     expect(errorOf(plain.replace('keys: threshold', 'keys: treshold')).message).toContain('(did you mean "threshold"?)');
     expect(errorOf(plain.replace('invoice_count: {', 'invoice_cnt: {')).message).toContain('tax has no column "invoice_cnt" (did you mean "invoice_count"?)');
     expect(errorOf(plain.replace('recipient: bank', 'recipient: bnak')).message).toContain('(did you mean "bank"?)');
+    // a required field left out is called missing, with no line (the file has none for it)
+    expect(message).toMatch(/x\.yaml {2}seed: missing: a required field \(number\)/);
+    expect(message).not.toMatch(/seed: Invalid input/);
   });
 
   it('say that party ids are lowercase, showing the one found', () => {

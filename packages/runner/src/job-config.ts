@@ -14,6 +14,7 @@ import {
   type JobKind,
   type KeysDesign,
   labelsCsv,
+  mkdirPrivate,
   type NodeConfig,
   nodeConfigSchema,
   type Scenario,
@@ -171,6 +172,8 @@ export function writeJobConfigs(scenario: Scenario, prep: Prepared, spec: JobSpe
     };
     writeJsonFile(join(dir, 'config.json'), nodeConfigSchema, cfg);
   }
+  // owner-only like every other folder of the run (the loggers would make it 0755)
+  mkdirPrivate(join(jobDir, 'logs'));
   return {
     jobId,
     jobDir,

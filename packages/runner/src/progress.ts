@@ -86,7 +86,7 @@ export function createProgress(say: (line: string) => void, traceLines: boolean 
         else if (e.step === 'psi:reblind') say(`  psi       ${e.party} blinded the bank's ${e.total} points again`);
         else if (e.step === 'psi:match') say(`  psi       ${e.party} blinded ${e.total} holder points again and matched them`);
         else if (bars) bars(e.party, e.step, e.done, e.total);
-        else if (e.done === e.total || e.done - last >= Math.max(1, Math.ceil(e.total / 4))) {
+        else if (e.done !== last && (e.done === e.total || e.done - last >= Math.max(1, Math.ceil(e.total / 4)))) {
           shown.set(key, e.done);
           say(`  ${e.step.padEnd(9)} ${e.party} ${e.done}/${e.total} ciphertexts`);
         }

@@ -68,6 +68,13 @@ function describe(issue: Issue, doc: YamlDocument, lines: LineCounter): Located[
     }
     case 'invalid_value':
       return [one(`${issue.message}${at.value !== undefined ? didYouMean(String(at.value), issue.values.map(String)) : ''}`)];
+    case 'invalid_type':
+      // a field the file does not have: say so, without pointing at a line that is about something else
+      if (at.value === undefined && !hasPath(doc, issue.path))
+        return [
+          { line: undefined, path: formatPath(issue.path), message: `missing: a required field (${(issue as { expected?: string }).expected ?? 'a value'})` },
+        ];
+      return [one(issue.message)];
     case 'invalid_format':
       return [one(`${issue.message}${at.value !== undefined ? ` (found "${String(at.value)}")` : ''}`)];
     case 'invalid_union': {
@@ -87,4 +94,9 @@ export function describeScenarioIssues(issues: readonly Issue[], doc: YamlDocume
   const located = issues.flatMap((i) => describe(i, doc, lines));
   located.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
   return located.map((l) => `  ${file}${l.line !== undefined ? `:${l.line}` : ''}  ${l.path}: ${l.message}`);
+}
+
+/** Whether the YAML document has a node at `path` (null counts: `seed:` with nothing after it is there, but empty). */
+function hasPath(doc: YamlDocument, path: Path): boolean {
+  return doc.hasIn(path as (string | number)[]);
 }
