@@ -118,6 +118,14 @@ describe('audit trails', () => {
     });
   });
 
+  it('names a line whose own number was edited once, without blaming every line after it', () => {
+    const l = lines('tax');
+    l[2] = (l[2] as string).replace(/"seq":2\b/, '"seq":44');
+    const found = findingsOf(withTrail('tax', `${l.join('\n')}\n`)).filter((f) => f.file === 'tax.jsonl');
+    expect(found).toContainEqual({ file: 'tax.jsonl', line: 3, participant: 'tax', problem: 'was edited: its content does not match its hash' });
+    expect(found.filter((f) => /reordered|repeated|missing/.test(f.problem))).toEqual([]);
+  });
+
   it('names a deleted line', () => {
     const l = lines('bank');
     l.splice(2, 1);

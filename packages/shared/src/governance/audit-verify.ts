@@ -91,8 +91,13 @@ function parseTrail(log: AuditLogText, findings: AuditFinding[]): Parsed {
       return;
     }
     if (e.participant !== log.participant) note(line, `names ${e.participant}, not ${log.participant}, as its author`);
-    if (altered[i]) note(line, 'was edited: its content does not match its hash');
-    else if (log.publicKey && !verifyEntrySignature(log.publicKey, e)) note(line, `its signature does not verify against ${log.participant}'s identity key`);
+    if (altered[i]) {
+      // its own number cannot be trusted either: it stands where it is, and the lines after it are judged from there
+      note(line, 'was edited: its content does not match its hash');
+      expected++;
+      return;
+    }
+    if (log.publicKey && !verifyEntrySignature(log.publicKey, e)) note(line, `its signature does not verify against ${log.participant}'s identity key`);
     const gap = e.seq - expected > 1 ? `entries ${expected} to ${e.seq - 1} are` : `entry ${expected} is`;
     if (e.seq > expected)
       note(line, intact.has(expected) ? `comes before ${gap.replace(/ (is|are)$/, '')}: lines were reordered` : `${gap} missing before it: lines were deleted`);
