@@ -157,22 +157,26 @@ export async function portfolioStage(
       incentiveRate: p.incentive.rate,
     },
     scenarios,
-    calibration: [
-      { metric: 'nplRate', what: SEED_FIGURES.nplRate.what, simulated: base.nplRate, seed: SEED_FIGURES.nplRate.value },
-      {
-        metric: 'guarantorCompensationRate',
-        what: SEED_FIGURES.guarantorCompensationRate.what,
-        simulated: base.guarantorCompensationRate,
-        seed: SEED_FIGURES.guarantorCompensationRate.value,
-      },
-      {
-        metric: 'countyShare',
-        what: SEED_FIGURES.countyShare.what,
-        simulated: base.byDivisionType.county?.amountShare ?? 0,
-        seed: SEED_FIGURES.countyShare.value,
-      },
-      { metric: 'creditShare', what: SEED_FIGURES.creditShare.what, simulated: base.creditShare, seed: SEED_FIGURES.creditShare.value },
-    ],
+    // the seed's figures describe the synthetic Shandong population: real data is not held against them
+    calibration:
+      scenario.data.kind !== 'synthetic'
+        ? []
+        : [
+            { metric: 'nplRate', what: SEED_FIGURES.nplRate.what, simulated: base.nplRate, seed: SEED_FIGURES.nplRate.value },
+            {
+              metric: 'guarantorCompensationRate',
+              what: SEED_FIGURES.guarantorCompensationRate.what,
+              simulated: base.guarantorCompensationRate,
+              seed: SEED_FIGURES.guarantorCompensationRate.value,
+            },
+            {
+              metric: 'countyShare',
+              what: SEED_FIGURES.countyShare.what,
+              simulated: base.byDivisionType.county?.amountShare ?? 0,
+              seed: SEED_FIGURES.countyShare.value,
+            },
+            { metric: 'creditShare', what: SEED_FIGURES.creditShare.what, simulated: base.creditShare, seed: SEED_FIGURES.creditShare.value },
+          ],
     hiddenAttributes: prep.population !== undefined,
     csv: PORTFOLIO_CSV,
   };

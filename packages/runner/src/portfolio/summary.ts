@@ -75,7 +75,7 @@ export function portfolioLines(p: PortfolioReport): string[] {
       ),
     );
   }
-  out.push(`  calibrate ${p.calibration.map((c) => `${c.metric} ${pct(c.simulated, 2)} (seed ${pct(c.seed, 2)})`).join(' · ')}`);
+  if (p.calibration.length) out.push(`  calibrate ${p.calibration.map((c) => `${c.metric} ${pct(c.simulated, 2)} (seed ${pct(c.seed, 2)})`).join(' · ')}`);
   out.push(`  portfolio everything in ${p.csv}`);
   return out;
 }

@@ -120,6 +120,7 @@ export interface PortfolioReport {
     incentiveRate: number;
   };
   scenarios: PortfolioScenario[];
+  /** the simulated figures next to the seed's; empty for real data (the seed describes the synthetic population) */
   calibration: { metric: string; what: string; simulated: number; seed: number }[];
   /** whether the data has the referee's hidden attributes (city, county, first loan, guarantee) */
   hiddenAttributes: boolean;
