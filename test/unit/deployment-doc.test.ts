@@ -26,6 +26,8 @@ describe('docs/DEPLOYMENT.md', () => {
     expect(agreement?.kind).toBe(coordinator.kind);
     expect(agreement?.keys).toBe(coordinator.keys);
     expect(agreement?.alignment).toBe(coordinator.alignment);
+    // left out, the agreement means random-oracle: a coordinator on sha256 would be refused
+    expect(agreement?.psiHash ?? 'random-oracle').toBe(coordinator.psiHash);
     expect(agreement?.recipient).toBe(coordinator.recipient);
     expect(agreement?.ckks).toEqual(coordinator.ckks);
     expect(agreement?.parties).toEqual(coordinator.parties.map(({ id, role }) => ({ id, role })));
