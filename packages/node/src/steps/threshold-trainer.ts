@@ -167,7 +167,7 @@ export function createThresholdTrainer(s: Session, o: ThresholdTrainerOptions): 
             enc.delete();
             throw new FedError(
               'CRYPTO_ERR_INVALID_PARAMS',
-              `${s.me}'s columns have a mean square of ${enc.meanSquare.toFixed(2)} in batch ${batch + 1}, above the ${PLAIN_MEAN_SQUARE_MAX} the smudging width assumes`,
+              `${s.me}'s columns in batch ${batch + 1} are above the mean square of ${PLAIN_MEAN_SQUARE_MAX} the smudging width assumes (no figure: it is a sum of its own values)`,
             );
           }
           encoded[batch] = enc;

@@ -3,7 +3,7 @@
  * the writer and by the reader, and private to their owner (0600 files in
  * 0700 folders: they hold data, labels, scores or keys).
  */
-import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
@@ -26,6 +26,8 @@ export function mkdirPrivate(dir: string): void {
 export function writePrivateFile(path: string, text: string | Uint8Array): void {
   mkdirPrivate(dirname(path));
   writeFileSync(path, text, { mode: 0o600 });
+  // the mode above applies only to a new file: an existing one keeps its own
+  chmodSync(path, 0o600);
 }
 
 export function writeJsonFile<T>(path: string, schema: z.ZodType<T>, value: T): void {
