@@ -10,4 +10,9 @@ if (major < 22 || (major === 22 && minor < 18) || (major === 23 && minor < 6)) {
   );
   process.exit(2);
 }
+// Node's on-disk cache of compiled modules, the same one the participants use: the
+// runner then starts in about two thirds of the time (sources stripped once, not every run)
+const { enableCompileCache } = await import('node:module');
+const { fileURLToPath } = await import('node:url');
+enableCompileCache?.(fileURLToPath(new URL('../../../node_modules/.cache/fedrisk-compile', import.meta.url)));
 await import('../src/bin/fedrisk.ts');

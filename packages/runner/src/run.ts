@@ -76,8 +76,9 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   say(`fedrisk · scenario "${scenario.name}" · ${scenario.parties.length} parties · alignment ${scenario.job.alignment} · keys ${designs.join(' vs ')}`);
   const prep = await prepare(scenario, opts.scenarioFile, runsDir, startedAt, say);
   const launcher = launcherOf(opts.launcher);
-  const trust = await establishTrust(scenario, prep, launcher);
-  trust.governance = await prepareGovernance(scenario, prep, startedAt, launcher);
+  // every participant makes its identity key in its own process, while the runner signs the businesses' authorisations
+  const [trust, governanceKeys] = await Promise.all([establishTrust(scenario, prep, launcher), prepareGovernance(scenario, prep, startedAt, launcher)]);
+  trust.governance = governanceKeys;
   const governance = governanceStage(scenario, prep, trust, say);
   const live = opts.view && liveRun(opts.view, scenario, [...(scenario.train ? ['training'] : []), ...designs]);
   // the live view: once a job has ended, what each participant received and the key material each recorded

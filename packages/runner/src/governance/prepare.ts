@@ -49,17 +49,17 @@ export async function prepareGovernance(scenario: Scenario, prep: Prepared, star
   if (!g.audit) return undefined;
   const dir = join(prep.runDir, 'governance');
   const keyFile = join(prep.runDir, 'identities', 'coordinator', 'identity.key');
-  const coordinator = { publicKey: await launcher.keygen('coordinator', keyFile), keyFile };
   const regulatorKeyFile = join(prep.runDir, 'regulator', 'identity.key');
-  const regulator = g.regulator ? { publicKey: await launcher.keygen('regulator', regulatorKeyFile), keyFile: regulatorKeyFile } : undefined;
+  // the keys are made in their own processes while this one signs
+  const keysMade = Promise.all([launcher.keygen('coordinator', keyFile), g.regulator ? launcher.keygen('regulator', regulatorKeyFile) : undefined]);
+  keysMade.catch(() => {}); // awaited below; a failure is reported there
   const recipient = scenario.job.recipient;
   const holders = scenario.parties.filter((p) => p.id !== recipient).map((p) => p.id);
   const misbehave = g.misbehave?.by === recipient ? g.misbehave : undefined;
   const purpose = misbehave?.purpose ?? CREDIT_ASSESSMENT;
   const extraQueries = extrasOf(scenario, prep, misbehave?.extraQueries ?? 0);
-  const base: RunGovernance = {
+  const base: Omit<RunGovernance, 'coordinator' | 'regulator'> = {
     dir,
-    coordinator,
     authorisationsFile: undefined,
     businessKeyFiles: new Map(),
     withheld: new Map(),
@@ -67,9 +67,15 @@ export async function prepareGovernance(scenario: Scenario, prep: Prepared, star
     purpose,
     issued: 0,
     suspensionsFile: join(prep.runDir, 'regulator', 'suspensions.json'),
-    regulator,
   };
-  if (!g.authorisations.required) return base;
+  const withKeys = async (): Promise<Pick<RunGovernance, 'coordinator' | 'regulator'>> => {
+    const [coordinatorKey, regulatorKey] = await keysMade;
+    return {
+      coordinator: { publicKey: coordinatorKey, keyFile },
+      regulator: regulatorKey === undefined ? undefined : { publicKey: regulatorKey, keyFile: regulatorKeyFile },
+    };
+  };
+  if (!g.authorisations.required) return { ...base, ...(await withKeys()) };
   // each business's key from a seed only it would hold (here: derived from the scenario's seed and its id)
   const keys = new Map<string, { publicKey: string; privateKey: string }>();
   const keyOf = (id: string) => {
@@ -101,7 +107,7 @@ export async function prepareGovernance(scenario: Scenario, prep: Prepared, star
     // what the holders will withhold; a stated purpose they do not answer for withholds every record
     base.withheld.set(h, purpose === CREDIT_ASSESSMENT ? refused : new Set(prep.applicants));
   }
-  return { ...base, authorisationsFile, issued: authorisations.length };
+  return { ...base, ...(await withKeys()), authorisationsFile, issued: authorisations.length };
 }
 
 /** The recipient's own customers that did not apply, in a seeded order: what a misbehaving bank fishes for. */

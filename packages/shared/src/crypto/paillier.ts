@@ -7,8 +7,14 @@
  * On the wire a key is n, and a vector is its ciphertexts back to back, each
  * big-endian in exactly 2 · keyBits / 8 bytes.
  */
-import { generateRandomKeys, type PrivateKey, PublicKey } from 'paillier-bigint';
+import { createRequire } from 'node:module';
+import type * as Paillier from 'paillier-bigint';
+import type { PrivateKey, PublicKey } from 'paillier-bigint';
 import { FedError } from '../util/errors.ts';
+
+// loaded when a paillier job runs, not in every process that loads this package
+const requireLazily = createRequire(import.meta.url);
+const paillier = (): typeof Paillier => requireLazily('paillier-bigint') as typeof Paillier;
 
 /** Fixed point: 52 fraction bits, the precision of a double's mantissa. */
 const SCALE = 2 ** 52;
@@ -48,7 +54,7 @@ export function paillierPublicKey(bytes: Uint8Array, keyBits: number): PublicKey
   const n = fromBytes(bytes);
   if (bytes.length !== keyBits / 8 || n.toString(2).length !== keyBits || n % 2n === 0n)
     throw new FedError('CRYPTO_ERR_PAILLIER', `the Paillier public key is not an odd ${keyBits}-bit modulus`);
-  return new PublicKey(n, n + 1n);
+  return new (paillier().PublicKey)(n, n + 1n);
 }
 
 /** Lets the event loop breathe between ciphertexts (one takes about a hundred milliseconds) and stops when aborted. */
@@ -92,7 +98,7 @@ export function paillierAdd(pk: PublicKey, vectors: readonly Uint8Array[], count
 
 /** A fresh key pair (the primes take a second or two at 2048 bits). */
 export async function paillierKeyPair(keyBits: number): Promise<PaillierKeyPair> {
-  const { publicKey, privateKey } = await generateRandomKeys(keyBits, true);
+  const { publicKey, privateKey } = await paillier().generateRandomKeys(keyBits, true);
   const sk: PrivateKey = privateKey;
   const width = paillierWidth(keyBits);
   const half = publicKey.n / 2n;

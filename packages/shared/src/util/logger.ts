@@ -3,8 +3,12 @@
  * `redact` is the last line of defence: code logs counts, never values, and
  * these paths are censored if a value ever slips into a log object.
  */
+import { createRequire } from 'node:module';
 import { type DestinationStream, type Logger, pino } from 'pino';
-import { PinoPretty } from 'pino-pretty';
+import type * as Pretty from 'pino-pretty';
+
+// loaded only for a terminal: every participant process starts without it
+const requireLazily = createRequire(import.meta.url);
 
 export type { Logger } from 'pino';
 
@@ -40,7 +44,13 @@ export function createLogger(opts: LoggerOptions): Logger {
     { name: opts.name, level: opts.level ?? 'info', redact: { paths: REDACTED_PATHS, censor: '[redacted]' } },
     opts.destination ??
       (opts.pretty && !opts.file
-        ? PinoPretty({ destination: 2, sync: true, colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' })
+        ? (requireLazily('pino-pretty') as typeof Pretty).PinoPretty({
+            destination: 2,
+            sync: true,
+            colorize: true,
+            translateTime: 'HH:MM:ss.l',
+            ignore: 'pid,hostname',
+          })
         : pino.destination({ dest: opts.file ?? 2, sync: true, mkdir: opts.file !== undefined, mode: 0o600 })),
   );
 }
