@@ -8,6 +8,7 @@ import type {
   CkksContext,
   CoordinatorConfig,
   CoordinatorMessage,
+  CoordinatorMsg,
   DecryptionCounter,
   EventSink,
   FedError,
@@ -17,6 +18,7 @@ import type {
   NodeMessageType,
   NodeMsg,
   Outgoing,
+  PhaseName,
   WireError,
 } from '@fedrisk/shared';
 import type { PhaseClock } from './phase-clock.ts';
@@ -84,4 +86,44 @@ export function partyIds(config: CoordinatorConfig): string[] {
 
 export function othersThan(config: CoordinatorConfig, id: string): string[] {
   return partyIds(config).filter((p) => p !== id);
+}
+
+type JobStart = Outgoing<CoordinatorMsg<'job.start'>>;
+
+/**
+ * Hands out the job: one job.start to every party, naming the job's parties,
+ * recipient, alignment and CKKS settings; `fields` add (or narrow) what the kind sends.
+ */
+export function sendJobStart(
+  deps: JobDeps,
+  fields: Pick<JobStart, 'keys' | 'kind'> & Partial<Omit<JobStart, 'type' | 'jobId' | 'parties' | 'recipient'>>,
+): void {
+  const { config } = deps;
+  const parties = config.parties.map(({ id, role }) => ({ id, role }));
+  for (const id of partyIds(config))
+    deps.send(id, {
+      type: 'job.start',
+      jobId: config.jobId,
+      alignment: config.alignment,
+      psiHash: config.psiHash,
+      recipient: config.recipient,
+      parties,
+      ckks: config.ckks,
+      ...fields,
+    });
+}
+
+/**
+ * The recipient's result.done, accepted in `phases`: the job ends, or, when
+ * it still waits for something, `instead` runs and the job finishes itself later.
+ */
+export function recipientDone(deps: JobDeps, phases: readonly PhaseName[], instead?: () => void): NodeHandler<'result.done'> {
+  return (party, msg) => {
+    deps.phases.expect(party, msg.type, ...phases);
+    if (party !== deps.config.recipient) throw deps.phases.unexpected(party, msg.type);
+    deps.logger.info({ from: party, scored: msg.scored }, 'recipient has the result');
+    if (instead) return instead();
+    deps.phases.close();
+    deps.finish();
+  };
 }

@@ -11,7 +11,7 @@
  *        -> aggregate (slot-wise product mod n²) -> decrypt (the recipient)
  */
 import { DEFAULT_PAILLIER, FedError, paillierAdd, paillierPublicKey } from '@fedrisk/shared';
-import { combineHandlers, type Job, type JobDeps, othersThan, partyIds } from '../job.ts';
+import { combineHandlers, type Job, type JobDeps, othersThan, partyIds, recipientDone, sendJobStart } from '../job.ts';
 import { psiRelay } from '../steps/psi-relay.ts';
 import { queryRelay } from '../steps/query-relay.ts';
 import { reasonsRelay } from '../steps/reasons-relay.ts';
@@ -84,13 +84,7 @@ export function createPaillierJob(deps: JobDeps): Job {
       phases.enter('decrypt');
       deps.send(config.recipient, { type: 'paillier.sum', jobId: config.jobId, slots: sampled(), keyBits: params.keyBits }, [sum]);
     },
-    'result.done': (party, msg) => {
-      phases.expect(party, msg.type, 'decrypt', 'reasons');
-      if (party !== config.recipient) throw phases.unexpected(party, msg.type);
-      deps.logger.info({ from: party, scored: msg.scored }, 'recipient decrypted the result');
-      phases.close();
-      deps.finish();
-    },
+    'result.done': recipientDone(deps, ['decrypt', 'reasons']),
   });
 
   return {
@@ -98,20 +92,7 @@ export function createPaillierJob(deps: JobDeps): Job {
     handlers,
     begin: () => {
       phases.enter(psi ? 'align' : 'keys');
-      const parties = config.parties.map(({ id, role }) => ({ id, role }));
-      for (const id of ids)
-        deps.send(id, {
-          type: 'job.start',
-          jobId: config.jobId,
-          keys: 'paillier',
-          alignment: config.alignment,
-          psiHash: config.psiHash,
-          kind: 'scoring',
-          recipient: config.recipient,
-          parties,
-          ckks: config.ckks,
-          paillier: params,
-        });
+      sendJobStart(deps, { keys: 'paillier', kind: 'scoring', paillier: params });
     },
     waitingFor: () => {
       if (phases.current === 'align') return align.waitingFor();

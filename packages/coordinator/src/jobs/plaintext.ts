@@ -9,7 +9,7 @@
  *        -> reasons (sealed, as under CKKS: steps/reasons-relay)
  */
 import { FedError } from '@fedrisk/shared';
-import { combineHandlers, type Job, type JobDeps, partyIds } from '../job.ts';
+import { combineHandlers, type Job, type JobDeps, partyIds, recipientDone, sendJobStart } from '../job.ts';
 import { psiRelay } from '../steps/psi-relay.ts';
 import { queryRelay } from '../steps/query-relay.ts';
 import { reasonsRelay } from '../steps/reasons-relay.ts';
@@ -54,13 +54,7 @@ export function createPlaintextJob(deps: JobDeps): Job {
       phases.enter('decrypt');
       deps.send(config.recipient, { type: 'plain.sum', jobId: config.jobId, slots }, [new Uint8Array(sum.buffer)]);
     },
-    'result.done': (party, msg) => {
-      phases.expect(party, msg.type, 'decrypt', 'reasons');
-      if (party !== config.recipient) throw phases.unexpected(party, msg.type);
-      deps.logger.info({ from: party, scored: msg.scored }, 'recipient read the result');
-      phases.close();
-      deps.finish();
-    },
+    'result.done': recipientDone(deps, ['decrypt', 'reasons']),
   });
 
   return {
@@ -68,19 +62,7 @@ export function createPlaintextJob(deps: JobDeps): Job {
     handlers,
     begin: () => {
       phases.enter(psi ? 'align' : 'query');
-      const parties = config.parties.map(({ id, role }) => ({ id, role }));
-      for (const id of ids)
-        deps.send(id, {
-          type: 'job.start',
-          jobId: config.jobId,
-          keys: 'plaintext',
-          alignment: config.alignment,
-          psiHash: config.psiHash,
-          kind: 'scoring',
-          recipient: config.recipient,
-          parties,
-          ckks: config.ckks,
-        });
+      sendJobStart(deps, { keys: 'plaintext', kind: 'scoring' });
     },
     waitingFor: () => {
       if (phases.current === 'align') return align.waitingFor();

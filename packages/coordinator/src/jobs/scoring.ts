@@ -13,7 +13,7 @@
  */
 import { FedError, sumCiphertexts } from '@fedrisk/shared';
 import { stageAttack } from '../attacks.ts';
-import { combineHandlers, type Job, type JobDeps, othersThan, partyIds } from '../job.ts';
+import { combineHandlers, type Job, type JobDeps, othersThan, partyIds, recipientDone, sendJobStart } from '../job.ts';
 import { keyRelay } from '../steps/key-relay.ts';
 import { psiRelay } from '../steps/psi-relay.ts';
 import { reasonsRelay } from '../steps/reasons-relay.ts';
@@ -116,14 +116,7 @@ export function createScoringJob(deps: JobDeps): Job {
       }
       if (partials.size === ids.length) await aggregate();
     },
-    'result.done': (party, msg) => {
-      phases.expect(party, msg.type, 'decrypt', 'reasons');
-      if (party !== config.recipient) throw phases.unexpected(party, msg.type);
-      logger.info({ from: party, scored: msg.scored }, 'recipient decrypted the result');
-      if (threshold) return decrypt.resultDone();
-      phases.close();
-      deps.finish();
-    },
+    'result.done': recipientDone(deps, ['decrypt', 'reasons'], threshold ? () => decrypt.resultDone() : undefined),
   });
 
   return {
@@ -131,20 +124,7 @@ export function createScoringJob(deps: JobDeps): Job {
     handlers,
     begin: () => {
       phases.enter(psi ? 'align' : 'keys');
-      const parties = config.parties.map(({ id, role }) => ({ id, role }));
-      for (const id of ids)
-        deps.send(id, {
-          type: 'job.start',
-          jobId: config.jobId,
-          keys: keysRun,
-          alignment: config.alignment,
-          psiHash: config.psiHash,
-          kind: 'scoring',
-          ...(threshold ? {} : { keyHolder }),
-          recipient: config.recipient,
-          parties,
-          ckks: config.ckks,
-        });
+      sendJobStart(deps, { keys: keysRun, kind: 'scoring', ...(threshold ? {} : { keyHolder }) });
     },
     waitingFor: () => {
       switch (phases.current) {

@@ -19,7 +19,7 @@
  *   bank -> result.done
  */
 import { sumCiphertexts } from '@fedrisk/shared';
-import { combineHandlers, type Job, type JobDeps, type NodeHandlers, othersThan, partyIds } from '../job.ts';
+import { combineHandlers, type Job, type JobDeps, type NodeHandlers, othersThan, partyIds, recipientDone, sendJobStart } from '../job.ts';
 import { keyRelay } from '../steps/key-relay.ts';
 import { psiRelay } from '../steps/psi-relay.ts';
 import { thresholdTrainingRelay } from '../steps/training-relay.ts';
@@ -103,11 +103,7 @@ export function createTrainingJob(deps: JobDeps): Job {
           ...(msg.signature ? { signature: msg.signature } : {}),
         });
     },
-    'result.done': (party, msg) => {
-      fromBank(party, msg.type);
-      phases.close();
-      deps.finish();
-    },
+    'result.done': recipientDone(deps, ['train']),
   });
 
   return {
@@ -115,21 +111,13 @@ export function createTrainingJob(deps: JobDeps): Job {
     handlers,
     begin: () => {
       phases.enter(psi ? 'align' : 'keys');
-      const parties = config.parties.map(({ id, role }) => ({ id, role }));
-      for (const id of ids)
-        deps.send(id, {
-          type: 'job.start',
-          jobId: config.jobId,
-          keys: config.keys,
-          alignment: psi ? 'psi' : 'query',
-          psiHash: config.psiHash,
-          kind: 'training',
-          ...(config.training ? { training: config.training } : {}),
-          ...(threshold ? {} : { keyHolder: bank }),
-          recipient: bank,
-          parties,
-          ckks: config.ckks,
-        });
+      sendJobStart(deps, {
+        keys: config.keys,
+        kind: 'training',
+        alignment: psi ? 'psi' : 'query',
+        ...(config.training ? { training: config.training } : {}),
+        ...(threshold ? {} : { keyHolder: bank }),
+      });
     },
     waitingFor: () =>
       phases.current === 'align' ? align.waitingFor() : phases.current === 'keys' ? keys.waitingFor() : phases.current === 'query' ? [bank] : ids,
