@@ -129,8 +129,10 @@ describe('joint scoring end to end, threshold keys and single key holder on the 
     // aligned by PSI: no raw business id crosses the wire
     expect(coordinator?.received).toMatchObject({ businessIds: 0, publicKeys: 1, ciphertexts: 3 * chunks, plaintextValues: 0, secretKeys: 0, credentials: 3 });
     expect(coordinator?.decrypted).toBe(0);
+    // this job reused the threshold job's alignment (job.reuseAlignment): no blinded id this time
+    expect(report.designs[1]?.alignment.reusedFrom).toBe('threshold');
     for (const holder of [tax, guarantor]) {
-      expect(holder?.received).toMatchObject({ businessIds: 0, blindedIds: 2000, publicKeys: 1, ciphertexts: 0, plaintextValues: 0, secretKeys: 0 });
+      expect(holder?.received).toMatchObject({ businessIds: 0, blindedIds: 0, publicKeys: 1, ciphertexts: 0, plaintextValues: 0, secretKeys: 0 });
       expect(holder?.decrypted).toBe(0);
     }
     expect(bank?.received).toMatchObject({ businessIds: 0, publicKeys: 0, ciphertexts: chunks, secretKeys: 0 });

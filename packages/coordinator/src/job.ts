@@ -106,6 +106,7 @@ export function sendJobStart(
       jobId: config.jobId,
       alignment: config.alignment,
       psiHash: config.psiHash,
+      ...(config.reuseAlignment ? { reuseAlignment: config.reuseAlignment } : {}),
       recipient: config.recipient,
       parties,
       ckks: config.ckks,

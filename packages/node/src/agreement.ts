@@ -23,6 +23,7 @@ export function checkAgreed(config: NodeConfig, msg: JobStart): void {
   check('keys', a.keys, msg.keys);
   check('alignment', a.alignment, msg.alignment);
   if (a.alignment !== 'query') check('PSI hash', a.psiHash ?? 'random-oracle', msg.psiHash);
+  check('alignment reused from job', a.reuseAlignment, msg.reuseAlignment);
   check('recipient', a.recipient, msg.recipient);
   check('key holder', a.keys === 'single-holder' ? (a.keyHolder ?? a.recipient) : undefined, msg.keyHolder);
   check('parties', a.parties, msg.parties);

@@ -49,6 +49,7 @@ import type { NodeJob } from './jobs/job.ts';
 import { paillierHandlers } from './jobs/paillier.ts';
 import { plaintextHandlers } from './jobs/plaintext.ts';
 import { Session } from './session.ts';
+import { alignmentHandlers } from './steps/alignment.ts';
 import { keysHandlers } from './steps/keys.ts';
 import { psiHandlers } from './steps/psi.ts';
 import { queryHandlers } from './steps/query.ts';
@@ -102,6 +103,7 @@ export interface PartyNode {
 
 /** Every step's handlers, assembled once: a message type claimed twice fails here, at start-up. */
 const STEP_HANDLERS: Handlers = mergeHandlers({
+  alignment: alignmentHandlers,
   psi: psiHandlers,
   keys: keysHandlers,
   query: queryHandlers,

@@ -73,6 +73,8 @@ export class Session {
   slotIds: string[] | undefined;
   /** alignment finished (or was not needed) */
   aligned = false;
+  /** recipient: per holder, the slots that matched (PSI, or its record of an earlier PSI); the reasons step asks each holder about its own only */
+  readonly matchedSlots = new Map<string, number[]>();
   /** slots this party had no record for */
   gaps = 0;
   psi: PsiState | undefined;

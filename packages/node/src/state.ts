@@ -29,8 +29,8 @@ export interface PsiState {
   slots: number;
   /** recipient: holders that have replied */
   replied: Set<string>;
-  /** recipient: per holder, which slots matched (the reasons step asks each holder about its own only) */
-  matched: Map<string, number[]>;
+  /** the slots as PSI left them (before any record is withheld for want of an authorisation): what the alignment record keeps */
+  aligned?: readonly string[];
 }
 
 export interface KeysState {

@@ -6,6 +6,7 @@ export { CsvText } from './csv-text.ts';
 export { type DataSet, makeDataSet } from './dataset.ts';
 export type { CoordinatorLaunch, EventHandler, Launcher, NodeLaunch, Participant } from './launch/launcher.ts';
 export { type NamespacePlan, namespaceLauncher } from './launch/namespaces.ts';
+export { inProcessLauncher } from './launch/in-process.ts';
 export { type Child, NODE_BIN, type Placement, processLauncher, startChild } from './launch/processes.ts';
 export { type BookParams, bookOutcome, type Loan } from './portfolio/book.ts';
 export { countAtNpl, type Lent } from './portfolio/decisions.ts';

@@ -38,6 +38,15 @@ export interface JobSpec {
   compare?: boolean | undefined;
   /** a name for the job's folder other than its design's (a second job of the same design) */
   label?: string | undefined;
+  /** PSI scoring: every party keeps its own record of the alignment, for a later job of the run */
+  keepAlignment?: boolean | undefined;
+  /** PSI scoring: the earlier job of the run (which kept its alignment) whose alignment every party reuses */
+  reuseAlignment?: JobFiles | undefined;
+}
+
+/** Where a party keeps its own record of a job's alignment (owner-only, in its folder of that job). */
+export function alignmentRecordFile(files: Pick<JobFiles, 'partyDir'>, party: string): string {
+  return join(files.partyDir(party), 'alignment.json');
 }
 
 export interface JobFiles {
@@ -89,6 +98,7 @@ export function writeJobConfigs(scenario: Scenario, prep: Prepared, spec: JobSpe
     keys: spec.keys,
     alignment: training ? (scenario.job.alignment === 'query' ? 'query' : 'psi') : scenario.job.alignment,
     psiHash: scenario.psi.hash,
+    ...(spec.reuseAlignment ? { reuseAlignment: spec.reuseAlignment.jobId } : {}),
     kind: spec.kind,
     ...(training && scenario.train ? { training: scenario.train } : {}),
     ...(spec.keys === 'single-holder' ? { keyHolder: recipient } : {}),
@@ -122,6 +132,7 @@ export function writeJobConfigs(scenario: Scenario, prep: Prepared, spec: JobSpe
     keys: coordinator.keys,
     alignment: coordinator.alignment,
     psiHash: coordinator.psiHash,
+    ...(coordinator.reuseAlignment ? { reuseAlignment: coordinator.reuseAlignment } : {}),
     recipient,
     ...(coordinator.keyHolder ? { keyHolder: coordinator.keyHolder } : {}),
     parties: scenario.parties.map(({ id, role }) => ({ id, role })),
@@ -159,6 +170,8 @@ export function writeJobConfigs(scenario: Scenario, prep: Prepared, spec: JobSpe
       ...(training && p.id === recipient ? { labels: join(dir, 'labels.csv') } : {}),
       ...(modelFile ? { modelFile } : {}),
       outDir: join(dir, 'out'),
+      ...(spec.keepAlignment ? { alignmentRecord: alignmentRecordFile({ partyDir }, p.id) } : {}),
+      ...(spec.reuseAlignment ? { reuseAlignmentFrom: alignmentRecordFile(spec.reuseAlignment, p.id) } : {}),
       ...(fault && 'crashAt' in fault ? { fault: { crashAt: fault.crashAt } } : {}),
       identityKeyFile: (trust.identities.get(p.id) as { keyFile: string }).keyFile,
       agreement,

@@ -12,6 +12,7 @@ import { fitBankBaseline } from './baseline.ts';
 import { type ReasonsReport, reasonsStage } from './decisions/quality.ts';
 import { prepareGovernance } from './governance/prepare.ts';
 import { governanceStage, type RunGovernanceReport } from './governance/stage.ts';
+import { jobName } from './job-config.ts';
 import { attackResult } from './jobs/attacks.ts';
 import { refereeModels, scoringResult } from './jobs/scoring.ts';
 import { designSummary, evaluateTraining, trainedModelFiles, trainingCosts } from './jobs/training.ts';
@@ -135,12 +136,21 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   const attack = scenario.attacks[0];
   // a staged attack runs with the defences on, off, or both, side by side
   const variants = scenario.defences === 'both' ? [true, false] : [scenario.defences === 'on'];
+  // PSI once per run: the later designs reuse the first one's alignment, each party from its own record
+  let keep = scenario.job.alignment === 'psi' && scenario.job.reuseAlignment && !attack && designs.length * variants.length > 1;
+  let aligned: JobRun | undefined;
   for (const keys of designs) {
     for (const defences of variants) {
       if (opts.signal?.aborted || (scenario.train && !modelFiles)) break;
       say(`  job       design ${keys}${defences ? '' : ', defences OFF'}: ${custodyLine(keys, scenario)}`);
       if (attack) say(`  attack    ${attacker(attack)} stages ${attack.kind}`);
-      const run = await runJob(scenario, prep, { kind: 'scoring', keys, defences, modelFiles }, trust, jobOpts);
+      if (aligned) say(`  align     reused: each party takes its own record of the ${jobName(aligned.spec)} job's PSI alignment`);
+      const spec = { kind: 'scoring' as const, keys, defences, modelFiles, keepAlignment: keep, reuseAlignment: aligned?.files };
+      const run = await runJob(scenario, prep, spec, trust, jobOpts);
+      if (keep) {
+        keep = false;
+        if (!run.failure) aligned = run;
+      }
       ended(run);
       const result = await scoringResult(scenario, prep, run, baseline, say);
       const gov = governance.afterJob(run);

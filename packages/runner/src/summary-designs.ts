@@ -19,6 +19,9 @@ export function designLines(designs: readonly DesignResult[]): string[] {
       `            ${name(d)} ${String(d.ok).padEnd(5)} ${(d.timings.jobMs / 1000).toFixed(1).padStart(5)}   ${(d.timings.afterJoinMs / 1000).toFixed(1).padStart(12)}   ${kb(d.bytesOnWire).padStart(11)}   ${error}${sampled}`,
     );
   }
+  for (const d of designs)
+    if (d.alignment.reusedFrom)
+      out.push(labelled('align', `${d.keys} reused the ${d.alignment.reusedFrom} job's PSI alignment (each party its own record): its times leave PSI out`));
   for (const d of designs) {
     const s = d.sample;
     if (s)

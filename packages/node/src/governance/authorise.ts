@@ -36,7 +36,7 @@ export async function sendGrants(s: Session): Promise<void> {
   const applicants = s.slotIds;
   for (const { id: holder } of s.jobParties.filter((p) => p.id !== s.me)) {
     if (g.granted.has(holder)) continue;
-    const slots = s.started.alignment === 'query' ? (s.steps.has('query') ? applicants.map((_, i) => i) : undefined) : s.psi?.matched.get(holder);
+    const slots = s.started.alignment === 'query' ? (s.steps.has('query') ? applicants.map((_, i) => i) : undefined) : s.matchedSlots.get(holder);
     if (!slots) continue;
     g.granted.add(holder);
     const grants = slots.map((slot) => g.authorisations?.get(applicants[slot] as string));

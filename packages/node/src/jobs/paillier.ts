@@ -10,7 +10,7 @@ import { grantsChecked, sendGrants } from '../governance/authorise.ts';
 import type { Handlers } from '../handlers.ts';
 import type { Session } from '../session.ts';
 import { checkSigned, sign } from '../signing.ts';
-import { beginPsi } from '../steps/psi.ts';
+import { beginAlignment } from '../steps/alignment.ts';
 import { sendQuery } from '../steps/query.ts';
 import { finishScores } from '../steps/scoring.ts';
 import type { NodeJob } from './job.ts';
@@ -58,8 +58,7 @@ export const paillierJob: NodeJob = {
       s.deps.custody.hold('paillierSecretKey');
       s.deps.custody.hold('paillierPublicKey');
     }
-    if (s.started.alignment === 'query') s.aligned = true;
-    else await beginPsi(s);
+    await beginAlignment(s);
   },
   advance: async (s) => {
     // governance as under CKKS: a holder encrypts only once it has checked the recipient's authorisations

@@ -7,7 +7,7 @@ import { FedError, partialLogitsFor } from '@fedrisk/shared';
 import { grantsChecked, sendGrants } from '../governance/authorise.ts';
 import type { Handlers } from '../handlers.ts';
 import type { Session } from '../session.ts';
-import { beginPsi } from '../steps/psi.ts';
+import { beginAlignment } from '../steps/alignment.ts';
 import { sendQuery } from '../steps/query.ts';
 import { finishScores } from '../steps/scoring.ts';
 import type { NodeJob } from './job.ts';
@@ -26,8 +26,7 @@ async function sendPlain(s: Session): Promise<void> {
 export const plaintextJob: NodeJob = {
   start: async (s) => {
     s.log.info({ jobId: s.started.jobId, keys: 'plaintext', alignment: s.started.alignment }, 'job started');
-    if (s.started.alignment === 'query') s.aligned = true;
-    else await beginPsi(s);
+    await beginAlignment(s);
   },
   advance: async (s) => {
     // governance as under CKKS: a holder sends partials only once it has checked the recipient's authorisations

@@ -8,8 +8,8 @@
  */
 import { grantsChecked, sendGrants } from '../governance/authorise.ts';
 import type { Session } from '../session.ts';
+import { beginAlignment } from '../steps/alignment.ts';
 import { beginKeys, revealKeyShareIfReady } from '../steps/keys.ts';
-import { beginPsi } from '../steps/psi.ts';
 import { sendQuery } from '../steps/query.ts';
 import { sendPartial } from '../steps/scoring.ts';
 import { revealInputIfReady } from '../steps/threshold-decrypt.ts';
@@ -18,8 +18,7 @@ import type { NodeJob } from './job.ts';
 export const scoringJob: NodeJob = {
   start: async (s) => {
     s.log.info({ jobId: s.started.jobId, keys: s.started.keys, alignment: s.started.alignment, slots: s.ctx.slots }, 'job started');
-    if (s.started.alignment === 'query') s.aligned = true;
-    else await beginPsi(s);
+    await beginAlignment(s);
   },
   advance: async (s: Session) => {
     await sendGrants(s);

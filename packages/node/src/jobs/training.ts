@@ -6,16 +6,15 @@
  * keys and its rows.
  */
 import type { Session } from '../session.ts';
+import { beginAlignment } from '../steps/alignment.ts';
 import { beginKeys, revealKeyShareIfReady } from '../steps/keys.ts';
-import { beginPsi } from '../steps/psi.ts';
 import { beginHolderIfReady, beginLabelHolder } from '../steps/training.ts';
 import type { NodeJob } from './job.ts';
 
 export const trainingJob: NodeJob = {
   start: async (s) => {
     s.log.info({ jobId: s.started.jobId, alignment: s.started.alignment }, 'training job started');
-    if (s.started.alignment === 'query') s.aligned = true;
-    else await beginPsi(s);
+    await beginAlignment(s);
   },
   advance: async (s: Session) => {
     if (!s.aligned) return;

@@ -29,13 +29,14 @@ const domainOf = (jobId: string) => `fedrisk/psi/v1/${jobId}`;
 export async function beginPsi(s: Session): Promise<void> {
   s.steps.begin('psi');
   const { jobId } = s.started;
-  const state: PsiState = { pool: createPsiPool(2), key: createPsiKey(), slots: 0, replied: new Set(), matched: new Map() };
+  const state: PsiState = { pool: createPsiPool(2), key: createPsiKey(), slots: 0, replied: new Set() };
   s.psi = state;
   if (s.isRecipient) {
     const own = s.deps.applicants;
     if (!own) throw new FedError('DATA_ERR_APPLICANTS', `${s.me} is the result recipient but was given no applicant list`);
     const applicants = probedApplicants(s, own);
     s.slotIds = applicants;
+    state.aligned = applicants;
     const blinded = await s.timed('psi', async () => state.pool.blind(await state.pool.hash(applicants, domainOf(jobId), s.started.psiHash), state.key));
     s.log.info({ applicants: applicants.length }, 'applicants blinded for PSI');
     s.progress('psi:blind', applicants.length, applicants.length);
@@ -120,7 +121,7 @@ export const psiHandlers: Handlers = {
     s.log.info({ holder: msg.from, overlap }, 'PSI intersection found');
     s.progress('psi:match', holderSet.length, holderSet.length);
     const matchedSlots = pairs.filter((_, i) => i % 2 === 1);
-    state.matched.set(msg.from, matchedSlots);
+    s.matchedSlots.set(msg.from, matchedSlots);
     learnMembership(s, msg.from, matchedSlots);
     if (s.started.alignment === 'psi') {
       // padded to the holder's own set size and sealed to it: the relay learns neither how many matched nor which
@@ -156,15 +157,8 @@ export const psiHandlers: Handlers = {
       ids[slot] = own[state.ownOrder[j] as number] as string;
     }
     s.slotIds = ids;
+    state.aligned = ids;
     s.idsLearned.intersection = pairs.length / 2;
     s.log.info({ slots: state.slots, mine: pairs.length / 2 }, 'aligned by PSI');
-  },
-
-  'align.done': (s, msg) => {
-    if (s.started.alignment === 'query' || s.aligned) throw new FedError('PROTO_ERR_UNEXPECTED', 'align.done in a job without PSI, or twice');
-    const have = s.slotIds?.length ?? 0;
-    if (msg.slots !== have) throw new FedError('JOB_ERR_MISMATCH', `alignment has ${msg.slots} slots; this party holds ${have}`);
-    s.aligned = true;
-    void s.psi?.pool.close();
   },
 };

@@ -136,7 +136,7 @@ export async function beginReasons(s: Session): Promise<void> {
   const holders = s.jobParties.filter((p) => p.id !== s.me);
   for (const h of holders) {
     // psi: only the rejected applicants this holder has a record of (the overlap the recipient learned)
-    const mine = s.started.alignment === 'query' ? undefined : new Set(s.psi?.matched.get(h.id) ?? []);
+    const mine = s.started.alignment === 'query' ? undefined : new Set(s.matchedSlots.get(h.id) ?? []);
     const slots = mine ? rejected.filter((slot) => mine.has(slot)) : rejected;
     state.asked.set(h.id, { slots: new Set(slots), want: rc.count });
     const blob = sealTo(identityBoxPublicKey(s.rosterKey(h.id)), encodeReasonRequest(slots, rc.count, ids.length));

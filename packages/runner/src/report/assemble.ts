@@ -1,4 +1,5 @@
 /** The parts of a design's result every job kind reports: ledger, key custody, alignment, costs. */
+import { basename } from 'node:path';
 import { IdIndex, type Scenario } from '@fedrisk/shared';
 import type { Prepared } from '../prepare.ts';
 import type { JobRun } from '../run-job.ts';
@@ -24,8 +25,10 @@ function custodyOf(scenario: Scenario, run: JobRun): DesignResult['keyCustody'] 
 function alignmentOf(scenario: Scenario, prep: Prepared, run: JobRun, applicants: readonly string[]): AlignmentResult {
   const recipient = scenario.job.recipient;
   const recipientIds = run.summaries.get(recipient)?.idsLearned;
+  const reused = run.spec.reuseAlignment;
   return {
     mode: scenario.job.alignment,
+    ...(reused ? { reusedFrom: basename(reused.jobDir) } : {}),
     applicants: applicants.length,
     holders: Object.fromEntries(
       scenario.parties

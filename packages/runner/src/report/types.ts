@@ -19,6 +19,8 @@ export interface LedgerEntry {
 /** What each side learned about the overlap, next to the truth the referee knows. */
 export interface AlignmentResult {
   mode: Alignment;
+  /** psi: the job (design) whose alignment this job reused, each party from its own record; its times leave PSI out */
+  reusedFrom?: string;
   applicants: number;
   holders: Record<
     string,

@@ -40,6 +40,7 @@ const PHASE_OF_TYPE: Record<string, string> = {
   'psi.reply': 'align',
   'psi.assign': 'align',
   'psi.done': 'align',
+  'align.reused': 'align',
   'align.done': 'align',
   'keys.public': 'keys',
   'keys.share': 'keys',

@@ -57,6 +57,7 @@ export const LABELS: Labels = {
   'msg.psi.reply': t('再次盲化', 'blinded again'),
   'msg.psi.assign': t('槽位分配', 'slot assignment'),
   'msg.psi.done': t('对齐完成', 'alignment done'),
+  'msg.align.reused': t('沿用本方先前的对齐记录', 'own record of an earlier alignment reused'),
   'msg.align.done': t('对齐完成', 'alignment done'),
   'msg.keys.public': t('公钥', 'public key'),
   'msg.keys.share': t('公钥份额', 'public-key share'),

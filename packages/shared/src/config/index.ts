@@ -1,3 +1,4 @@
+export * from './alignment-record.ts';
 export * from './attacks.ts';
 export * from './decisions-file.ts';
 export * from './events.ts';

@@ -55,6 +55,8 @@ export const coordinatorConfigSchema = z
     alignment: alignmentSchema.default('query'),
     /** PSI alignment: the hash to the curve, sent to every party in job.start */
     psiHash: psiHashSchema.default('random-oracle'),
+    /** scoring with PSI: every party reuses its own record of this earlier job's alignment (each must have agreed to) */
+    reuseAlignment: jobIdSchema.optional(),
     kind: jobKindSchema.default('scoring'),
     training: trainingParamsSchema.optional(),
     /** single-holder only */
@@ -115,6 +117,8 @@ export const agreementSchema = z
     alignment: alignmentSchema,
     /** PSI's hash to the curve; the stronger random-oracle when left out, so a coordinator cannot downgrade it */
     psiHash: psiHashSchema.optional(),
+    /** the earlier job whose alignment this party agreed to reuse (its own record, reuseAlignmentFrom); none: it runs PSI */
+    reuseAlignment: jobIdSchema.optional(),
     recipient: partyIdSchema,
     keyHolder: partyIdSchema.optional(),
     parties: z.array(z.object({ id: partyIdSchema, role: roleSchema }).strict()).min(1),
@@ -146,6 +150,10 @@ export const nodeConfigSchema = z
     policy: policySchema.optional(),
     /** every party of a scoring job: the reasons it gives for rejected applicants (recipient: at least; holder: at most) */
     reasons: reasonsConfigSchema.optional(),
+    /** PSI scoring: where this party keeps its own record of the alignment (owner-only), for a later job of the run */
+    alignmentRecord: z.string().min(1).optional(),
+    /** the record of an earlier job's alignment this party made itself, for a job that reuses it (agreement.reuseAlignment) */
+    reuseAlignmentFrom: z.string().min(1).optional(),
     /** file with one business id per line: the businesses this party asks to score (or trains on) */
     applicants: z.string().min(1).optional(),
     /** training, label holder: its own labels for those records (business_id,label) */

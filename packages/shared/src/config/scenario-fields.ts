@@ -41,6 +41,8 @@ export const SCENARIO_FIELD_HELP: Readonly<Record<string, string>> = {
     'psi: private set intersection, each holder learns only which of its own customers are applicants; query: the applicant list goes to every holder; psi-cardinality: only overlap sizes are learned and nothing is scored.',
   'job.compareWith': 'Other key designs to run on the same data, side by side in the report and summary.',
   'job.compareWith[]': 'A design: threshold, single-holder, paillier or plaintext.',
+  'job.reuseAlignment':
+    "With PSI alignment: the designs after the first reuse the first design's alignment, each party from its own owner-only record of it, instead of running PSI again; their times then leave alignment out (the summary says so). false: every design runs its own PSI.",
   'job.recipient': 'The party (role bank) that names the applicants, holds the labels and receives the scores.',
   'job.applicants': 'How many of the recipient\'s customers it asks to score, or "all". With train: taken from the held-out share.',
   psi: 'Private set intersection settings.',

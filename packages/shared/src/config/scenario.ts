@@ -90,6 +90,8 @@ export const scenarioSchema = z
         alignment: alignmentSchema.default('psi'),
         /** other designs to run on the same data, for a side-by-side comparison in the report */
         compareWith: z.array(keysSchema).default([]),
+        /** psi: the designs after the first reuse its alignment, each party from its own record, instead of running PSI again */
+        reuseAlignment: z.boolean().default(true),
         recipient: partyIdSchema,
         /** how many of the recipient's own customers it asks to score, or "all" */
         applicants: z.union([z.number().int().min(1), z.literal('all')]).default('all'),

@@ -108,6 +108,12 @@ export const ERROR_CODES = {
     meaning: 'The job the coordinator started differs from the job this party agreed to (design, roster, recipient, parameters).',
     action: "Compare the party's config (agreement) with the coordinator's; a coordinator that changes the job is deviating.",
   },
+  JOB_ERR_ALIGNMENT_RECORD: {
+    meaning:
+      "A party was asked to reuse an earlier job's alignment, but its own record of it is missing, unreadable, of another job or roster, or of other records than it holds now.",
+    action:
+      'Run the job with PSI again (scenario job.reuseAlignment: false), or check that no party changed its data or applicants since the job that made the record.',
+  },
   JOB_ERR_REASONS: {
     meaning:
       "A party's rejection reasons do not fit what was asked: a slot not requested, an unknown code, a value where only a code and a band may be, or more codes than agreed.",

@@ -40,6 +40,8 @@ export function describeMessage(msg: AnyMessage, blobs: readonly Uint8Array[]): 
       return 'commitment to an encrypted input (a hash), signed';
     case 'psi.done':
       return `alignment done: ${msg.slots} slots`;
+    case 'align.reused':
+      return `alignment of job ${msg.reused} reused from this party's own record: ${msg.slots} slots`;
     case 'align.done':
       return `alignment done: ${msg.slots} slots; set up keys`;
     case 'query.ids':

@@ -22,6 +22,8 @@ export const commonCoordinatorMessages = [
       alignment: alignmentSchema,
       /** PSI alignment: how every party hashes ids to the curve (all must use the same) */
       psiHash: psiHashSchema.default('random-oracle'),
+      /** PSI alignment: every party uses its own record of this earlier job's alignment instead of running PSI again */
+      reuseAlignment: jobIdSchema.optional(),
       kind: jobKindSchema.default('scoring'),
       /** training only: its hyper-parameters */
       training: trainingParamsSchema.optional(),

@@ -4,7 +4,7 @@
  * or a sealed box of u32 (position, slot) pairs.
  */
 import { z } from 'zod';
-import { partyIdSchema } from '../ids.ts';
+import { jobIdSchema, partyIdSchema } from '../ids.ts';
 import { count, envelope, job, signature } from './fields.ts';
 
 const signed = { signature: signature.optional() };
@@ -22,6 +22,8 @@ export const psiNodeMessages = [
   z.object({ ...envelope, type: z.literal('psi.assign'), ...job, to: partyIdSchema, ...signed }).strict(),
   /** recipient -> coordinator: alignment finished; aligned vectors have `slots` slots */
   z.object({ ...envelope, type: z.literal('psi.done'), ...job, slots: count }).strict(),
+  /** any party -> coordinator: it holds its own record of `reused`'s alignment and will use it: `slots` slots */
+  z.object({ ...envelope, type: z.literal('align.reused'), ...job, reused: jobIdSchema, slots: count }).strict(),
 ] as const;
 
 export const psiCoordinatorMessages = [
