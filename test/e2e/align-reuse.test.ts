@@ -63,6 +63,20 @@ describe('alignment reused within a run', () => {
     expect(second.alignment.holders).toEqual(first.alignment.holders);
   });
 
+  it('the holders verify each authorisation signature once per run: the second job remembers them, with the same verdicts', () => {
+    const [first, second] = reused.report.designs as [Report['designs'][number], Report['designs'][number]];
+    for (const holder of ['tax', 'guarantor']) {
+      const a = first.governance?.authorisations[holder];
+      const b = second.governance?.authorisations[holder];
+      expect(a?.signatures?.verified).toBeGreaterThan(0);
+      expect(b?.signatures).toEqual({ verified: 0, remembered: a?.signatures?.verified });
+      expect(b?.verdicts).toEqual(a?.verdicts);
+      expect(statSync(join(reused.runDir, 'jobs', 'threshold', 'parties', holder, 'verified-signatures.json')).mode & 0o077).toBe(0);
+    }
+    // reuse off: nothing is kept, every job verifies every signature
+    expect(fresh.report.designs[1]?.governance?.authorisations.tax?.signatures).toBeUndefined();
+  });
+
   it('the records are owner-only and hold what each party learned, nothing about others', () => {
     for (const party of ['bank', 'tax', 'guarantor']) {
       const file = join(reused.runDir, 'jobs', 'threshold', 'parties', party, 'alignment.json');

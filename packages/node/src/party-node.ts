@@ -187,6 +187,7 @@ export function createNode(opts: NodeOptions): PartyNode {
               countersigned: governance.countersigned,
               contributed: governance.contributed,
               verdicts: governance.verdicts,
+              ...(governance.signatures ? { signatures: { verified: governance.signatures.verified, remembered: governance.signatures.remembered } } : {}),
             },
           }
         : {}),

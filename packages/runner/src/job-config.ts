@@ -38,9 +38,9 @@ export interface JobSpec {
   compare?: boolean | undefined;
   /** a name for the job's folder other than its design's (a second job of the same design) */
   label?: string | undefined;
-  /** PSI scoring: every party keeps its own record of the alignment, for a later job of the run */
+  /** PSI scoring: every party keeps its own record of the alignment (and a holder the authorisation signatures it verified), for a later job of the run */
   keepAlignment?: boolean | undefined;
-  /** PSI scoring: the earlier job of the run (which kept its alignment) whose alignment every party reuses */
+  /** PSI scoring: the earlier job of the run (which kept its alignment) whose alignment, and verified signatures, every party reuses */
   reuseAlignment?: JobFiles | undefined;
 }
 
@@ -181,7 +181,14 @@ export function writeJobConfigs(scenario: Scenario, prep: Prepared, spec: JobSpe
       tls: { ca: trust.caFile },
       timeouts: scenario.timeouts,
       roster,
-      ...(trust.governance ? { governance: nodeGovernanceOf(scenario, trust.governance, p.id, join(dir, 'out')) } : {}),
+      ...(trust.governance
+        ? {
+            governance: nodeGovernanceOf(scenario, trust.governance, p.id, join(dir, 'out'), {
+              keepIn: spec.keepAlignment ? dir : undefined,
+              reuseFrom: spec.reuseAlignment?.partyDir(p.id),
+            }),
+          }
+        : {}),
     };
     writeJsonFile(join(dir, 'config.json'), nodeConfigSchema, cfg);
   }

@@ -19,8 +19,12 @@ import {
   identityBoxKeys,
   identityBoxPublicKey,
   openSealed,
+  readJsonFile,
   rowsOf,
   sealTo,
+  type VerifiedSignatures,
+  verifiedSignaturesFileSchema,
+  writeJsonFile,
 } from '@fedrisk/shared';
 import type { Handlers } from '../handlers.ts';
 import type { Session } from '../session.ts';
@@ -62,12 +66,28 @@ export async function grantsChecked(s: Session): Promise<boolean> {
   return true;
 }
 
+/** The signatures this holder verified earlier in the run, if its config keeps them; a record it cannot read only means checking them all again. */
+function rememberedSignatures(s: Session, g: GovernanceState): VerifiedSignatures | undefined {
+  const memo = g.config.verifiedSignatures;
+  if (!memo) return undefined;
+  const known = new Set<string>();
+  if (memo.reuse)
+    try {
+      const file = readJsonFile(memo.reuse, verifiedSignaturesFileSchema, 'verified signatures');
+      if (file.party === s.me) for (const d of file.digests) known.add(d);
+    } catch (err) {
+      s.log.warn({ err: (err as Error).message }, 'verified signatures not readable: every authorisation is verified again');
+    }
+  return { known, verified: 0, remembered: 0 };
+}
+
 async function checkGrants(s: Session, g: GovernanceState, purpose: string, bytes: Uint8Array, slots: readonly number[]): Promise<void> {
   // a fresh list: the holder's row lookup is cached per list (rowsOf), so the withheld slots must be a new one
   const ids = (s.slotIds as string[]).slice();
   const recipient = s.started.recipient;
   const parties = s.jobParties.map((p) => p.id);
   const allowed = g.config.purposes.includes(purpose);
+  const memo = rememberedSignatures(s, g);
   const today = dayOf(s.deps.now());
   const rows = rowsOf(
     s.deps.table,
@@ -86,17 +106,22 @@ async function checkGrants(s: Session, g: GovernanceState, purpose: string, byte
     if (!business || (rows[k] as number) < 0) continue;
     matched++;
     const verdict = allowed
-      ? checkAuthorisation(grant, { businessKey: g.businessKeys?.get(business), bank: recipient, purpose, holder: s.me, today })
+      ? checkAuthorisation(grant, { businessKey: g.businessKeys?.get(business), bank: recipient, purpose, holder: s.me, today, memo })
       : 'purpose';
     g.verdicts[verdict] = (g.verdicts[verdict] ?? 0) + 1;
     if (verdict === 'valid') authorised++;
     else ids[slot] = ''; // no valid authorisation: this record is not used, the slot gets the neutral value
   }
   s.slotIds = ids;
+  if (memo) {
+    g.signatures = memo;
+    const keep = g.config.verifiedSignatures?.keep;
+    if (keep) writeJsonFile(keep, verifiedSignaturesFileSchema, { version: 1, party: s.me, digests: [...memo.known] });
+  }
   const answer = { applicants: ids.length, grants: present, matched, authorised, unauthorised: matched - authorised, purpose };
   g.answered[recipient] = answer;
   g.trail.append('data.answer', { recipient, ...answer, verdicts: g.verdicts });
-  s.log.info({ matched, authorised, purpose }, 'authorisations checked');
+  s.log.info({ matched, authorised, purpose, verified: memo?.verified, remembered: memo?.remembered }, 'authorisations checked');
 }
 
 export const authoriseHandlers: Handlers = {

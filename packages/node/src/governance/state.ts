@@ -4,7 +4,7 @@
  * its filing to the regulator is made from. Kept apart from the steps so the
  * session can hold it without importing them.
  */
-import type { AuditTrail, Authorisation, AuthorisationVerdict, FilingSummary, NodeGovernance } from '@fedrisk/shared';
+import type { AuditTrail, Authorisation, AuthorisationVerdict, FilingSummary, NodeGovernance, VerifiedSignatures } from '@fedrisk/shared';
 
 export interface GovernanceState {
   config: NodeGovernance;
@@ -27,6 +27,8 @@ export interface GovernanceState {
   checking: Promise<void> | undefined;
   /** holder: its verdict on each record it could contribute */
   verdicts: Partial<Record<AuthorisationVerdict, number>>;
+  /** holder: the signatures it verified in this run (config verifiedSignatures), once it has checked */
+  signatures?: VerifiedSignatures;
   /** records whose values left this party (encrypted) */
   contributed: number;
   /** the heads of the job were countersigned by every participant */

@@ -18,7 +18,17 @@ export function coordinatorGovernanceOf(
   };
 }
 
-export function nodeGovernanceOf(scenario: Scenario, gov: RunGovernance, party: string, outDir: string): NodeGovernance {
+/** Where a holder keeps the authorisation signatures it verified in a job (owner-only, in its folder of that job). */
+export const verifiedSignaturesFile = (partyDir: string) => join(partyDir, 'verified-signatures.json');
+
+/** `signatures`: a job that keeps them for a later one, and the earlier job's party folder whose it reuses. */
+export function nodeGovernanceOf(
+  scenario: Scenario,
+  gov: RunGovernance,
+  party: string,
+  outDir: string,
+  signatures: { keepIn?: string | undefined; reuseFrom?: string | undefined } = {},
+): NodeGovernance {
   const recipient = party === scenario.job.recipient;
   const keys = gov.businessKeyFiles.get(party);
   return {
@@ -28,6 +38,14 @@ export function nodeGovernanceOf(scenario: Scenario, gov: RunGovernance, party: 
     purpose: gov.purpose,
     ...(recipient && gov.authorisationsFile ? { authorisations: gov.authorisationsFile } : {}),
     ...(!recipient && keys ? { businessKeys: keys } : {}),
+    ...(!recipient && keys && (signatures.keepIn || signatures.reuseFrom)
+      ? {
+          verifiedSignatures: {
+            ...(signatures.keepIn ? { keep: verifiedSignaturesFile(signatures.keepIn) } : {}),
+            ...(signatures.reuseFrom ? { reuse: verifiedSignaturesFile(signatures.reuseFrom) } : {}),
+          },
+        }
+      : {}),
     purposes: ['credit assessment'],
   };
 }

@@ -31,7 +31,17 @@ export interface PartyNecessity {
 export interface DesignGovernance {
   audit: { countersigned: boolean; entries: Record<string, number>; findings: AuditFinding[] };
   /** per holder: what it checked of the recipient's authorisations */
-  authorisations: Record<string, { matched: number; authorised: number; unauthorised: number; verdicts: Record<string, number> }>;
+  authorisations: Record<
+    string,
+    {
+      matched: number;
+      authorised: number;
+      unauthorised: number;
+      verdicts: Record<string, number>;
+      /** the holder's Ed25519 checks this job, and signatures it had verified earlier in the run (kept for it) */
+      signatures?: { verified: number; remembered: number };
+    }
+  >;
   minimumNecessary: Record<string, PartyNecessity>;
   /** the trails against the ledger and summaries the parties reported */
   ledgerAgreement: { checked: number; disagreements: string[] };
@@ -108,6 +118,7 @@ export function designGovernance(scenario: Scenario, prep: Prepared, run: JobRun
         authorised: num(answer.authorised),
         unauthorised: num(answer.unauthorised),
         verdicts: (answer.verdicts as Record<string, number>) ?? {},
+        ...(summary?.governance?.signatures ? { signatures: summary.governance.signatures } : {}),
       };
     }
     if (!summary) continue;

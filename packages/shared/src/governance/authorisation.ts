@@ -8,8 +8,10 @@
  * authorisation is 72 bytes: expiry day, sources as a bit mask over the job's
  * parties, signature (all zero: none).
  */
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import sodium from 'sodium-native';
+import { z } from 'zod';
 import { signFields, verifyFields } from '../crypto/channel.ts';
 import { parseCsv } from '../data/csv.ts';
 import { FedError } from '../util/errors.ts';
@@ -49,14 +51,42 @@ export function signAuthorisation(businessKey: string, a: Omit<Authorisation, 's
   return { ...a, signature: signFields(businessKey, fieldsOf(a)) };
 }
 
-/** A holder's check of one authorisation for its own customer. */
+/**
+ * Signatures a holder has verified during a run: a digest of the key, every
+ * signed field and the signature, so a remembered check covers exactly that
+ * authorisation and nothing altered.
+ */
+export interface VerifiedSignatures {
+  readonly known: Set<string>;
+  verified: number;
+  remembered: number;
+}
+
+export const verifiedSignaturesFileSchema = z
+  .object({ version: z.literal(1), party: z.string().min(1), digests: z.array(z.string().regex(/^[0-9a-f]{64}$/)) })
+  .strict();
+
+function signatureDigest(businessKey: string, a: Authorisation): string {
+  return createHash('sha256')
+    .update(JSON.stringify([businessKey, fieldsOf(a), a.signature]))
+    .digest('hex');
+}
+
+/** A holder's check of one authorisation for its own customer; with `memo`, a signature verified earlier in the run is not verified again. */
 export function checkAuthorisation(
   a: Authorisation | undefined,
-  o: { businessKey: string | undefined; bank: string; purpose: string; holder: string; today: number },
+  o: { businessKey: string | undefined; bank: string; purpose: string; holder: string; today: number; memo?: VerifiedSignatures | undefined },
 ): AuthorisationVerdict {
   if (!a) return 'missing';
   if (!o.businessKey) return 'no-key';
-  if (a.bank !== o.bank || a.purpose !== o.purpose || !verifyFields(o.businessKey, fieldsOf(a), a.signature)) return 'signature';
+  if (a.bank !== o.bank || a.purpose !== o.purpose) return 'signature';
+  const digest = o.memo ? signatureDigest(o.businessKey, a) : '';
+  if (o.memo?.known.has(digest)) o.memo.remembered++;
+  else if (!verifyFields(o.businessKey, fieldsOf(a), a.signature)) return 'signature';
+  else if (o.memo) {
+    o.memo.verified++;
+    o.memo.known.add(digest);
+  }
   if (a.expiresDay < o.today) return 'expired';
   if (!a.sources.includes(o.holder)) return 'source';
   return 'valid';

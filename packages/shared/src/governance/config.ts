@@ -19,6 +19,15 @@ export const nodeGovernanceSchema = z
     businessKeys: z.string().min(1).optional(),
     /** holder: the purposes it answers for */
     purposes: z.array(z.string().min(1).max(100)).min(1).default([CREDIT_ASSESSMENT]),
+    /**
+     * holder: authorisation signatures it verified, kept for the run (owner-only): `keep` is where it
+     * writes this job's, `reuse` one it wrote in an earlier job of the run. Only the Ed25519 check is
+     * remembered; purpose, expiry and sources are checked every job.
+     */
+    verifiedSignatures: z
+      .object({ keep: z.string().min(1).optional(), reuse: z.string().min(1).optional() })
+      .strict()
+      .optional(),
   })
   .strict();
 export type NodeGovernance = z.infer<typeof nodeGovernanceSchema>;
@@ -51,6 +60,8 @@ export const partyGovernanceSchema = z
     contributed: count,
     /** holder: its verdict on each of its records the recipient asked about (valid, missing, signature, expired, purpose, source, no-key) */
     verdicts: z.record(z.string(), count),
+    /** holder: authorisation signatures it checked with Ed25519 this job, and those it had verified earlier in the run */
+    signatures: z.object({ verified: count, remembered: count }).strict().optional(),
   })
   .strict();
 export type PartyGovernance = z.infer<typeof partyGovernanceSchema>;
