@@ -15,6 +15,7 @@ import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { smallScenario, tempDir } from '../helpers/fixtures.ts';
 import { clientFrame, memoryOf, rawUpgrade } from '../helpers/raw-ws.ts';
+import { throttledProxy } from '../helpers/throttle.ts';
 
 const COORDINATOR_BIN = fileURLToPath(import.meta.resolve('@fedrisk/coordinator/bin'));
 const TOKEN = 'a-credential-that-is-long-enough';
@@ -95,6 +96,23 @@ describe('the coordinator process under hostile traffic', () => {
     expect(coordinator.proc.exitCode).toBeNull();
     // the frames cost memory while they were read, but nothing grew with them: not even twice their size
     expect(memoryOf(coordinator.pid).peakMb - before.rssMb).toBeLessThan(250);
+  });
+
+  it('a party sending a frame that takes longer to arrive than the silence allowed is not taken for gone', async () => {
+    // its pongs wait behind the frame; the bytes arriving meanwhile are what says it is alive
+    await using coordinator = await coordinatorProcess({ heartbeatMs: 100, silenceMs: 600 });
+    await using proxy = await throttledProxy(coordinator.port, { up: 4 * 1024 * 1024 });
+    await using bank = await client(`ws://127.0.0.1:${proxy.port}`);
+    bank.ws.send(hello());
+    expect((await bank.next()).type).toBe('welcome');
+    const t0 = performance.now();
+    bank.ws.send(`{"v":"${'B'.repeat(12 * 1024 * 1024)}","type":"result.done"}`);
+    // the old coordinator closed the connection for silence (CLOSE_SILENT) half a second into the frame
+    const reply = await Promise.race([bank.next(), once(bank.ws, 'close').then(([code]) => ({ type: 'closed', code }))]);
+    // about 3 s through a 4 MB/s link, five times the silence allowed
+    expect(reply).toMatchObject({ type: 'error', error: { code: 'PROTO_ERR_VERSION' } });
+    expect(performance.now() - t0).toBeGreaterThan(1500);
+    expect(bank.ws.readyState).toBe(WebSocket.OPEN);
   });
 
   it('closes a client that never reads its replies, after a bounded number of them', async () => {

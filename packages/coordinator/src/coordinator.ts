@@ -2,6 +2,7 @@
  * The coordinator: admits the parties a job lists, validates every frame at the socket and runs the job on one
  * queue in arrival order, so no step runs twice because two messages raced (issue 8). It holds public parameters only.
  */
+import type { IncomingMessage } from 'node:http';
 import {
   asFedError,
   bounded,
@@ -32,7 +33,7 @@ import type { WebSocket } from 'ws';
 import { refuseHello } from './admission.ts';
 import type { Coordinator, CoordinatorOptions } from './api.ts';
 import { createCoordinatorAudit } from './audit.ts';
-import { watchHeartbeats } from './heartbeat.ts';
+import { type Watched, watchHeartbeats } from './heartbeat.ts';
 import { createHold, createHoldTimers, type TimerHandle } from './hold.ts';
 import type { Job, NodeHandler } from './job.ts';
 import { jobFor } from './jobs/index.ts';
@@ -40,10 +41,8 @@ import { CLOSE_AUTH, CLOSE_DONE, CLOSE_SILENT, CLOSE_STALLED, closeReason, creat
 import { type Listener, listen } from './listener.ts';
 import { createPhaseClock } from './phase-clock.ts';
 
-interface Party {
-  ws: WebSocket;
+interface Party extends Watched {
   out: OutLink;
-  lastHeard: number;
 }
 
 export function createCoordinator(opts: CoordinatorOptions): Coordinator {
@@ -243,10 +242,16 @@ export function createCoordinator(opts: CoordinatorOptions): Coordinator {
     finish(new FedError('JOB_ERR_PARTY_LOST', `${lost}; the job cannot finish without it`, { details: { party } }));
   };
 
-  const onConnection = (ws: WebSocket, _req: unknown, isAdmitted: () => boolean, markAdmitted: () => void): void => {
+  const onConnection = (ws: WebSocket, req: IncomingMessage, isAdmitted: () => boolean, markAdmitted: () => void): void => {
     let party: string | undefined;
     const out = createOutLink(ws, linkDeps);
     ws.on('error', (err) => log.warn({ party, err: bounded(err.message, 300) }, 'socket error'));
+    const heard = () => {
+      const p = party ? parties.get(party) : undefined;
+      if (p) p.lastHeard = clock();
+    };
+    // any byte from the party means it is alive: a frame of many megabytes outlasts the silence allowed, and its pong waits behind it
+    req.socket.on('data', heard);
     const helloTimer = timers.set(config.timeouts.helloMs, () => {
       if (isAdmitted()) return;
       log.warn({ ms: config.timeouts.helloMs }, 'closing a connection that did not say hello in time');
@@ -286,8 +291,7 @@ export function createCoordinator(opts: CoordinatorOptions): Coordinator {
             return;
           }
           traceIn(party, frame);
-          const p = parties.get(party);
-          if (p) p.lastHeard = clock();
+          heard();
           ledger.record(msg, frame.blobs);
           audit?.received(party, msg, frame.blobs);
           const who = party;
@@ -295,10 +299,7 @@ export function createCoordinator(opts: CoordinatorOptions): Coordinator {
         })
         .catch((err: unknown) => log.error({ party, err: bounded(String((err as Error)?.message ?? err), 300) }, 'frame handling failed'));
     });
-    ws.on('pong', () => {
-      const p = party ? parties.get(party) : undefined;
-      if (p) p.lastHeard = clock();
-    });
+    ws.on('pong', heard);
     ws.on('close', (code: number, reason: Buffer) => {
       timers.clear(helloTimer);
       if (!party) return;

@@ -105,6 +105,13 @@ export function createConnection(o: ConnectionOptions): Connection {
         socket.on('ping', () => {
           lastHeard = performance.now();
         });
+        // any byte from the coordinator means it is alive: a frame of many megabytes takes longer to arrive
+        // than the silence allowed, and the ping behind it waits
+        socket.on('upgrade', (res) => {
+          res.socket.on('data', () => {
+            lastHeard = performance.now();
+          });
+        });
         socket.on('message', (raw: Buffer, isBinary: boolean) => {
           lastHeard = performance.now();
           if (admitted && raw.length < 16_384) {

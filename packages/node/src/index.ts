@@ -1,4 +1,5 @@
 export type { FaultPoint, ScoredBusiness } from '@fedrisk/shared';
+export { type Connection, type ConnectionOptions, createConnection } from './connection.ts';
 export { type Handlers, mergeHandlers } from './handlers.ts';
 export { makeIdentity } from './identity.ts';
 export { type NodeMainOptions, runNodeMain } from './main.ts';
