@@ -5,4 +5,4 @@ export { makeIdentity } from './identity.ts';
 export { type NodeMainOptions, runNodeMain } from './main.ts';
 export { createNode, type NodeOptions, type NodeOutcome, type PartyNode } from './party-node.ts';
 export { StepGuard } from './session.ts';
-export { createRequestGuard, type RequestGuard, type TrainingSchedule } from './steps/training-schedule.ts';
+export { createEpochGuard, createRequestGuard, type EpochGuard, type RequestGuard, type TrainingSchedule } from './steps/training-schedule.ts';

@@ -15,6 +15,7 @@ import {
   earlyStopper,
   encryptedInnerProducts,
   encryptVector,
+  FedError,
   type KeyPair,
   type Logger,
   logLoss,
@@ -24,6 +25,7 @@ import {
   type TrainingParams,
   withWeights,
 } from '@fedrisk/shared';
+import { createEpochGuard } from './training-schedule.ts';
 
 export interface TrainerOptions {
   me: string;
@@ -44,9 +46,16 @@ export interface TrainerOptions {
   publicKey?: Uint8Array;
   galoisKeys?: Uint8Array;
   send(msg: Outgoing<NodeMessage>, blobs?: readonly Uint8Array[]): Promise<void>;
+  /** bank: its signature on the end of an epoch (epoch, loss, stop) */
+  signEpoch(fields: readonly string[]): string;
+  /** holder: throws unless the bank signed exactly these fields (defences on) */
+  checkEpoch(fields: readonly string[], signature: string | undefined): void;
   onEvent: EventSink;
   logger: Logger;
 }
+
+/** What the bank signs when it ends an epoch: a coordinator cannot stop, prolong or change the loss the holders see. */
+const epochFields = (epoch: number, loss: number | undefined, stop: boolean) => [String(epoch), String(loss), stop ? 'stop' : 'go'];
 
 export interface Trainer {
   start(): Promise<void>;
@@ -54,7 +63,7 @@ export interface Trainer {
   onResidual(epoch: number, batch: number, blob: Uint8Array): Promise<void>;
   onGradient(from: string, epoch: number, batch: number, blobs: Uint8Array[]): Promise<void>;
   onUnmask(epoch: number, batch: number, values: number[]): Promise<void>;
-  onEpoch(epoch: number, stop: boolean): Promise<void>;
+  onEpoch(epoch: number, stop: boolean, loss: number | undefined, signature: string | undefined): Promise<void>;
   model(): PartyModel;
   readonly epochs: EpochRecord[];
 }
@@ -77,6 +86,7 @@ export function createTrainer(o: TrainerOptions): Trainer {
   const epochs: EpochRecord[] = [];
   const stopper = earlyStopper(o.params);
   let epochStart = performance.now();
+  const epochEnds = createEpochGuard({ epochs: o.params.epochs, batches });
   const range = (batch: number) => [batch * batchSize, Math.min(o.rows, (batch + 1) * batchSize)] as const;
   const slice = (col: Float64Array, batch: number) => {
     const [a, b] = range(batch);
@@ -158,11 +168,12 @@ export function createTrainer(o: TrainerOptions): Trainer {
       epochs.push(record);
       o.onEvent({ event: 'epoch', party: o.me, epoch, loss, ms: record.ms });
       const stop = stopper.update(loss) || epoch >= o.params.epochs;
-      await o.send({ type: 'train.epoch', jobId: o.jobId, epoch, loss, stop });
+      await o.send({ type: 'train.epoch', jobId: o.jobId, epoch, loss, stop, signature: o.signEpoch(epochFields(epoch, loss, stop)) });
       if (stop) await o.send({ type: 'result.done', jobId: o.jobId, scored: o.rows });
     },
     // holder: remove its mask, take its step, go on with the next batch
     onUnmask: async (epoch, batch, values) => {
+      epochEnds.finished(epoch, batch);
       const m = masks.get(`${epoch}:${batch}`) ?? [];
       masks.delete(`${epoch}:${batch}`);
       const [a, b] = range(batch);
@@ -172,7 +183,11 @@ export function createTrainer(o: TrainerOptions): Trainer {
       );
       if (batch + 1 < batches) await sendPartial(epoch, batch + 1);
     },
-    onEpoch: async (epoch, stop) => {
+    // holder: only the end of the epoch it has just finished, signed by the bank, and no epoch beyond those agreed
+    onEpoch: async (epoch, stop, loss, signature) => {
+      o.checkEpoch(epochFields(epoch, loss, stop), signature);
+      if (o.isBank) throw new FedError('PROTO_ERR_UNEXPECTED', 'train.epoch goes to the holders');
+      epochEnds.accept(epoch, stop);
       if (!stop) await sendPartial(epoch + 1, 0);
     },
     model: () => withWeights(o.model, o.features, w, o.isBank ? intercept : 0),

@@ -4,6 +4,8 @@
  * of decryptions is the schedule's, not the requester's), the loss is asked
  * for by the label holder only, once per epoch, and an owner's packing width
  * (the period of the DP noise in the shares) stays the one it first signed.
+ * In single-holder training, what a holder checks of the bank's end of an
+ * epoch (the signature is checked by its caller).
  */
 import { FedError } from '@fedrisk/shared';
 
@@ -41,6 +43,33 @@ export function createRequestGuard(t: TrainingSchedule): RequestGuard {
       if (pinned !== undefined && pinned !== width)
         throw new FedError('CRYPTO_ERR_SHARE_REFUSED', `${from} changed its packing width from ${pinned} to ${width}`);
       widths.set(from, width);
+    },
+  };
+}
+
+/** A holder's check of the bank's end of an epoch (single-holder training), against what it has done itself. */
+export interface EpochGuard {
+  /** this party has taken its step for (epoch, batch) */
+  finished(epoch: number, batch: number): void;
+  /** throws unless `epoch` is the one it has just finished, training has not ended, and going on stays within the agreed epochs */
+  accept(epoch: number, stop: boolean): void;
+}
+
+export function createEpochGuard(t: Pick<TrainingSchedule, 'epochs' | 'batches'>): EpochGuard {
+  let last: { epoch: number; batch: number } | undefined;
+  let ended = false;
+  return {
+    finished: (epoch, batch) => {
+      last = { epoch, batch };
+    },
+    accept: (epoch, stop) => {
+      if (ended || last?.epoch !== epoch || last.batch !== t.batches - 1)
+        throw new FedError(
+          'PROTO_ERR_UNEXPECTED',
+          `train.epoch ${epoch} is not expected: this party ${ended ? 'has stopped' : `is in epoch ${last?.epoch ?? 1}`}`,
+        );
+      if (!stop && epoch >= t.epochs) throw new FedError('PROTO_ERR_UNEXPECTED', `train.epoch ${epoch} asks for more than the ${t.epochs} epochs agreed`);
+      ended = stop;
     },
   };
 }

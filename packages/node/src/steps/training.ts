@@ -8,6 +8,7 @@
 import { FedError, modelColumnsFor, readLabelsCsv, trainingParamsSchema } from '@fedrisk/shared';
 import type { Handlers } from '../handlers.ts';
 import type { Session } from '../session.ts';
+import { checkSigned, sign } from '../signing.ts';
 import type { ThresholdTrainer } from '../state.ts';
 import { sendQuery } from './query.ts';
 import { createThresholdTrainer } from './threshold-trainer.ts';
@@ -29,6 +30,8 @@ function makeTrainer(s: Session, extra: Partial<TrainerOptions>): Trainer {
     columns,
     rows: ids.length,
     send: (msg, blobs) => s.send(msg, blobs),
+    signEpoch: (fields) => sign(s, 'train.epoch', fields),
+    checkEpoch: (fields, signature) => checkSigned(s, 'train.epoch', job.recipient, fields, signature),
     onEvent: s.deps.onEvent,
     logger: s.log,
     ...extra,
@@ -112,7 +115,7 @@ export const trainingHandlers: Handlers = {
   'train.unmask': (s, msg) => trainer(s).onUnmask(msg.epoch, msg.batch, msg.values),
   'train.epoch': (s, msg) => {
     s.log.info({ epoch: msg.epoch, stop: msg.stop }, 'epoch done');
-    return s.training?.threshold ? threshold(s).onEpoch(msg.epoch, msg.stop, msg.signature) : trainer(s).onEpoch(msg.epoch, msg.stop);
+    return s.training?.threshold ? threshold(s).onEpoch(msg.epoch, msg.stop, msg.signature) : trainer(s).onEpoch(msg.epoch, msg.stop, msg.loss, msg.signature);
   },
   'train.input': (s, msg, blobs) => threshold(s).onInput(msg.from, msg.epoch, msg.batch, blobs[0] as Uint8Array, msg.signature),
   'train.labels': (s, msg, blobs) => threshold(s).onLabels(msg.from, blobs, msg.signature),
