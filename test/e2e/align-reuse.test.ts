@@ -31,6 +31,11 @@ function typesOf(runDir: string, job: string): { from: string; type: string }[] 
     .filter((e) => e.event === 'message');
 }
 
+/** Rewrites a JSON file in place (a record altered between the jobs). */
+function edit(file: string, change: (r: Record<string, unknown>) => Record<string, unknown>): void {
+  writeFileSync(file, JSON.stringify(change(JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>)));
+}
+
 const psiTypes = (runDir: string, job: string) => typesOf(runDir, job).filter((m) => m.type.startsWith('psi.'));
 
 let reused: { report: Report; runDir: string };
@@ -93,34 +98,72 @@ describe('alignment reused within a run', () => {
     expect(fresh.report.designs.every((d) => d.ok)).toBe(true);
   });
 
-  it('a party whose record does not fit what it holds refuses the job, with a coded error naming it', async () => {
-    // the tax bureau's record is altered between the jobs: as if its records had changed since
-    const base = inProcessLauncher();
-    const tampering: Launcher = {
-      ...base,
-      kind: base.kind,
-      keygen: (party, file) => base.keygen(party, file),
-      coordinator: (l, on) => base.coordinator(l, on),
-      node: (l, on) => {
-        const cfg = nodeConfigSchema.parse(JSON.parse(readFileSync(l.configFile, 'utf8')));
-        if (l.party === 'tax' && cfg.reuseAlignmentFrom) {
-          const record = JSON.parse(readFileSync(cfg.reuseAlignmentFrom, 'utf8')) as { inputDigest: string };
-          record.inputDigest = '0'.repeat(64);
-          writeFileSync(cfg.reuseAlignmentFrom, JSON.stringify(record));
-        }
-        return base.node(l, on);
+  // each case alters one thing between the jobs, as a deviating coordinator or a changed party would
+  const cases: {
+    what: string;
+    code: string;
+    message: RegExp;
+    party?: (file: string, cfg: Record<string, unknown>) => void;
+    coordinator?: (cfg: Record<string, unknown>) => void;
+  }[] = [
+    {
+      what: 'a record that does not fit the records its party holds now',
+      code: 'JOB_ERR_ALIGNMENT_RECORD',
+      message: /tax cannot reuse the alignment .*does not fit the records this party holds now/,
+      party: (file) => edit(file, (r) => ({ ...r, inputDigest: '0'.repeat(64) })),
+    },
+    {
+      what: 'a record of another job',
+      code: 'JOB_ERR_ALIGNMENT_RECORD',
+      message: /tax cannot reuse the alignment .*the record is of job job-other/,
+      party: (file) => edit(file, (r) => ({ ...r, jobId: 'job-other' })),
+    },
+    {
+      what: 'a record made with the defences off, for a defended job',
+      code: 'JOB_ERR_ALIGNMENT_RECORD',
+      message: /made with the defences off/,
+      party: (file) => edit(file, (r) => ({ ...r, defences: false })),
+    },
+    {
+      what: 'a coordinator that runs PSI again where every party agreed to reuse',
+      code: 'JOB_ERR_NOT_AGREED',
+      message: /alignment reused from job/,
+      coordinator: (cfg) => {
+        delete cfg.reuseAlignment;
       },
-    };
-    const { report } = await runScenario({
-      scenario: await scenarioOf(true),
-      scenarioFile: 'tamper',
-      runsDir: fileTempDir('fedrisk-reuse-'),
-      launcher: tampering,
-    });
-    const [first, second] = report.designs as [Report['designs'][number], Report['designs'][number]];
-    expect(first.ok).toBe(true);
-    expect(second.ok).toBe(false);
-    expect(second.error?.code).toBe('JOB_ERR_ALIGNMENT_RECORD');
-    expect(second.error?.message).toMatch(/tax cannot reuse the alignment .* other records/);
-  }, 120_000);
+    },
+  ];
+  for (const c of cases)
+    it(`refuses ${c.what}, with a coded error`, async () => {
+      const base = inProcessLauncher();
+      const tampering: Launcher = {
+        ...base,
+        kind: base.kind,
+        keygen: (party, file) => base.keygen(party, file),
+        coordinator: (l, on) => {
+          const cfg = JSON.parse(readFileSync(l.configFile, 'utf8')) as Record<string, unknown>;
+          if (cfg.reuseAlignment && c.coordinator) {
+            c.coordinator(cfg);
+            writeFileSync(l.configFile, JSON.stringify(cfg));
+          }
+          return base.coordinator(l, on);
+        },
+        node: (l, on) => {
+          const cfg = nodeConfigSchema.parse(JSON.parse(readFileSync(l.configFile, 'utf8')));
+          if (l.party === 'tax' && cfg.reuseAlignmentFrom) c.party?.(cfg.reuseAlignmentFrom, cfg);
+          return base.node(l, on);
+        },
+      };
+      const { report } = await runScenario({
+        scenario: await scenarioOf(true),
+        scenarioFile: 'tamper',
+        runsDir: fileTempDir('fedrisk-reuse-'),
+        launcher: tampering,
+      });
+      const [first, second] = report.designs as [Report['designs'][number], Report['designs'][number]];
+      expect(first.ok).toBe(true);
+      expect(second.ok).toBe(false);
+      expect(second.error?.code).toBe(c.code);
+      expect(second.error?.message).toMatch(c.message);
+    }, 120_000);
 });

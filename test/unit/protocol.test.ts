@@ -1,4 +1,14 @@
-import { decodeCoordinatorFrame, decodeNodeFrame, encodeFrame, type FedError, knowledgeOf, type NodeMessage, PROTOCOL_VERSION } from '@fedrisk/shared';
+import {
+  coordinatorConfigSchema,
+  DEFAULT_CKKS,
+  decodeCoordinatorFrame,
+  decodeNodeFrame,
+  encodeFrame,
+  type FedError,
+  knowledgeOf,
+  type NodeMessage,
+  PROTOCOL_VERSION,
+} from '@fedrisk/shared';
 import { describe, expect, it } from 'vitest';
 import { codeOf } from '../helpers/fixtures.ts';
 
@@ -95,5 +105,22 @@ describe('PSI frames', () => {
     const assign = encodeFrame<NodeMessage>({ type: 'psi.assign', jobId: 'j', to: 'tax' }, [new Uint8Array(4)]);
     expect(decodeNodeFrame(Buffer.from(assign)).blobs.map((b) => b.length)).toEqual([4]);
     expect(codeOf(() => decodeNodeFrame(JSON.stringify({ v: 1, type: 'psi.assign', jobId: 'j', to: 'tax' })))).toBe('PROTO_ERR_INVALID');
+  });
+});
+
+describe('reusing an alignment is for PSI scoring jobs only', () => {
+  const coordinator = {
+    jobId: 'job-2',
+    keys: 'threshold',
+    alignment: 'psi',
+    recipient: 'bank',
+    ckks: DEFAULT_CKKS,
+    parties: [{ id: 'bank', role: 'bank', tokenSha256: 'a'.repeat(64) }],
+    reuseAlignment: 'job-1',
+  };
+  it('a coordinator config that reuses under query, or for training, is refused; under psi scoring it is accepted', () => {
+    expect(coordinatorConfigSchema.safeParse(coordinator).success).toBe(true);
+    expect(coordinatorConfigSchema.safeParse({ ...coordinator, alignment: 'query' }).error?.issues[0]?.path).toEqual(['reuseAlignment']);
+    expect(coordinatorConfigSchema.safeParse({ ...coordinator, kind: 'training' }).error?.issues[0]?.path).toEqual(['reuseAlignment']);
   });
 });

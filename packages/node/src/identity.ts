@@ -7,14 +7,19 @@
  * the whole shared package; the key is the same Ed25519 pair as shared's
  * createIdentity makes.
  */
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import sodium from 'sodium-native';
 
+/** A new file only: making a key again over an existing one would lose the party's identity. */
 function writeOwnerOnly(path: string, text: string): void {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  writeFileSync(path, text, { mode: 0o600 });
-  chmodSync(path, 0o600); // an existing file keeps its mode otherwise
+  try {
+    writeFileSync(path, text, { mode: 0o600, flag: 'wx' });
+  } catch (err) {
+    if ((err as { code?: string }).code === 'EEXIST') throw new Error(`${path} already exists: move it away first (it may hold this party's identity)`);
+    throw err;
+  }
 }
 
 /** Makes a fresh identity key in `file` and its public half in `file.pub`; returns the public key. */

@@ -75,6 +75,7 @@ function rememberedSignatures(s: Session, g: GovernanceState): VerifiedSignature
     try {
       const file = readJsonFile(memo.reuse, verifiedSignaturesFileSchema, 'verified signatures');
       if (file.party === s.me) for (const d of file.digests) known.add(d);
+      else s.log.warn({ of: file.party }, "verified signatures are another party's: every authorisation is verified again");
     } catch (err) {
       s.log.warn({ err: (err as Error).message }, 'verified signatures not readable: every authorisation is verified again');
     }
@@ -116,7 +117,11 @@ async function checkGrants(s: Session, g: GovernanceState, purpose: string, byte
   if (memo) {
     g.signatures = memo;
     const keep = g.config.verifiedSignatures?.keep;
-    if (keep) writeJsonFile(keep, verifiedSignaturesFileSchema, { version: 1, party: s.me, digests: [...memo.known] });
+    try {
+      if (keep) writeJsonFile(keep, verifiedSignaturesFileSchema, { version: 1, party: s.me, digests: [...memo.known] });
+    } catch (err) {
+      s.log.warn({ code: (err as { code?: string }).code }, 'verified signatures not kept: a later job verifies them again');
+    }
   }
   const answer = { applicants: ids.length, grants: present, matched, authorised, unauthorised: matched - authorised, purpose };
   g.answered[recipient] = answer;

@@ -17,6 +17,8 @@ export const alignmentRecordSchema = z
     /** the parties of that job, in job order */
     parties: z.array(partyIdSchema).min(1),
     psiHash: psiHashSchema,
+    /** the job ran with the defences on (signed PSI); a defended job reuses only such a record */
+    defences: z.boolean(),
     /** SHA-256 of the ids this party held then (and, the recipient, its applicants): the same inputs, or no reuse */
     inputDigest: z.string().regex(/^[0-9a-f]{64}$/),
     /** the record id at each slot as this party knows it ('' where it has no record) */

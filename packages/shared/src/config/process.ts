@@ -85,6 +85,8 @@ export const coordinatorConfigSchema = z
   })
   .strict()
   .superRefine((c, ctx) => {
+    if (c.reuseAlignment && (c.alignment !== 'psi' || c.kind !== 'scoring'))
+      ctx.addIssue({ code: 'custom', path: ['reuseAlignment'], message: 'only a scoring job aligned by psi reuses an earlier alignment' });
     // a link named for nobody would silently go unshaped
     if (c.network)
       for (const issue of networkIssues(
@@ -128,7 +130,11 @@ export const agreementSchema = z
     /** most applicants (slots) the recipient may ask about */
     maxApplicants: z.number().int().min(1),
   })
-  .strict();
+  .strict()
+  .superRefine((a, ctx) => {
+    if (a.reuseAlignment && (a.alignment !== 'psi' || a.kind !== 'scoring'))
+      ctx.addIssue({ code: 'custom', path: ['reuseAlignment'], message: 'only a scoring job aligned by psi reuses an earlier alignment' });
+  });
 export type Agreement = z.infer<typeof agreementSchema>;
 
 export const nodeConfigSchema = z
