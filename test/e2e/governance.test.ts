@@ -9,8 +9,8 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { cpSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { type RunResult, runScenario } from '@fedrisk/runner';
+import { dirname, join } from 'node:path';
+import { inProcessLauncher, type Launcher, type RunResult, runScenario } from '@fedrisk/runner';
 import { loadScenario } from '@fedrisk/shared';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fileTempDir } from '../helpers/fixtures.ts';
@@ -141,4 +141,35 @@ describe('governance: authorisations, minimum necessary, a regulator that suspen
       expect(out, file).toMatch(new RegExp(`FINDING ${file.replaceAll('/', '\\/').replaceAll('.', '\\.')}:${line} \\(${participant}\\): .*${problem.source}`));
     }
   }, 60_000);
+});
+
+describe('the regulator and a bank whose filing is not a filing', () => {
+  it('flags it, judges the bank on the holders reports alone, suspends it, and does not crash', async () => {
+    const scenario = await loadScenario(SCENARIO);
+    if (scenario.data.kind === 'synthetic') scenario.data.businesses = 2000;
+    scenario.job.applicants = 600;
+    scenario.governance.misbehave = undefined;
+    // the bank leaves garbage where its filing should be, once its job has ended
+    const base = inProcessLauncher();
+    const launcher: Launcher = {
+      ...base,
+      kind: base.kind,
+      keygen: (party, file) => base.keygen(party, file),
+      coordinator: (l, on) => base.coordinator(l, on),
+      node: (l, on) => {
+        const p = base.node(l, on);
+        if (l.party !== 'bank') return p;
+        const exited = p.exited.then((code) => {
+          writeFileSync(join(dirname(l.configFile), 'out', 'filing.json'), '{"job": "not a filing"');
+          return code;
+        });
+        return Object.assign(Object.create(p) as typeof p, { exited });
+      },
+    };
+    const result = await runScenario({ scenario, scenarioFile: SCENARIO, runsDir: fileTempDir('fedrisk-gov-'), launcher, logLevel: 'warn' });
+    const flags = result.report.regulator?.reviews.flatMap((v) => v.flags.filter((f) => f.participant === 'bank')) ?? [];
+    expect(flags.map((f) => f.rule)).toEqual(expect.arrayContaining(['filing', 'inconsistent']));
+    expect(flags.find((f) => f.rule === 'filing')?.detail).toMatch(/unreadable or not a filing/);
+    expect(result.report.regulator?.suspended).toEqual(['bank']);
+  }, 120_000);
 });

@@ -75,7 +75,14 @@ export function createRegulator(runId: string, trust: RunTrust, rules: Regulator
           flags.push({ job, participant: who, rule: 'filing', detail: `filed nothing for job ${job}` });
           continue;
         }
-        const f = readJsonFile(file, filingSchema, `${who}'s filing`);
+        let f: Filing;
+        try {
+          f = readJsonFile(file, filingSchema, `${who}'s filing`);
+        } catch {
+          trail.append('filing.unreadable', { job, participant: who });
+          flags.push({ job, participant: who, rule: 'filing', detail: `its filing for job ${job} is unreadable or not a filing` });
+          continue;
+        }
         const key = keyOf(who);
         if (f.participant !== who || f.job !== job || !key || !verifyFiling(key, f)) {
           flags.push({ job, participant: who, rule: 'filing', detail: `its filing for job ${job} is not signed by ${who}` });
@@ -95,10 +102,12 @@ export function createRegulator(runId: string, trust: RunTrust, rules: Regulator
       }
       flags.push(...assessFilings(job, filings, rules, uses, recipient));
       const newly: string[] = [];
+      // the recipient had its result once the job went past decryption: a job it made fail after that is no excuse for its filing
+      const delivered = (run.record?.phases ?? []).some((p) => p.name === 'reasons');
       for (const flag of flags) {
         trail.append('flag', { ...flag });
         // a missing or unsigned filing suspends only after a job that finished: a crash leaves no filing through no one's choice
-        const suspends = rules.suspend && (flag.rule !== 'filing' || !run.failure);
+        const suspends = rules.suspend && (flag.rule !== 'filing' || !run.failure || (flag.participant === recipient && delivered));
         if (suspends && !suspended.some((s) => s.participant === flag.participant) && !newly.includes(flag.participant)) newly.push(flag.participant);
       }
       for (const participant of newly) {

@@ -95,18 +95,31 @@ export interface RegulatorFlag {
 export function assessFilings(job: string, filings: readonly Filing[], rules: RegulatorRules, uses: Map<string, number>, recipient?: string): RegulatorFlag[] {
   const flags: RegulatorFlag[] = [];
   const flag = (participant: string, rule: RegulatorRule, detail: string) => flags.push({ job, participant, rule, detail });
-  // the job's recipient is known from its roster: a filing that leaves out what it asked does not escape the rules
-  const recipients = filings.filter((f) => f.summary.asked || f.participant === recipient);
-  for (const f of recipients)
-    if (!f.summary.asked && filings.some((h) => h.summary.answered?.[f.participant]))
-      flag(f.participant, 'filing', 'its filing says nothing of what it asked, though holders say they answered it');
+  // the job's recipient is known from its roster: a filing that leaves out what it asked does not escape the rules,
+  // and a recipient that filed nothing (or nothing valid: flagged by the caller) is judged on the holders' reports alone
+  const recipients: Pick<Filing, 'participant' | 'summary'>[] = filings.filter((f) => f.summary.asked || f.participant === recipient);
+  const filed = new Set(recipients.map((f) => f.participant));
+  if (recipient && !filed.has(recipient)) recipients.push({ participant: recipient, summary: { role: 'bank' } });
+  for (const f of recipients) {
+    if (!filed.has(f.participant)) continue;
+    const answered = filings.filter((h) => h.summary.answered?.[f.participant]);
+    if (!f.summary.asked && answered.length) flag(f.participant, 'filing', 'its filing says nothing of what it asked, though holders say they answered it');
+    if (f.summary.purpose === undefined) flag(f.participant, 'filing', 'its filing leaves out the purpose it stated');
+    if (!f.summary.tokens && answered.some((h) => (h.summary.answered?.[f.participant]?.grants ?? 0) > 0))
+      flag(f.participant, 'filing', 'its filing leaves out the authorisations it presented, though holders say they received some');
+  }
   for (const bank of recipients) {
     const s = bank.summary;
     const me = bank.participant;
     if (s.purpose !== undefined && !rules.allowedPurposes.includes(s.purpose))
       flag(me, 'purpose', `stated purpose "${s.purpose}" is not one of ${rules.allowedPurposes.map((p) => `"${p}"`).join(', ')}`);
     const answers = filings.flatMap((f) => (f.summary.answered?.[me] ? [{ holder: f.participant, a: f.summary.answered[me] }] : []));
-    for (const { holder, a } of answers) {
+    if (!filed.has(me)) {
+      // no valid filing of its own (flagged by the caller): the holders' reports say what it did
+      for (const { holder, a } of answers)
+        flag(me, 'inconsistent', `filed nothing valid, though ${holder} says it was asked about ${a.applicants} businesses with ${a.grants} authorisations`);
+    }
+    for (const { holder, a } of filed.has(me) ? answers : []) {
       const asked = s.asked?.[holder];
       if (!asked || asked.applicants !== a.applicants || asked.grants !== a.grants)
         flag(
@@ -119,7 +132,7 @@ export function assessFilings(job: string, filings: readonly Filing[], rules: Re
     // what the holders say they were asked, not only what the bank says
     const asked = Math.max(0, ...Object.values(s.asked ?? {}).map((a) => a.applicants), ...answers.map((x) => x.a.applicants));
     const applications = s.applications ?? 0;
-    if (asked > rules.maxAskedPerApplication * applications)
+    if (filed.has(me) && asked > rules.maxAskedPerApplication * applications)
       flag(
         me,
         'over-asking',
