@@ -13,7 +13,11 @@ const guard = () => createRequestGuard({ epochs: 3, batches: 4, bank: 'bank' });
 describe('threshold training requests', () => {
   it('accepts every slot of the schedule, and nothing beyond it', () => {
     const g = guard();
-    for (let epoch = 1; epoch <= 3; epoch++) for (let batch = 0; batch < 4; batch++) g.request('tax', 'gradient', epoch, batch, 8);
+    for (let epoch = 1; epoch <= 3; epoch++)
+      for (let batch = 0; batch < 4; batch++) {
+        g.reached(epoch, batch);
+        g.request('tax', 'gradient', epoch, batch, 8);
+      }
     for (const [epoch, batch] of [
       [4, 0],
       [999, 0],
@@ -31,6 +35,7 @@ describe('threshold training requests', () => {
 
   it('decrypts the loss for the label holder only, at batch 0', () => {
     const g = guard();
+    g.reached(2, 3);
     expect(() => g.request('bank', 'loss', 2, 0, 1)).not.toThrow();
     expect(codeOf(() => g.request('tax', 'loss', 2, 0, 1))).toBe('CRYPTO_ERR_SHARE_REFUSED');
     expect(codeOf(() => g.request('bank', 'loss', 2, 3, 1))).toBe('CRYPTO_ERR_SHARE_REFUSED');
@@ -38,10 +43,23 @@ describe('threshold training requests', () => {
 
   it("pins each owner's packing width at its first request", () => {
     const g = guard();
+    g.reached(1, 3);
     g.request('tax', 'gradient', 1, 0, 8);
     g.request('guarantor', 'gradient', 1, 0, 4);
     expect(() => g.request('tax', 'gradient', 1, 1, 8)).not.toThrow();
     expect(codeOf(() => g.request('tax', 'gradient', 1, 2, 4096))).toBe('CRYPTO_ERR_SHARE_REFUSED');
+  });
+});
+
+describe('threshold training requests ahead of this party', () => {
+  it('refuses a share for a batch this party has not reached: its residual cannot exist yet', () => {
+    const g = guard();
+    g.reached(2, 1);
+    expect(() => g.request('tax', 'gradient', 2, 1, 8)).not.toThrow();
+    expect(() => g.request('guarantor', 'gradient', 1, 3, 8)).not.toThrow();
+    expect(codeOf(() => g.request('tax', 'gradient', 2, 2, 8))).toBe('CRYPTO_ERR_SHARE_REFUSED');
+    expect(codeOf(() => g.request('tax', 'gradient', 3, 0, 8))).toBe('CRYPTO_ERR_SHARE_REFUSED');
+    expect(codeOf(() => g.request('bank', 'loss', 3, 0, 1))).toBe('CRYPTO_ERR_SHARE_REFUSED');
   });
 });
 

@@ -119,6 +119,7 @@ export function createThresholdTrainer(s: Session, o: ThresholdTrainerOptions): 
   const sendPartial = async (epoch: number, batch: number): Promise<void> => {
     if (batch === 0) epochStart = performance.now();
     at = { epoch, batch };
+    guard.reached(epoch, batch);
     const [lo, hi] = range(batch);
     const u = new Float64Array(hi - lo).fill(isBank ? intercept : 0);
     o.columns.forEach((col, j) => {

@@ -21,10 +21,13 @@ export interface RequestGuard {
   inSchedule(from: string, what: string, epoch: number, batch: number): void;
   /** throws CRYPTO_ERR_SHARE_REFUSED for a request no honest party makes */
   request(from: string, what: 'gradient' | 'loss', epoch: number, batch: number, width: number): void;
+  /** this party has sent its part of (epoch, batch): no honest request is for a later slot, whose residual cannot exist yet */
+  reached(epoch: number, batch: number): void;
 }
 
 export function createRequestGuard(t: TrainingSchedule): RequestGuard {
   const widths = new Map<string, number>();
+  let at = { epoch: 1, batch: 0 };
   const inSchedule = (from: string, what: string, epoch: number, batch: number): void => {
     if (!Number.isInteger(epoch) || !Number.isInteger(batch) || epoch < 1 || epoch > t.epochs || batch < 0 || batch >= t.batches)
       throw new FedError(
@@ -36,6 +39,11 @@ export function createRequestGuard(t: TrainingSchedule): RequestGuard {
     inSchedule,
     request: (from, what, epoch, batch, width) => {
       inSchedule(from, 'train.request', epoch, batch);
+      if (epoch > at.epoch || (epoch === at.epoch && batch > at.batch))
+        throw new FedError(
+          'CRYPTO_ERR_SHARE_REFUSED',
+          `${from} asked for a share of epoch ${epoch}, batch ${batch + 1}, which this party has not reached (it is at epoch ${at.epoch}, batch ${at.batch + 1})`,
+        );
       if (what === 'loss' && (from !== t.bank || batch !== 0))
         throw new FedError('CRYPTO_ERR_SHARE_REFUSED', `${from} asked for a share of the loss, which only the label holder decrypts, once per epoch`);
       if (what !== 'gradient') return;
@@ -43,6 +51,9 @@ export function createRequestGuard(t: TrainingSchedule): RequestGuard {
       if (pinned !== undefined && pinned !== width)
         throw new FedError('CRYPTO_ERR_SHARE_REFUSED', `${from} changed its packing width from ${pinned} to ${width}`);
       widths.set(from, width);
+    },
+    reached: (epoch, batch) => {
+      at = { epoch, batch };
     },
   };
 }
