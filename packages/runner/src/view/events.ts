@@ -6,6 +6,9 @@
  */
 import type { KnowledgeKind, ProcessEvent } from '@fedrisk/shared';
 
+/** Where each message type belongs: kept next to the message schemas, so a new type is placed where it is defined. */
+export { ANY_PHASE_TYPES, phaseOfMessage } from '@fedrisk/shared';
+
 type MessageEvent = Extract<ProcessEvent, { event: 'message' }>;
 
 /** A protocol message as it crossed the coordinator, with the phase it happened in. */
@@ -32,65 +35,6 @@ export type ViewEvent =
 
 /** Where a step can be held: before a phase starts or before a message is handled or sent (shared: the coordinator holds there). */
 export type { StepPoint } from '@fedrisk/shared';
-
-const PHASE_OF_TYPE: Record<string, string> = {
-  hello: 'join',
-  welcome: 'join',
-  'psi.blinded': 'align',
-  'psi.reply': 'align',
-  'psi.assign': 'align',
-  'psi.done': 'align',
-  'align.reused': 'align',
-  'align.done': 'align',
-  'keys.public': 'keys',
-  'keys.share': 'keys',
-  'keys.galois': 'keys',
-  'query.ids': 'query',
-  'scores.partial': 'encrypt',
-  'scores.input': 'encrypt',
-  'scores.sum': 'aggregate',
-  'decrypt.request': 'decrypt',
-  'decrypt.verdict': 'decrypt',
-  'decrypt.share': 'decrypt',
-  'result.done': 'decrypt',
-  'train.partial': 'train',
-  'train.sum': 'train',
-  'train.residual': 'train',
-  'train.gradient': 'train',
-  'train.unmask': 'train',
-  'train.epoch': 'train',
-  'plain.partial': 'encrypt',
-  'plain.sum': 'aggregate',
-  'paillier.public': 'keys',
-  'paillier.partial': 'encrypt',
-  'paillier.sum': 'aggregate',
-  'keys.commit': 'keys',
-  'scores.commit': 'encrypt',
-  'train.input': 'train',
-  'train.labels': 'train',
-  'train.request': 'train',
-  'train.share': 'train',
-  'train.loss': 'train',
-  'reasons.request': 'reasons',
-  'reasons.reply': 'reasons',
-};
-
-/** Message types that belong to no phase: they come in whichever phase is running (governance's at the job's end). */
-export const ANY_PHASE_TYPES: ReadonlySet<string> = new Set([
-  'job.start',
-  'job.end',
-  'error',
-  'auth.grants',
-  'audit.head',
-  'audit.heads',
-  'audit.seal',
-  'audit.countersign',
-]);
-
-/** The phase a message type belongs to; undefined for job.start, job.end and error, which can come in any phase. */
-export function phaseOfMessage(type: string): string | undefined {
-  return PHASE_OF_TYPE[type];
-}
 
 /** Message types whose attachments are SEAL objects or sealed shares: the only ones whose preview the view shows. */
 const OPAQUE_TYPES = new Set([

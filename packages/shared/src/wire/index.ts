@@ -3,4 +3,5 @@ export * from './framing.ts';
 export * from './ids.ts';
 export * from './knowledge.ts';
 export * from './params.ts';
+export * from './phases.ts';
 export * from './protocol.ts';
