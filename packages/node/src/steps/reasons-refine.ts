@@ -248,7 +248,7 @@ export const refineHandlers: Handlers = {
   /** recipient: one holder's masked differences; once every holder's are in, the signs order the candidates */
   'reasons.masked': async (s, msg, blobs) => {
     const run = runs.get(s);
-    if (!s.isRecipient || !run || !run.pairs.has(msg.from) || run.masked.has(msg.from))
+    if (!s.isRecipient || !run?.pairs.has(msg.from) || run.masked.has(msg.from))
       throw new FedError('PROTO_ERR_UNEXPECTED', `unexpected reasons.masked from ${msg.from}`);
     checkSigned(s, 'reasons.masked', msg.from, [s.me, blobs[0] as Uint8Array], msg.signature);
     run.bytes += (blobs[0] as Uint8Array).length;

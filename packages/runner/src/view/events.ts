@@ -72,6 +72,9 @@ const PHASE_OF_TYPE: Record<string, string> = {
   'train.loss': 'train',
   'reasons.request': 'reasons',
   'reasons.reply': 'reasons',
+  'reasons.compare': 'reasons',
+  'reasons.operand': 'reasons',
+  'reasons.masked': 'reasons',
 };
 
 /** Message types that belong to no phase: they come in whichever phase is running (governance's at the job's end). */
