@@ -83,7 +83,7 @@ export interface ReasonsState {
   received: Record<string, { applicants: number; codes: number; bands: number }>;
   /** its own values of the columns it gave as reasons: for the notice the applicant may see, never sent */
   values: ReasonValue[];
-  /** recipient: per holder, its code list (the refinement's plan names codes by index) */
+  /** recipient: per holder, its code list as column and direction (the refinement's plan names codes by index) */
   codeLists?: Map<string, string[]>;
   /** recipient: what the refinement compared and what it cost */
   refined?: { pairs: number; unresolved: number; ms: number; bytes: number };

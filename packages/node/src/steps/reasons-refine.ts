@@ -133,7 +133,8 @@ export async function startRefine(s: Session, candidates: Map<number, ReasonCand
   if (!holders.length || !s.ckks || !state?.codeLists) return false;
   const ctx = s.ctx;
   const slots = ctx.slots;
-  const bound = refineBound(candidates.values());
+  // at least 1: with nothing contested the plan still goes out, with a valid header
+  const bound = Math.max(1, refineBound(candidates.values()));
   const maskBits = refineMaskScaleBits(ctx.params, bound);
   void maskBits; // checked here so a job whose parameters leave no room is refused before any traffic
   const started = performance.now();
@@ -155,7 +156,7 @@ export async function startRefine(s: Session, candidates: Map<number, ReasonCand
       const position = at.length;
       at.push({ slot, key: `${p.sender},${p.masker}` });
       const mi = holders.indexOf(masker.party);
-      const codeOf = (c: ReasonCandidate) => (state.codeLists?.get(c.party) ?? []).indexOf(c.code);
+      const codeOf = (c: ReasonCandidate) => (state.codeLists?.get(c.party) ?? []).indexOf(`${c.column}\u0000${c.direction}`);
       (plans.get(masker.party) as PlanEntry[]).push({ role: MASKER, masker: mi, position, slot, code: codeOf(masker), base: p.base });
       if (sender.party === s.me) (own.get(masker.party) as Float64Array)[position] = (sender.points as number) - p.base;
       else (plans.get(sender.party) as PlanEntry[]).push({ role: SENDER, masker: mi, position, slot, code: codeOf(sender), base: p.base });

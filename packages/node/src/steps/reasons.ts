@@ -231,7 +231,8 @@ export const reasonsHandlers: Handlers = {
     state.answers.set(msg.from, bySlot);
     state.codeLists = (state.codeLists ?? new Map()).set(
       msg.from,
-      header.codes.map((c) => c.code),
+      // by column and direction: a generic code (FEATURE_HIGH) names several columns
+      header.codes.map((c) => `${c.column}\u0000${c.direction}`),
     );
     if (state.answers.size === state.asked.size && state.decisions) await finishReasons(s);
   },
