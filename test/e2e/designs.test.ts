@@ -88,13 +88,25 @@ describe('designs side by side: threshold, plaintext, paillier', () => {
 
   it('says what each participant could read: the coordinator reads every partial score in plaintext, nothing under paillier or threshold', () => {
     const parties = scenario.parties.length;
-    expect(design('plaintext').reads).toEqual({ coordinator: parties * APPLICANTS, bank: APPLICANTS, tax: 0, guarantor: 0 });
-    expect(design('paillier').reads).toEqual({ coordinator: 0, bank: SAMPLE, tax: 0, guarantor: 0 });
-    expect(design('threshold').reads).toEqual({ coordinator: 0, bank: APPLICANTS, tax: 0, guarantor: 0 });
-    expect(design('paillier').ledger.coordinator?.received.ciphertexts).toBe(parties * SAMPLE);
+    // the bank also reads one masked sign per contested pair of the reasons refinement
+    const signs = (keys: string) => design(keys).ledger.bank?.received.reasonComparisons ?? -1;
+    expect(design('plaintext').reads).toEqual({ coordinator: parties * APPLICANTS, bank: APPLICANTS + signs('plaintext'), tax: 0, guarantor: 0 });
+    expect(design('paillier').reads).toEqual({ coordinator: 0, bank: SAMPLE + signs('paillier'), tax: 0, guarantor: 0 });
+    expect(design('threshold').reads).toEqual({ coordinator: 0, bank: APPLICANTS + signs('threshold'), tax: 0, guarantor: 0 });
+    // + the refinement's 3 operands and 2 masked ciphertexts (CKKS, under the bank's fresh key)
+    expect(design('paillier').ledger.coordinator?.received.ciphertexts).toBe(parties * SAMPLE + 5);
     expect(design('paillier').keyCustody).toEqual([
       { participant: 'coordinator', holds: ['public key (relayed)'] },
-      { participant: 'bank', holds: ['identity signing key', 'Paillier secret key (the whole key)', 'Paillier public key'] },
+      {
+        participant: 'bank',
+        holds: [
+          'identity signing key',
+          'Paillier secret key (the whole key)',
+          'Paillier public key',
+          'secret key of the reasons refinement (fresh, its own)',
+          'public key of the reasons refinement',
+        ],
+      },
       { participant: 'tax', holds: ['identity signing key', 'Paillier public key'] },
       { participant: 'guarantor', holds: ['identity signing key', 'Paillier public key'] },
     ]);

@@ -158,8 +158,29 @@ describe('what the reasons step lets out', () => {
       expect(ledger[h]?.received.rejectedSlots).toBeGreaterThan(0);
       expect(ledger[h]?.received.reasonCodes).toBe(0);
     }
-    expect(ledger.coordinator?.received.sealedReasons).toBe(2 * HOLDERS.length);
+    // request, reply, and the refinement's sealed plan to each holder
+    expect(ledger.coordinator?.received.sealedReasons).toBe(3 * HOLDERS.length);
     expect(ledger.coordinator?.received.reasonCodes).toBe(0);
     expect(report.phases.map((p) => p.name)).toContain('reasons');
+  });
+
+  it('the refinement compares the contested pairs under encryption: the bank reads one masked sign per pair, a holder none, and the top 3 agree with the referee in >= 95 %', () => {
+    const ledger = report.ledger;
+    const refined = report.reasons?.refined;
+    expect(refined?.pairs).toBeGreaterThan(0);
+    expect(ledger.bank?.received.reasonComparisons).toBe(refined?.pairs);
+    for (const h of HOLDERS) expect(ledger[h]?.received.reasonComparisons).toBe(0);
+    expect(ledger.coordinator?.received.reasonComparisons).toBe(0);
+    for (const keys of DESIGNS) {
+      const types = received(keys, 'bank').map(({ frame }) => frame.msg.type);
+      expect(types.filter((t) => t === 'reasons.masked')).toHaveLength(HOLDERS.length);
+      // one operand from the bank to each holder and from each earlier holder to each later one: a fixed shape
+      expect(received(keys, 'guarantor').filter(({ frame }) => frame.msg.type === 'reasons.operand')).toHaveLength(2);
+      expect(received(keys, 'tax').filter(({ frame }) => frame.msg.type === 'reasons.operand')).toHaveLength(1);
+    }
+    const q = report.reasons?.quality;
+    expect(q?.compared).toBeGreaterThan(100);
+    expect(q?.sameSetRate).toBeGreaterThanOrEqual(0.95);
+    expect(summaryItems(report, runDir).join('\n')).toMatch(/refined +\d+ contested pairs compared under encryption/);
   });
 });

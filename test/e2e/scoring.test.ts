@@ -126,17 +126,37 @@ describe('joint scoring end to end, threshold keys and single key holder on the 
   it('counts in the ledger what each participant actually received (single key holder)', () => {
     const chunks = report.crypto.ciphertextsPerParty;
     const { coordinator, bank, tax, guarantor } = report.designs[1]?.ledger ?? {};
-    // aligned by PSI: no raw business id crosses the wire
-    expect(coordinator?.received).toMatchObject({ businessIds: 0, publicKeys: 1, ciphertexts: 3 * chunks, plaintextValues: 0, secretKeys: 0, credentials: 3 });
+    // aligned by PSI: no raw business id crosses the wire. The reasons refinement adds a fresh public key per holder,
+    // 3 operands (bank -> tax, bank -> guarantor, tax -> guarantor) and 2 masked ciphertexts, whatever was contested
+    expect(coordinator?.received).toMatchObject({
+      businessIds: 0,
+      publicKeys: 3,
+      ciphertexts: 3 * chunks + 5,
+      plaintextValues: 0,
+      secretKeys: 0,
+      credentials: 3,
+    });
     expect(coordinator?.decrypted).toBe(0);
     // this job reused the threshold job's alignment (job.reuseAlignment): no blinded id this time
     expect(report.designs[1]?.alignment.reusedFrom).toBe('threshold');
-    for (const holder of [tax, guarantor]) {
-      expect(holder?.received).toMatchObject({ businessIds: 0, blindedIds: 0, publicKeys: 1, ciphertexts: 0, plaintextValues: 0, secretKeys: 0 });
+    for (const [holder, operands] of [
+      [tax, 1],
+      [guarantor, 2],
+    ] as const) {
+      expect(holder?.received).toMatchObject({
+        businessIds: 0,
+        blindedIds: 0,
+        publicKeys: 2,
+        ciphertexts: operands,
+        plaintextValues: 0,
+        secretKeys: 0,
+        reasonComparisons: 0,
+      });
       expect(holder?.decrypted).toBe(0);
     }
-    expect(bank?.received).toMatchObject({ businessIds: 0, publicKeys: 0, ciphertexts: chunks, secretKeys: 0 });
-    expect(bank?.decrypted).toBe(2000);
+    expect(bank?.received).toMatchObject({ businessIds: 0, publicKeys: 0, ciphertexts: chunks + 2, secretKeys: 0 });
+    // its scores, and one masked sign per contested pair
+    expect(bank?.decrypted).toBe(2000 + (bank?.received.reasonComparisons ?? -1));
   });
 
   it('counts in the ledger what each participant actually received (threshold)', () => {
@@ -149,12 +169,12 @@ describe('joint scoring end to end, threshold keys and single key holder on the 
     expect(coordinator?.received).toMatchObject({
       businessIds: 0,
       blindedIds: 2 * 2000 + 2 * 2000 + customers('tax') + customers('guarantor'),
-      publicKeys: 0,
+      publicKeys: 2,
       publicKeyShares: 3,
-      ciphertexts: 3 * chunks,
+      ciphertexts: 3 * chunks + 5,
       sealedDecryptionShares: 2 * chunks,
-      // the reasons step's requests and answers, sealed: it cannot open them either
-      sealedReasons: 4,
+      // the reasons step's requests, answers and comparison plans, sealed: it cannot open them either
+      sealedReasons: 6,
       reasonCodes: 0,
       plaintextValues: 0,
       secretKeys: 0,
@@ -170,7 +190,8 @@ describe('joint scoring end to end, threshold keys and single key holder on the 
         blindedIds: 2000,
         alignmentSlots: a.holders[id]?.trueIntersection,
         publicKeyShares: 2,
-        ciphertexts: 2 * chunks,
+        // the refinement's operands: one from the bank, and the guarantor one from tax
+        ciphertexts: 2 * chunks + (id === 'tax' ? 1 : 2),
         sealedDecryptionShares: 0,
         plaintextValues: 0,
         secretKeys: 0,
@@ -181,11 +202,11 @@ describe('joint scoring end to end, threshold keys and single key holder on the 
       businessIds: 0,
       blindedIds: 2 * 2000 + customers('tax') + customers('guarantor'),
       publicKeyShares: 2,
-      ciphertexts: 2 * chunks,
+      ciphertexts: 2 * chunks + 2,
       sealedDecryptionShares: 2 * chunks,
       secretKeys: 0,
     });
-    expect(bank?.decrypted).toBe(2000);
+    expect(bank?.decrypted).toBe(2000 + (bank?.received.reasonComparisons ?? -1));
     const gaps = report.businesses.perParty;
     expect(gaps.bank?.gaps).toBe(0);
     expect(gaps.guarantor?.gaps).toBeGreaterThan(0);

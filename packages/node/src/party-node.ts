@@ -54,6 +54,7 @@ import { keysHandlers } from './steps/keys.ts';
 import { psiHandlers } from './steps/psi.ts';
 import { queryHandlers } from './steps/query.ts';
 import { reasonsHandlers } from './steps/reasons.ts';
+import { refineHandlers } from './steps/reasons-refine.ts';
 import { finishScores, scoringHandlers } from './steps/scoring.ts';
 import { thresholdDecryptHandlers } from './steps/threshold-decrypt.ts';
 import { trainingHandlers } from './steps/training.ts';
@@ -109,6 +110,7 @@ const STEP_HANDLERS: Handlers = mergeHandlers({
   query: queryHandlers,
   scoring: scoringHandlers,
   reasons: reasonsHandlers,
+  refine: refineHandlers,
   'threshold-decrypt': thresholdDecryptHandlers(finishScores),
   training: trainingHandlers,
   audit: auditHandlers,
@@ -177,6 +179,7 @@ export function createNode(opts: NodeOptions): PartyNode {
       ...(trainer ? { trainedModel: trainer.model() } : {}),
       ...(s?.scoring?.scores ? { scores: s.scoring.scores } : {}),
       ...(s?.reasons?.decisions ? { decisions: s.reasons.decisions, reasonsReceived: s.reasons.received } : {}),
+      ...(s?.reasons?.refined ? { reasonsRefined: s.reasons.refined } : {}),
       ...(s?.reasons ? { reasonValues: s.reasons.values } : {}),
       ...(s?.attack ? { attack: s.attack } : {}),
       ...(filing ? { filing } : {}),

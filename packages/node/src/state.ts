@@ -83,6 +83,12 @@ export interface ReasonsState {
   received: Record<string, { applicants: number; codes: number; bands: number }>;
   /** its own values of the columns it gave as reasons: for the notice the applicant may see, never sent */
   values: ReasonValue[];
+  /** recipient: per holder, its code list as column and direction (the refinement's plan names codes by index) */
+  codeLists?: Map<string, string[]>;
+  /** recipient: what the refinement compared and what it cost */
+  refined?: { pairs: number; unresolved: number; ms: number; bytes: number };
+  /** holder: the exact cost of each code it gave, by `${slot},${code index}` (compared only under encryption) */
+  points?: Map<string, number>;
 }
 
 /** Design "paillier": the recipient's key pair (made while the records are aligned), and the public key every party encrypts under. */

@@ -140,7 +140,8 @@ describe.skipIf(!hasChromium)(hasChromium ? 'live view of a real run in Chromium
     // ciphertext previews: hex, and only on messages that carry ciphertexts or keys
     const preview = (await page.locator('[data-participant="bank"] .preview code').textContent()) ?? '';
     expect(preview).toMatch(/^([0-9a-f]{2} )+[0-9a-f]{2} …$/);
-    expect(await page.locator('[data-participant="coordinator"] ul.kinds').textContent()).toContain('ciphertexts 3');
+    // 3 inputs, and the reasons refinement's 3 operands and 2 masked ciphertexts
+    expect(await page.locator('[data-participant="coordinator"] ul.kinds').textContent()).toContain('ciphertexts 8');
     expect(await page.locator('[data-participant="coordinator"] ul.kinds').textContent()).not.toContain('plaintext');
     await page.screenshot({ path: `${SHOTS}live-run-done-en.png`, fullPage: true });
     expect(browser.errors).toEqual([]);

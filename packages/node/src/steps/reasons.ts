@@ -38,6 +38,7 @@ import type { Handlers } from '../handlers.ts';
 import type { Session } from '../session.ts';
 import { checkSigned, sign } from '../signing.ts';
 import type { ReasonsState } from '../state.ts';
+import { type RefineStats, startRefine } from './reasons-refine.ts';
 
 function reasonsConfig(s: Session): ReasonsConfig {
   const rc = s.config.reasons;
@@ -145,17 +146,31 @@ export async function beginReasons(s: Session): Promise<void> {
   if (!holders.length) await finishReasons(s);
 }
 
-/** Every holder answered: the final reasons of each rejected applicant, then done. */
+/** Every holder answered: the contested pairs compared under encryption if the policy says so, then the final reasons. */
 async function finishReasons(s: Session): Promise<void> {
   const state = s.reasons as ReasonsState;
   const rc = reasonsConfig(s);
   const order = s.jobParties.filter((p) => p.id !== s.me).map((p) => p.id);
   const decisions = state.decisions as DecisionRow[];
+  const candidates = new Map<number, ReasonCandidate[]>();
   decisions.forEach((d, slot) => {
-    if (d.decision === 'approve') return;
-    const candidates = [...(state.own.get(slot) ?? []), ...order.flatMap((h) => state.answers.get(h)?.get(slot) ?? [])];
-    d.reasons = mergeReasons(candidates, rc.count);
+    if (d.decision !== 'approve') candidates.set(slot, [...(state.own.get(slot) ?? []), ...order.flatMap((h) => state.answers.get(h)?.get(slot) ?? [])]);
   });
+  if (rc.refine && (await startRefine(s, candidates, rc.count, (orders, stats) => mergeAndFinish(s, candidates, orders, stats)))) return;
+  await mergeAndFinish(s, candidates, new Map(), undefined);
+}
+
+async function mergeAndFinish(
+  s: Session,
+  candidates: Map<number, ReasonCandidate[]>,
+  orders: Map<number, number[]>,
+  stats: RefineStats | undefined,
+): Promise<void> {
+  const state = s.reasons as ReasonsState;
+  const rc = reasonsConfig(s);
+  const decisions = state.decisions as DecisionRow[];
+  for (const [slot, list] of candidates) (decisions[slot] as DecisionRow).reasons = mergeReasons(list, rc.count, orders.get(slot));
+  if (stats) state.refined = stats;
   // the notice carries the recipient's own values only for the reasons that made the final list
   const given = new Set(decisions.flatMap((d) => d.reasons.filter((r) => r.party === s.me).map((r) => `${d.id}\u0000${r.code}`)));
   state.values = state.values.filter((v) => given.has(`${v.id}\u0000${v.code}`));
@@ -179,7 +194,8 @@ export const reasonsHandlers: Handlers = {
     const k = Math.min(want, rc.count);
     const priced = priceOwn(s, Array.from(slots), k, rc);
     const rows: ReasonRow[] = priced.rows.map((r) => ({ slot: r.slot, items: r.items.map(({ code, band }) => ({ code, band })) }));
-    s.reasons = { asked: new Map(), answers: new Map(), own: new Map(), decisions: undefined, received: {}, values: priced.values };
+    const points = new Map(priced.rows.flatMap((r) => r.items.map((it) => [`${r.slot},${it.code}`, it.points] as const)));
+    s.reasons = { asked: new Map(), answers: new Map(), own: new Map(), decisions: undefined, received: {}, values: priced.values, points };
     const plain = encodeReasonReply({ k, width: rc.bandPoints, codes: priced.codes }, rows, capacity);
     const blob = sealTo(identityBoxPublicKey(s.rosterKey(recipient)), plain);
     await s.send({ type: 'reasons.reply', jobId: msg.jobId, to: recipient, signature: sign(s, 'reasons.reply', [recipient, blob]) }, [blob]);
@@ -213,6 +229,11 @@ export const reasonsHandlers: Handlers = {
     s.deps.ledger.add('reasonBands', bands);
     state.received[msg.from] = { applicants: rows.length, codes, bands };
     state.answers.set(msg.from, bySlot);
+    state.codeLists = (state.codeLists ?? new Map()).set(
+      msg.from,
+      // by column and direction: a generic code (FEATURE_HIGH) names several columns
+      header.codes.map((c) => `${c.column}\u0000${c.direction}`),
+    );
     if (state.answers.size === state.asked.size && state.decisions) await finishReasons(s);
   },
 };

@@ -21,6 +21,7 @@ export function decisionConfigs(scenario: Scenario): { policy: PolicyConfig; rea
       count: scenario.policy.reasons.min,
       bandPoints: scenario.policy.reasons.bandPoints,
       pointsPerLogit: scorecardMapping(scenario.scorecard).factor,
+      refine: scenario.policy.reasons.refine,
     },
   };
 }

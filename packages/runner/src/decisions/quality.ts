@@ -57,6 +57,8 @@ export interface ReasonsReport {
   topCodes: { code: string; count: number }[];
   /** per holder, what the recipient received (its own summary): applicants answered for, codes, bands; never a value */
   received: Record<string, { applicants: number; codes: number; bands: number }>;
+  /** the refinement (policy.reasons.refine): pairs compared under encryption, left unresolved, ms, bytes through the recipient */
+  refined?: { pairs: number; unresolved: number; ms: number; bytes: number };
   quality: {
     top: number;
     /** applicants whose plaintext top factors all cost points (the others' order is not defined by points) */
@@ -127,6 +129,7 @@ export async function reasonsStage(
       .slice(0, 5)
       .map(([code, count]) => ({ code, count })),
     received: inPartyOrder(scenario, recipientSummary.reasonsReceived ?? {}),
+    ...(recipientSummary.reasonsRefined ? { refined: recipientSummary.reasonsRefined } : {}),
     quality: {
       top,
       compared,

@@ -14,6 +14,11 @@ export function reasonsLines(r: ReasonsReport): string[] {
   const out = [
     `  reasons   ${r.rejected} rejected or sent to review, ${r.withMin} with at least ${r.min} reasons (${r.filled} filled up with a factor that cost no points, ${r.short} short) · final reasons from ${from || 'nobody'}`,
     `  received  the bank received codes and ${r.bandPoints}-point bands only, no value: ${received || 'nothing (no holder)'}`,
+    ...(r.refined
+      ? [
+          `  refined   ${r.refined.pairs} contested pairs compared under encryption (the bank learned their order only), ${r.refined.unresolved} left to the bands · ${r.refined.ms} ms, ${(r.refined.bytes / 1e6).toFixed(1)} MB through the bank`,
+        ]
+      : []),
     `  quality   top ${q.top} as the referee ranks every column in plaintext: ${pct(q.sameSetRate)} the same ${q.top}, ${pct(q.sameOrderRate)} in the same order, of ${q.compared} (target >= ${pct(q.target)} at ${r.bandPoints}-point bands)`,
   ];
   // the example's wording depends on the data: its place is report.json (and the view), not the summary's fixed lines

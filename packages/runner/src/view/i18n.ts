@@ -46,6 +46,7 @@ export const LABELS: Labels = {
   'kind.rejectedSlots': t('被拒申请的槽位', 'rejected slots asked about'),
   'kind.reasonCodes': t('理由代码', 'reason codes'),
   'kind.reasonBands': t('分值区间', 'bands of points'),
+  'kind.reasonComparisons': t('加密比较的顺序', 'orders compared under encryption'),
   'kind.sealedAuthorisations': t('密封的授权', 'sealed authorisations'),
   'kind.commitments': t('承诺', 'commitments'),
 
@@ -86,6 +87,9 @@ export const LABELS: Labels = {
   'msg.train.loss': t('加密的损失项', 'encrypted loss terms'),
   'msg.reasons.request': t('密封的理由请求', 'sealed request for reasons'),
   'msg.reasons.reply': t('密封的理由代码与区间', 'sealed reason codes and bands'),
+  'msg.reasons.compare': t('比较用公钥与密封的计划', 'comparison key and sealed plan'),
+  'msg.reasons.operand': t('加密的比较数值', 'encrypted values to compare'),
+  'msg.reasons.masked': t('加密的掩码差值', 'encrypted masked differences'),
   'msg.auth.grants': t('密封的企业授权', 'sealed authorisations'),
   'msg.audit.head': t('签名的审计链头', 'signed audit-trail head'),
   'msg.audit.heads': t('全部审计链头', "everyone's audit-trail heads"),

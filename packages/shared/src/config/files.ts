@@ -111,6 +111,11 @@ export const partySummarySchema = z
     reasonsReceived: z
       .record(z.string(), z.object({ applicants: z.number().int().min(0), codes: z.number().int().min(0), bands: z.number().int().min(0) }).strict())
       .optional(),
+    /** recipient: the reasons refinement, when on: contested pairs compared under encryption, left unresolved, its time and the bytes through the recipient */
+    reasonsRefined: z
+      .object({ pairs: z.number().int().min(0), unresolved: z.number().int().min(0), ms: z.number().min(0), bytes: z.number().int().min(0) })
+      .strict()
+      .optional(),
     /** its audit trail and its verdicts on the recipient's authorisations */
     governance: partyGovernanceSchema.optional(),
     /** the process's peak resident memory, for the bench */

@@ -46,6 +46,8 @@ export const policySchema = z
       .object({
         min: z.number().int().min(1).max(MAX_REASON_CODES).default(3),
         bandPoints: z.number().positive().max(1000).default(5),
+        /** compare the contested cross-party candidates under encryption (the recipient learns their order) */
+        refine: z.boolean().default(true),
       })
       .strict()
       .prefault({}),

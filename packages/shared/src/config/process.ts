@@ -22,6 +22,8 @@ export const reasonsConfigSchema = z
     count: z.number().int().min(1).max(MAX_REASON_CODES),
     bandPoints: z.number().positive().max(1000),
     pointsPerLogit: z.number().positive(),
+    /** recipient: compare contested cross-party candidates under encryption (reasons-refine) */
+    refine: z.boolean().optional(),
   })
   .strict();
 export type ReasonsConfig = z.infer<typeof reasonsConfigSchema>;

@@ -130,6 +130,8 @@ export const SCENARIO_FIELD_HELP: Readonly<Record<string, string>> = {
     'At least this many reasons per rejected applicant (3 by default); each holder sends at most this many codes. If fewer factors cost points, the list is filled from the next-ranked factors, marked as costing none.',
   'policy.reasons.bandPoints':
     "Width of the bands of score points a party rounds each reason's cost to, before it leaves the party (5 by default); finer bands rank reasons across parties better and reveal more.",
+  'policy.reasons.refine':
+    "Compare the candidates of different parties whose bands overlap under encryption (a fresh CKKS key of the bank's; each holder masks the difference), so the bank learns their order and not their values. On by default; off, the bank ranks a holder's reason by its band's middle. Needs a CKKS key design (threshold or single-holder): under the others it is skipped.",
   portfolio:
     "What the referee does with the policy's approvals once it knows the outcomes: losses, the 80/20 guarantee split, the compensation pool, macro stress scenarios.",
   'portfolio.lossGivenDefault': 'Share of the exposure lost when a loan defaults, by loan type.',

@@ -13,6 +13,8 @@ const KEY_MATERIAL = {
   sealingKey: 'X25519 key for sealed shares',
   identityKey: 'identity signing key',
   paillierSecretKey: 'Paillier secret key (the whole key)',
+  refineSecretKey: 'secret key of the reasons refinement (fresh, its own)',
+  refinePublicKey: 'public key of the reasons refinement',
   paillierPublicKey: 'Paillier public key',
   relayedPublicKey: 'public key (relayed)',
   relayedRotationKeys: 'rotation keys (relayed)',

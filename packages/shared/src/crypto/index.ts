@@ -9,6 +9,7 @@ export * from './owner-decrypt.ts';
 export * from './packed-gradient.ts';
 export * from './paillier.ts';
 export * from './psi.ts';
+export * from './refine-compare.ts';
 export * from './smudging.ts';
 export * from './threshold.ts';
 export * from './training-noise.ts';

@@ -123,10 +123,15 @@ function estimate(c: ReasonCandidate): number {
  * points, the list is filled up to `min` from the factors that cost none (the
  * recipient's by exact cost first, then each party's in its own order), each
  * marked `filled`. Fewer than `min` only when the parties have fewer factors.
+ * Given `order` (the refined order of the costing candidates), it replaces the
+ * estimate.
  */
-export function mergeReasons(candidates: readonly ReasonCandidate[], min: number): FinalReason[] {
+export function mergeReasons(candidates: readonly ReasonCandidate[], min: number, order?: readonly number[]): FinalReason[] {
   const indexed = candidates.map((c, i) => ({ c, i }));
-  const costing = indexed.filter(({ c }) => c.band !== NO_COST_BAND).sort((a, b) => estimate(b.c) - estimate(a.c) || a.i - b.i);
+  // `order`: the costing candidates' indices as the refinement resolved them (reason-refine.ts refinedOrder)
+  const costing = order
+    ? order.map((i) => indexed[i] as { c: ReasonCandidate; i: number })
+    : indexed.filter(({ c }) => c.band !== NO_COST_BAND).sort((a, b) => estimate(b.c) - estimate(a.c) || a.i - b.i);
   const fillers = indexed
     .filter(({ c }) => c.band === NO_COST_BAND)
     .sort((a, b) => (b.c.points ?? Number.NEGATIVE_INFINITY) - (a.c.points ?? Number.NEGATIVE_INFINITY) || a.i - b.i);

@@ -34,6 +34,12 @@ export function describeMessage(msg: AnyMessage, blobs: readonly Uint8Array[]): 
       return `rejected applicants to give reasons for, sealed to the holder, padded (${total})`;
     case 'reasons.reply':
       return `top reason codes and point bands for those applicants, sealed to the recipient, padded (${total})`;
+    case 'reasons.compare':
+      return `the recipient's fresh public key and a comparison plan sealed to the holder, padded (${total})`;
+    case 'reasons.operand':
+      return `values to compare, encrypted under the recipient's fresh key (${total})`;
+    case 'reasons.masked':
+      return `masked differences, encrypted under the recipient's fresh key (${total})`;
     case 'keys.commit':
       return 'commitment to a public-key share (a hash), signed';
     case 'scores.commit':

@@ -28,6 +28,8 @@ function expectedBlobs(msg: AnyMessage): number {
   switch (msg.type) {
     case 'keys.share':
       return msg.galois ? 2 : 1;
+    case 'reasons.compare':
+      return 2;
     case 'keys.public':
     case 'keys.galois':
     case 'train.partial':
@@ -40,6 +42,8 @@ function expectedBlobs(msg: AnyMessage): number {
     case 'psi.assign':
     case 'reasons.request':
     case 'reasons.reply':
+    case 'reasons.operand':
+    case 'reasons.masked':
     case 'auth.grants':
     case 'plain.partial':
     case 'plain.sum':

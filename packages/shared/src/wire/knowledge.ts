@@ -21,6 +21,7 @@ export const KNOWLEDGE_KINDS = [
   'rejectedSlots',
   'reasonCodes',
   'reasonBands',
+  'reasonComparisons',
   'sealedAuthorisations',
   'commitments',
   'plaintextValues',
@@ -92,6 +93,13 @@ export function knowledgeOf(msg: AnyMessage, blobs: readonly Uint8Array[]): Part
     case 'reasons.reply':
       // sealed: the holder counts the rejected slots it was asked about, the recipient the codes and bands, once opened
       return { sealedReasons: 1 };
+    case 'reasons.compare':
+      return { publicKeys: 1, sealedReasons: 1 };
+    case 'reasons.operand':
+      return { ciphertexts: blobs.length };
+    case 'reasons.masked':
+      // to the recipient, once decrypted: one masked difference per compared pair (counted as reasonComparisons when read)
+      return { ciphertexts: blobs.length };
     case 'auth.grants':
       // sealed to the holder: it counts what it opened (the grants for its own customers)
       return { sealedAuthorisations: 1 };
