@@ -21,7 +21,17 @@ import {
   type SealModule,
 } from '@fedrisk/shared';
 import type { GovernanceState } from './governance/state.ts';
-import type { AttackState, KeysState, PaillierState, PsiState, ReasonsState, ScoringState, ThresholdDecryptState, TrainingState } from './state.ts';
+import type {
+  AttackState,
+  KeysState,
+  PaillierState,
+  PsiState,
+  ReasonsState,
+  RefineState,
+  ScoringState,
+  ThresholdDecryptState,
+  TrainingState,
+} from './state.ts';
 
 /** Steps that run at most once per job; running one twice is a bug (JOB_ERR_INTERNAL). */
 export class StepGuard {
@@ -83,6 +93,8 @@ export class Session {
   scoring: ScoringState | undefined;
   /** the reasons step: decisions and reasons (recipient), what a party released (holder) */
   reasons: ReasonsState | undefined;
+  /** the reasons refinement: the recipient's comparisons, or a holder's plan and operands */
+  readonly refine: RefineState = {};
   training: TrainingState | undefined;
   paillier: PaillierState | undefined;
   /** a staged attack's findings */

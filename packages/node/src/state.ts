@@ -124,3 +124,48 @@ export interface ThresholdTrainer {
   readonly epochs: EpochRecord[];
   dispose(): void;
 }
+
+/** One entry of a holder's comparison plan: its role for a pair, the masker, the position, and its own item. */
+export interface PlanEntry {
+  role: number;
+  masker: number;
+  position: number;
+  slot: number;
+  code: number;
+  base: number;
+}
+
+/** The recipient's side, while it waits for the masked ciphertexts. */
+export interface RefineRun {
+  keys: KeyPair;
+  /** per masker: the compared pairs by position */
+  pairs: Map<string, { slot: number; key: string }[]>;
+  masked: Map<string, Float64Array>;
+  candidates: Map<number, ReasonCandidate[]>;
+  unresolved: number;
+  started: number;
+  bytes: number;
+  finish(orders: Map<number, number[]>, stats: RefineStats): Promise<void>;
+}
+
+export interface RefineStats {
+  pairs: number;
+  unresolved: number;
+  ms: number;
+  bytes: number;
+}
+
+/** A holder's side: the plan, R's key, the operands received. */
+export interface RefineHold {
+  publicKey?: Uint8Array;
+  entries?: PlanEntry[];
+  bound?: number;
+  operands: Map<string, Uint8Array>;
+  sent: boolean;
+}
+
+/** The reasons refinement (steps/reasons-refine.ts): the recipient's run, or a holder's part. */
+export interface RefineState {
+  run?: RefineRun;
+  hold?: RefineHold;
+}

@@ -17,7 +17,6 @@ import {
   generateKeyPair,
   identityBoxKeys,
   identityBoxPublicKey,
-  type KeyPair,
   maskDifference,
   openSealed,
   type ReasonCandidate,
@@ -30,20 +29,14 @@ import {
 import type { Handlers } from '../handlers.ts';
 import type { Session } from '../session.ts';
 import { checkSigned, sign } from '../signing.ts';
+import type { PlanEntry, RefineHold, RefineRun } from '../state.ts';
+
+export type { RefineStats } from '../state.ts';
 
 /** One plan entry: 20 bytes (role, masker's holder index, position, slot, code index, base). */
 const ENTRY = 20;
 const MASKER = 0;
 const SENDER = 1;
-
-interface PlanEntry {
-  role: number;
-  masker: number;
-  position: number;
-  slot: number;
-  code: number;
-  base: number;
-}
 
 /** A plan padded to `holders x slots` entries, whatever it holds, so its size says nothing. */
 function encodePlan(entries: readonly PlanEntry[], bound: number, holders: number, slots: number): Uint8Array {
@@ -85,41 +78,9 @@ function decodePlan(bytes: Uint8Array, holders: number, slots: number, from: str
   return { entries, bound };
 }
 
-/** The recipient's side, while it waits for the masked ciphertexts. */
-export interface RefineRun {
-  keys: KeyPair;
-  /** per masker: the compared pairs by position */
-  pairs: Map<string, { slot: number; key: string }[]>;
-  masked: Map<string, Float64Array>;
-  candidates: Map<number, ReasonCandidate[]>;
-  unresolved: number;
-  started: number;
-  bytes: number;
-  finish(orders: Map<number, number[]>, stats: RefineStats): Promise<void>;
-}
-
-export interface RefineStats {
-  pairs: number;
-  unresolved: number;
-  ms: number;
-  bytes: number;
-}
-
-/** A holder's side: the plan, R's key, the operands received. */
-interface RefineHold {
-  publicKey?: Uint8Array;
-  entries?: PlanEntry[];
-  bound?: number;
-  operands: Map<string, Uint8Array>;
-  sent: boolean;
-}
-
-const runs = new WeakMap<Session, RefineRun>();
-const holds = new WeakMap<Session, RefineHold>();
 const holdOf = (s: Session): RefineHold => {
-  const h = holds.get(s) ?? { operands: new Map(), sent: false };
-  holds.set(s, h);
-  return h;
+  s.refine.hold ??= { operands: new Map(), sent: false };
+  return s.refine.hold;
 };
 const holdersOf = (s: Session) => s.jobParties.filter((p) => p.id !== s.started.recipient).map((p) => p.id);
 
@@ -166,7 +127,7 @@ export async function startRefine(s: Session, candidates: Map<number, ReasonCand
   s.deps.custody.hold('refineSecretKey');
   s.deps.custody.hold('refinePublicKey');
   const run: RefineRun = { keys, pairs, masked: new Map(), candidates, unresolved, started, bytes: 0, finish };
-  runs.set(s, run);
+  s.refine.run = run;
   for (const h of holders) {
     const plan = sealTo(identityBoxPublicKey(s.rosterKey(h)), encodePlan(plans.get(h) as PlanEntry[], bound, holders.length, slots));
     run.bytes += plan.length + keys.publicKeyBytes.length;
@@ -248,7 +209,7 @@ export const refineHandlers: Handlers = {
 
   /** recipient: one holder's masked differences; once every holder's are in, the signs order the candidates */
   'reasons.masked': async (s, msg, blobs) => {
-    const run = runs.get(s);
+    const run = s.refine.run;
     if (!s.isRecipient || !run?.pairs.has(msg.from) || run.masked.has(msg.from))
       throw new FedError('PROTO_ERR_UNEXPECTED', `unexpected reasons.masked from ${msg.from}`);
     checkSigned(s, 'reasons.masked', msg.from, [s.me, blobs[0] as Uint8Array], msg.signature);
