@@ -7,3 +7,4 @@ export { combineHandlers } from './job.ts';
 export { type CoordinatorMainOptions, runCoordinatorMain } from './main.ts';
 export { createPhaseClock, type PhaseClock } from './phase-clock.ts';
 export { createStepChannel, type StepChannel } from './step-channel.ts';
+export { reasonsRelay } from './steps/reasons-relay.ts';
