@@ -96,12 +96,13 @@ export async function startRefine(s: Session, candidates: Map<number, ReasonCand
   const slots = ctx.slots;
   // at least 1: with nothing contested the plan still goes out, with a valid header
   const bound = Math.max(1, refineBound(candidates.values()));
-  const maskBits = refineMaskScaleBits(ctx.params, bound);
-  void maskBits; // checked here so a job whose parameters leave no room is refused before any traffic
+  // throws here when the job's parameters leave no room for the mask, before any traffic
+  refineMaskScaleBits(ctx.params, bound);
   const started = performance.now();
   const plans = new Map(holders.map((h) => [h, [] as PlanEntry[]]));
   const own: Map<string, Float64Array> = new Map(holders.map((h) => [h, new Float64Array(slots)]));
   const pairs = new Map(holders.map((h) => [h, [] as { slot: number; key: string }[]]));
+  const codeOf = (c: ReasonCandidate) => (state.codeLists?.get(c.party) ?? []).indexOf(`${c.column}\u0000${c.direction}`);
   let unresolved = 0;
   for (const [slot, list] of candidates) {
     const found = contestedPairs(slot, list, count);
@@ -117,7 +118,6 @@ export async function startRefine(s: Session, candidates: Map<number, ReasonCand
       const position = at.length;
       at.push({ slot, key: `${p.sender},${p.masker}` });
       const mi = holders.indexOf(masker.party);
-      const codeOf = (c: ReasonCandidate) => (state.codeLists?.get(c.party) ?? []).indexOf(`${c.column}\u0000${c.direction}`);
       (plans.get(masker.party) as PlanEntry[]).push({ role: MASKER, masker: mi, position, slot, code: codeOf(masker), base: p.base });
       if (sender.party === s.me) (own.get(masker.party) as Float64Array)[position] = (sender.points as number) - p.base;
       else (plans.get(sender.party) as PlanEntry[]).push({ role: SENDER, masker: mi, position, slot, code: codeOf(sender), base: p.base });
