@@ -8,6 +8,10 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     maxWorkers: 2,
+    // a worker keeps its loaded modules from one test file to the next (measured: 180 s instead of 214 s for the suite);
+    // what a file must start fresh is in test/setup.ts, which runs for every file
+    isolate: false,
+    setupFiles: ['test/setup.ts'],
     // .ci/run asks for a JSON summary so it can print one plain "N passed, N failed" line
     ...(process.env.FEDRISK_TEST_REPORT ? { reporters: ['default', ['json', { outputFile: process.env.FEDRISK_TEST_REPORT }]] } : {}),
   },

@@ -3,15 +3,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadScenario, type Scenario } from '@fedrisk/shared';
-import { afterAll, afterEach } from 'vitest';
 
 const perTest: string[] = [];
 const perFile: string[] = [];
 const removeAll = (dirs: string[]) => {
   while (dirs.length) rmSync(dirs.pop() as string, { recursive: true, force: true });
 };
-afterEach(() => removeAll(perTest));
-afterAll(() => removeAll(perFile));
+/** Run after each test and after each file by test/setup.ts (a setup file runs for every test file, even when modules are shared between files). */
+export const removeTestDirs = (): void => removeAll(perTest);
+export const removeFileDirs = (): void => removeAll(perFile);
 
 /** A fresh temporary folder, removed after the current test. */
 export function tempDir(prefix = 'fedrisk-test-'): string {

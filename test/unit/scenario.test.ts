@@ -50,6 +50,13 @@ describe('key custody checks', () => {
     expect(err.message).toContain('job.keyHolder: the coordinator must never hold a secret key');
   });
 
+  it("refuses a party named after the run's coordinator or regulator", () => {
+    for (const name of ['coordinator', 'regulator']) {
+      const err = errorOf(text.replace('{ id: guarantor, role: guarantor', `{ id: ${name}, role: guarantor`));
+      expect(err.message).toContain(`parties[2].id: "${name}" is the name of the run's ${name}`);
+    }
+  });
+
   it('rejects a threshold that fewer than all parties could meet', () => {
     const err = errorOf(text.replace('keys: threshold', 'keys: threshold\n  threshold: 2'));
     expect(err.message).toContain('job.threshold: decryption must need all 3 parties (n-of-n)');

@@ -63,6 +63,49 @@ function launcherOf(choice: RunOptions['launcher']): Launcher {
 }
 
 export async function runScenario(opts: RunOptions): Promise<RunResult> {
+  const launcher = launcherOf(opts.launcher);
+  const { scenario } = opts;
+  const trainings = scenario.train ? designsOf(scenario).filter((k) => k === 'threshold' || k === 'single-holder').length : 0;
+  const jobs = trainings + designsOf(scenario).length * (scenario.defences === 'both' ? 2 : 1);
+  const ahead = standbyAhead(launcher, ['coordinator', ...scenario.parties.map((p) => p.id)], jobs);
+  try {
+    return await runWith(opts, launcher, ahead);
+  } finally {
+    await launcher.close?.();
+  }
+}
+
+const designsOf = (scenario: Scenario) => [scenario.job.keys, ...scenario.job.compareWith.filter((k) => k !== scenario.job.keys)];
+
+interface StandbyAhead {
+  /** the data is made: the first job's participants start, and load while the keys and authorisations are made */
+  begin(): void;
+  /** a job ended: the next one's participants start, and load while this process reads its results */
+  jobDone(): void;
+}
+
+/**
+ * Keeps the next job's participants started ahead of it (OS processes), never more than the
+ * run's jobs. Only one job ahead, and only once the data is made: on two cores, standbys
+ * loading any earlier take the core the runner's own work needs (measured: no gain).
+ */
+function standbyAhead(launcher: Launcher, names: string[], jobs: number): StandbyAhead {
+  let started = 0;
+  let done = 0;
+  const fill = (): void => {
+    for (; started < Math.min(done + 1, jobs); started++) launcher.standby?.(names);
+  };
+  return {
+    begin: fill,
+    jobDone: () => {
+      done++;
+      fill();
+    },
+  };
+}
+
+/** The run itself, with the next job's participants kept started ahead of it. */
+async function runWith(opts: RunOptions, launcher: Launcher, ahead: StandbyAhead): Promise<RunResult> {
   const { scenario } = opts;
   const onLine = opts.onLine ?? (() => {});
   // every console line of a run fits 100 columns
@@ -72,11 +115,11 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   const t0 = performance.now();
   const startedAt = new Date();
   const runsDir = resolve(opts.runsDir ?? 'runs');
-  const designs = [scenario.job.keys, ...scenario.job.compareWith.filter((k) => k !== scenario.job.keys)];
+  const designs = designsOf(scenario);
   checkMacroNames(scenario);
   say(`fedrisk · scenario "${scenario.name}" · ${scenario.parties.length} parties · alignment ${scenario.job.alignment} · keys ${designs.join(' vs ')}`);
   const prep = await prepare(scenario, opts.scenarioFile, runsDir, startedAt, say);
-  const launcher = launcherOf(opts.launcher);
+  ahead.begin();
   // every participant makes its identity key in its own process, while the runner signs the businesses' authorisations
   const [trust, governanceKeys] = await Promise.all([establishTrust(scenario, prep, launcher), prepareGovernance(scenario, prep, startedAt, launcher)]);
   trust.governance = governanceKeys;
@@ -112,6 +155,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
           : `${scenario.job.recipient} holds the labels and the key`;
       say(`  job       joint training, keys ${keys}: ${who}; every party keeps its own weights`);
       const run = await runJob(scenario, prep, { kind: 'training', keys, defences: true, compare: i > 0 }, trust, jobOpts);
+      ahead.jobDone();
       governance.afterJob(run);
       ended(run);
       if (run.failure) {
@@ -147,6 +191,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       if (aligned) say(`  align     reused: each party takes its own record of the ${jobName(aligned.spec)} job's PSI alignment`);
       const spec = { kind: 'scoring' as const, keys, defences, modelFiles, keepAlignment: keep, reuseAlignment: aligned?.files };
       const run = await runJob(scenario, prep, spec, trust, jobOpts);
+      ahead.jobDone();
       if (keep) {
         keep = false;
         if (!run.failure) aligned = run;

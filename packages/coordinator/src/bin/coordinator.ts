@@ -6,7 +6,7 @@
  * end the job as aborted: every party is told and the record is written.
  */
 import { parseArgs } from 'node:util';
-import { describeFatal, FedError, type ProcessEvent } from '@fedrisk/shared';
+import { describeFatal, FedError, type ProcessEvent, readStandbyStart } from '@fedrisk/shared';
 import { createStepChannel, runCoordinatorMain } from '../index.ts';
 
 const USAGE = `usage: coordinator --config <file.json> [options]
@@ -19,6 +19,9 @@ const USAGE = `usage: coordinator --config <file.json> [options]
   --step                hold the protocol before each phase and message until {"go":<id>} arrives on
                         stdin for the {"event":"step","id":<id>} line on stdout (the runner's live view);
                         timeouts stand still while held; if stdin ends, nothing is held
+  --standby             (alone) load, then wait for {"v":1,"argv":[...],"env":{...}} on stdin and run as
+                        if started with those arguments (the runner starts its participants ahead of
+                        their job this way); with --step, the go lines follow on stdin
   -h, --help            this text
 
 Events are JSON lines on stdout. Exit status: 0 the job succeeded, 1 it failed, 2 bad options.`;
@@ -27,10 +30,11 @@ const emit = (e: ProcessEvent): void => {
   process.stdout.write(`${JSON.stringify(e)}\n`);
 };
 
-async function main(): Promise<number> {
+async function main(args: string[]): Promise<number> {
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({
+      args,
       options: {
         config: { type: 'string' },
         host: { type: 'string', default: '127.0.0.1' },
@@ -76,7 +80,19 @@ async function main(): Promise<number> {
   }).finally(() => channel?.close());
 }
 
-main().then(
+/** `--standby`: loaded already (static imports); the job's arguments arrive on stdin; nothing to do if stdin ends first. */
+async function standby(): Promise<number> {
+  emit({ event: 'standby' });
+  const start = await readStandbyStart(process.stdin);
+  if (!start) return 0;
+  Object.assign(process.env, start.env);
+  // only a held run (--step) reads stdin further: its go lines
+  if (!start.argv.includes('--step')) process.stdin.destroy();
+  return main(start.argv);
+}
+
+const cli = process.argv.slice(2);
+(cli.length === 1 && cli[0] === '--standby' ? standby() : main(cli)).then(
   (code) => {
     process.exitCode = code;
   },

@@ -19,6 +19,10 @@ const USAGE = `usage: FEDRISK_TOKEN=<credential> node --config <party.json> --co
   --log-file <file>     log here instead of stderr (JSON lines; on a terminal, stderr gets readable lines)
   --log-level <level>   fatal, error, warn, info (default), debug, trace
   -h, --help            this text
+       node --standby
+  --standby             load, then wait for {"v":1,"argv":[...],"env":{"FEDRISK_TOKEN":...}} on stdin
+                        and run as if started with those arguments and that environment (the runner
+                        starts its participants ahead of their job this way)
 The credential comes from the environment variable FEDRISK_TOKEN, never from the command line.`;
 
 const emit = (e: ProcessEvent): void => {
@@ -36,12 +40,13 @@ function keygenOnly(file: string): number {
   }
 }
 
-async function main(): Promise<number> {
+async function main(args: string[]): Promise<number> {
   const { FedError } = await import('@fedrisk/shared');
   const { runNodeMain } = await import('../index.ts');
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({
+      args,
       options: {
         config: { type: 'string' },
         coordinator: { type: 'string' },
@@ -87,10 +92,21 @@ async function main(): Promise<number> {
   });
 }
 
+/** `--standby`: everything loaded first, then the job's arguments and credential from stdin; nothing to do if stdin ends first. */
+async function standby(): Promise<number> {
+  const [{ readStandbyStart }] = await Promise.all([import('@fedrisk/shared'), import('../index.ts')]);
+  emit({ event: 'standby' });
+  const start = await readStandbyStart(process.stdin);
+  process.stdin.destroy(); // a node reads nothing more from the runner
+  if (!start) return 0;
+  Object.assign(process.env, start.env);
+  return main(start.argv);
+}
+
 const [first, file, ...rest] = process.argv.slice(2);
 if (first === '--keygen' && file && !file.startsWith('-') && !rest.length) process.exitCode = keygenOnly(file);
 else
-  main().then(
+  (first === '--standby' && file === undefined ? standby() : main(process.argv.slice(2))).then(
     (code) => {
       process.exitCode = code;
     },

@@ -53,6 +53,14 @@ export interface Launcher {
   keygen(party: string, file: string): Promise<string>;
   coordinator(launch: CoordinatorLaunch, onEvent: EventHandler): Participant;
   node(launch: NodeLaunch, onEvent: EventHandler): Participant;
+  /**
+   * Starts one more of each of these participants ("coordinator" or a party) ahead of a
+   * job, so their start-up overlaps the runner's own work; the next job that starts one
+   * takes the oldest. A standby knows nothing of any job until then (processes only).
+   */
+  standby?(names: readonly string[]): void;
+  /** ends every standby no job took; idempotent */
+  close?(): Promise<void>;
 }
 
 /** Stops every participant still running, in parallel. */

@@ -44,6 +44,8 @@ const processEventSchema = z.discriminatedUnion('event', [
   z.object({ event: z.literal('refused'), party: z.string(), code: errorCodeSchema, message: z.string() }),
   z.object({ event: z.literal('fatal'), code: errorCodeSchema, message: z.string() }),
   z.object({ event: z.literal('done'), ok: z.boolean() }),
+  /** started with --standby: loaded, and waiting for its start line on stdin (config/standby.ts) */
+  z.object({ event: z.literal('standby') }),
   /** coordinator started with --step: it holds the protocol at this point until its runner answers {"go":id} on stdin */
   z.object({ event: z.literal('step'), id: z.number().int().nonnegative(), point: stepPointSchema }),
 ]);

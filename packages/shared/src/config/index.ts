@@ -13,3 +13,4 @@ export * from './scenario-errors.ts';
 export * from './scenario-fields.ts';
 export * from './scenario-file.ts';
 export * from './scenario-json.ts';
+export * from './standby.ts';

@@ -216,6 +216,11 @@ export const scenarioSchema = z
       if (macroNames.indexOf(name) !== i)
         ctx.addIssue({ code: 'custom', path: ['portfolio', 'macro', i, 'name'], message: `macro scenario "${name}" appears twice` });
     });
+    // the names the run's other participants go by: their events, traces, identity keys and processes would be taken for the party's
+    s.parties.forEach((p, i) => {
+      if (p.id === 'coordinator' || p.id === 'regulator')
+        ctx.addIssue({ code: 'custom', path: ['parties', i, 'id'], message: `"${p.id}" is the name of the run's ${p.id}: choose another id for this party` });
+    });
     for (const issue of networkIssues(s.network, ids)) ctx.addIssue({ code: 'custom', ...issue, path: ['network', ...issue.path] });
     s.faults.forEach((f, i) => {
       if ('party' in f && !ids.includes(f.party))
