@@ -58,7 +58,13 @@ export async function openGovernance(
 }
 
 const columnsOf = (model: PartyModel) => Object.keys(model.features).sort();
-const recordsIn = (s: Session, slots?: number) => rowsOf(s.deps.table, (s.slotIds ?? []).slice(0, slots).filter(Boolean)).filter((r) => r >= 0).length;
+/** Own records among the first `slots` slots: from the row lookup the scoring made of the same list (a withheld slot is '', which no row has). */
+function recordsIn(s: Session, slots: number): number {
+  const rows = rowsOf(s.deps.table, s.slotIds ?? []);
+  let n = 0;
+  for (let k = 0; k < Math.min(slots, rows.length); k++) if ((rows[k] as number) >= 0) n++;
+  return n;
+}
 /** The messages that carry a party's partial logits, and the form its records leave in. */
 const PARTIAL_FORMS: Partial<Record<NodeMessage['type'], string>> = {
   'scores.partial': 'encrypted partial logits',
