@@ -20,6 +20,7 @@ import {
   identityBoxPublicKey,
   openSealed,
   readJsonFile,
+  rememberRows,
   rowsOf,
   sealTo,
   type VerifiedSignatures,
@@ -83,17 +84,18 @@ function rememberedSignatures(s: Session, g: GovernanceState): VerifiedSignature
 }
 
 async function checkGrants(s: Session, g: GovernanceState, purpose: string, bytes: Uint8Array, slots: readonly number[]): Promise<void> {
-  // a fresh list: the holder's row lookup is cached per list (rowsOf), so the withheld slots must be a new one
-  const ids = (s.slotIds as string[]).slice();
+  // a fresh list: the holder's row lookup is cached per list (rowsOf), so the withheld slots must be a new one;
+  // its rows are the aligned list's (looked up once, when the slots were aligned), less the withheld
+  const aligned = s.slotIds as string[];
+  const alignedRows = rowsOf(s.deps.table, aligned);
+  const ids = aligned.slice();
+  const kept = alignedRows.slice();
   const recipient = s.started.recipient;
   const parties = s.jobParties.map((p) => p.id);
   const allowed = g.config.purposes.includes(purpose);
   const memo = rememberedSignatures(s, g);
   const today = dayOf(s.deps.now());
-  const rows = rowsOf(
-    s.deps.table,
-    slots.map((slot) => ids[slot] as string),
-  );
+  const rows = Int32Array.from(slots, (slot) => alignedRows[slot] ?? -1);
   let matched = 0;
   let authorised = 0;
   let present = 0;
@@ -111,8 +113,12 @@ async function checkGrants(s: Session, g: GovernanceState, purpose: string, byte
       : 'purpose';
     g.verdicts[verdict] = (g.verdicts[verdict] ?? 0) + 1;
     if (verdict === 'valid') authorised++;
-    else ids[slot] = ''; // no valid authorisation: this record is not used, the slot gets the neutral value
+    else {
+      ids[slot] = ''; // no valid authorisation: this record is not used, the slot gets the neutral value
+      kept[slot] = -1;
+    }
   }
+  rememberRows(s.deps.table, ids, kept);
   s.slotIds = ids;
   if (memo) {
     g.signatures = memo;

@@ -168,6 +168,18 @@ export function rowsOf(table: PartyTable, ids: readonly string[]): Int32Array {
   return rows;
 }
 
+/**
+ * Tells rowsOf the rows of a list it would otherwise look up again: a copy of
+ * a looked-up list with some ids blanked ('' has no row), whose rows the
+ * caller derived from the original's.
+ */
+export function rememberRows(table: PartyTable, ids: readonly string[], rows: Int32Array): void {
+  if (rows.length !== ids.length) throw new RangeError(`rememberRows: ${rows.length} rows for ${ids.length} ids`);
+  const byList = SLOT_ROWS.get(table) ?? new WeakMap<readonly string[], Int32Array>();
+  byList.set(ids, rows);
+  SLOT_ROWS.set(table, byList);
+}
+
 /** Partial logits for the given ids in their order; `gaps` counts ids the party lacks. */
 export function partialLogitsFor(table: PartyTable, model: PartyModel, ids: readonly string[]): { values: Float64Array; gaps: number } {
   const own = partialLogits(table, model);
