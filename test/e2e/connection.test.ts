@@ -4,8 +4,13 @@
  * coordinator up, since the pings wait behind the frame and the bytes arriving
  * are what says it is alive (a million-business job sends frames of 64 MB).
  */
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
 import { createConnection } from '@fedrisk/node';
+import { createRunCa } from '@fedrisk/runner';
 import { type CoordinatorMessage, decodeNodeFrame, encodeFrame, type FedError, silentLogger } from '@fedrisk/shared';
 import { describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
@@ -64,5 +69,58 @@ describe("a node's heartbeat watch", () => {
       for (const c of wss.clients) c.terminate();
       wss.close();
     }
+  });
+});
+
+/** The first WebSocket frame a node sends to `server` (a bare upgrade, no ws server: the bytes as they left the node, TLS removed). */
+async function firstFrameTo(server: Server, url: (port: number) => string, ca?: string): Promise<Buffer> {
+  const frame = new Promise<Buffer>((resolve) => {
+    server.on('upgrade', (req, socket: Socket) => {
+      const accept = createHash('sha1').update(`${req.headers['sec-websocket-key']}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
+      socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
+      let bytes = Buffer.alloc(0);
+      socket.on('error', () => {});
+      socket.on('data', (d: Buffer) => {
+        bytes = Buffer.concat([bytes, d]);
+        if (bytes.length >= 6) resolve(bytes);
+      });
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const conn = createConnection({
+    url: url((server.address() as AddressInfo).port),
+    ca,
+    hello: { type: 'hello', party: 'bank', role: 'bank', token: 'a-credential-that-is-long-enough' },
+    logger: silentLogger(),
+    silenceMs: 10_000,
+    onFrame: async () => {},
+    onLost: () => {},
+    onJobEnd: () => {},
+  });
+  conn.open().catch(() => {}); // never admitted: the frame is all this test wants
+  try {
+    return await frame;
+  } finally {
+    conn.terminate();
+    server.closeAllConnections();
+    server.close();
+  }
+}
+
+describe("a node's uploads", () => {
+  it('inside TLS carry an all-zero mask (nothing for ws to XOR or copy); over plain ws they are masked', async () => {
+    const ca = createRunCa('mask-test');
+    const { certPem, keyPem } = ca.issue(['127.0.0.1']);
+    const maskOf = (frame: Buffer) => {
+      // a client frame says it is masked either way; the hello is short, so the mask follows the two header bytes
+      expect((frame[1] as number) & 0x80).toBe(0x80);
+      expect((frame[1] as number) & 0x7f).toBeLessThan(126);
+      return [...frame.subarray(2, 6)];
+    };
+    const tls = await firstFrameTo(createHttpsServer({ cert: certPem, key: keyPem }), (port) => `wss://127.0.0.1:${port}`, ca.certPem);
+    expect(maskOf(tls)).toEqual([0, 0, 0, 0]);
+    const plain = await firstFrameTo(createHttpServer(), (port) => `ws://127.0.0.1:${port}`);
+    expect(maskOf(plain)).not.toEqual([0, 0, 0, 0]);
   });
 });

@@ -20,4 +20,5 @@ export { auc, fitLogistic, ks } from './stats.ts';
 export { summarise, summaryItems } from './summary.ts';
 export { generatePopulation, type Population, partyCsv, pickApplicants, populationCsv } from './synthetic.ts';
 export { LINE_WIDTH, wrapLine } from './text.ts';
+export { createRunCa, type RunCa } from './tls.ts';
 export * from './view/index.ts';
