@@ -7,10 +7,10 @@
  * The seed corpus is a real job's frames (captured by a small in-process run).
  * The fuzzed run uses real processes over wss: a launcher wraps the process
  * launcher, fuzzes the coordinator as the bank (with the bank's own token,
- * so the frames reach the admitted path) before any party starts, and puts a
- * TLS proxy (the coordinator's own certificate) in front of the tax bureau's
- * node that sends it the fuzz frames after its hello, before relaying it to
- * the coordinator.
+ * so the frames reach the admitted path) before the bank and the guarantor
+ * start, and puts a TLS proxy (the coordinator's own certificate) in front of
+ * the tax bureau's node that sends it the fuzz frames after its hello, at the
+ * same time, and relays it to the coordinator once both are fuzzed.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:https';
@@ -150,7 +150,8 @@ async function fuzzCoordinator(url: string, ca: string, launch: NodeLaunch, pid:
 /**
  * A TLS proxy with the coordinator's certificate in front of one node: after
  * the node's hello it sends the fuzz frames and waits for the node's answer
- * to each, then relays the node to the real coordinator.
+ * to each, then, once `relayAfter` settles (the coordinator's own fuzzing,
+ * which runs meanwhile), relays the node to the real coordinator.
  */
 async function fuzzingProxy(
   coordinatorUrl: string,
@@ -158,6 +159,7 @@ async function fuzzingProxy(
   tally: Tally,
   nodePid: () => number | undefined,
   rss: number[],
+  relayAfter: Promise<void>,
 ) {
   const frames = fuzzFrames(toNode, NODE_FRAMES, 23, (f) => ['welcome', 'error'].includes(decodesTo(decodeCoordinatorFrame, f) ?? ''));
   const https = createServer({ cert: tls.cert, key: tls.key });
@@ -171,11 +173,12 @@ async function fuzzingProxy(
   wss.on('connection', (node) => {
     node.on('error', () => {});
     let upstream: WebSocket | undefined;
+    let fuzzDone = false;
     const early: [Buffer, boolean][] = [];
     let replies = 0;
     node.on('message', (raw: Buffer, binary: boolean) => {
-      if (upstream) {
-        if (upstream.readyState === WebSocket.OPEN) upstream.send(raw, { binary });
+      if (fuzzDone) {
+        if (upstream?.readyState === WebSocket.OPEN) upstream.send(raw, { binary });
         else early.push([raw, binary]);
         return;
       }
@@ -196,8 +199,19 @@ async function fuzzingProxy(
       if (++replies < tally.sent) return;
       rss.push(memoryOf(nodePid() as number).rssMb);
       if (tally.sent < frames.length) return sendBatch();
+      fuzzDone = true;
       done();
-      // now the real thing: the held hello, and everything after it, both ways
+      // the node hears from its "coordinator" while the real one is still being fuzzed
+      const keepAlive = setInterval(() => node.ping(), 500);
+      void relayAfter
+        .then(
+          () => relay(),
+          () => node.terminate(),
+        )
+        .finally(() => clearInterval(keepAlive));
+    });
+    // now the real thing: the held hello, and everything after it, both ways
+    const relay = () => {
       const up = new WebSocket(coordinatorUrl, { ca: tls.ca, maxPayload: 600 * 1024 * 1024 });
       upstream = up;
       up.on('error', () => node.terminate());
@@ -207,7 +221,7 @@ async function fuzzingProxy(
       up.on('message', (m: Buffer, b: boolean) => node.send(m, { binary: b }));
       up.on('close', (code: number) => node.close(code >= 4000 || code === 1000 ? code : 1000));
       node.on('close', (code: number) => up.close(code >= 4000 || code === 1000 ? code : 1000));
-    });
+    };
     node.on('close', () => {
       if (!upstream) done(new Error(`the node closed during fuzzing after ${replies} replies`));
     });
@@ -292,14 +306,17 @@ describe('fuzzing a live coordinator and a live node', () => {
             release();
           }, fail);
         }
-        const start = coordinatorFuzzed.then(async () => {
-          if (launch.party !== 'tax') return inner.node(launch, onEvent);
-          let child: Child | undefined;
-          proxy = await fuzzingProxy(launch.coordinatorUrl, t, nodeTally, () => child?.proc.pid, nodeRss);
-          nodeKinds = proxy.kinds;
-          child = inner.node({ ...launch, coordinatorUrl: proxy.url }, onEvent) as Child;
-          return child;
-        });
+        // the tax bureau's node is fuzzed through its proxy while the coordinator is; it joins after both
+        const start =
+          launch.party === 'tax'
+            ? (async () => {
+                let child: Child | undefined;
+                proxy = await fuzzingProxy(launch.coordinatorUrl, t, nodeTally, () => child?.proc.pid, nodeRss, coordinatorFuzzed);
+                nodeKinds = proxy.kinds;
+                child = inner.node({ ...launch, coordinatorUrl: proxy.url }, onEvent) as Child;
+                return child;
+              })()
+            : coordinatorFuzzed.then(() => inner.node(launch, onEvent));
         return later(launch.party, start);
       },
     };
