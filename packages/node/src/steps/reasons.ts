@@ -30,6 +30,7 @@ import {
   type ReasonRow,
   type ReasonsConfig,
   type ReasonValue,
+  rememberRows,
   rowsOf,
   sealTo,
   topFactors,
@@ -62,9 +63,13 @@ function ownValue(s: Session, column: string, row: number): string {
  * values of the columns it gives are kept for the applicant's notice.
  */
 function priceOwn(s: Session, slots: readonly number[], k: number, rc: ReasonsConfig) {
-  const ids = slots.map((slot) => (s.slotIds as string[])[slot] as string);
+  const aligned = s.slotIds as string[];
+  const ids = slots.map((slot) => aligned[slot] as string);
+  // the rows of these slots come from the aligned list's lookup, made once: not another lookup of every id
+  const alignedRows = rowsOf(s.deps.table, aligned);
+  const rows = Int32Array.from(slots, (slot) => alignedRows[slot] ?? -1);
+  rememberRows(s.deps.table, ids, rows);
   const factors = factorsFor(s.deps.table, s.deps.model, ids, rc.pointsPerLogit);
-  const rows = rowsOf(s.deps.table, ids);
   const codes = codeListOf(s.config.role, s.deps.model);
   const indexOf = new Map(codes.map((c, i) => [`${c.column}\u0000${c.direction}`, i]));
   const values: ReasonValue[] = [];
