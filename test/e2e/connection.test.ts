@@ -21,10 +21,7 @@ describe("a node's heartbeat watch", () => {
     const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
     await once(wss, 'listening');
     const replies: string[] = [];
-    let replied!: () => void;
-    const gotReply = new Promise<void>((r) => {
-      replied = r;
-    });
+    const { promise: gotReply, resolve: replied } = Promise.withResolvers<void>();
     wss.on('connection', (ws) => {
       ws.on('error', () => {});
       const ping = setInterval(() => ws.ping(), 100);

@@ -66,10 +66,7 @@ describe('a deviating coordinator', () => {
     const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
     await once(wss, 'listening');
     const received: NodeMessage[] = [];
-    let gotError!: () => void;
-    const errored = new Promise<void>((r) => {
-      gotError = r;
-    });
+    const { promise: errored, resolve: gotError } = Promise.withResolvers<void>();
     wss.on('connection', (ws) => {
       const send = (msg: Outgoing<CoordinatorMessage>, blobs: Uint8Array[] = []) => ws.send(encodeFrame<CoordinatorMessage>(msg, blobs));
       ws.on('message', (raw: Buffer) => {

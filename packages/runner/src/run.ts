@@ -65,8 +65,7 @@ function launcherOf(choice: RunOptions['launcher']): Launcher {
 export async function runScenario(opts: RunOptions): Promise<RunResult> {
   const launcher = launcherOf(opts.launcher);
   const { scenario } = opts;
-  const trainings = scenario.train ? designsOf(scenario).filter((k) => k === 'threshold' || k === 'single-holder').length : 0;
-  const jobs = trainings + designsOf(scenario).length * (scenario.defences === 'both' ? 2 : 1);
+  const jobs = trainingDesignsOf(scenario).length + designsOf(scenario).length * defenceVariantsOf(scenario).length;
   const ahead = standbyAhead(launcher, ['coordinator', ...scenario.parties.map((p) => p.id)], jobs);
   try {
     return await runWith(opts, launcher, ahead);
@@ -76,6 +75,10 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
 }
 
 const designsOf = (scenario: Scenario) => [scenario.job.keys, ...scenario.job.compareWith.filter((k) => k !== scenario.job.keys)];
+/** training runs under each design that has keys to train with, the scenario's own first */
+const trainingDesignsOf = (scenario: Scenario) => (scenario.train ? designsOf(scenario).filter((k) => k === 'threshold' || k === 'single-holder') : []);
+/** a staged attack runs with the defences on, off, or both, side by side */
+const defenceVariantsOf = (scenario: Scenario) => (scenario.defences === 'both' ? [true, false] : [scenario.defences === 'on']);
 
 interface StandbyAhead {
   /** the data is made: the first job's participants start, and load while the keys and authorisations are made */
@@ -148,7 +151,7 @@ async function runWith(opts: RunOptions, launcher: Launcher, ahead: StandbyAhead
   const trainingDesigns: (TrainingDesign & { report?: TrainingReport })[] = [];
   if (scenario.train) {
     // training runs under each design, the scenario's own first; the scoring jobs use the first one's models
-    for (const [i, keys] of designs.filter((k) => k === 'threshold' || k === 'single-holder').entries()) {
+    for (const [i, keys] of trainingDesignsOf(scenario).entries()) {
       const who =
         keys === 'threshold'
           ? `every party holds a key share; nobody decrypts a residual, each gradient is decrypted to its owner alone`
@@ -178,8 +181,7 @@ async function runWith(opts: RunOptions, launcher: Launcher, ahead: StandbyAhead
   const baseline = await fitBankBaseline(scenario, opts.scenarioFile, prep);
   say(`  baseline  bank alone fitted out of sample on ${baseline.fittedOn} (${(performance.now() - tb).toFixed(0)} ms)`);
   const attack = scenario.attacks[0];
-  // a staged attack runs with the defences on, off, or both, side by side
-  const variants = scenario.defences === 'both' ? [true, false] : [scenario.defences === 'on'];
+  const variants = defenceVariantsOf(scenario);
   // PSI once per run: the later designs reuse the first one's alignment, each party from its own record
   let keep = scenario.job.alignment === 'psi' && scenario.job.reuseAlignment && !attack && designs.length * variants.length > 1;
   let aligned: JobRun | undefined;

@@ -22,6 +22,7 @@ import {
   readJsonFile,
   rememberRows,
   rowsOf,
+  rowsOfSlots,
   sealTo,
   type VerifiedSignatures,
   verifiedSignaturesFileSchema,
@@ -95,7 +96,7 @@ async function checkGrants(s: Session, g: GovernanceState, purpose: string, byte
   const allowed = g.config.purposes.includes(purpose);
   const memo = rememberedSignatures(s, g);
   const today = dayOf(s.deps.now());
-  const rows = Int32Array.from(slots, (slot) => alignedRows[slot] ?? -1);
+  const rows = rowsOfSlots(s.deps.table, aligned, slots);
   let matched = 0;
   let authorised = 0;
   let present = 0;

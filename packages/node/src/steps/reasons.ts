@@ -32,6 +32,7 @@ import {
   type ReasonValue,
   rememberRows,
   rowsOf,
+  rowsOfSlots,
   sealTo,
   topFactors,
 } from '@fedrisk/shared';
@@ -65,9 +66,8 @@ function ownValue(s: Session, column: string, row: number): string {
 function priceOwn(s: Session, slots: readonly number[], k: number, rc: ReasonsConfig) {
   const aligned = s.slotIds as string[];
   const ids = slots.map((slot) => aligned[slot] as string);
-  // the rows of these slots come from the aligned list's lookup, made once: not another lookup of every id
-  const alignedRows = rowsOf(s.deps.table, aligned);
-  const rows = Int32Array.from(slots, (slot) => alignedRows[slot] ?? -1);
+  // the rows of these slots come from the aligned list's lookup: not another lookup of every id
+  const rows = rowsOfSlots(s.deps.table, aligned, slots);
   rememberRows(s.deps.table, ids, rows);
   const factors = factorsFor(s.deps.table, s.deps.model, ids, rc.pointsPerLogit);
   const codes = codeListOf(s.config.role, s.deps.model);

@@ -9,8 +9,7 @@
  *    away once K is wider than the smudging noise;
  *  - a cancelling input: minus the sum of every other input but the target's.
  */
-import { FedError } from '../util/errors.ts';
-import { type CkksContext, sealMessage, sumCiphertexts } from './ckks.ts';
+import { type CkksContext, sealFailure, sumCiphertexts } from './ckks.ts';
 import { combineShares } from './combine.ts';
 import { CT_DATA, ciphertextShape, keyLevelPrimes, putU64, u64 } from './seal-layout.ts';
 
@@ -86,7 +85,7 @@ export function recoverKeyShare(ckks: CkksContext, share: Uint8Array, template: 
     }
     return s;
   } catch (err) {
-    throw new FedError('CRYPTO_ERR_SEAL', `cannot take the share out of NTT form: ${sealMessage(seal, err)}`, { cause: err });
+    throw sealFailure(seal, err, 'CRYPTO_ERR_SEAL', `cannot take the share out of NTT form`);
   } finally {
     evaluator.delete();
     ct.delete();

@@ -6,7 +6,7 @@
 
 import type { Ciphertext, CKKSEncoder, MainModule, SEALContext } from 'node-seal';
 import SEAL from 'node-seal';
-import { asFedError, FedError } from '../util/errors.ts';
+import { asFedError, type ErrorCode, FedError } from '../util/errors.ts';
 import type { CkksParams } from '../wire/params.ts';
 import type { KeyMaterialLog } from './custody.ts';
 
@@ -141,9 +141,7 @@ export function createCkksContext(seal: SealModule, params: CkksParams): CkksCon
         return ct;
       } catch (err) {
         ct.delete();
-        throw new FedError('CRYPTO_ERR_BAD_CIPHERTEXT', `${what} is not a valid ciphertext for this job's parameters: ${sealMessage(seal, err)}`, {
-          cause: err,
-        });
+        throw sealFailure(seal, err, 'CRYPTO_ERR_BAD_CIPHERTEXT', `${what} is not a valid ciphertext for this job's parameters`);
       }
     },
     delete: dispose,
@@ -161,6 +159,12 @@ export function sealMessage(seal: SealModule, err: unknown): string {
     // fall through to String()
   }
   return String(err);
+}
+
+/** A failure inside SEAL calls as a coded error saying what was being done; a FedError thrown there already is kept as it is. */
+export function sealFailure(seal: SealModule, err: unknown, code: ErrorCode, what: string): FedError {
+  if (err instanceof FedError) return err;
+  return new FedError(code, `${what}: ${sealMessage(seal, err)}`, { cause: err });
 }
 
 export interface LongCallOptions {
@@ -236,7 +240,7 @@ export function generateKeyPair(ckks: CkksContext, opts: { rotations?: boolean; 
             decryptor.decrypt(ct, plain);
             decoded = ckks.encoder.decodeFloat64(plain) as Float64Array;
           } catch (err) {
-            throw new FedError('CRYPTO_ERR_SEAL', `cannot decrypt ciphertext ${c + 1} of ${blobs.length}: ${sealMessage(seal, err)}`, { cause: err });
+            throw sealFailure(seal, err, 'CRYPTO_ERR_SEAL', `cannot decrypt ciphertext ${c + 1} of ${blobs.length}`);
           } finally {
             ct.delete();
           }
@@ -268,7 +272,7 @@ export async function encryptVector(ckks: CkksContext, publicKeyBytes: Uint8Arra
     pk.loadFromArray(context, publicKeyBytes);
   } catch (err) {
     pk.delete();
-    throw new FedError('CRYPTO_ERR_BAD_CIPHERTEXT', `the public key does not load under this job's parameters: ${sealMessage(seal, err)}`, { cause: err });
+    throw sealFailure(seal, err, 'CRYPTO_ERR_BAD_CIPHERTEXT', `the public key does not load under this job's parameters`);
   }
   const encryptor = new seal.Encryptor(context, pk);
   const plain = new seal.Plaintext();
@@ -284,7 +288,7 @@ export async function encryptVector(ckks: CkksContext, publicKeyBytes: Uint8Arra
         encoder.encode(slice, ckks.scale, plain);
         encryptor.encrypt(plain, ct);
       } catch (err) {
-        throw new FedError('CRYPTO_ERR_SEAL', `cannot encrypt ciphertext ${c + 1} of ${chunks}: ${sealMessage(seal, err)}`, { cause: err });
+        throw sealFailure(seal, err, 'CRYPTO_ERR_SEAL', `cannot encrypt ciphertext ${c + 1} of ${chunks}`);
       }
       blobs.push(ckks.saveCiphertext(ct));
       opts.onProgress?.(c + 1, chunks);
@@ -328,7 +332,7 @@ export async function sumCiphertexts(
           try {
             evaluator.addInplace(acc, term);
           } catch (err) {
-            throw new FedError('CRYPTO_ERR_SEAL', `cannot add ${nameOf(i)}, ciphertext ${c + 1}: ${sealMessage(seal, err)}`, { cause: err });
+            throw sealFailure(seal, err, 'CRYPTO_ERR_SEAL', `cannot add ${nameOf(i)}, ciphertext ${c + 1}`);
           } finally {
             term.delete();
           }
@@ -360,7 +364,7 @@ export function addPlainValues(ckks: CkksContext, ciphertext: Uint8Array, values
     evaluator.addPlainInplace(ct, plain);
     return ckks.saveCiphertext(ct);
   } catch (err) {
-    throw new FedError('CRYPTO_ERR_SEAL', `cannot add plaintext values: ${sealMessage(seal, err)}`, { cause: err });
+    throw sealFailure(seal, err, 'CRYPTO_ERR_SEAL', `cannot add plaintext values`);
   } finally {
     plain.delete();
     ct.delete();

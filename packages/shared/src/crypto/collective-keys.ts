@@ -24,7 +24,7 @@
 import { createHash } from 'node:crypto';
 import type { SecretKey } from 'node-seal';
 import { FedError } from '../util/errors.ts';
-import { type CkksContext, sealMessage } from './ckks.ts';
+import { type CkksContext, sealFailure, sealMessage } from './ckks.ts';
 import { CT_DATA, header, keyLevelPrimes, PT_DATA, putU64, u64 } from './seal-layout.ts';
 
 const SEED_BYTES = 64;
@@ -274,8 +274,7 @@ export function trainingKeyOps(ckks: CkksContext, secretKey: SecretKey): Trainin
         seeded.set(save(plain).subarray(PT_DATA, PT_DATA + l * n * 8), CT_DATA);
         return seeded;
       } catch (err) {
-        if (err instanceof FedError) throw err;
-        throw new FedError('CRYPTO_ERR_SEAL', `cannot encrypt under the common a: ${sealMessage(seal, err)}`, { cause: err });
+        throw sealFailure(seal, err, 'CRYPTO_ERR_SEAL', `cannot encrypt under the common a`);
       } finally {
         common.delete();
         full.delete();

@@ -1,6 +1,5 @@
 /** The encrypted gradient step of joint training: inner products of plaintext columns with an encrypted residual. */
-import { FedError } from '../util/errors.ts';
-import { type CkksContext, sealMessage } from './ckks.ts';
+import { type CkksContext, sealFailure } from './ckks.ts';
 
 /**
  * sum_r x_r * d_r for one feature, on a ciphertext of residuals: multiply by
@@ -43,8 +42,7 @@ export async function encryptedInnerProducts(
       await new Promise((resolve) => setImmediate(resolve));
     }
   } catch (err) {
-    if (err instanceof FedError) throw err;
-    throw new FedError('CRYPTO_ERR_SEAL', `cannot compute an encrypted gradient: ${sealMessage(seal, err)}`, { cause: err });
+    throw sealFailure(seal, err, 'CRYPTO_ERR_SEAL', `cannot compute an encrypted gradient`);
   } finally {
     rotated.delete();
     prod.delete();

@@ -23,7 +23,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Ciphertext, SecretKey } from 'node-seal';
 import { FedError } from '../util/errors.ts';
 import { type BoxKeys, openSealed, sealTo } from './channel.ts';
-import { type CkksContext, type DecryptionCounter, sealMessage } from './ckks.ts';
+import { type CkksContext, type DecryptionCounter, sealFailure } from './ckks.ts';
 import { CT_DATA, header, keyLevelPrimes } from './seal-layout.ts';
 import { smudgingNoise } from './smudging.ts';
 
@@ -277,8 +277,7 @@ export function ownerDecryptOps(ckks: CkksContext, secretKey: SecretKey, ledger?
         const body = l - 1 === 1 && lowBits >= 33 && lowBits <= 52 ? packBits(new BigUint64Array(residues.slice().buffer), lowBits) : residues.slice();
         return sealTo(ownerX25519, body);
       } catch (err) {
-        if (err instanceof FedError) throw err;
-        throw new FedError('CRYPTO_ERR_BAD_CIPHERTEXT', `cannot compute a decryption share of this request: ${sealMessage(seal, err)}`, { cause: err });
+        throw sealFailure(seal, err, 'CRYPTO_ERR_BAD_CIPHERTEXT', `cannot compute a decryption share of this request`);
       } finally {
         plain.delete();
         ct.delete();
@@ -314,8 +313,7 @@ export function ownerDecryptOps(ckks: CkksContext, secretKey: SecretKey, ledger?
         ledger?.decrypted(used, what);
         return values;
       } catch (err) {
-        if (err instanceof FedError) throw err;
-        throw new FedError('CRYPTO_ERR_SEAL', `cannot decrypt ${what} with the shares: ${sealMessage(seal, err)}`, { cause: err });
+        throw sealFailure(seal, err, 'CRYPTO_ERR_SEAL', `cannot decrypt ${what} with the shares`);
       } finally {
         plain.delete();
         term.delete();

@@ -11,7 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import { FedError } from '../util/errors.ts';
 import type { CkksParams } from '../wire/params.ts';
-import { type CkksContext, sealMessage } from './ckks.ts';
+import { type CkksContext, sealFailure } from './ckks.ts';
 
 /** Masks are drawn log-uniformly from [1, 2^MASK_BITS]. */
 export const MASK_BITS = 16;
@@ -80,8 +80,7 @@ export function maskDifference(ckks: CkksContext, operands: readonly Uint8Array[
     evaluator.addPlainInplace(acc, plain);
     return ckks.saveCiphertext(acc);
   } catch (err) {
-    if (err instanceof FedError) throw err;
-    throw new FedError('CRYPTO_ERR_SEAL', `cannot mask the compared differences: ${sealMessage(seal, err)}`, { cause: err });
+    throw sealFailure(seal, err, 'CRYPTO_ERR_SEAL', `cannot mask the compared differences`);
   } finally {
     plain.delete();
     acc.delete();

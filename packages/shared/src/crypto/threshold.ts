@@ -22,7 +22,7 @@
 import { createHash } from 'node:crypto';
 import { FedError } from '../util/errors.ts';
 import type { CkksContext } from './ckks.ts';
-import { type DecryptionCounter, sealMessage } from './ckks.ts';
+import { type DecryptionCounter, sealFailure } from './ckks.ts';
 import { type TrainingKeyOps, trainingKeyOps } from './collective-keys.ts';
 import type { KeyMaterialLog } from './custody.ts';
 import { type OwnerDecryptOps, ownerDecryptOps } from './owner-decrypt.ts';
@@ -147,7 +147,7 @@ export function createThresholdParty(ckks: CkksContext, seed: Uint8Array, custod
       try {
         pk.loadFromArray(context, out);
       } catch (err) {
-        throw new FedError('CRYPTO_ERR_BAD_CIPHERTEXT', `the collective public key does not load: ${sealMessage(seal, err)}`, { cause: err });
+        throw sealFailure(seal, err, 'CRYPTO_ERR_BAD_CIPHERTEXT', `the collective public key does not load`);
       } finally {
         pk.delete();
       }
@@ -176,7 +176,7 @@ export function createThresholdParty(ckks: CkksContext, seed: Uint8Array, custod
         return out.slice(PT_DATA, PT_DATA + ct.l * n * 8);
       } catch (err) {
         // a ciphertext whose header SEAL refuses is a bad ciphertext, not a SEAL failure
-        throw new FedError('CRYPTO_ERR_BAD_CIPHERTEXT', `cannot compute a decryption share of this ciphertext: ${sealMessage(seal, err)}`, { cause: err });
+        throw sealFailure(seal, err, 'CRYPTO_ERR_BAD_CIPHERTEXT', `cannot compute a decryption share of this ciphertext`);
       } finally {
         plain.delete();
         cipher.delete();
@@ -210,7 +210,7 @@ export function createThresholdParty(ckks: CkksContext, seed: Uint8Array, custod
           try {
             term.loadFromArray(context, shaped);
           } catch (err) {
-            throw new FedError('CRYPTO_ERR_BAD_CIPHERTEXT', `decryption share ${i + 1} is not valid: ${sealMessage(seal, err)}`, { cause: err });
+            throw sealFailure(seal, err, 'CRYPTO_ERR_BAD_CIPHERTEXT', `decryption share ${i + 1} is not valid`);
           }
           evaluator.addInplace(cipher, term);
         }
@@ -220,8 +220,7 @@ export function createThresholdParty(ckks: CkksContext, seed: Uint8Array, custod
         ledger?.decrypted(Math.min(used, values.length));
         return values;
       } catch (err) {
-        if (err instanceof FedError) throw err;
-        throw new FedError('CRYPTO_ERR_SEAL', `cannot decrypt with the shares: ${sealMessage(seal, err)}`, { cause: err });
+        throw sealFailure(seal, err, 'CRYPTO_ERR_SEAL', `cannot decrypt with the shares`);
       } finally {
         plain.delete();
         term.delete();

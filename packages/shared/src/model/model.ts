@@ -168,6 +168,12 @@ export function rowsOf(table: PartyTable, ids: readonly string[]): Int32Array {
   return rows;
 }
 
+/** The rows of some slots of a list, from that list's own lookup (made once): -1 for a slot past its end. */
+export function rowsOfSlots(table: PartyTable, list: readonly string[], slots: readonly number[]): Int32Array {
+  const all = rowsOf(table, list);
+  return Int32Array.from(slots, (slot) => all[slot] ?? -1);
+}
+
 /**
  * Tells rowsOf the rows of a list it would otherwise look up again: a copy of
  * a looked-up list with some ids blanked ('' has no row), whose rows the
