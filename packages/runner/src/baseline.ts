@@ -8,7 +8,6 @@
  */
 import {
   completeModel,
-  loadPartyData,
   modelColumnsFor,
   modelFromSpec,
   type PartyModel,
@@ -56,7 +55,7 @@ export async function fitBankBaseline(scenario: Scenario, scenarioFile: string, 
   let labels: Labels;
   let head: Pick<BankBaseline, 'basis' | 'fittedOn' | 'seed'>;
   if (scenario.train) {
-    table = await loadPartyData(prep.dataFiles.get(recipient) as string, schema, prep.dataFormat);
+    table = await prep.tableOf(recipient);
     ids = prep.trainIds;
     labels = prep.labels;
     head = { basis: 'training-rows', fittedOn: `the ${prep.trainIds.length} training rows` };
@@ -71,7 +70,7 @@ export async function fitBankBaseline(scenario: Scenario, scenarioFile: string, 
     labels = other.labels;
     head = { basis: 'another-seed', fittedOn: `${recipient}'s customers in a population drawn with seed ${seed}`, seed };
   } else {
-    table = await loadPartyData(prep.dataFiles.get(recipient) as string, schema, prep.dataFormat);
+    table = await prep.tableOf(recipient);
     const applicants = new Set(prep.applicants);
     ids = (prep.members.get(recipient)?.ids ?? []).filter((id) => !applicants.has(id));
     labels = prep.labels;

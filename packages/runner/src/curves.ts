@@ -48,11 +48,19 @@ export const MAX_CURVE_POINTS = 200;
 export function computeCurves(scores: ArrayLike<number>, labels: ArrayLike<number>, maxPoints = MAX_CURVE_POINTS): CurveSet {
   const n = scores.length;
   if (labels.length !== n) throw new RangeError(`scores (${n}) and labels (${labels.length}) differ in length`);
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => (scores[a] as number) - (scores[b] as number));
+  // each class's scores sorted on its own (typed-array sorts), then walked together one distinct score at a time
   let pos = 0;
   for (let i = 0; i < n; i++) if (labels[i] === 1) pos++;
   const neg = n - pos;
   if (pos === 0 || neg === 0) return { auc: Number.NaN, ks: Number.NaN, ksShare: Number.NaN, roc: [], ksCurve: [], n, positives: pos };
+  const ps = new Float64Array(pos);
+  const ns = new Float64Array(neg);
+  for (let i = 0, a = 0, b = 0; i < n; i++) {
+    if (labels[i] === 1) ps[a++] = scores[i] as number;
+    else ns[b++] = scores[i] as number;
+  }
+  ps.sort();
+  ns.sort();
   // cumulative counts at every boundary between distinct scores, lowest score first
   const cps = [0];
   const cns = [0];
@@ -61,12 +69,19 @@ export function computeCurves(scores: ArrayLike<number>, labels: ArrayLike<numbe
   let u = 0;
   let ks = 0;
   let ksIndex = 0;
-  for (let k = 0; k < n; ) {
-    let j = k;
-    while (j + 1 < n && scores[order[j + 1] as number] === scores[order[k] as number]) j++;
+  for (let i = 0, j = 0; i < pos || j < neg; ) {
+    const x = Math.min(i < pos ? (ps[i] as number) : Number.POSITIVE_INFINITY, j < neg ? (ns[j] as number) : Number.POSITIVE_INFINITY);
     let gp = 0;
-    for (let m = k; m <= j; m++) if (labels[order[m] as number] === 1) gp++;
-    const gn = j - k + 1 - gp;
+    let gn = 0;
+    if (Number.isNaN(x)) {
+      // NaN sorts last in each class and equals nothing: the rest is one group
+      gp = pos - i;
+      gn = neg - j;
+    } else {
+      for (; i < pos && ps[i] === x; i++) gp++;
+      for (; j < neg && ns[j] === x; j++) gn++;
+    }
+    if (gp + gn === 0) break;
     // Mann-Whitney U: each default outranks the non-defaults below it, ties count half
     u += gp * (cn + gn / 2);
     cp += gp;
@@ -78,7 +93,7 @@ export function computeCurves(scores: ArrayLike<number>, labels: ArrayLike<numbe
       ks = gap;
       ksIndex = cps.length - 1;
     }
-    k = j + 1;
+    if (Number.isNaN(x)) break;
   }
   const last = cps.length - 1;
   // ROC from the highest threshold down: the boundaries in reverse
@@ -140,29 +155,35 @@ export interface GradeDistribution {
   total: number;
 }
 
-export function gradeDistribution(
-  rows: readonly { id: string; score: number; grade: string }[],
-  labels?: { get(id: string): number | undefined },
-): GradeDistribution {
+/** Scores by grade, one entry per business in the same order: its grade, its score, and (when known) 1 if it defaulted. */
+export function gradeDistribution(grades: readonly string[], scores: ArrayLike<number>, defaults?: ArrayLike<number>): GradeDistribution {
+  const n = grades.length;
+  if (scores.length !== n || (defaults && defaults.length !== n))
+    throw new RangeError(`grades (${n}), scores (${scores.length}) and defaults differ in length`);
   const by = new Map<string, { count: number; min: number; max: number; sum: number; defaults: number }>();
-  for (const r of rows) {
-    const b = by.get(r.grade) ?? { count: 0, min: Number.POSITIVE_INFINITY, max: Number.NEGATIVE_INFINITY, sum: 0, defaults: 0 };
+  for (let i = 0; i < n; i++) {
+    const grade = grades[i] as string;
+    const score = scores[i] as number;
+    let b = by.get(grade);
+    if (!b) {
+      b = { count: 0, min: Number.POSITIVE_INFINITY, max: Number.NEGATIVE_INFINITY, sum: 0, defaults: 0 };
+      by.set(grade, b);
+    }
     b.count++;
-    b.min = Math.min(b.min, r.score);
-    b.max = Math.max(b.max, r.score);
-    b.sum += r.score;
-    if (labels?.get(r.id) === 1) b.defaults++;
-    by.set(r.grade, b);
+    b.min = Math.min(b.min, score);
+    b.max = Math.max(b.max, score);
+    b.sum += score;
+    if (defaults?.[i] === 1) b.defaults++;
   }
   const buckets = [...by].map(([grade, b]) => ({
     grade,
     count: b.count,
-    share: b.count / rows.length,
+    share: b.count / n,
     minScore: b.min,
     maxScore: b.max,
     meanScore: b.sum / b.count,
-    ...(labels ? { defaults: b.defaults, defaultRate: b.defaults / b.count } : {}),
+    ...(defaults ? { defaults: b.defaults, defaultRate: b.defaults / b.count } : {}),
   }));
   buckets.sort((a, b) => b.meanScore - a.meanScore);
-  return { buckets, total: rows.length };
+  return { buckets, total: n };
 }

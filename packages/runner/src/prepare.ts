@@ -6,7 +6,19 @@
  */
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { type DataFormat, IdIndex, mkdirPrivate, type Scenario, type TableSchema, writePartyStore, writePrivateFile } from '@fedrisk/shared';
+import {
+  type DataFormat,
+  IdIndex,
+  loadPartyData,
+  mkdirPrivate,
+  type PartyTable,
+  readScoreLogits,
+  type Scenario,
+  type ScoreColumns,
+  type TableSchema,
+  writePartyStore,
+  writePrivateFile,
+} from '@fedrisk/shared';
 import { type Labels, makeDataSet, sampleApplicants } from './dataset.ts';
 import type { Population } from './synthetic.ts';
 
@@ -34,6 +46,37 @@ export interface Prepared {
   dataMs: number;
   /** synthetic data: the generated world with its hidden attributes (referee only) */
   population?: Population;
+  /**
+   * A party's table as its own file holds it, read and checked once for the whole run: the
+   * referee's verification, portfolio, reasons and attacks all need it (at a million rows a
+   * read costs seconds, and each stage used to read it again).
+   */
+  tableOf(party: string): Promise<PartyTable>;
+  /** a recipient's scores file, read and checked once: the referee verifies it, then lends on it */
+  scoresOf(file: string): Promise<ScoreColumns>;
+}
+
+/** A reader that reads each file once, and hands every later caller the same result. */
+function readOnce<T>(read: (file: string) => Promise<T>): (file: string) => Promise<T> {
+  const done = new Map<string, Promise<T>>();
+  return (file) => {
+    let got = done.get(file);
+    if (!got) {
+      got = read(file);
+      done.set(file, got);
+    }
+    return got;
+  };
+}
+
+/** Reads each party's file on first use, and hands every later caller the same table. */
+export function partyTables(dataFiles: ReadonlyMap<string, string>, schemas: ReadonlyMap<string, TableSchema>, format: DataFormat): Prepared['tableOf'] {
+  return readOnce((party) => {
+    const file = dataFiles.get(party);
+    const schema = schemas.get(party);
+    if (file === undefined || schema === undefined) return Promise.reject(new RangeError(`no data file for party ${party}`));
+    return loadPartyData(file, schema, format);
+  });
 }
 
 /** The recipient's customers to score, and (with train:) those to train on: the same split wherever it is needed. */
@@ -110,5 +153,7 @@ export async function prepare(scenario: Scenario, scenarioFile: string, runsDir:
     dropped: ds.dropped,
     dataMs,
     ...(ds.population ? { population: ds.population } : {}),
+    tableOf: partyTables(dataFiles, ds.schemas, dataFormat),
+    scoresOf: readOnce(readScoreLogits),
   };
 }

@@ -3,26 +3,15 @@
  * every file: it recomputes each score in plaintext and measures what the
  * encrypted pipeline produced and what sharing buys over the bank alone.
  */
-import {
-  type DataFormat,
-  FedError,
-  loadPartyData,
-  type PartyModel,
-  type PartyTable,
-  partialLogitsFor,
-  readScoreLogits,
-  rowsOf,
-  type TableSchema,
-} from '@fedrisk/shared';
+import { FedError, type PartyModel, type PartyTable, partialLogitsFor, readScoreLogits, rowsOf, type ScoreColumns } from '@fedrisk/shared';
 import { type BankBaseline, type BaselineBasis, baselineLogits, basisOf } from './baseline.ts';
 import { type CurveSet, computeCurves, type GradeDistribution, gradeDistribution } from './curves.ts';
 import { auc, ks } from './stats.ts';
 
 export interface RefereeParty {
   id: string;
-  schema: TableSchema;
-  dataFile: string;
-  dataFormat: DataFormat;
+  /** the party's own table, as its file holds it */
+  table: () => Promise<PartyTable>;
   model: PartyModel;
 }
 
@@ -54,27 +43,15 @@ export interface ById {
   get(id: string): number | undefined;
 }
 
-/** The recipient's decrypted scores: logits by record id, and each one's score and grade. */
+/** The recipient's decrypted logits, by record id and in its file's order. */
 export interface ScoresById extends ById {
   values(): Iterable<number>;
-  gradeOf(id: string): { score: number; grade: string } | undefined;
 }
 
-/** The recipient's decrypted scores (from its scores.csv, checked by its schema). */
+/** The recipient's decrypted logits (from its scores.csv, checked by its schema). */
 export async function readScores(file: string): Promise<ScoresById> {
-  const { logits, scores, grades, index } = await readScoreLogits(file);
-  const at = (id: string) => (index.has(id) ? (index.get(id) as number) : undefined);
-  return {
-    get: (id) => {
-      const i = at(id);
-      return i === undefined ? undefined : logits[i];
-    },
-    values: () => logits.values(),
-    gradeOf: (id) => {
-      const i = at(id);
-      return i === undefined ? undefined : { score: scores[i] as number, grade: grades[i] as string };
-    },
-  };
+  const { logits, index } = await readScoreLogits(file);
+  return { get: (id) => (index.has(id) ? logits[index.get(id) as number] : undefined), values: () => logits.values() };
 }
 
 export async function verify(opts: {
@@ -82,7 +59,8 @@ export async function verify(opts: {
   recipient: string;
   applicants: readonly string[];
   labels: ById;
-  scores: ScoresById;
+  /** the recipient's scores file, as columns */
+  scores: ScoreColumns;
   baseline: BankBaseline;
   /** per party: applicants whose record it does not contribute (no valid authorisation): it sends its neutral value */
   withheld?: ReadonlyMap<string, ReadonlySet<string>> | undefined;
@@ -92,8 +70,8 @@ export async function verify(opts: {
   const gaps: Record<string, number> = {};
   const tables = new Map<string, PartyTable>();
   for (const p of opts.parties) {
-    const table = await loadPartyData(p.dataFile, p.schema, p.dataFormat);
-    if (p.id === opts.recipient) tables.set(p.id, table); // the others' tables can go: a million rows each
+    const table = await p.table();
+    tables.set(p.id, table);
     const withheld = opts.withheld?.get(p.id);
     const ids = withheld?.size ? applicants.map((id) => (withheld.has(id) ? '' : id)) : applicants;
     const partial = partialLogitsFor(table, p.model, ids);
@@ -105,10 +83,17 @@ export async function verify(opts: {
   let sumErr = 0;
   const joint = new Float64Array(applicants.length);
   const y = new Uint8Array(applicants.length);
+  const scored = opts.scores;
+  const grades = new Array<string>(applicants.length);
+  const points = new Float64Array(applicants.length);
   applicants.forEach((id, i) => {
-    const got = opts.scores.get(id);
-    if (got === undefined || !Number.isFinite(got)) throw new FedError('JOB_ERR_MISMATCH', `the recipient's scores have no value for business ${id}`);
+    const at = scored.index.get(id);
+    const got = at === undefined ? undefined : scored.logits[at];
+    if (at === undefined || got === undefined || !Number.isFinite(got))
+      throw new FedError('JOB_ERR_MISMATCH', `the recipient's scores have no value for business ${id}`);
     joint[i] = got;
+    grades[i] = scored.grades[at] as string;
+    points[i] = scored.scores[at] as number;
     const err = Math.abs(got - (plain[i] as number));
     maxErr = Math.max(maxErr, err);
     sumErr += err;
@@ -132,9 +117,6 @@ export async function verify(opts: {
     gaps,
     scored: applicants.length,
     curves: { joint: computeCurves(joint, y), ...(fitted ? { bankOnly: computeCurves(bankOnly, y) } : {}) },
-    grades: gradeDistribution(
-      applicants.map((id) => ({ id, ...(opts.scores.gradeOf(id) as { score: number; grade: string }) })),
-      opts.labels,
-    ),
+    grades: gradeDistribution(grades, points, y),
   };
 }

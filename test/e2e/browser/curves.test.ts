@@ -89,7 +89,13 @@ describe('grade distribution', () => {
       { id: 'd', score: 720, grade: 'A' },
       { id: 'e', score: 520, grade: 'E' },
     ];
-    const g = gradeDistribution(rows, new Map([['b', 1]]));
+    const grades = rows.map((r) => r.grade);
+    const scores = rows.map((r) => r.score);
+    const g = gradeDistribution(
+      grades,
+      scores,
+      rows.map((r) => (r.id === 'b' ? 1 : 0)),
+    );
     expect(g.total).toBe(5);
     expect(g.buckets.map((b) => [b.grade, b.count, b.defaults])).toEqual([
       ['A', 1, 0],
@@ -98,6 +104,6 @@ describe('grade distribution', () => {
     ]);
     expect(g.buckets[2]?.defaultRate).toBe(0.5);
     expect(g.buckets[1]).toMatchObject({ minScore: 664.73, maxScore: 680.2 });
-    expect(gradeDistribution(rows).buckets[0]?.defaults).toBeUndefined();
+    expect(gradeDistribution(grades, scores).buckets[0]?.defaults).toBeUndefined();
   });
 });

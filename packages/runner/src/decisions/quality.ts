@@ -12,7 +12,6 @@ import {
   type DecisionRow,
   type Factor,
   factorsFor,
-  loadPartyData,
   NO_COST_BAND,
   NO_LIMIT_REASON,
   type PartyModel,
@@ -21,7 +20,6 @@ import {
   reasonText,
   type Scenario,
   scorecardMapping,
-  type TableSchema,
   topFactors,
 } from '@fedrisk/shared';
 import type { Prepared } from '../prepare.ts';
@@ -92,7 +90,7 @@ export async function reasonsStage(
   const ids = rejected.map((d) => d.id);
   const perParty: { party: string; factors: Factor[][] }[] = [];
   for (const p of scenario.parties) {
-    const table = await loadPartyData(prep.dataFiles.get(p.id) as string, prep.schemas.get(p.id) as TableSchema, prep.dataFormat);
+    const table = await prep.tableOf(p.id);
     perParty.push({ party: p.id, factors: factorsFor(table, models.get(p.id) as PartyModel, ids, scorecardMapping(scenario.scorecard).factor) });
   }
   const top = Math.min(COMPARED_TOP, min);

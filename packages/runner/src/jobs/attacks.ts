@@ -5,17 +5,7 @@
  * real partial logits, a holder's real customers).
  */
 import { join } from 'node:path';
-import {
-  type Attack,
-  attacker,
-  attackOutputSchema,
-  loadPartyData,
-  modelFromSpec,
-  partialLogitsFor,
-  readJsonFile,
-  type Scenario,
-  type TableSchema,
-} from '@fedrisk/shared';
+import { type Attack, attacker, attackOutputSchema, modelFromSpec, partialLogitsFor, readJsonFile, type Scenario } from '@fedrisk/shared';
 import type { Prepared } from '../prepare.ts';
 import { readScores } from '../referee.ts';
 import type { AttackResult, DesignResult } from '../report/types.ts';
@@ -25,7 +15,7 @@ const CLOSE = 1e-3;
 
 /** A victim's true partial logits for the job's slots, and which slots it has a record for. */
 async function truthOf(scenario: Scenario, prep: Prepared, party: string, allSlotIds: readonly string[], withheld: ReadonlySet<string> | undefined) {
-  const table = await loadPartyData(prep.dataFiles.get(party) as string, prep.schemas.get(party) as TableSchema, prep.dataFormat);
+  const table = await prep.tableOf(party);
   // a record the victim withheld (no authorisation) never entered its input: there is nothing of it to read
   const slotIds = withheld?.size ? allSlotIds.map((id) => (withheld.has(id) ? '' : id)) : allSlotIds;
   const { values } = partialLogitsFor(table, modelFromSpec(scenario.model[party] ?? { intercept: 0 }, party), slotIds);

@@ -4,20 +4,10 @@
  * result off target, or not finite, fails the run.
  */
 import { join } from 'node:path';
-import {
-  asFedError,
-  FedError,
-  modelFromSpec,
-  type PartyModel,
-  partyModelSchema,
-  readJsonFile,
-  type Scenario,
-  type TableSchema,
-  thresholdNoise,
-} from '@fedrisk/shared';
+import { asFedError, FedError, modelFromSpec, type PartyModel, partyModelSchema, readJsonFile, type Scenario, thresholdNoise } from '@fedrisk/shared';
 import type { BankBaseline } from '../baseline.ts';
 import type { Prepared } from '../prepare.ts';
-import { readScores, type Verification, verify } from '../referee.ts';
+import { type Verification, verify } from '../referee.ts';
 import { commonResult } from '../report/assemble.ts';
 import type { DesignResult } from '../report/types.ts';
 import type { JobRun } from '../run-job.ts';
@@ -42,16 +32,14 @@ async function verifyScores(scenario: Scenario, prep: Prepared, run: JobRun, bas
   const verification = await verify({
     parties: scenario.parties.map((p) => ({
       id: p.id,
-      schema: prep.schemas.get(p.id) as TableSchema,
-      dataFile: prep.dataFiles.get(p.id) as string,
-      dataFormat: prep.dataFormat,
+      table: () => prep.tableOf(p.id),
       model: models.get(p.id) as PartyModel,
     })),
     recipient,
     // a design run on a sample scored the first applicants only
     applicants: scored < prep.applicants.length ? prep.applicants.slice(0, scored) : prep.applicants,
     labels: prep.labels,
-    scores: await readScores(join(run.files.partyDir(recipient), 'out', 'scores.csv')),
+    scores: await prep.scoresOf(join(run.files.partyDir(recipient), 'out', 'scores.csv')),
     baseline,
     withheld: run.governance?.withheld,
   });

@@ -13,7 +13,6 @@ import {
   dpSpent,
   FedError,
   type KeysDesign,
-  loadPartyData,
   modelColumnsFor,
   modelStructure,
   type PartyModel,
@@ -69,8 +68,7 @@ export async function evaluateTraining(scenario: Scenario, prep: Prepared, run: 
   const params = scenario.train as NonNullable<Scenario['train']>;
   const modelFiles = trainedModelFiles(scenario, run);
   const tables = new Map<string, PartyTable>();
-  for (const p of scenario.parties)
-    tables.set(p.id, await loadPartyData(prep.dataFiles.get(p.id) as string, prep.schemas.get(p.id) as TableSchema, prep.dataFormat));
+  for (const p of scenario.parties) tables.set(p.id, await prep.tableOf(p.id));
   const trained = new Map(scenario.parties.map((p) => [p.id, readJsonFile(modelFiles.get(p.id) as string, partyModelSchema, `${p.id}'s trained model`)]));
   // the referee completes each model the way its party had to, and trains its baselines on that structure
   const models = new Map<string, PartyModel>();

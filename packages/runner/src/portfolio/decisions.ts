@@ -104,8 +104,10 @@ export function rankedLoans(
   limitValues: readonly (number | undefined)[],
   truth: readonly ApplicantTruth[],
 ): Lent[] {
-  const order = scored.map((_, i) => i).filter((i) => Number.isFinite((scored[i] as Scored).logit) && creditLimit(policy.limit, limitValues[i]) > 0);
-  order.sort((a, b) => (scored[a] as Scored).logit - (scored[b] as Scored).logit || a - b);
+  const logits = Float64Array.from(scored, (s) => s.logit);
+  const order = scored.map((_, i) => i).filter((i) => Number.isFinite(logits[i] as number) && creditLimit(policy.limit, limitValues[i]) > 0);
+  // the sort is stable and the indices ascend: ties stay in applicant order
+  order.sort((a, b) => (logits[a] as number) - (logits[b] as number));
   return order.map((i) => {
     const s = scored[i] as Scored;
     return {
@@ -133,20 +135,29 @@ export function countAtNpl(ranked: readonly Lent[], truth: readonly ApplicantTru
   return best;
 }
 
-/** The book's loans under one set of outcomes: a defaulting borrower has drawn its whole limit, a performing one its usual share. */
-export function toLoans(lent: readonly Lent[], truth: readonly ApplicantTruth[], defaulted: Uint8Array): Loan[] {
-  return lent.map((l) => {
+/** The loans of one lending decision, booked again under each macro scenario's outcomes. */
+export interface LoanBook {
+  /**
+   * The loans under one set of outcomes: a defaulting borrower has drawn its whole limit, a
+   * performing one its usual share. The same loans are settled again by the next call (a
+   * million loans are made once, not once per scenario): book them before settling again.
+   */
+  settle(defaulted: Uint8Array): readonly Loan[];
+}
+
+export function loanBook(lent: readonly Lent[], truth: readonly ApplicantTruth[]): LoanBook {
+  const loans: Loan[] = lent.map((l) => {
     const t = truth[l.index] as ApplicantTruth;
-    const bad = defaulted[l.index] === 1;
-    return {
-      limit: l.amount,
-      amount: bad ? l.amount : l.amount * t.drawnShare,
-      type: l.type,
-      pd: l.pd,
-      defaulted: bad,
-      firstLoan: t.firstLoan,
-      city: t.city,
-      divisionType: t.divisionType,
-    };
+    return { limit: l.amount, amount: 0, type: l.type, pd: l.pd, defaulted: false, firstLoan: t.firstLoan, city: t.city, divisionType: t.divisionType };
   });
+  return {
+    settle(defaulted) {
+      lent.forEach((l, k) => {
+        const loan = loans[k] as Loan;
+        loan.defaulted = defaulted[l.index] === 1;
+        loan.amount = loan.defaulted ? l.amount : l.amount * (truth[l.index] as ApplicantTruth).drawnShare;
+      });
+      return loans;
+    },
+  };
 }

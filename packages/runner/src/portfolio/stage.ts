@@ -7,24 +7,13 @@
  * book's NPL rate. Plain arithmetic on what the run already has.
  */
 import { join } from 'node:path';
-import {
-  creditPolicyOf,
-  type DecisionRow,
-  FedError,
-  loadPartyData,
-  readScoresCsv,
-  type Scenario,
-  SEED_FIGURES,
-  SYNTHETIC_LIMIT_COLUMN,
-  type TableSchema,
-  writePrivateFile,
-} from '@fedrisk/shared';
+import { creditPolicyOf, type DecisionRow, FedError, rowsOf, type Scenario, SEED_FIGURES, SYNTHETIC_LIMIT_COLUMN, writePrivateFile } from '@fedrisk/shared';
 import { type BankBaseline, baselineLogits, basisOf } from '../baseline.ts';
 import { checkRecipientDecisions } from '../decisions/check.ts';
 import type { Prepared } from '../prepare.ts';
 import { type BookParams, bookOutcome } from './book.ts';
 import { portfolioCsv } from './csv.ts';
-import { applyPolicy, countAtNpl, policyLoans, rankedLoans, type Scored, scoredFrom, toLoans } from './decisions.ts';
+import { applyPolicy, countAtNpl, type LoanBook, loanBook, policyLoans, rankedLoans, type Scored, scoredFrom } from './decisions.ts';
 import type { BookName, BookOutcome, PortfolioReport, PortfolioScenario } from './types.ts';
 import { applicantTruth, defaultsUnder, macroScenarios } from './world.ts';
 
@@ -48,17 +37,18 @@ export async function portfolioStage(
   const policy = creditPolicyOf(scenario.policy);
   const card = scenario.scorecard;
   const ids = prep.applicants;
-  const scores = await readScoresCsv(scoresFrom.scoresFile);
+  const scores = await prep.scoresOf(scoresFrom.scoresFile);
   const joint: Scored[] = ids.map((id) => {
-    const s = scores.get(id);
-    if (!s) throw new FedError('JOB_ERR_MISMATCH', `the recipient's scores have no value for business ${id}`);
-    return { logit: s.logit, pd: s.pd, score: s.score, grade: s.grade };
+    const i = scores.index.get(id);
+    if (i === undefined) throw new FedError('JOB_ERR_MISMATCH', `the recipient's scores have no value for business ${id}`);
+    return { logit: scores.logits[i] as number, pd: scores.pds[i] as number, score: scores.scores[i] as number, grade: scores.grades[i] as string };
   });
-  const table = await loadPartyData(prep.dataFiles.get(recipient) as string, prep.schemas.get(recipient) as TableSchema, prep.dataFormat);
+  const table = await prep.tableOf(recipient);
   const limitColumn = scenario.policy.limit.column ?? (scenario.data.kind === 'synthetic' ? SYNTHETIC_LIMIT_COLUMN : undefined);
-  const row = new Map(table.ids.map((id, i) => [id, i]));
+  // the applicants' rows, as the referee's verification already looked them up
+  const rows = rowsOf(table, ids);
   const column = limitColumn === undefined ? undefined : table.numeric.get(limitColumn);
-  const limitValues = ids.map((id) => (column ? (column[row.get(id) ?? -1] ?? Number.NaN) : undefined));
+  const limitValues = ids.map((_, k) => (column ? (column[rows[k] as number] ?? Number.NaN) : undefined));
   const bankAlone = scoredFrom(baselineLogits(baseline, table, ids), card);
   const truth = applicantTruth(prep, ids);
 
@@ -76,18 +66,19 @@ export async function portfolioStage(
     pool: p.pool,
     incentiveRate: platform ? p.incentive.rate : 0,
   });
-  const jointBase = bookOutcome(toLoans(jointLent, truth, baseDefaults), ids.length, params(baselineMacro.lossGivenDefault, true));
+  const jointBook = loanBook(jointLent, truth);
+  const jointBase = bookOutcome(jointBook.settle(baseDefaults), ids.length, params(baselineMacro.lossGivenDefault, true));
   const sameApprovals = ranked.slice(0, jointLent.length);
   const sameNpl = ranked.slice(0, countAtNpl(ranked, truth, baseDefaults, jointBase.nplRate));
+  const aloneBooks = { sameApprovals: loanBook(sameApprovals, truth), sameNpl: loanBook(sameNpl, truth) };
 
   const scenarios: PortfolioScenario[] = macros.map((m) => {
     const d = defaultsUnder(m, truth);
-    const book = (lent: typeof jointLent, platform: boolean): BookOutcome =>
-      bookOutcome(toLoans(lent, truth, d), ids.length, params(m.lossGivenDefault, platform));
+    const book = (loans: LoanBook, platform: boolean): BookOutcome => bookOutcome(loans.settle(d), ids.length, params(m.lossGivenDefault, platform));
     const books: Record<BookName, BookOutcome> = {
-      joint: book(jointLent, true),
-      bankAloneSameApprovals: book(sameApprovals, false),
-      bankAloneSameNpl: book(sameNpl, false),
+      joint: book(jointBook, true),
+      bankAloneSameApprovals: book(aloneBooks.sameApprovals, false),
+      bankAloneSameNpl: book(aloneBooks.sameNpl, false),
     };
     const { name, description, defaultOdds, industries, cities, clusters, lossGivenDefault } = m;
     const defaults = d.reduce((s, v) => s + v, 0);

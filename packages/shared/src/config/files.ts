@@ -192,6 +192,7 @@ export async function readScoresCsv(path: string): Promise<Map<string, ScoredBus
 export interface ScoreColumns {
   ids: string[];
   logits: Float64Array;
+  pds: Float64Array;
   scores: Float64Array;
   grades: string[];
   index: IdIndex;
@@ -207,6 +208,7 @@ export async function readScoreLogits(path: string): Promise<ScoreColumns> {
   return {
     ids,
     logits: Float64Array.from(all, (s) => s.logit),
+    pds: Float64Array.from(all, (s) => s.pd),
     scores: Float64Array.from(all, (s) => s.score),
     grades: all.map((s) => s.grade),
     index: IdIndex.of(ids),
@@ -218,6 +220,7 @@ function plainScoreLogits(text: string): ScoreColumns | undefined {
   if (!text.startsWith(head) || text.includes('"') || text.includes('\r')) return undefined;
   const ids: string[] = [];
   const logits: number[] = [];
+  const pds: number[] = [];
   const scores: number[] = [];
   const grades: string[] = [];
   const index = new IdIndex();
@@ -231,11 +234,12 @@ function plainScoreLogits(text: string): ScoreColumns | undefined {
       return undefined;
     ids.push(id);
     logits.push(nums[0] as number);
+    pds.push(nums[1] as number);
     scores.push(nums[2] as number);
     grades.push(grade as string);
     pos = eol + 1;
   }
-  return { ids, logits: Float64Array.from(logits), scores: Float64Array.from(scores), grades, index };
+  return { ids, logits: Float64Array.from(logits), pds: Float64Array.from(pds), scores: Float64Array.from(scores), grades, index };
 }
 
 const LABELS_HEADER = ['business_id', 'label'];
