@@ -3,6 +3,7 @@
  * pricing matches the model, the merge ranks and fills as documented, and
  * the sealed payloads hold codes and bands only (a value is refused).
  */
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   bandOf,
@@ -198,5 +199,23 @@ describe('decisions.csv', () => {
       { ...(rows[1] as DecisionRow), reasons: [{ ...(rows[1]?.reasons[0] as DecisionRow['reasons'][0]), code: 'MADE_UP' }] },
     ]);
     await expect(readDecisionsCsv(join(dir, 'bad.csv'))).rejects.toMatchObject({ code: 'JOB_ERR_MISMATCH' });
+  });
+
+  it('looks a decision up by id, and refuses a repeated id, an unknown decision or a missing header, naming the line', async () => {
+    const dir = tempDir();
+    const row: DecisionRow = { id: ids[0] as string, decision: 'reject', policyReason: 'grade', grade: 'E', score: 540, limit: 0, credit: false, reasons: [] };
+    writeDecisionsCsv(join(dir, 'one.csv'), [row, { ...row, id: ids[1] as string, decision: 'approve', limit: 5000 }]);
+    const back = await readDecisionsCsv(join(dir, 'one.csv'));
+    expect(back.size).toBe(2);
+    expect(back.get(ids[1] as string)).toMatchObject({ decision: 'approve', limit: 5000 });
+    expect(back.get(ids[2] as string)).toBeUndefined();
+    writeDecisionsCsv(join(dir, 'twice.csv'), [row, row]);
+    await expect(readDecisionsCsv(join(dir, 'twice.csv'))).rejects.toMatchObject({ code: 'JOB_ERR_MISMATCH', message: expect.stringContaining('line 3') });
+    writeFileSync(join(dir, 'maybe.csv'), readFileSync(join(dir, 'one.csv'), 'utf8').replace(',reject,', ',maybe,'));
+    await expect(readDecisionsCsv(join(dir, 'maybe.csv'))).rejects.toMatchObject({ code: 'JOB_ERR_MISMATCH', message: expect.stringContaining('line 2') });
+    writeFileSync(join(dir, 'headless.csv'), readFileSync(join(dir, 'one.csv'), 'utf8').split('\n').slice(1).join('\n'));
+    await expect(readDecisionsCsv(join(dir, 'headless.csv'))).rejects.toMatchObject({ code: 'DATA_ERR_CSV' });
+    writeFileSync(join(dir, 'empty.csv'), '');
+    await expect(readDecisionsCsv(join(dir, 'empty.csv'))).rejects.toMatchObject({ code: 'DATA_ERR_CSV' });
   });
 });

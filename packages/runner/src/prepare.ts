@@ -20,7 +20,7 @@ import {
   writePrivateFile,
 } from '@fedrisk/shared';
 import { type Labels, makeDataSet, sampleApplicants } from './dataset.ts';
-import type { Population } from './synthetic.ts';
+import type { Population, PopulationTruth } from './synthetic.ts';
 
 export interface Prepared {
   runDir: string;
@@ -45,7 +45,7 @@ export interface Prepared {
   dropped: { line: number; column: string }[];
   dataMs: number;
   /** synthetic data: the generated world with its hidden attributes (referee only) */
-  population?: Population;
+  population?: PopulationTruth;
   /**
    * A party's table as its own file holds it, read and checked once for the whole run: the
    * referee's verification, portfolio, reasons and attacks all need it (at a million rows a
@@ -54,6 +54,10 @@ export interface Prepared {
   tableOf(party: string): Promise<PartyTable>;
   /** a recipient's scores file, read and checked once: the referee verifies it, then lends on it */
   scoresOf(file: string): Promise<ScoreColumns>;
+}
+
+function truthOf({ features: _features, members: _members, ...truth }: Population): PopulationTruth {
+  return truth;
 }
 
 /** A reader that reads each file once, and hands every later caller the same result. */
@@ -152,7 +156,8 @@ export async function prepare(scenario: Scenario, scenarioFile: string, runsDir:
     source: ds.source,
     dropped: ds.dropped,
     dataMs,
-    ...(ds.population ? { population: ds.population } : {}),
+    // the columns are in the parties' files now: a million businesses' features need not stay in memory for the whole run
+    ...(ds.population ? { population: truthOf(ds.population) } : {}),
     tableOf: partyTables(dataFiles, ds.schemas, dataFormat),
     scoresOf: readOnce(readScoreLogits),
   };

@@ -57,6 +57,9 @@ export interface Population {
   members: Map<string, Int32Array>;
 }
 
+/** What the referee keeps of the world once the parties' files are written: the hidden risk and attributes, not the columns. */
+export type PopulationTruth = Omit<Population, 'features' | 'members'>;
+
 const round4 = (x: number) => Math.round(x * 10_000) / 10_000;
 const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x));
 

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import {
   bandText,
   type DecisionRow,
+  type DecisionTable,
   type Factor,
   factorsFor,
   NO_COST_BAND,
@@ -81,12 +82,13 @@ export async function reasonsStage(
   scenario: Scenario,
   prep: Prepared,
   models: ReadonlyMap<string, PartyModel>,
-  decisions: ReadonlyMap<string, DecisionRow>,
+  decisions: DecisionTable,
   jobDir: { partyDir(id: string): string },
   recipientSummary: PartySummary,
 ): Promise<ReasonsReport> {
   const { min, bandPoints } = scenario.policy.reasons;
-  const rejected = [...decisions.values()].filter((d) => d.decision !== 'approve');
+  const rejected: DecisionRow[] = [];
+  for (const d of decisions.values()) if (d.decision !== 'approve') rejected.push(d);
   const ids = rejected.map((d) => d.id);
   const perParty: { party: string; factors: Factor[][] }[] = [];
   for (const p of scenario.parties) {

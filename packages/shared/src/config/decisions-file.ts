@@ -15,7 +15,8 @@ import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
-import { csvRow, parseCsv } from '../data/csv.ts';
+import { csvRow, csvRows, parseCsv } from '../data/csv.ts';
+import { IdIndex } from '../data/id-index.ts';
 import { isReasonCode, type ReasonDirection } from '../model/reason-codes.ts';
 import { bandText, type FinalReason, MAX_BAND, NO_COST_BAND } from '../model/reasons.ts';
 import { FedError } from '../util/errors.ts';
@@ -76,47 +77,93 @@ export function writeDecisionsCsv(path: string, rows: readonly DecisionRow[]): v
 
 const decisionSchema = z.enum(['approve', 'reject', 'review']);
 const policyReasonSchema = z.enum(['score', 'grade', 'no-limit']);
-// membership tests of the schemas' own values: a million rows need no schema call per cell
-const DECISIONS = new Set<string>(decisionSchema.options);
-const POLICY_REASONS = new Set<string>(policyReasonSchema.options);
+
+/**
+ * The recipient's decisions as the referee holds them: columns, not an object per applicant
+ * (a million rows of objects cost a third of a gigabyte); a row is made when asked for.
+ */
+export interface DecisionTable {
+  readonly size: number;
+  get(id: string): DecisionRow | undefined;
+  /** every row, in the file's order */
+  values(): IterableIterator<DecisionRow>;
+}
 
 /** Reads the recipient's decisions; every field checked, every id once. */
-export async function readDecisionsCsv(path: string): Promise<Map<string, DecisionRow>> {
-  const rows = parseCsv(await readText(path), path);
-  if (rows[0]?.cells.join(',') !== DECISIONS_HEADER.join(','))
-    throw new FedError('DATA_ERR_CSV', `${path} line 1: expected the header ${DECISIONS_HEADER.join(',')}`);
-  const out = new Map<string, DecisionRow>();
-  for (let k = 1; k < rows.length; k++) {
-    const { line, cells } = rows[k] as (typeof rows)[number];
-    const [id, decision, policyReason, grade, score, limit, credit, reasons] = cells;
-    const s = Number(score);
-    const l = Number(limit);
-    if (
-      !id ||
-      cells.length !== DECISIONS_HEADER.length ||
-      !DECISIONS.has(decision as string) ||
-      !POLICY_REASONS.has(policyReason as string) ||
-      !grade ||
-      !Number.isFinite(s) ||
-      !Number.isFinite(l) ||
-      out.has(id)
-    )
+export async function readDecisionsCsv(path: string): Promise<DecisionTable> {
+  const decisions = decisionSchema.options;
+  const policyReasons = policyReasonSchema.options;
+  const index = new IdIndex();
+  const decision: number[] = [];
+  const policyReason: number[] = [];
+  const grades: string[] = [];
+  const scores: number[] = [];
+  const limits: number[] = [];
+  const credit: boolean[] = [];
+  const reasons = new Map<number, FinalReason[]>();
+  // each grade's text once, not once per row
+  const gradeText = new Map<string, string>();
+  let header = true;
+  for (const { line, cells } of csvRows(await readText(path), path)) {
+    if (header) {
+      if (cells.join(',') !== DECISIONS_HEADER.join(','))
+        throw new FedError('DATA_ERR_CSV', `${path} line 1: expected the header ${DECISIONS_HEADER.join(',')}`);
+      header = false;
+      continue;
+    }
+    const [id, d, r, grade, score, limit, c, listed] = cells;
+    const di = decisions.indexOf(d as DecisionRow['decision']);
+    const ri = policyReasons.indexOf(r as DecisionRow['policyReason']);
+    const sc = Number(score);
+    const li = Number(limit);
+    if (!id || cells.length !== DECISIONS_HEADER.length || di < 0 || ri < 0 || !grade || !Number.isFinite(sc) || !Number.isFinite(li) || !index.add(id))
       throw new FedError(
         'JOB_ERR_MISMATCH',
         `${path} line ${line}: expected ${DECISIONS_HEADER.join(',')} with a known decision and finite numbers, each id once`,
       );
-    out.set(id, {
-      id,
-      decision: decision as DecisionRow['decision'],
-      policyReason: policyReason as DecisionRow['policyReason'],
-      grade,
-      score: s,
-      limit: l,
-      credit: credit === '1',
-      reasons: reasons ? reasons.split(';').map((t) => parseToken(t, `${path} line ${line}`)) : [],
-    });
+    const row = decision.length;
+    decision.push(di);
+    policyReason.push(ri);
+    let g = gradeText.get(grade);
+    if (g === undefined) {
+      g = grade;
+      gradeText.set(grade, g);
+    }
+    grades.push(g);
+    scores.push(sc);
+    limits.push(li);
+    credit.push(c === '1');
+    if (listed)
+      reasons.set(
+        row,
+        listed.split(';').map((t) => parseToken(t, `${path} line ${line}`)),
+      );
   }
-  return out;
+  if (header) throw new FedError('DATA_ERR_CSV', `${path} line 1: expected the header ${DECISIONS_HEADER.join(',')}`);
+  const decisionAt = Uint8Array.from(decision);
+  const reasonAt = Uint8Array.from(policyReason);
+  const scoreAt = Float64Array.from(scores);
+  const limitAt = Float64Array.from(limits);
+  const rowAt = (row: number): DecisionRow => ({
+    id: index.ids[row] as string,
+    decision: decisions[decisionAt[row] as number] as DecisionRow['decision'],
+    policyReason: policyReasons[reasonAt[row] as number] as DecisionRow['policyReason'],
+    grade: grades[row] as string,
+    score: scoreAt[row] as number,
+    limit: limitAt[row] as number,
+    credit: credit[row] as boolean,
+    reasons: reasons.get(row)?.slice() ?? [],
+  });
+  return {
+    size: index.size,
+    get: (id) => {
+      const row = index.get(id);
+      return row === undefined ? undefined : rowAt(row);
+    },
+    values: function* () {
+      for (let row = 0; row < index.size; row++) yield rowAt(row);
+    },
+  };
 }
 
 export interface ReasonValue {

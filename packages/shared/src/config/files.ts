@@ -7,7 +7,7 @@ import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, writeFileSync,
 import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
-import { csvRow, parseCsv } from '../data/csv.ts';
+import { csvCell, csvRow, parseCsv } from '../data/csv.ts';
 import { IdIndex } from '../data/id-index.ts';
 import { idProblem } from '../data/table.ts';
 import { usccValid } from '../data/uscc.ts';
@@ -151,7 +151,7 @@ const SCORES_HEADER = ['business_id', 'logit', 'pd', 'score', 'grade'];
 export function scoresCsv(scores: readonly ScoredBusiness[]): string {
   const lines = [SCORES_HEADER.join(',')];
   // numbers never need quotes; only the id and the grade are checked
-  for (const s of scores) lines.push(`${csvRow([s.id])},${s.logit},${s.pd},${s.score.toFixed(2)},${csvRow([s.grade])}`);
+  for (const s of scores) lines.push(`${csvCell(s.id)},${s.logit},${s.pd},${s.score.toFixed(2)},${csvCell(s.grade)}`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -163,7 +163,7 @@ export function writeScoresCsv(path: string, scores: readonly ScoredBusiness[]):
     const block = 20_000;
     for (let start = 0; start < scores.length || start === 0; start += block) {
       const lines = start === 0 ? [SCORES_HEADER.join(',')] : [];
-      for (const s of scores.slice(start, start + block)) lines.push(`${csvRow([s.id])},${s.logit},${s.pd},${s.score.toFixed(2)},${csvRow([s.grade])}`);
+      for (const s of scores.slice(start, start + block)) lines.push(`${csvCell(s.id)},${s.logit},${s.pd},${s.score.toFixed(2)},${csvCell(s.grade)}`);
       writeSync(fd, `${lines.join('\n')}\n`);
       if (!scores.length) break;
     }
