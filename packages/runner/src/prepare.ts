@@ -54,6 +54,8 @@ export interface Prepared {
   tableOf(party: string): Promise<PartyTable>;
   /** a recipient's scores file, read and checked once: the referee verifies it, then lends on it */
   scoresOf(file: string): Promise<ScoreColumns>;
+  /** how many of the applicants a party has a record of, counted once per run (a million lookups a party) */
+  applicantsHeldBy(party: string): number;
 }
 
 function truthOf({ features: _features, members: _members, ...truth }: Population): PopulationTruth {
@@ -70,6 +72,18 @@ function readOnce<T>(read: (file: string) => Promise<T>): (file: string) => Prom
       done.set(file, got);
     }
     return got;
+  };
+}
+
+function countOnce(count: (party: string) => number): (party: string) => number {
+  const done = new Map<string, number>();
+  return (party) => {
+    let n = done.get(party);
+    if (n === undefined) {
+      n = count(party);
+      done.set(party, n);
+    }
+    return n;
   };
 }
 
@@ -160,5 +174,11 @@ export async function prepare(scenario: Scenario, scenarioFile: string, runsDir:
     ...(ds.population ? { population: truthOf(ds.population) } : {}),
     tableOf: partyTables(dataFiles, ds.schemas, dataFormat),
     scoresOf: readOnce(readScoreLogits),
+    applicantsHeldBy: countOnce((party) => {
+      const own = members.get(party);
+      let held = 0;
+      if (own) for (const id of applicants) if (own.has(id)) held++;
+      return held;
+    }),
   };
 }
