@@ -1,4 +1,4 @@
-export { type BankBaseline, baselineSeed } from './baseline.ts';
+export { type BankBaseline, baselineInWorker, baselineSeed, fitAnotherSeedBaseline } from './baseline.ts';
 export { type CliIo, EXIT } from './cli/args.ts';
 export { COMMANDS, runCli } from './cli/commands.ts';
 export { createProgressBars, type ProgressBars } from './cli/progress-bar.ts';

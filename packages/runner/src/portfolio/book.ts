@@ -36,11 +36,15 @@ const zero = (): Bearers => ({ bank: 0, guarantor: 0, pool: 0, total: 0 });
 function segments(loans: readonly Loan[], key: (l: Loan) => string, total: number): Record<string, Segment> {
   const acc = new Map<string, { loans: number; amount: number; bad: number }>();
   for (const l of loans) {
-    const s = acc.get(key(l)) ?? { loans: 0, amount: 0, bad: 0 };
+    const k = key(l);
+    let s = acc.get(k);
+    if (!s) {
+      s = { loans: 0, amount: 0, bad: 0 };
+      acc.set(k, s);
+    }
     s.loans++;
     s.amount += l.amount;
     if (l.defaulted) s.bad += l.amount;
-    acc.set(key(l), s);
   }
   return Object.fromEntries(
     [...acc]
