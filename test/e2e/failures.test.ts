@@ -10,19 +10,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Coordinator, createCoordinator, type JobRecord } from '@fedrisk/coordinator';
 import { NODE_BIN, runScenario, startChild } from '@fedrisk/runner';
-import {
-  type CoordinatorConfigInput,
-  DEFAULT_CKKS,
-  decodeCoordinatorFrame,
-  loadSeal,
-  makeUscc,
-  type NodeConfigInput,
-  type ProcessEvent,
-  silentLogger,
-} from '@fedrisk/shared';
+import { type CoordinatorConfigInput, DEFAULT_CKKS, loadSeal, makeUscc, type NodeConfigInput, type ProcessEvent, silentLogger } from '@fedrisk/shared';
 import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { DEFAULT_SCENARIO, smallScenario, tempDir } from '../helpers/fixtures.ts';
+import { queuedClient } from '../helpers/raw-ws.ts';
 
 const TOKEN = 'correct-horse-battery-staple-0001';
 const sha = (t: string) => createHash('sha256').update(t).digest('hex');
@@ -60,37 +52,11 @@ async function startCoordinator(
   return { coordinator, url, [Symbol.asyncDispose]: () => coordinator.close() };
 }
 
-/** A raw client that queues every decoded reply so a test can wait for the next one. */
-async function rawClient(url: string) {
-  const ws = new WebSocket(url);
-  ws.on('error', () => {});
-  const inbox: ReturnType<typeof decodeCoordinatorFrame>['msg'][] = [];
-  const waiters: (() => void)[] = [];
-  ws.on('message', (raw: Buffer, isBinary: boolean) => {
-    inbox.push(decodeCoordinatorFrame(isBinary ? raw : raw.toString()).msg);
-    waiters.shift()?.();
-  });
-  await once(ws, 'open');
-  return {
-    ws,
-    [Symbol.asyncDispose]: async () => {
-      if (ws.readyState === WebSocket.CLOSED) return;
-      ws.terminate();
-      await once(ws, 'close');
-    },
-    send: (data: string | Buffer) => ws.send(data),
-    next: async () => {
-      if (!inbox.length) await new Promise<void>((r) => waiters.push(r));
-      return inbox.shift() as (typeof inbox)[number];
-    },
-  };
-}
-
 describe('the coordinator at the socket', () => {
   it('refuses a wrong credential with a coded error and closes', async () => {
     await using started = await startCoordinator();
     const { url } = started;
-    await using c = await rawClient(url);
+    await using c = await queuedClient(url);
     c.send(JSON.stringify({ v: 1, type: 'hello', party: 'bank', role: 'bank', token: 'not-the-right-token-at-all' }));
     const reply = await c.next();
     expect(reply).toMatchObject({ type: 'error', error: { code: 'AUTH_ERR_REJECTED' } });
@@ -101,7 +67,7 @@ describe('the coordinator at the socket', () => {
   it('answers malformed and invalid frames with stable codes and keeps the connection', async () => {
     await using started = await startCoordinator();
     const { url } = started;
-    await using c = await rawClient(url);
+    await using c = await queuedClient(url);
     c.send(JSON.stringify({ v: 1, type: 'hello', party: 'bank', role: 'bank', token: TOKEN }));
     expect((await c.next()).type).toBe('welcome');
     c.send('{ this is not json');
@@ -124,7 +90,7 @@ describe('the coordinator at the socket', () => {
   it('ends the job with JOB_ERR_TIMEOUT naming who never joined', async () => {
     await using started = await startCoordinator([], { joinMs: 400, phaseMs: 10_000 });
     const { coordinator, url } = started;
-    await using c = await rawClient(url);
+    await using c = await queuedClient(url);
     c.send(JSON.stringify({ v: 1, type: 'hello', party: 'bank', role: 'bank', token: TOKEN }));
     expect((await c.next()).type).toBe('welcome');
     const record = await coordinator.done;
@@ -137,8 +103,8 @@ describe('the coordinator at the socket', () => {
   it('ends the job with JOB_ERR_TIMEOUT naming whom a phase still waits for', async () => {
     await using started = await startCoordinator([], { joinMs: 10_000, phaseMs: 400 });
     const { coordinator, url } = started;
-    await using bank = await rawClient(url);
-    await using tax = await rawClient(url);
+    await using bank = await queuedClient(url);
+    await using tax = await queuedClient(url);
     bank.send(JSON.stringify({ v: 1, type: 'hello', party: 'bank', role: 'bank', token: TOKEN }));
     tax.send(JSON.stringify({ v: 1, type: 'hello', party: 'tax', role: 'tax', token: `${TOKEN}-tax` }));
     // both are admitted and get the job; neither sends the public key the keys phase waits for
@@ -150,8 +116,8 @@ describe('the coordinator at the socket', () => {
   it('fails the job with JOB_ERR_PARTY_LOST when an admitted party vanishes once the job has started', async () => {
     await using started = await startCoordinator();
     const { coordinator, url } = started;
-    await using c = await rawClient(url);
-    await using tax = await rawClient(url);
+    await using c = await queuedClient(url);
+    await using tax = await queuedClient(url);
     c.send(JSON.stringify({ v: 1, type: 'hello', party: 'bank', role: 'bank', token: TOKEN }));
     expect((await c.next()).type).toBe('welcome');
     tax.send(JSON.stringify({ v: 1, type: 'hello', party: 'tax', role: 'tax', token: `${TOKEN}-tax` }));
@@ -169,7 +135,7 @@ describe('the coordinator at the socket', () => {
     const { url } = started;
     const hello = JSON.stringify({ v: 1, type: 'hello', party: 'bank', role: 'bank', token: TOKEN });
     {
-      await using first = await rawClient(url);
+      await using first = await queuedClient(url);
       first.send(hello);
       expect((await first.next()).type).toBe('welcome');
       first.ws.terminate();
@@ -178,7 +144,7 @@ describe('the coordinator at the socket', () => {
     // the coordinator may see the close a moment later: a second hello is either a duplicate or admitted, never the end of the job
     let admitted = false;
     for (let attempt = 0; attempt < 50 && !admitted; attempt++) {
-      await using again = await rawClient(url);
+      await using again = await queuedClient(url);
       again.send(hello);
       const reply = await again.next();
       if (reply.type === 'welcome') admitted = true;

@@ -10,11 +10,11 @@ import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Child, type Launcher, processLauncher, runScenario, startChild } from '@fedrisk/runner';
-import { type CoordinatorConfigInput, DEFAULT_CKKS, decodeCoordinatorFrame, type ProcessEvent } from '@fedrisk/shared';
+import { type CoordinatorConfigInput, DEFAULT_CKKS, type ProcessEvent } from '@fedrisk/shared';
 import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { smallScenario, tempDir } from '../helpers/fixtures.ts';
-import { clientFrame, memoryOf, rawUpgrade } from '../helpers/raw-ws.ts';
+import { clientFrame, memoryOf, queuedClient, rawUpgrade } from '../helpers/raw-ws.ts';
 import { throttledProxy } from '../helpers/throttle.ts';
 
 const COORDINATOR_BIN = fileURLToPath(import.meta.resolve('@fedrisk/coordinator/bin'));
@@ -50,27 +50,6 @@ async function coordinatorProcess(timeouts: CoordinatorConfigInput['timeouts'] =
   return Object.assign(child, { url: u, port: Number(new URL(u).port), log, pid: child.proc.pid as number });
 }
 
-/** A `ws` client that queues decoded replies. */
-async function client(url: string) {
-  const ws = new WebSocket(url);
-  ws.on('error', () => {});
-  const inbox: ReturnType<typeof decodeCoordinatorFrame>['msg'][] = [];
-  const waiters: (() => void)[] = [];
-  ws.on('message', (raw: Buffer, isBinary: boolean) => {
-    inbox.push(decodeCoordinatorFrame(isBinary ? raw : raw.toString()).msg);
-    waiters.shift()?.();
-  });
-  await once(ws, 'open');
-  return {
-    ws,
-    next: async () => {
-      if (!inbox.length) await new Promise<void>((r) => waiters.push(r));
-      return inbox.shift() as (typeof inbox)[number];
-    },
-    [Symbol.asyncDispose]: async () => ws.terminate(),
-  };
-}
-
 /** Resolves when a socket closes, whatever error it saw first. */
 const closed = (s: Socket) => new Promise<void>((resolve) => s.once('close', () => resolve()));
 
@@ -85,7 +64,7 @@ describe('the coordinator process under hostile traffic', () => {
     raw.write(clientFrame(Buffer.from(`{"v":"${'A'.repeat(60 * 1024 * 1024)}"}`)));
     await closed(raw);
     // after admission: a 40 MB frame with a wrong version gets a short coded reply and the connection survives
-    await using bank = await client(coordinator.url);
+    await using bank = await queuedClient(coordinator.url);
     bank.ws.send(hello());
     expect((await bank.next()).type).toBe('welcome');
     bank.ws.send(`{"v":"${'B'.repeat(40 * 1024 * 1024)}","type":"result.done"}`);
@@ -102,7 +81,7 @@ describe('the coordinator process under hostile traffic', () => {
     // its pongs wait behind the frame; the bytes arriving meanwhile are what says it is alive
     await using coordinator = await coordinatorProcess({ heartbeatMs: 100, silenceMs: 600 });
     await using proxy = await throttledProxy(coordinator.port, { up: 4 * 1024 * 1024 });
-    await using bank = await client(`ws://127.0.0.1:${proxy.port}`);
+    await using bank = await queuedClient(`ws://127.0.0.1:${proxy.port}`);
     bank.ws.send(hello());
     expect((await bank.next()).type).toBe('welcome');
     const t0 = performance.now();
@@ -154,7 +133,7 @@ describe('the coordinator process under hostile traffic', () => {
     }
     // every one of them is closed by the coordinator: refused at once past the cap, or after helloMs
     await Promise.all(waiting);
-    await using bank = await client(coordinator.url);
+    await using bank = await queuedClient(coordinator.url);
     bank.ws.send(hello());
     expect((await bank.next()).type).toBe('welcome');
     expect(readFileSync(coordinator.log, 'utf8')).toContain('too many connections waiting for admission');

@@ -7,6 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
+import { decodeCoordinatorFrame } from '@fedrisk/shared';
+import { WebSocket } from 'ws';
 
 /** One client-to-server frame (FIN set, masked as RFC 6455 requires). */
 export function clientFrame(payload: Buffer, opcode = 0x1): Buffer {
@@ -62,4 +64,30 @@ export function memoryOf(pid: number): { rssMb: number; peakMb: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (key: string) => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1] ?? Number.NaN);
   return { rssMb: kb('VmRSS') / 1024, peakMb: kb('VmHWM') / 1024 };
+}
+
+/** A `ws` client that queues every decoded reply, so a test can wait for the next one; disposing it waits for the close. */
+export async function queuedClient(url: string) {
+  const ws = new WebSocket(url);
+  ws.on('error', () => {});
+  const inbox: ReturnType<typeof decodeCoordinatorFrame>['msg'][] = [];
+  const waiters: (() => void)[] = [];
+  ws.on('message', (raw: Buffer, isBinary: boolean) => {
+    inbox.push(decodeCoordinatorFrame(isBinary ? raw : raw.toString()).msg);
+    waiters.shift()?.();
+  });
+  await once(ws, 'open');
+  return {
+    ws,
+    send: (data: string | Buffer) => ws.send(data),
+    next: async () => {
+      if (!inbox.length) await new Promise<void>((r) => waiters.push(r));
+      return inbox.shift() as (typeof inbox)[number];
+    },
+    [Symbol.asyncDispose]: async () => {
+      if (ws.readyState === WebSocket.CLOSED) return;
+      ws.terminate();
+      await once(ws, 'close');
+    },
+  };
 }
