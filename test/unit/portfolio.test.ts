@@ -1,6 +1,6 @@
 /** The portfolio stage's arithmetic, with numbers checked by hand. */
-import { type ApplicantTruth, type BookParams, bookOutcome, countAtNpl, defaultsUnder, type Loan } from '@fedrisk/runner';
-import { DEFAULT_MACRO, type MacroScenario } from '@fedrisk/shared';
+import { type ApplicantTruth, type BookParams, bookOutcome, countAtNpl, defaultsUnder, type Lent, type Loan, loanBook } from '@fedrisk/runner';
+import { createRng, DEFAULT_MACRO, type MacroScenario } from '@fedrisk/shared';
 import { describe, expect, it } from 'vitest';
 
 const params: BookParams = {
@@ -74,6 +74,48 @@ describe('a book of loans', () => {
     );
     expect(b.incentive).toBe(0);
     expect(b.firstLoans).toBeNull();
+  });
+});
+
+describe('a lending decision booked under several outcomes', () => {
+  it('settles the same loans again per scenario to the books freshly made loans give', () => {
+    const rng = createRng(7);
+    const types = ['credit', 'guaranteed', 'secured'] as const;
+    const truth = Array.from({ length: 400 }, (_, i) => ({
+      city: `c${i % 5}`,
+      industry: 'trade',
+      divisionType: i % 3 ? 'district' : 'county',
+      firstLoan: rng.next() < 0.3,
+      guaranteeEligible: true,
+      drawnShare: rng.next(),
+      label: 0,
+    })) as ApplicantTruth[];
+    const lent: Lent[] = Array.from({ length: 250 }, (_, k) => ({
+      index: (k * 7) % 400,
+      amount: 1000 + k,
+      type: types[k % 3] as Lent['type'],
+      pd: rng.next() / 10,
+    }));
+    const fresh = (defaulted: Uint8Array): Loan[] =>
+      lent.map((l) => {
+        const t = truth[l.index] as ApplicantTruth;
+        const bad = defaulted[l.index] === 1;
+        return {
+          limit: l.amount,
+          amount: bad ? l.amount : l.amount * t.drawnShare,
+          type: l.type,
+          pd: l.pd,
+          defaulted: bad,
+          firstLoan: t.firstLoan,
+          city: t.city,
+          divisionType: t.divisionType,
+        };
+      });
+    const book = loanBook(lent, truth);
+    for (const rate of [0.02, 0.2, 0.02]) {
+      const defaulted = Uint8Array.from(truth, () => (rng.next() < rate ? 1 : 0));
+      expect(bookOutcome(book.settle(defaulted), 400, params)).toEqual(bookOutcome(fresh(defaulted), 400, params));
+    }
   });
 });
 

@@ -69,14 +69,19 @@ export function computeCurves(scores: ArrayLike<number>, labels: ArrayLike<numbe
   let u = 0;
   let ks = 0;
   let ksIndex = 0;
+  // NaN sorts last in each class: a head that is NaN (or used up) waits until both are, then the rest is one group
+  const head = (sorted: Float64Array, k: number) => (k < sorted.length && !Number.isNaN(sorted[k] as number) ? (sorted[k] as number) : undefined);
   for (let i = 0, j = 0; i < pos || j < neg; ) {
-    const x = Math.min(i < pos ? (ps[i] as number) : Number.POSITIVE_INFINITY, j < neg ? (ns[j] as number) : Number.POSITIVE_INFINITY);
+    const hp = head(ps, i);
+    const hn = head(ns, j);
+    const x = hp === undefined ? (hn ?? Number.NaN) : hn === undefined ? hp : Math.min(hp, hn);
     let gp = 0;
     let gn = 0;
     if (Number.isNaN(x)) {
-      // NaN sorts last in each class and equals nothing: the rest is one group
       gp = pos - i;
       gn = neg - j;
+      i = pos;
+      j = neg;
     } else {
       for (; i < pos && ps[i] === x; i++) gp++;
       for (; j < neg && ns[j] === x; j++) gn++;
@@ -93,7 +98,6 @@ export function computeCurves(scores: ArrayLike<number>, labels: ArrayLike<numbe
       ks = gap;
       ksIndex = cps.length - 1;
     }
-    if (Number.isNaN(x)) break;
   }
   const last = cps.length - 1;
   // ROC from the highest threshold down: the boundaries in reverse

@@ -10,9 +10,10 @@ export type { CoordinatorLaunch, EventHandler, Launcher, NodeLaunch, Participant
 export { type NamespacePlan, namespaceLauncher } from './launch/namespaces.ts';
 export { type Child, NODE_BIN, type Placement, processLauncher, startChild } from './launch/processes.ts';
 export { type BookParams, bookOutcome, type Loan } from './portfolio/book.ts';
-export { countAtNpl, type Lent } from './portfolio/decisions.ts';
+export { countAtNpl, type Lent, loanBook } from './portfolio/decisions.ts';
 export type { BookOutcome, PortfolioReport } from './portfolio/types.ts';
 export { type ApplicantTruth, checkMacroNames, defaultsUnder, oddsMultiplier } from './portfolio/world.ts';
+export { partyTables } from './prepare.ts';
 export { MESSAGE_KINDS, MESSAGE_TYPES, type TraceFilter } from './progress.ts';
 export { readScores, type Verification } from './referee.ts';
 export type { AlignmentResult, DesignResult, Report, RunResult, ThresholdBound, TrainingReport } from './report/types.ts';

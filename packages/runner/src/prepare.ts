@@ -8,6 +8,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   type DataFormat,
+  FedError,
   IdIndex,
   loadPartyData,
   mkdirPrivate,
@@ -62,7 +63,10 @@ function truthOf({ features: _features, members: _members, ...truth }: Populatio
   return truth;
 }
 
-/** A reader that reads each file once, and hands every later caller the same result. */
+// The memos below are made by functions of their own, not by closures inside prepare(): a closure made there
+// shares prepare's scope and would keep the whole data set (every party's CSV text, the features) alive for the run.
+
+/** A reader that reads each file once and hands every later caller the same result; a failed read is tried again next time. */
 function readOnce<T>(read: (file: string) => Promise<T>): (file: string) => Promise<T> {
   const done = new Map<string, Promise<T>>();
   return (file) => {
@@ -70,20 +74,24 @@ function readOnce<T>(read: (file: string) => Promise<T>): (file: string) => Prom
     if (!got) {
       got = read(file);
       done.set(file, got);
+      got.catch(() => done.delete(file));
     }
     return got;
   };
 }
 
-function countOnce(count: (party: string) => number): (party: string) => number {
+/** How many of the applicants each party holds, counted on first use. */
+function heldCounter(members: ReadonlyMap<string, IdIndex>, applicants: readonly string[]): (party: string) => number {
   const done = new Map<string, number>();
   return (party) => {
-    let n = done.get(party);
-    if (n === undefined) {
-      n = count(party);
-      done.set(party, n);
+    let held = done.get(party);
+    if (held === undefined) {
+      held = 0;
+      const own = members.get(party);
+      if (own) for (const id of applicants) if (own.has(id)) held++;
+      done.set(party, held);
     }
-    return n;
+    return held;
   };
 }
 
@@ -92,7 +100,7 @@ export function partyTables(dataFiles: ReadonlyMap<string, string>, schemas: Rea
   return readOnce((party) => {
     const file = dataFiles.get(party);
     const schema = schemas.get(party);
-    if (file === undefined || schema === undefined) return Promise.reject(new RangeError(`no data file for party ${party}`));
+    if (file === undefined || schema === undefined) return Promise.reject(new FedError('RUN_ERR_PROCESS', `the run has no data file for party ${party}`));
     return loadPartyData(file, schema, format);
   });
 }
@@ -174,11 +182,6 @@ export async function prepare(scenario: Scenario, scenarioFile: string, runsDir:
     ...(ds.population ? { population: truthOf(ds.population) } : {}),
     tableOf: partyTables(dataFiles, ds.schemas, dataFormat),
     scoresOf: readOnce(readScoreLogits),
-    applicantsHeldBy: countOnce((party) => {
-      const own = members.get(party);
-      let held = 0;
-      if (own) for (const id of applicants) if (own.has(id)) held++;
-      return held;
-    }),
+    applicantsHeldBy: heldCounter(members, applicants),
   };
 }

@@ -8,7 +8,7 @@
 import { copyFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { attacker, mkdirPrivate, type PartySummary, readDecisionsCsv, type Scenario, scorecardMapping, writePrivateFile } from '@fedrisk/shared';
-import { baselineInWorker, baselineOnAnotherSeed, type EarlyBaseline, fitBankBaseline } from './baseline.ts';
+import { baselineAside, baselineInWorker, type EarlyBaseline, fitBankBaseline } from './baseline.ts';
 import { type ReasonsReport, reasonsStage } from './decisions/quality.ts';
 import { prepareGovernance } from './governance/prepare.ts';
 import { governanceStage, type RunGovernanceReport } from './governance/stage.ts';
@@ -67,8 +67,8 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   const { scenario } = opts;
   const jobs = trainingDesignsOf(scenario).length + designsOf(scenario).length * defenceVariantsOf(scenario).length;
   const ahead = standbyAhead(launcher, ['coordinator', ...scenario.parties.map((p) => p.id)], jobs);
-  // a baseline that needs nothing of the run's data is fitted on the other core while the data is made
-  const early = baselineOnAnotherSeed(scenario) ? baselineInWorker(scenario, opts.scenarioFile) : undefined;
+  // a large baseline that needs nothing of the run's data is fitted on the other core while the data is made
+  const early = baselineAside(scenario) ? baselineInWorker(scenario, opts.scenarioFile) : undefined;
   try {
     return await runWith(opts, launcher, ahead, early);
   } finally {

@@ -69,6 +69,16 @@ describe('computeCurves', () => {
     expect(() => computeCurves(new Float64Array(2), new Uint8Array(3))).toThrow(RangeError);
   });
 
+  it('ranks NaN scores above every number, as one group, whichever class runs out of numbers first', () => {
+    // ascending: 0 (good), 1 (bad), 2 (good), then NaN (bad): U = 1 + 2 of 2 x 2 pairs
+    const c = computeCurves(new Float64Array([Number.NaN, 1, 0, 2]), new Uint8Array([1, 1, 0, 0]));
+    expect(c.auc).toBe(0.75);
+    expect(c.ksCurve.at(-1)).toEqual({ share: 1, good: 1, bad: 1 });
+    const d = computeCurves(new Float64Array([Number.NaN, Number.NaN, 1, 0]), new Uint8Array([1, 0, 1, 0]));
+    // 0 (good), 1 (bad), then one NaN group of a good and a bad (ties count half): U = 1 + 1.5
+    expect(d.auc).toBe(2.5 / 4);
+  });
+
   it('thin keeps short curves whole and the points it must keep', () => {
     const pts = Array.from({ length: 1000 }, (_, i) => i);
     expect(thin(pts.slice(0, 10), (p) => [p, p], [], 200)).toEqual(pts.slice(0, 10));
