@@ -18,7 +18,10 @@ export interface Scored {
 
 /** Scores from logits, the way the recipient's node makes them. */
 export function scoredFrom(logits: ArrayLike<number>, card: Scorecard): Scored[] {
-  return Array.from(logits, (logit) => ({ logit, ...scoreOf(logit, card) }));
+  return Array.from(logits, (logit) => {
+    const { pd, score, grade } = scoreOf(logit, card);
+    return { logit, pd, score, grade };
+  });
 }
 
 export interface PolicyOutcome {
