@@ -52,7 +52,7 @@ export function baselineSeed(seed: number): number {
 }
 
 /** Whether the baseline is fitted on a population of its own (synthetic data, no training): it then needs nothing of the run's data. */
-export function baselineOnAnotherSeed(scenario: Scenario): boolean {
+function baselineOnAnotherSeed(scenario: Scenario): boolean {
   return !scenario.train && scenario.data.kind === 'synthetic';
 }
 

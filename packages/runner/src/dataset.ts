@@ -54,8 +54,7 @@ export interface Labels {
   keys(): readonly string[];
 }
 
-export function labelsOf(ids: readonly string[], values: ArrayLike<number>): Labels {
-  const index = IdIndex.of(ids);
+export function labelsOf(ids: readonly string[], values: ArrayLike<number>, index = IdIndex.of(ids)): Labels {
   return { get: (id) => (index.has(id) ? values[index.get(id) as number] : undefined), size: index.size, keys: () => index.ids };
 }
 
@@ -81,7 +80,7 @@ export async function makeDataSet(scenario: Scenario, scenarioFile: string, seed
       );
       schemas.set(p.id, tableSchemaOf(scenario, p.id));
     }
-    const labels = labelsOf(pop.ids, pop.label);
+    const labels = labelsOf(pop.ids, pop.label, pop.index);
     return {
       files,
       members,

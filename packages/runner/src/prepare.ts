@@ -55,8 +55,8 @@ export interface Prepared {
   tableOf(party: string): Promise<PartyTable>;
   /** a recipient's scores file, read and checked once: the referee verifies it, then lends on it */
   scoresOf(file: string): Promise<ScoreColumns>;
-  /** how many of the applicants a party has a record of, counted once per run (a million lookups a party) */
-  applicantsHeldBy(party: string): number;
+  /** how many of a list's businesses (the applicants, the training rows) a party has a record of, counted once per list (a million lookups a party) */
+  heldAmong(party: string, ids: readonly string[]): number;
 }
 
 function truthOf({ features: _features, members: _members, ...truth }: Population): PopulationTruth {
@@ -80,16 +80,18 @@ function readOnce<T>(read: (file: string) => Promise<T>): (file: string) => Prom
   };
 }
 
-/** How many of the applicants each party holds, counted on first use. */
-function heldCounter(members: ReadonlyMap<string, IdIndex>, applicants: readonly string[]): (party: string) => number {
-  const done = new Map<string, number>();
-  return (party) => {
-    let held = done.get(party);
+/** How many of a list's ids each party holds, counted on first use of each list. */
+function heldCounter(members: ReadonlyMap<string, IdIndex>): Prepared['heldAmong'] {
+  const done = new Map<string, WeakMap<readonly string[], number>>();
+  return (party, ids) => {
+    const byList = done.get(party) ?? new WeakMap<readonly string[], number>();
+    done.set(party, byList);
+    let held = byList.get(ids);
     if (held === undefined) {
       held = 0;
       const own = members.get(party);
-      if (own) for (const id of applicants) if (own.has(id)) held++;
-      done.set(party, held);
+      if (own) for (const id of ids) if (own.has(id)) held++;
+      byList.set(ids, held);
     }
     return held;
   };
@@ -182,6 +184,6 @@ export async function prepare(scenario: Scenario, scenarioFile: string, runsDir:
     ...(ds.population ? { population: truthOf(ds.population) } : {}),
     tableOf: partyTables(dataFiles, ds.schemas, dataFormat),
     scoresOf: readOnce(readScoreLogits),
-    applicantsHeldBy: heldCounter(members, applicants),
+    heldAmong: heldCounter(members),
   };
 }

@@ -50,7 +50,11 @@ export interface ScoresById extends ById {
 
 /** The recipient's decrypted logits (from its scores.csv, checked by its schema). */
 export async function readScores(file: string): Promise<ScoresById> {
-  const { logits, index } = await readScoreLogits(file);
+  return scoresById(await readScoreLogits(file));
+}
+
+/** Scores read as columns, looked up by record id. */
+export function scoresById({ logits, index }: ScoreColumns): ScoresById {
   return { get: (id) => (index.has(id) ? logits[index.get(id) as number] : undefined), values: () => logits.values() };
 }
 
@@ -68,10 +72,8 @@ export async function verify(opts: {
   const { applicants } = opts;
   const plain = new Float64Array(applicants.length);
   const gaps: Record<string, number> = {};
-  const tables = new Map<string, PartyTable>();
   for (const p of opts.parties) {
     const table = await p.table();
-    tables.set(p.id, table);
     const withheld = opts.withheld?.get(p.id);
     const ids = withheld?.size ? applicants.map((id) => (withheld.has(id) ? '' : id)) : applicants;
     const partial = partialLogitsFor(table, p.model, ids);
@@ -100,7 +102,7 @@ export async function verify(opts: {
     y[i] = opts.labels.get(id) ?? 0;
   });
   const recipient = opts.parties.find((p) => p.id === opts.recipient) as RefereeParty;
-  const bankOnly = baselineLogits(opts.baseline, tables.get(recipient.id) as PartyTable, applicants);
+  const bankOnly = baselineLogits(opts.baseline, await recipient.table(), applicants);
   const fitted = opts.baseline.fit !== undefined;
   const defaults = y.reduce((s, v) => s + v, 0);
   return {

@@ -43,6 +43,8 @@ export interface SyntheticOptions {
 
 export interface Population {
   ids: string[];
+  /** where each id sits: the index its drawing checked uniqueness with (row = population index) */
+  index: IdIndex;
   city: string[];
   industry: string[];
   label: Uint8Array;
@@ -251,7 +253,7 @@ export function generatePopulation(opts: SyntheticOptions): Population {
   const extra = createRng(opts.seed);
   const sources = generateSources({ size, common: health, noise, industry }, extra.fork('sources'));
   const truth = generateTruth({ city, industry, size, monthsAsCustomer: months as Float64Array, guarantorView: zg }, extra.fork('truth'));
-  return { ids, city, industry, label, riskLogit, labelDraw, truth, features: { bank, tax, guarantor: guar, ...sources }, members };
+  return { ids, index: used, city, industry, label, riskLogit, labelDraw, truth, features: { bank, tax, guarantor: guar, ...sources }, members };
 }
 
 /** The CSV a party receives: its own columns for its own customers, in its own order. */

@@ -96,9 +96,7 @@ export function designGovernance(scenario: Scenario, prep: Prepared, run: JobRun
     const used = ((use?.columns as string[] | undefined) ?? []).slice().sort();
     const own = prep.members.get(p.id);
     const withheld = gov.withheld.get(p.id);
-    // without withheld records, the run's own count of the applicants the party holds
-    let neededRecords = withheld?.size ? 0 : prep.applicantsHeldBy(p.id);
-    if (withheld?.size) for (const id of prep.applicants) if (own?.has(id) && !withheld.has(id)) neededRecords++;
+    const neededRecords = withheld?.size ? prep.applicants.filter((id) => own?.has(id) && !withheld.has(id)).length : prep.heldAmong(p.id, prep.applicants);
     const values = num(use?.records);
     const blinded = disclosed('blinded ids');
     minimumNecessary[p.id] = {

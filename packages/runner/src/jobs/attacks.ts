@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { type Attack, attacker, attackOutputSchema, modelFromSpec, partialLogitsFor, readJsonFile, type Scenario } from '@fedrisk/shared';
 import type { Prepared } from '../prepare.ts';
-import { readScores } from '../referee.ts';
+import { scoresById } from '../referee.ts';
 import type { AttackResult, DesignResult } from '../report/types.ts';
 import type { JobRun } from '../run-job.ts';
 
@@ -64,7 +64,7 @@ export async function attackResult(scenario: Scenario, prep: Prepared, run: JobR
   if (by === 'coordinator') learnedRaw = run.record?.learned ?? {};
   else if (attack.kind === 'collusion') {
     // no deviation at all: the colluders subtract what they know from the recipient's result
-    const scores = run.failure ? undefined : await readScores(join(run.files.partyDir(recipient), 'out', 'scores.csv')).catch(() => undefined);
+    const scores = run.failure ? undefined : await prep.scoresOf(join(run.files.partyDir(recipient), 'out', 'scores.csv')).then(scoresById, () => undefined);
     if (scores) {
       const known = await Promise.all(attack.parties.map((p) => truthOf(scenario, prep, p, slotIds, run.governance?.withheld.get(p))));
       learnedRaw[attack.target] = slotIds.map((id, i) => (scores.get(id) ?? Number.NaN) - known.reduce((s, k) => s + (k.values[i] as number), 0));

@@ -6,7 +6,7 @@
  * the same draw decides again, so a harsher scenario only adds defaults.
  * Real data: the labels as they are, and no hidden attributes.
  */
-import { DEFAULT_MACRO, FedError, IdIndex, type MacroScenario, type Scenario, sigmoid } from '@fedrisk/shared';
+import { DEFAULT_MACRO, FedError, type MacroScenario, type Scenario, sigmoid } from '@fedrisk/shared';
 import type { Prepared } from '../prepare.ts';
 import { CITY_NAMES, INDUSTRY_NAMES } from '../synthetic.ts';
 
@@ -38,9 +38,8 @@ export function applicantTruth(prep: Prepared, applicants: readonly string[]): A
       label: prep.labels.get(id) ?? 0,
     }));
   }
-  const index = IdIndex.of(pop.ids);
   return applicants.map((id) => {
-    const i = index.get(id);
+    const i = pop.index.get(id);
     if (i === undefined) throw new FedError('RUN_ERR_PROCESS', `applicant ${id} is not in the generated population`);
     return {
       city: pop.city[i] as string,

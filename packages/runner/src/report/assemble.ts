@@ -36,9 +36,7 @@ function alignmentOf(scenario: Scenario, prep: Prepared, run: JobRun, applicants
         .map((p) => {
           const own = prep.members.get(p.id) ?? new IdIndex();
           const learned = run.summaries.get(p.id)?.idsLearned;
-          // the run's applicants are counted once per run; another list (the training rows) here
-          let trueIntersection = applicants === prep.applicants ? prep.applicantsHeldBy(p.id) : 0;
-          if (applicants !== prep.applicants) for (const id of applicants) if (own.has(id)) trueIntersection++;
+          const trueIntersection = prep.heldAmong(p.id, applicants);
           return [
             p.id,
             {

@@ -148,10 +148,12 @@ export interface ScoredBusiness {
 
 const SCORES_HEADER = ['business_id', 'logit', 'pd', 'score', 'grade'];
 
+/** One business's line of scores.csv: numbers never need quotes, only the id and the grade are checked. */
+const scoreLine = (s: ScoredBusiness) => `${csvCell(s.id)},${s.logit},${s.pd},${s.score.toFixed(2)},${csvCell(s.grade)}`;
+
 export function scoresCsv(scores: readonly ScoredBusiness[]): string {
   const lines = [SCORES_HEADER.join(',')];
-  // numbers never need quotes; only the id and the grade are checked
-  for (const s of scores) lines.push(`${csvCell(s.id)},${s.logit},${s.pd},${s.score.toFixed(2)},${csvCell(s.grade)}`);
+  for (const s of scores) lines.push(scoreLine(s));
   return `${lines.join('\n')}\n`;
 }
 
@@ -163,7 +165,7 @@ export function writeScoresCsv(path: string, scores: readonly ScoredBusiness[]):
     const block = 20_000;
     for (let start = 0; start < scores.length || start === 0; start += block) {
       const lines = start === 0 ? [SCORES_HEADER.join(',')] : [];
-      for (const s of scores.slice(start, start + block)) lines.push(`${csvCell(s.id)},${s.logit},${s.pd},${s.score.toFixed(2)},${csvCell(s.grade)}`);
+      for (const s of scores.slice(start, start + block)) lines.push(scoreLine(s));
       writeSync(fd, `${lines.join('\n')}\n`);
       if (!scores.length) break;
     }
