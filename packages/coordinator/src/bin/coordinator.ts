@@ -6,7 +6,7 @@
  * end the job as aborted: every party is told and the record is written.
  */
 import { parseArgs } from 'node:util';
-import { describeFatal, FedError, type ProcessEvent, readStandbyStart } from '@fedrisk/shared';
+import { describeFatal, FedError, logLevelOption, type ProcessEvent, readStandbyStart } from '@fedrisk/shared';
 import { createStepChannel, runCoordinatorMain } from '../index.ts';
 
 const USAGE = `usage: coordinator --config <file.json> [options]
@@ -56,9 +56,7 @@ async function main(args: string[]): Promise<number> {
   if (typeof values.config !== 'string') throw new FedError('CONFIG_ERR_INVALID', USAGE);
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new FedError('CONFIG_ERR_INVALID', `--port must be 0..65535, got ${values.port}`);
-  const level = String(values['log-level']);
-  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(level))
-    throw new FedError('CONFIG_ERR_INVALID', `--log-level must be one of fatal, error, warn, info, debug, trace; got ${level}`);
+  const level = logLevelOption(String(values['log-level']));
   const abort = new AbortController();
   const stop = () => abort.abort();
   process.once('SIGINT', stop);

@@ -41,7 +41,7 @@ function keygenOnly(file: string): number {
 }
 
 async function main(args: string[]): Promise<number> {
-  const { FedError } = await import('@fedrisk/shared');
+  const { FedError, logLevelOption } = await import('@fedrisk/shared');
   const { runNodeMain } = await import('../index.ts');
   let values: Record<string, string | boolean | undefined>;
   try {
@@ -70,9 +70,7 @@ async function main(args: string[]): Promise<number> {
   if (typeof values.config !== 'string' || typeof values.coordinator !== 'string') throw new FedError('CONFIG_ERR_INVALID', USAGE);
   const token = process.env.FEDRISK_TOKEN;
   if (!token) throw new FedError('CONFIG_ERR_INVALID', 'FEDRISK_TOKEN is not set: the node needs its credential');
-  const level = String(values['log-level']);
-  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(level))
-    throw new FedError('CONFIG_ERR_INVALID', `--log-level must be one of fatal, error, warn, info, debug, trace; got ${level}`);
+  const level = logLevelOption(String(values['log-level']));
   const abort = new AbortController();
   const stop = () => abort.abort();
   process.once('SIGINT', stop);

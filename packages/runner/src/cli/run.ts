@@ -1,13 +1,11 @@
 /** fedrisk run: a scenario end to end, with a summary; the exit status says whether every design succeeded. */
 import { resolve } from 'node:path';
-import { didYouMean, loadScenario } from '@fedrisk/shared';
+import { didYouMean, LOG_LEVELS, loadScenario } from '@fedrisk/shared';
 import { MESSAGE_KINDS, MESSAGE_TYPES } from '../progress.ts';
 import { runScenario } from '../run.ts';
 import { type Args, type CliIo, type CommandSpec, EXIT, usageError } from './args.ts';
 import { createProgressBars } from './progress-bar.ts';
 import { VIEW_OPTIONS, wantsView, withLiveView } from './run-view.ts';
-
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export const runSpec: CommandSpec = {
   name: 'run',

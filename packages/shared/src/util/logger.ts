@@ -8,6 +8,8 @@ import { type DestinationStream, type Logger, pino } from 'pino';
 import type * as Pretty from 'pino-pretty';
 
 // loaded only for a terminal: every participant process starts without it
+import { FedError } from './errors.ts';
+
 const requireLazily = createRequire(import.meta.url);
 
 export type { Logger } from 'pino';
@@ -28,6 +30,16 @@ const REDACTED_PATHS = [
   'partials',
   '*.partials',
 ];
+
+/** The levels a participant's log may be set to: pino's, and silent. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** A `--log-level` option's value, checked: the level, or a coded error naming the ones there are. */
+export function logLevelOption(level: string): (typeof LOG_LEVELS)[number] {
+  if (!(LOG_LEVELS as readonly string[]).includes(level))
+    throw new FedError('CONFIG_ERR_INVALID', `--log-level must be one of fatal, error, warn, info, debug, trace; got ${level}`);
+  return level as (typeof LOG_LEVELS)[number];
+}
 
 export interface LoggerOptions {
   name: string;
