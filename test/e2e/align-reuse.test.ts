@@ -7,10 +7,10 @@
  */
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { inProcessLauncher, type Launcher, type Report, runScenario } from '@fedrisk/runner';
+import { type Launcher, type Report, runScenario } from '@fedrisk/runner';
 import { alignmentRecordSchema, nodeConfigSchema } from '@fedrisk/shared';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fileTempDir, smallScenario } from '../helpers/fixtures.ts';
+import { fileTempDir, inProcess, smallScenario } from '../helpers/fixtures.ts';
 
 const scenarioOf = (reuse: boolean) =>
   smallScenario((s) => {
@@ -43,8 +43,8 @@ let fresh: { report: Report; runDir: string };
 
 beforeAll(async () => {
   const runsDir = fileTempDir('fedrisk-reuse-');
-  reused = await runScenario({ scenario: await scenarioOf(true), scenarioFile: 'reuse', runsDir, launcher: 'in-process' });
-  fresh = await runScenario({ scenario: await scenarioOf(false), scenarioFile: 'fresh', runsDir, launcher: 'in-process' });
+  reused = await runScenario({ scenario: await scenarioOf(true), scenarioFile: 'reuse', runsDir, launcher: inProcess() });
+  fresh = await runScenario({ scenario: await scenarioOf(false), scenarioFile: 'fresh', runsDir, launcher: inProcess() });
 }, 240_000);
 
 describe('alignment reused within a run', () => {
@@ -135,7 +135,7 @@ describe('alignment reused within a run', () => {
   ];
   for (const c of cases)
     it(`refuses ${c.what}, with a coded error`, async () => {
-      const base = inProcessLauncher();
+      const base = inProcess();
       const tampering: Launcher = {
         ...base,
         kind: base.kind,

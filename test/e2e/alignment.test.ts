@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { type Report, runScenario } from '@fedrisk/runner';
 import { type Alignment, createRng, loadScenario } from '@fedrisk/shared';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fileTempDir, smallScenario } from '../helpers/fixtures.ts';
+import { fileTempDir, inProcess, smallScenario } from '../helpers/fixtures.ts';
 
 const runs = new Map<Alignment, { report: Report; runDir: string }>();
 
@@ -24,7 +24,7 @@ beforeAll(async () => {
       if (s.data.kind === 'synthetic') s.data.businesses = 2500;
       s.job.applicants = 1500;
     });
-    const { report, runDir } = await runScenario({ scenario, scenarioFile: alignment, runsDir, captureFrames: true, launcher: 'in-process' });
+    const { report, runDir } = await runScenario({ scenario, scenarioFile: alignment, runsDir, captureFrames: true, launcher: inProcess() });
     runs.set(alignment, { report, runDir });
   }
 }, 180_000);
@@ -62,7 +62,7 @@ describe('alignment with awkward sets', () => {
         { id: 'guarantor', role: 'guarantor', coverage: 0.0001 },
       ];
     });
-    const { report } = await runScenario({ scenario, scenarioFile: 'awkward', runsDir: fileTempDir('fedrisk-awkward-'), launcher: 'in-process' });
+    const { report } = await runScenario({ scenario, scenarioFile: 'awkward', runsDir: fileTempDir('fedrisk-awkward-'), launcher: inProcess() });
     expect(report.ok, JSON.stringify(report.error)).toBe(true);
     expect(report.alignment.holders.guarantor?.customers).toBe(0);
     expect(report.alignment.holders.guarantor?.recipientLearned).toBe(0);
@@ -82,7 +82,7 @@ describe('simulated network', () => {
       s.job.applicants = 50;
       s.network = { latencyMs: 100 };
     });
-    const { report } = await runScenario({ scenario, scenarioFile: 'wan', runsDir: fileTempDir('fedrisk-wan-'), launcher: 'in-process' });
+    const { report } = await runScenario({ scenario, scenarioFile: 'wan', runsDir: fileTempDir('fedrisk-wan-'), launcher: inProcess() });
     expect(report.ok, JSON.stringify(report.error)).toBe(true);
     expect(report.scenario.network.latencyMs).toBe(100);
     // after everyone joined: job.start, keys.public in and out, query in and out, partial in, sum out, result.done in:
@@ -169,7 +169,7 @@ describe('more parties', () => {
     scenario.job.compareWith = [];
     if (scenario.data.kind === 'synthetic') scenario.data.businesses = 2000;
     scenario.job.applicants = 600;
-    const { report } = await runScenario({ scenario, scenarioFile: 'five', runsDir: fileTempDir('fedrisk-five-'), launcher: 'in-process' });
+    const { report } = await runScenario({ scenario, scenarioFile: 'five', runsDir: fileTempDir('fedrisk-five-'), launcher: inProcess() });
     expect(report.ok, JSON.stringify(report.error)).toBe(true);
     expect(report.verification?.maxAbsLogitError).toBeLessThanOrEqual(1e-4);
     expect(report.ledger.coordinator?.received.publicKeyShares).toBe(5);

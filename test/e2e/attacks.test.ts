@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { type Report, runScenario } from '@fedrisk/runner';
 import { loadScenario } from '@fedrisk/shared';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fileTempDir } from '../helpers/fixtures.ts';
+import { fileTempDir, inProcess } from '../helpers/fixtures.ts';
 
 const KINDS = ['rogue-key', 'crafted-input', 'cancelling-input', 'downgrade', 'key-swap', 'psi-probe', 'tamper', 'collusion'] as const;
 const reports = new Map<(typeof KINDS)[number], Report>();
@@ -22,7 +22,7 @@ beforeAll(async () => {
     scenario.job.applicants = 300;
     const a = scenario.attacks[0];
     if (a?.kind === 'psi-probe') a.guesses = 100;
-    const { report } = await runScenario({ scenario, scenarioFile: kind, runsDir, launcher: 'in-process' });
+    const { report } = await runScenario({ scenario, scenarioFile: kind, runsDir, launcher: inProcess() });
     reports.set(kind, report);
   }
 }, 240_000);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { type Report, readScores, runScenario } from '@fedrisk/runner';
 import { loadPartyCsv, modelFromSpec, type PartyModel, partialLogitsFor, tableSchemaOf } from '@fedrisk/shared';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fileTempDir, smallScenario } from '../helpers/fixtures.ts';
+import { fileTempDir, inProcess, smallScenario } from '../helpers/fixtures.ts';
 
 const APPLICANTS = 120;
 const SAMPLE = 6;
@@ -31,7 +31,7 @@ beforeAll(async () => {
     scenario,
     scenarioFile: 'designs',
     runsDir: fileTempDir('fedrisk-designs-'),
-    launcher: 'in-process',
+    launcher: inProcess(),
     captureFrames: true,
     onLine: (l) => lines.push(l),
   });

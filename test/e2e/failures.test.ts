@@ -13,7 +13,7 @@ import { NODE_BIN, runScenario, startChild } from '@fedrisk/runner';
 import { type CoordinatorConfigInput, DEFAULT_CKKS, loadSeal, makeUscc, type NodeConfigInput, type ProcessEvent, silentLogger } from '@fedrisk/shared';
 import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { DEFAULT_SCENARIO, smallScenario, tempDir } from '../helpers/fixtures.ts';
+import { DEFAULT_SCENARIO, inProcess, smallScenario, tempDir } from '../helpers/fixtures.ts';
 import { queuedClient } from '../helpers/raw-ws.ts';
 
 const TOKEN = 'correct-horse-battery-staple-0001';
@@ -235,7 +235,7 @@ describe('scenario runs that go wrong', () => {
       s.job.compareWith = [];
       s.crypto.ckks = { polyModulusDegree: 4096, coeffModulusBits: [60, 40, 40, 60], scaleBits: 40, compression: 'none' };
     });
-    const { report } = await runScenario({ scenario, scenarioFile: 'insecure', runsDir: tempDir(), launcher: 'in-process' });
+    const { report } = await runScenario({ scenario, scenarioFile: 'insecure', runsDir: tempDir(), launcher: inProcess() });
     expect(report.ok).toBe(false);
     expect(report.error?.code).toBe('CRYPTO_ERR_INSECURE_PARAMS');
     expect(report.refusals.length).toBeGreaterThan(0);
@@ -248,7 +248,7 @@ describe('scenario runs that go wrong', () => {
       s.job.compareWith = [];
       s.faults = [{ coordinator: 'decrypt-input', target: 'tax' }];
     });
-    const { report, runDir } = await runScenario({ scenario, scenarioFile: 'curious', runsDir: tempDir(), launcher: 'in-process' });
+    const { report, runDir } = await runScenario({ scenario, scenarioFile: 'curious', runsDir: tempDir(), launcher: inProcess() });
     expect(report.ok).toBe(false);
     expect(report.error?.code).toBe('CRYPTO_ERR_SHARE_REFUSED');
     expect(report.error?.message).toMatch(/3 of 3 parties .* refused to decrypt/);
@@ -268,7 +268,7 @@ describe('scenario runs that go wrong', () => {
       s.job.compareWith = [];
       s.faults = [{ coordinator: 'replay-decrypt' }];
     });
-    const { report } = await runScenario({ scenario, scenarioFile: 'replay', runsDir: tempDir(), launcher: 'in-process' });
+    const { report } = await runScenario({ scenario, scenarioFile: 'replay', runsDir: tempDir(), launcher: inProcess() });
     expect(report.ok).toBe(false);
     expect(report.error?.code).toBe('CRYPTO_ERR_SHARE_REPLAY');
     expect(report.refusals.map((r) => r.party).sort()).toEqual(['bank', 'guarantor', 'tax']);

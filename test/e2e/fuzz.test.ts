@@ -20,7 +20,7 @@ import { type Child, type Launcher, type NodeLaunch, type Participant, processLa
 import { coordinatorConfigSchema, decodeCoordinatorFrame, decodeNodeFrame, readJsonFile } from '@fedrisk/shared';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
-import { fileTempDir, smallScenario } from '../helpers/fixtures.ts';
+import { fileTempDir, inProcess, smallScenario } from '../helpers/fixtures.ts';
 import { type FuzzFrame, fuzzFrames, kindsOf } from '../helpers/fuzz.ts';
 import { memoryOf } from '../helpers/raw-ws.ts';
 
@@ -43,7 +43,7 @@ beforeAll(async () => {
     scenario,
     scenarioFile: 'fuzz',
     runsDir: fileTempDir('fedrisk-fuzz-seed-'),
-    launcher: 'in-process',
+    launcher: inProcess(),
     captureFrames: true,
   });
   expect(ok).toBe(true);

@@ -10,10 +10,10 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { cpSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { inProcessLauncher, type Launcher, type RunResult, runScenario } from '@fedrisk/runner';
+import { type Launcher, type RunResult, runScenario } from '@fedrisk/runner';
 import { loadScenario } from '@fedrisk/shared';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fileTempDir } from '../helpers/fixtures.ts';
+import { fileTempDir, inProcess } from '../helpers/fixtures.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const SCENARIO = join(ROOT, 'scenarios/governance-regulator.yaml');
@@ -55,7 +55,7 @@ beforeAll(async () => {
   if (scenario.data.kind === 'synthetic') scenario.data.businesses = 3000;
   scenario.job.applicants = 1000;
   if (scenario.governance.misbehave) scenario.governance.misbehave.extraQueries = EXTRA;
-  run = await runScenario({ scenario, scenarioFile: SCENARIO, runsDir: fileTempDir('fedrisk-gov-'), launcher: 'in-process', logLevel: 'warn' });
+  run = await runScenario({ scenario, scenarioFile: SCENARIO, runsDir: fileTempDir('fedrisk-gov-'), launcher: inProcess(), logLevel: 'warn' });
   applicants = readFileSync(join(run.runDir, 'jobs', 'threshold', 'parties', 'bank', 'applicants.txt'), 'utf8')
     .trim()
     .split('\n');
@@ -150,7 +150,7 @@ describe('the regulator and a bank whose filing is not a filing', () => {
     scenario.job.applicants = 600;
     scenario.governance.misbehave = undefined;
     // the bank leaves garbage where its filing should be, once its job has ended
-    const base = inProcessLauncher();
+    const base = inProcess();
     const launcher: Launcher = {
       ...base,
       kind: base.kind,

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runScenario } from '@fedrisk/runner';
 import { describe, expect, it } from 'vitest';
-import { fileTempDir, smallScenario } from '../helpers/fixtures.ts';
+import { fileTempDir, inProcess, smallScenario } from '../helpers/fixtures.ts';
 
 /** When the coordinator handed each message to each party's socket, from the job's trace (ms since its start). */
 function sentAt(runDir: string, keys: string): Map<string, number> {
@@ -32,7 +32,7 @@ describe('per-party simulated links', () => {
       s.job.applicants = 50;
       s.network = { latencyMs: 0, links: { tax: { latencyMs } } };
     });
-    const { report, runDir } = await runScenario({ scenario, scenarioFile: 'links', runsDir: fileTempDir('fedrisk-links-'), launcher: 'in-process' });
+    const { report, runDir } = await runScenario({ scenario, scenarioFile: 'links', runsDir: fileTempDir('fedrisk-links-'), launcher: inProcess() });
     expect(report.ok, JSON.stringify(report.error)).toBe(true);
     expect(report.scenario.network.links).toEqual({ tax: { latencyMs } });
     const at = sentAt(runDir, 'single-holder');

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { type Report, runScenario, summaryItems } from '@fedrisk/runner';
 import { loadScenario, parseCsv } from '@fedrisk/shared';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fileTempDir } from '../helpers/fixtures.ts';
+import { fileTempDir, inProcess } from '../helpers/fixtures.ts';
 
 const SIX = new URL('../../scenarios/six-parties.yaml', import.meta.url).pathname;
 let report: Report;
@@ -44,7 +44,7 @@ beforeAll(async () => {
     scenario,
     scenarioFile: SIX,
     runsDir: fileTempDir('fedrisk-portfolio-'),
-    launcher: 'in-process',
+    launcher: inProcess(),
   });
   report = result.report;
   runDir = result.runDir;
@@ -165,7 +165,7 @@ describe('the default population and policy land near the seed figures', () => {
     scenario.job.keys = 'single-holder';
     scenario.job.compareWith = [];
     scenario.job.alignment = 'query';
-    ({ report: full } = await runScenario({ scenario, scenarioFile: 'default', runsDir: fileTempDir('fedrisk-calibration-'), launcher: 'in-process' }));
+    ({ report: full } = await runScenario({ scenario, scenarioFile: 'default', runsDir: fileTempDir('fedrisk-calibration-'), launcher: inProcess() }));
   }, 120_000);
 
   it('under query alignment too, every rejected applicant has at least three reasons, and the referee measures their quality', () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { runScenario } from '@fedrisk/runner';
 import { loadScenario } from '@fedrisk/shared';
 import { describe, expect, it } from 'vitest';
-import { tempDir } from '../helpers/fixtures.ts';
+import { inProcess, tempDir } from '../helpers/fixtures.ts';
 
 const SCENARIO = new URL('../../scenarios/uci-credit.yaml', import.meta.url).pathname;
 const DATA = new URL('../../scenarios/data/uci-credit-default/UCI_Credit_Card.csv', import.meta.url).pathname;
@@ -20,7 +20,7 @@ describe('UCI scenario on a 4,000-row slice', () => {
     scenario.job.compareWith = [];
     // the model is trained first, as the scenario says; a few epochs are enough for what this test checks
     if (scenario.train) scenario.train.epochs = 6;
-    const { report, runDir } = await runScenario({ scenario, scenarioFile: join(dir, 'scenario.yaml'), runsDir: join(dir, 'runs'), launcher: 'in-process' });
+    const { report, runDir } = await runScenario({ scenario, scenarioFile: join(dir, 'scenario.yaml'), runsDir: join(dir, 'runs'), launcher: inProcess() });
     expect(report.ok, JSON.stringify(report.error)).toBe(true);
     // the two "nan" ages of the real file are left out and listed
     expect(report.data.dropped).toEqual([

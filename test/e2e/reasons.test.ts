@@ -23,7 +23,7 @@ import {
   readReasonValuesCsv,
 } from '@fedrisk/shared';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fileTempDir, smallScenario } from '../helpers/fixtures.ts';
+import { fileTempDir, inProcess, smallScenario } from '../helpers/fixtures.ts';
 
 const DESIGNS = ['threshold', 'single-holder'] as const;
 const HOLDERS = ['tax', 'guarantor'];
@@ -41,7 +41,7 @@ beforeAll(async () => {
     scenarioFile: 'e2e-reasons',
     runsDir: fileTempDir('fedrisk-reasons-'),
     captureFrames: true,
-    launcher: 'in-process',
+    launcher: inProcess(),
   }));
   for (const keys of DESIGNS) decisions.set(keys, await readDecisionsCsv(join(runDir, 'jobs', keys, 'parties', 'bank', 'out', 'decisions.csv')));
 }, 120_000);

@@ -13,7 +13,7 @@ import { type Child, type Launcher, processLauncher, runScenario, startChild } f
 import { type CoordinatorConfigInput, DEFAULT_CKKS, type ProcessEvent } from '@fedrisk/shared';
 import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { smallScenario, tempDir } from '../helpers/fixtures.ts';
+import { inProcess, smallScenario, tempDir } from '../helpers/fixtures.ts';
 import { clientFrame, memoryOf, queuedClient, rawUpgrade } from '../helpers/raw-ws.ts';
 import { throttledProxy } from '../helpers/throttle.ts';
 
@@ -212,7 +212,7 @@ describe('results off target are failures', () => {
       // smudging noise of 2^54 at a scale of 2^40 swamps the scores: the run must not call that success
       s.crypto.ckks = { ...s.crypto.ckks, scaleBits: 40 };
     });
-    const result = await runScenario({ scenario, scenarioFile: 'accuracy', runsDir: tempDir(), launcher: 'in-process' });
+    const result = await runScenario({ scenario, scenarioFile: 'accuracy', runsDir: tempDir(), launcher: inProcess() });
     expect(result.ok).toBe(false);
     expect(result.report.error?.code).toBe('RUN_ERR_ACCURACY');
     expect(result.report.error?.message).toMatch(/max \|logit error\| .* against the threshold design's target 1e-4/);

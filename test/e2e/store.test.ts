@@ -6,7 +6,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { runScenario } from '@fedrisk/runner';
 import { describe, expect, it } from 'vitest';
-import { smallScenario, tempDir } from '../helpers/fixtures.ts';
+import { inProcess, smallScenario, tempDir } from '../helpers/fixtures.ts';
 
 describe('party data in an embedded store', () => {
   it.each(['parquet', 'duckdb'] as const)(
@@ -18,7 +18,7 @@ describe('party data in an embedded store', () => {
         s.job.compareWith = [];
         s.job.keys = 'single-holder';
       });
-      const { ok, report, runDir } = await runScenario({ scenario, scenarioFile: format, runsDir: tempDir(), launcher: 'in-process' });
+      const { ok, report, runDir } = await runScenario({ scenario, scenarioFile: format, runsDir: tempDir(), launcher: inProcess() });
       expect(report.error).toBeUndefined();
       expect(ok).toBe(true);
       const files = readdirSync(join(runDir, 'data')).sort();

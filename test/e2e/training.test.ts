@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { LINE_WIDTH, type Report, runScenario, summarise, summaryItems } from '@fedrisk/runner';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fileTempDir, smallScenario } from '../helpers/fixtures.ts';
+import { fileTempDir, inProcess, smallScenario } from '../helpers/fixtures.ts';
 import { maskFigures, shapeLines } from '../helpers/shape.ts';
 
 let report: Report;
@@ -22,7 +22,7 @@ beforeAll(async () => {
     s.job.keys = 'threshold';
     s.train = { learningRate: 0.5, l2: 0.001, batchSize: 4096, epochs: 3, earlyStopping: { patience: 2, minDelta: 1e-4 }, testShare: 0.33 };
   });
-  ({ report } = await runScenario({ scenario, scenarioFile: 'train', runsDir: fileTempDir('fedrisk-train-'), launcher: 'in-process' }));
+  ({ report } = await runScenario({ scenario, scenarioFile: 'train', runsDir: fileTempDir('fedrisk-train-'), launcher: inProcess() }));
 }, 180_000);
 
 describe('joint training (vertical logistic regression under CKKS)', () => {

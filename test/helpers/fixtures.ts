@@ -2,7 +2,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadScenario, type Scenario } from '@fedrisk/shared';
+import { inProcessLauncher, type Launcher } from '@fedrisk/runner';
+import { loadScenario, loadSeal, type Scenario, type SealModule } from '@fedrisk/shared';
 
 const perTest: string[] = [];
 const perFile: string[] = [];
@@ -48,4 +49,13 @@ export function codeOf(fn: () => unknown): string | undefined {
     return (err as { code?: string }).code;
   }
   return undefined;
+}
+
+// one SEAL instance per test worker: every in-process run in it reuses the CKKS contexts the instance keeps (40-60 ms per prime to build)
+let workerSeal: Promise<SealModule> | undefined;
+
+/** The in-process launcher (participants in this process, real sockets, real SEAL), sharing this worker's SEAL instance. */
+export function inProcess(): Launcher {
+  workerSeal ??= loadSeal();
+  return inProcessLauncher({ seal: workerSeal });
 }

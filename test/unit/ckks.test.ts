@@ -8,6 +8,7 @@ import {
   generateKeyPair,
   loadSeal,
   sumCiphertexts,
+  TRAINING_CKKS,
 } from '@fedrisk/shared';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { codeOf } from '../helpers/fixtures.ts';
@@ -53,5 +54,24 @@ describe('CKKS helpers (real SEAL)', () => {
   it('refuses bytes that are not a ciphertext', () => {
     using ctx = createCkksContext(seal, DEFAULT_CKKS);
     expect(codeOf(() => ctx.loadCiphertext(Uint8Array.from([1, 2, 3]), 'test input'))).toBe('CRYPTO_ERR_BAD_CIPHERTEXT');
+  });
+
+  it('builds a context once per SEAL instance and parameter set, and keeps it for the next job after every handle is done', async () => {
+    const first = createCkksContext(seal, TRAINING_CKKS);
+    const context = first.context;
+    first.delete();
+    first.delete(); // idempotent
+    using again = createCkksContext(seal, TRAINING_CKKS);
+    expect(again.context).toBe(context);
+    // and it still works after the first handle was deleted
+    using keys = generateKeyPair(again);
+    const enc = await encryptVector(again, keys.publicKeyBytes, Float64Array.of(1.5));
+    const out = await keys.decrypt(await sumCiphertexts(again, [enc]), 1);
+    expect(Math.abs((out[0] as number) - 1.5)).toBeLessThan(1e-6);
+    // other parameters, or another SEAL instance, get their own
+    using other = createCkksContext(seal, DEFAULT_CKKS);
+    expect(other.context).not.toBe(context);
+    using elsewhere = createCkksContext(await loadSeal(), TRAINING_CKKS);
+    expect(elsewhere.context).not.toBe(context);
   });
 });

@@ -5,7 +5,7 @@ export { createProgressBars, type ProgressBars } from './cli/progress-bar.ts';
 export { CsvText } from './csv-text.ts';
 export { type DataSet, makeDataSet } from './dataset.ts';
 export { createRegulator, type Regulator } from './governance/regulator.ts';
-export { inProcessLauncher } from './launch/in-process.ts';
+export { type InProcessOptions, inProcessLauncher } from './launch/in-process.ts';
 export type { CoordinatorLaunch, EventHandler, Launcher, NodeLaunch, Participant } from './launch/launcher.ts';
 export { type NamespacePlan, namespaceLauncher } from './launch/namespaces.ts';
 export { type Child, NODE_BIN, type Placement, processLauncher, startChild } from './launch/processes.ts';

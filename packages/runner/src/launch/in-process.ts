@@ -51,9 +51,14 @@ function participant(name: string, onEvent: EventHandler, run: (signal: AbortSig
   };
 }
 
-export function inProcessLauncher(): Launcher {
+export interface InProcessOptions {
+  /** the SEAL instance the participants use; several launchers given the same one share the contexts it keeps (default: one of its own) */
+  seal?: Promise<SealModule>;
+}
+
+export function inProcessLauncher(opts: InProcessOptions = {}): Launcher {
   // one SEAL instance for every participant here: contexts built from it are shared too
-  let seal: Promise<SealModule> | undefined;
+  let seal = opts.seal;
   const sealOnce = () => {
     seal ??= loadSeal();
     return seal;

@@ -1,7 +1,8 @@
 /**
  * CKKS helpers over node-seal. A SEAL module instance is passed in (loaded
  * once per process with loadSeal) and every SEAL object made here is deleted
- * here: WASM memory is not garbage collected.
+ * here (WASM memory is not garbage collected), bar the contexts each instance
+ * keeps for its next job.
  */
 
 import type { Ciphertext, CKKSEncoder, MainModule, SEALContext } from 'node-seal';
@@ -73,18 +74,20 @@ export interface CkksContext {
   readonly scale: number;
   saveCiphertext(ct: Ciphertext): Uint8Array;
   loadCiphertext(bytes: Uint8Array, what: string): Ciphertext;
-  /** frees the SEAL objects (WASM memory is not garbage collected); idempotent */
+  /** ends this handle's use; idempotent. The context itself stays with its SEAL instance, for the next job */
   delete(): void;
   [Symbol.dispose](): void;
 }
 
 /**
- * A SEAL context takes a few hundred milliseconds to build, so each SEAL
- * instance keeps one per parameter set, shared by every handle made from it
- * (participants that run in one process share their SEAL instance) and freed
- * with the last handle.
+ * A SEAL context takes 40-60 ms per prime to build (N = 8192, in WASM), so
+ * each SEAL instance keeps the contexts it built, one per parameter set,
+ * shared by every handle made from it (participants that run in one process
+ * share their SEAL instance) and kept while the instance lives: the next job
+ * in the process reuses them. A job uses one or two parameter sets, so this
+ * holds a few contexts (a few MB each) at most; they go with the instance.
  */
-const built = new WeakMap<SealModule, Map<string, { context: SEALContext; encoder: CKKSEncoder; refs: number }>>();
+const built = new WeakMap<SealModule, Map<string, { context: SEALContext; encoder: CKKSEncoder }>>();
 
 function buildContext(seal: SealModule, params: CkksParams): { context: SEALContext; encoder: CKKSEncoder } {
   const parms = new seal.EncryptionParameters(seal.SchemeType.ckks);
@@ -110,21 +113,13 @@ function buildContext(seal: SealModule, params: CkksParams): { context: SEALCont
 export function createCkksContext(seal: SealModule, params: CkksParams): CkksContext {
   checkCkksParams(seal, params);
   const key = JSON.stringify([params.polyModulusDegree, params.coeffModulusBits]);
-  const cache = built.get(seal) ?? new Map<string, { context: SEALContext; encoder: CKKSEncoder; refs: number }>();
+  const cache = built.get(seal) ?? new Map<string, { context: SEALContext; encoder: CKKSEncoder }>();
   built.set(seal, cache);
-  const entry = cache.get(key) ?? { ...buildContext(seal, params), refs: 0 };
+  const entry = cache.get(key) ?? buildContext(seal, params);
   cache.set(key, entry);
-  entry.refs++;
   const { context, encoder } = entry;
-  let deleted = false;
-  const dispose = (): void => {
-    if (deleted) return;
-    deleted = true;
-    if (--entry.refs > 0) return;
-    cache.delete(key);
-    encoder.delete();
-    context.delete();
-  };
+  // the context and encoder belong to the instance's cache, not to the handle: nothing to free per handle
+  const dispose = (): void => {};
   const compr = params.compression === 'zstd' ? seal.ComprModeType.zstd : seal.ComprModeType.none;
   return {
     seal,
