@@ -79,16 +79,19 @@ async function main(args: string[], seal?: SealModule): Promise<number> {
   }).finally(() => channel?.close());
 }
 
-/** `--standby`: loaded already (static imports), SEAL too; the job's arguments arrive on stdin; nothing to do if stdin ends first. */
+/** `--standby`: loaded already (static imports); the job's arguments arrive on stdin; nothing to do if stdin ends first. */
 async function standby(): Promise<number> {
-  const seal = await warmSeal();
+  // ready once loaded; SEAL and the default context are built while it waits, not when the first inputs arrive to be summed
+  // (not before it says it is ready: the runner loads its standbys one at a time)
+  const seal = warmSeal();
+  seal.catch(() => {}); // awaited with the job, which reports a failure; without a job there is nothing to report
   emit({ event: 'standby' });
   const start = await readStandbyStart(process.stdin);
   if (!start) return 0;
   Object.assign(process.env, start.env);
   // only a held run (--step) reads stdin further: its go lines
   if (!start.argv.includes('--step')) process.stdin.destroy();
-  return main(start.argv, seal);
+  return main(start.argv, await seal);
 }
 
 const cli = process.argv.slice(2);

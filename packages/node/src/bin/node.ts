@@ -8,7 +8,7 @@
  * still write its summary.
  */
 import { parseArgs } from 'node:util';
-import type { ProcessEvent, SealModule } from '@fedrisk/shared';
+import type { ProcessEvent } from '@fedrisk/shared';
 import { makeIdentity } from '../identity.ts';
 
 const USAGE = `usage: FEDRISK_TOKEN=<credential> node --config <party.json> --coordinator <wss://host:port> [options]
@@ -40,7 +40,7 @@ function keygenOnly(file: string): number {
   }
 }
 
-async function main(args: string[], seal?: SealModule): Promise<number> {
+async function main(args: string[]): Promise<number> {
   const { FedError, logLevelOption } = await import('@fedrisk/shared');
   const { runNodeMain } = await import('../index.ts');
   let values: Record<string, string | boolean | undefined>;
@@ -76,7 +76,6 @@ async function main(args: string[], seal?: SealModule): Promise<number> {
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   return runNodeMain({
-    seal,
     configFile: values.config,
     coordinatorUrl: values.coordinator,
     token,
@@ -91,16 +90,15 @@ async function main(args: string[], seal?: SealModule): Promise<number> {
   });
 }
 
-/** `--standby`: everything loaded first (SEAL too), then the job's arguments and credential from stdin; nothing to do if stdin ends first. */
+/** `--standby`: everything loaded first, then the job's arguments and credential from stdin; nothing to do if stdin ends first. */
 async function standby(): Promise<number> {
-  const [{ readStandbyStart, warmSeal }] = await Promise.all([import('@fedrisk/shared'), import('../index.ts')]);
-  const seal = await warmSeal();
+  const [{ readStandbyStart }] = await Promise.all([import('@fedrisk/shared'), import('../index.ts')]);
   emit({ event: 'standby' });
   const start = await readStandbyStart(process.stdin);
   process.stdin.destroy(); // a node reads nothing more from the runner
   if (!start) return 0;
   Object.assign(process.env, start.env);
-  return main(start.argv, seal);
+  return main(start.argv);
 }
 
 const [first, file, ...rest] = process.argv.slice(2);

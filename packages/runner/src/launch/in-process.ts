@@ -1,7 +1,7 @@
 /**
  * Participants inside this process: the same coordinator and node code the
- * processes run (runCoordinatorMain, runNodeMain), each with its own SEAL
- * instance, logger and real sockets on 127.0.0.1. Stopping one aborts it,
+ * processes run (runCoordinatorMain, runNodeMain), one SEAL instance for all
+ * of them, a logger each and real sockets on 127.0.0.1. Stopping one aborts it,
  * which ends its job the way SIGTERM does; a scenario's crash fault drops the
  * party's connection without a word, as a killed process would.
  */
@@ -52,7 +52,10 @@ function participant(name: string, onEvent: EventHandler, run: (signal: AbortSig
 }
 
 export interface InProcessOptions {
-  /** the SEAL instance the participants use; several launchers given the same one share the contexts it keeps (default: one of its own) */
+  /**
+   * the SEAL instance the participants use (default: one of its own). Launchers given the same one share the
+   * CKKS contexts it keeps, one per parameter set used, kept as long as the instance: a few MB each at N = 8192
+   */
   seal?: Promise<SealModule>;
 }
 

@@ -19,8 +19,8 @@ export async function loadSeal(): Promise<SealModule> {
 
 /**
  * A SEAL instance with the default parameters' context already built into its
- * cache: a participant started ahead of its job (standby) does this while it
- * waits, so the 170 ms build is off the job's path. A job with other
+ * cache: a coordinator started ahead of its job (standby) does this while it
+ * waits, so the 170 ms build is not in the aggregation step. A job with other
  * parameters builds its own as before.
  */
 export async function warmSeal(): Promise<SealModule> {
