@@ -14,7 +14,7 @@ export interface CliIo {
   err(text: string): void;
   /** aborts a running command (Ctrl-C) */
   signal?: AbortSignal | undefined;
-  /** the Node.js executable that runs script subcommands (view, audit, bench) */
+  /** the Node.js executable that runs script subcommands (view, bench) */
   execPath: string;
   cwd: string;
   /** the output is a terminal: progress bars instead of plain progress lines */

@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { didYouMean, isFedError } from '@fedrisk/shared';
 import { wrapLine } from '../text.ts';
 import { type Args, type CliIo, type CommandSpec, commandHelp, EXIT, EXIT_HELP, parseCommandLine } from './args.ts';
+import { auditCommand, auditSpec } from './audit.ts';
 import { fitWeightsCommand, fitWeightsSpec } from './fit-weights.ts';
 import { initCommand, initSpec } from './init.ts';
 import { runCommand, runSpec } from './run.ts';
@@ -46,7 +47,7 @@ export const COMMANDS: readonly Subcommand[] = [
     script: 'packages/runner/src/bin/view.ts',
   },
   { name: 'bench', summary: 'time scoring, PSI and training against their baselines', script: 'bench/run.ts', spec: benchSpec },
-  { name: 'audit', summary: "verify a run folder's audit trail", script: 'packages/runner/src/bin/audit.ts' },
+  { name: 'audit', summary: "verify a run folder's audit trails", spec: auditSpec, action: auditCommand },
   { name: 'fit-weights', summary: 'fit model weights in plaintext and print a model: block', spec: fitWeightsSpec, action: fitWeightsCommand },
   { name: 'init', summary: 'write a commented starter scenario (synthetic, or for your CSV)', spec: initSpec, action: initCommand },
   { name: 'schema', summary: 'write the scenario format as a JSON Schema for editors', spec: schemaSpec, action: schemaCommand },

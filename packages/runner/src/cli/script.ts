@@ -1,7 +1,7 @@
 /**
- * Subcommands that are scripts of their own (the live view, the audit-trail
- * verifier, the benchmark): fedrisk runs them with the same Node.js and
- * passes their arguments on. A script this build lacks is a coded error.
+ * Subcommands that are scripts of their own (the live view, the benchmark):
+ * fedrisk runs them with the same Node.js and passes their arguments on. A
+ * script this build lacks is a coded error.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
