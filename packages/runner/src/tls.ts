@@ -8,28 +8,35 @@
  * certificate, so @peculiar/asn1-x509 lays out its fields (RFC 5280) and
  * node:crypto signs them.
  */
-import { generateKeyPairSync, type KeyObject, randomBytes, sign } from 'node:crypto';
+import { createHash, createPublicKey, generateKeyPairSync, type KeyObject, randomBytes, sign } from 'node:crypto';
+import { isIP } from 'node:net';
+import { FedError } from '@fedrisk/shared';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import {
   AlgorithmIdentifier,
   AttributeTypeAndValue,
   AttributeValue,
+  AuthorityKeyIdentifier,
   BasicConstraints,
   Certificate,
   ExtendedKeyUsage,
   Extension,
   Extensions,
   GeneralName,
+  id_ce_authorityKeyIdentifier,
   id_ce_basicConstraints,
   id_ce_extKeyUsage,
   id_ce_keyUsage,
   id_ce_subjectAltName,
+  id_ce_subjectKeyIdentifier,
   id_kp_serverAuth,
+  KeyIdentifier,
   KeyUsage,
   KeyUsageFlags,
   Name,
   RelativeDistinguishedName,
   SubjectAlternativeName,
+  SubjectKeyIdentifier,
   SubjectPublicKeyInfo,
   TBSCertificate,
   Validity,
@@ -63,9 +70,19 @@ function toPem(der: ArrayBuffer): string {
   return `-----BEGIN CERTIFICATE-----\n${lines.join('\n')}\n-----END CERTIFICATE-----\n`;
 }
 
+/** The key's identifier (RFC 5280 4.2.1.2, method 1): the SHA-1 of its public key bits. */
+function keyIdOf(publicKey: KeyObject): ArrayBuffer {
+  const spki = AsnConvert.parse(publicKey.export({ type: 'spki', format: 'der' }), SubjectPublicKeyInfo);
+  const id = createHash('sha1').update(Buffer.from(spki.subjectPublicKey)).digest();
+  return id.buffer.slice(id.byteOffset, id.byteOffset + id.byteLength);
+}
+
 function certificate(o: { subject: string; issuer: string; publicKey: KeyObject; signer: KeyObject; extensions: Extension[] }): string {
   const algorithm = new AlgorithmIdentifier({ algorithm: ECDSA_WITH_SHA256 });
   const serial = Buffer.concat([Buffer.of(1), randomBytes(8)]); // a leading 01: positive, and never a redundant zero byte
+  // strict verifiers (openssl -x509_strict, Python 3.13) want both key identifiers
+  const ski = extension(id_ce_subjectKeyIdentifier, new SubjectKeyIdentifier(keyIdOf(o.publicKey)));
+  const aki = extension(id_ce_authorityKeyIdentifier, new AuthorityKeyIdentifier({ keyIdentifier: new KeyIdentifier(keyIdOf(createPublicKey(o.signer))) }));
   const tbs = new TBSCertificate({
     version: Version.v3,
     serialNumber: serial.buffer.slice(serial.byteOffset, serial.byteOffset + serial.byteLength),
@@ -74,7 +91,7 @@ function certificate(o: { subject: string; issuer: string; publicKey: KeyObject;
     validity: new Validity({ notBefore: new Date(Date.now() - 60_000), notAfter: new Date(Date.now() + 7 * DAY) }),
     subject: nameOf(o.subject),
     subjectPublicKeyInfo: AsnConvert.parse(o.publicKey.export({ type: 'spki', format: 'der' }), SubjectPublicKeyInfo),
-    extensions: new Extensions(o.extensions),
+    extensions: new Extensions([...o.extensions, ski, aki]),
   });
   const signature = sign('sha256', Buffer.from(AsnConvert.serialize(tbs)), o.signer); // DER ECDSA-Sig-Value, as X.509 wants
   const cert = new Certificate({
@@ -83,6 +100,24 @@ function certificate(o: { subject: string; issuer: string; publicKey: KeyObject;
     signatureValue: signature.buffer.slice(signature.byteOffset, signature.byteOffset + signature.byteLength),
   });
   return toPem(AsnConvert.serialize(cert));
+}
+
+/** A host the coordinator is reached at, as a subject alternative name: an IPv4 or IPv6 address, or a DNS name. */
+function altName(host: string): GeneralName {
+  const version = isIP(host);
+  // the encoder would cut an IPv4-mapped IPv6 address short (the plain IPv4 address says the same) and drop a zone
+  if (version === 4 || (version === 6 && !/[.%]/.test(host))) return new GeneralName({ iPAddress: host });
+  // a name, not a mistyped address: its last label is not all digits (RFC 1123)
+  if (
+    version === 0 &&
+    !/(^|\.)[0-9]+$/.test(host) &&
+    /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(host)
+  )
+    return new GeneralName({ dNSName: host });
+  throw new FedError(
+    'CONFIG_ERR_INVALID',
+    `the coordinator's certificate cannot name "${host.slice(0, 80)}": give an IPv4 or IPv6 address (no zone, prefix or IPv4-mapped form) or a host name`,
+  );
 }
 
 export function createRunCa(runId: string): RunCa {
@@ -102,8 +137,7 @@ export function createRunCa(runId: string): RunCa {
     certPem,
     issue: (hosts) => {
       const leaf = p256();
-      const ip = /^(\d{1,3}\.){3}\d{1,3}$|:/;
-      const names = hosts.map((h) => new GeneralName(ip.test(h) ? { iPAddress: h } : { dNSName: h }));
+      const names = hosts.map(altName);
       return {
         certPem: certificate({
           subject: 'fedrisk coordinator',
