@@ -112,15 +112,21 @@ async function fuzzCoordinator(url: string, ca: string, launch: NodeLaunch, pid:
   // before admission: any frame but a valid hello is refused and the connection closed; a big one is cut off unread
   const before = frames.slice(0, PREADMISSION_FRAMES);
   before.push({ data: Buffer.alloc(20 * 1024, 0x61), text: true, kind: 'oversize' }, { data: Buffer.alloc(3 * 1024 * 1024, 7), text: false, kind: 'oversize' });
+  const refusals: Record<string, number> = {};
   const alone = async (f: FuzzFrame) => {
     const c = await open(url, ca);
     c.ws.send(f.data, { binary: !f.text });
     tally.sent++;
-    count(tally.closes, String(await c.closed));
+    const code = String(await c.closed);
+    count(tally.closes, code);
+    count(refusals, code);
     for (const r of c.replies) count(tally.codes, r.code ?? r.type);
   };
   // each on a connection of its own, eight at a time (the coordinator lets 256 wait for admission)
   for (let at = 0; at < before.length; at += 8) await Promise.all(before.slice(at, at + 8).map(alone));
+  // every one closed by the coordinator: refused with a coded reply (4001) or cut off unread (1006, or a ws protocol code), never a normal close
+  expect(Object.values(refusals).reduce((t, n) => t + n, 0)).toBe(before.length);
+  expect(Object.keys(refusals).filter((code) => !['4001', '1006', '1002', '1007', '1009'].includes(code))).toEqual([]);
   // admitted as the bank: every frame answered with a coded error, the connection kept
   const after = frames.slice(PREADMISSION_FRAMES);
   for (let at = 0; at < after.length; at += PER_CONNECTION) {
