@@ -6,7 +6,7 @@
  * end the job as aborted: every party is told and the record is written.
  */
 import { parseArgs } from 'node:util';
-import { describeFatal, FedError, logLevelOption, type ProcessEvent, readStandbyStart, type SealModule, warmSeal } from '@fedrisk/shared';
+import { describeFatal, FedError, logLevelOption, type ProcessEvent, readStandbyStart } from '@fedrisk/shared';
 import { createStepChannel, runCoordinatorMain } from '../index.ts';
 
 const USAGE = `usage: coordinator --config <file.json> [options]
@@ -30,7 +30,7 @@ const emit = (e: ProcessEvent): void => {
   process.stdout.write(`${JSON.stringify(e)}\n`);
 };
 
-async function main(args: string[], seal?: SealModule): Promise<number> {
+async function main(args: string[]): Promise<number> {
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({
@@ -63,7 +63,6 @@ async function main(args: string[], seal?: SealModule): Promise<number> {
   process.once('SIGTERM', stop);
   const channel = values.step ? createStepChannel(process.stdin, emit) : undefined;
   return runCoordinatorMain({
-    seal,
     configFile: values.config,
     host: String(values.host),
     port,
@@ -81,17 +80,13 @@ async function main(args: string[], seal?: SealModule): Promise<number> {
 
 /** `--standby`: loaded already (static imports); the job's arguments arrive on stdin; nothing to do if stdin ends first. */
 async function standby(): Promise<number> {
-  // ready once loaded; SEAL and the default context are built while it waits, not when the first inputs arrive to be summed
-  // (not before it says it is ready: the runner loads its standbys one at a time)
-  const seal = warmSeal();
-  seal.catch(() => {}); // awaited with the job, which reports a failure; without a job there is nothing to report
   emit({ event: 'standby' });
   const start = await readStandbyStart(process.stdin);
   if (!start) return 0;
   Object.assign(process.env, start.env);
   // only a held run (--step) reads stdin further: its go lines
   if (!start.argv.includes('--step')) process.stdin.destroy();
-  return main(start.argv, await seal);
+  return main(start.argv);
 }
 
 const cli = process.argv.slice(2);

@@ -18,18 +18,6 @@ export async function loadSeal(): Promise<SealModule> {
 }
 
 /**
- * A SEAL instance with the default parameters' context already built into its
- * cache: a coordinator started ahead of its job (standby) does this while it
- * waits, so the 170 ms build is not in the aggregation step. A job with other
- * parameters builds its own as before.
- */
-export async function warmSeal(): Promise<SealModule> {
-  const seal = await loadSeal();
-  createCkksContext(seal, DEFAULT_CKKS).delete();
-  return seal;
-}
-
-/**
  * Safe default: 128-bit secure at N = 8192 (180 of 218 bits). The scale 2^80
  * leaves room for threshold decryption's smudging noise (2^54, see
  * thresholdNoise) with an error near 1e-6; the logits need no multiplication,
