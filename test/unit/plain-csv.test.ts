@@ -116,7 +116,7 @@ describe('scores files', () => {
         expect(statSync(file).mode & 0o777).toBe(0o600);
       }
       const back = await readScoreLogits(join(dir, `s${scores.length}.csv`));
-      expect(back.ids.length).toBe(scores.length);
+      expect(back.index.ids.length).toBe(scores.length);
       expect(back.logits[12_345]).toBe(12_345 / 7 - 3);
     } finally {
       rmSync(dir, { recursive: true, force: true });

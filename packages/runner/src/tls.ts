@@ -8,7 +8,7 @@
  * certificate, so @peculiar/asn1-x509 lays out its fields (RFC 5280) and
  * node:crypto signs them.
  */
-import { createHash, createPublicKey, generateKeyPairSync, type KeyObject, randomBytes, sign } from 'node:crypto';
+import { createHash, generateKeyPairSync, type KeyObject, randomBytes, sign } from 'node:crypto';
 import { isIP } from 'node:net';
 import { FedError } from '@fedrisk/shared';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
@@ -70,30 +70,38 @@ function toPem(der: ArrayBuffer): string {
   return `-----BEGIN CERTIFICATE-----\n${lines.join('\n')}\n-----END CERTIFICATE-----\n`;
 }
 
+const spkiOf = (publicKey: KeyObject) => AsnConvert.parse(publicKey.export({ type: 'spki', format: 'der' }), SubjectPublicKeyInfo);
+
 /** The key's identifier (RFC 5280 4.2.1.2, method 1): the SHA-1 of its public key bits. */
-function keyIdOf(publicKey: KeyObject): ArrayBuffer {
-  const spki = AsnConvert.parse(publicKey.export({ type: 'spki', format: 'der' }), SubjectPublicKeyInfo);
+function keyIdOf(spki: SubjectPublicKeyInfo): ArrayBuffer {
   const id = createHash('sha1').update(Buffer.from(spki.subjectPublicKey)).digest();
   return id.buffer.slice(id.byteOffset, id.byteOffset + id.byteLength);
 }
 
-function certificate(o: { subject: string; issuer: string; publicKey: KeyObject; signer: KeyObject; extensions: Extension[] }): string {
+/** Who signs a certificate: its name, its private key and its key's identifier. */
+interface Issuer {
+  name: string;
+  key: KeyObject;
+  keyId: ArrayBuffer;
+}
+
+function certificate(o: { subject: string; spki: SubjectPublicKeyInfo; issuer: Issuer; extensions: Extension[] }): string {
   const algorithm = new AlgorithmIdentifier({ algorithm: ECDSA_WITH_SHA256 });
   const serial = Buffer.concat([Buffer.of(1), randomBytes(8)]); // a leading 01: positive, and never a redundant zero byte
   // strict verifiers (openssl -x509_strict, Python 3.13) want both key identifiers
-  const ski = extension(id_ce_subjectKeyIdentifier, new SubjectKeyIdentifier(keyIdOf(o.publicKey)));
-  const aki = extension(id_ce_authorityKeyIdentifier, new AuthorityKeyIdentifier({ keyIdentifier: new KeyIdentifier(keyIdOf(createPublicKey(o.signer))) }));
+  const ski = extension(id_ce_subjectKeyIdentifier, new SubjectKeyIdentifier(keyIdOf(o.spki)));
+  const aki = extension(id_ce_authorityKeyIdentifier, new AuthorityKeyIdentifier({ keyIdentifier: new KeyIdentifier(o.issuer.keyId) }));
   const tbs = new TBSCertificate({
     version: Version.v3,
     serialNumber: serial.buffer.slice(serial.byteOffset, serial.byteOffset + serial.byteLength),
     signature: algorithm,
-    issuer: nameOf(o.issuer),
+    issuer: nameOf(o.issuer.name),
     validity: new Validity({ notBefore: new Date(Date.now() - 60_000), notAfter: new Date(Date.now() + 7 * DAY) }),
     subject: nameOf(o.subject),
-    subjectPublicKeyInfo: AsnConvert.parse(o.publicKey.export({ type: 'spki', format: 'der' }), SubjectPublicKeyInfo),
+    subjectPublicKeyInfo: o.spki,
     extensions: new Extensions([...o.extensions, ski, aki]),
   });
-  const signature = sign('sha256', Buffer.from(AsnConvert.serialize(tbs)), o.signer); // DER ECDSA-Sig-Value, as X.509 wants
+  const signature = sign('sha256', Buffer.from(AsnConvert.serialize(tbs)), o.issuer.key); // DER ECDSA-Sig-Value, as X.509 wants
   const cert = new Certificate({
     tbsCertificate: tbs,
     signatureAlgorithm: algorithm,
@@ -122,12 +130,12 @@ function altName(host: string): GeneralName {
 
 export function createRunCa(runId: string): RunCa {
   const ca = p256();
-  const caName = `fedrisk run CA ${runId}`.slice(0, 64);
+  const spki = spkiOf(ca.publicKey);
+  const issuer: Issuer = { name: `fedrisk run CA ${runId}`.slice(0, 64), key: ca.privateKey, keyId: keyIdOf(spki) };
   const certPem = certificate({
-    subject: caName,
-    issuer: caName,
-    publicKey: ca.publicKey,
-    signer: ca.privateKey,
+    subject: issuer.name,
+    spki,
+    issuer,
     extensions: [
       extension(id_ce_basicConstraints, new BasicConstraints({ cA: true, pathLenConstraint: 0 }), true),
       extension(id_ce_keyUsage, new KeyUsage(KeyUsageFlags.keyCertSign | KeyUsageFlags.cRLSign), true),
@@ -136,14 +144,13 @@ export function createRunCa(runId: string): RunCa {
   return {
     certPem,
     issue: (hosts) => {
-      const leaf = p256();
       const names = hosts.map(altName);
+      const leaf = p256();
       return {
         certPem: certificate({
           subject: 'fedrisk coordinator',
-          issuer: caName,
-          publicKey: leaf.publicKey,
-          signer: ca.privateKey,
+          spki: spkiOf(leaf.publicKey),
+          issuer,
           extensions: [
             extension(id_ce_subjectAltName, new SubjectAlternativeName(names)),
             extension(id_ce_extKeyUsage, new ExtendedKeyUsage([id_kp_serverAuth])),
