@@ -9,10 +9,12 @@ import {
   encryptVector,
   type FedError,
   loadSeal,
+  noiseAt,
   smudgingNoise,
   sumCiphertexts,
   type ThresholdParty,
   thresholdNoise,
+  writeNoiseResidues,
 } from '@fedrisk/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -97,21 +99,55 @@ describe('threshold CKKS (real SEAL)', () => {
 
   it('smudging noise has the configured spread and no bias', () => {
     const bits = 54;
-    const e = smudgingNoise(200_000, bits);
+    const sample = smudgingNoise(200_000, bits);
+    const e = Array.from(sample.hi, (_, k) => Number(noiseAt(sample, k)));
     let mean = 0;
-    for (const x of e) mean += Number(x);
+    for (const x of e) mean += x;
     mean /= e.length;
     let v = 0;
-    for (const x of e) v += (Number(x) - mean) ** 2;
+    for (const x of e) v += (x - mean) ** 2;
     const std = Math.sqrt(v / e.length);
     expect(std / 2 ** bits).toBeGreaterThan(0.99);
     expect(std / 2 ** bits).toBeLessThan(1.01);
     expect(Math.abs(mean) / 2 ** bits).toBeLessThan(0.01);
     // Gaussian, not uniform: about 68.3 % within one sigma
     let within = 0;
-    for (const x of e) if (Math.abs(Number(x)) < 2 ** bits) within++;
+    for (const x of e) if (Math.abs(x) < 2 ** bits) within++;
     expect(within / e.length).toBeGreaterThan(0.675);
     expect(within / e.length).toBeLessThan(0.69);
+    // no low bit is fixed: the low 16 bits take every residue mod 4 about equally
+    for (let r = 0; r < 4; r++) expect(sample.lo.filter((x) => (x & 3) === r).length / e.length).toBeGreaterThan(0.24);
+  });
+
+  it('writes smudging noise modulo each prime exactly as BigInt arithmetic does, for large and small primes', () => {
+    // 60- and 61-bit primes as CKKS uses, and smaller ones that some noise exceeds
+    const primes = [1152921504606846883n /* 2^60 - 93 */, 2305843009213693951n /* 2^61 - 1 */, 1099511627689n /* 2^40 - 87 */, 4294967291n /* 2^32 - 5 */];
+    for (const bits of [17, 30, 54, 62]) {
+      const e = smudgingNoise(4096, bits);
+      // values at the word boundaries, where a carry or borrow crosses 2^32
+      const edges: [number, number][] = [
+        [0, -32768],
+        [0, 32767],
+        [65536, -1],
+        [-65536, 0],
+        [-1, 0],
+        [65535, 32767],
+        [-65535, -32768],
+      ];
+      edges.forEach(([hi, lo], k) => {
+        e.hi[k] = hi;
+        e.lo[k] = lo;
+      });
+      const out = new Uint8Array(e.hi.length * primes.length * 8);
+      writeNoiseResidues(new DataView(out.buffer), 0, e, primes);
+      const got = new BigUint64Array(out.buffer);
+      primes.forEach((q, j) => {
+        for (let k = 0; k < e.hi.length; k++) {
+          const x = noiseAt(e, k) % q;
+          if (got[j * e.hi.length + k] !== (x < 0n ? x + q : x)) expect.fail(`bits ${bits}, prime ${q}, coefficient ${k}: ${got[j * e.hi.length + k]} != ${x}`);
+        }
+      });
+    }
   });
 
   it('documents a 40-bit margin between noise bound and smudging width', () => {

@@ -25,7 +25,7 @@ import { FedError } from '../util/errors.ts';
 import { type BoxKeys, openSealed, sealTo } from './channel.ts';
 import { type CkksContext, type DecryptionCounter, sealFailure } from './ckks.ts';
 import { CT_DATA, header, keyLevelPrimes } from './seal-layout.ts';
-import { smudgingNoise } from './smudging.ts';
+import { smudgingNoise, writeNoiseResidues } from './smudging.ts';
 
 /** The request: a ciphertext's 113-byte metadata and its c1, without c0. */
 export function decryptionRequest(ckks: CkksContext, ctBlob: Uint8Array): Uint8Array {
@@ -222,19 +222,11 @@ export function ownerDecryptOps(ckks: CkksContext, secretKey: SecretKey, ledger?
   /** E in NTT form at level l, written in coefficient form with c1 = 1 and transformed by SEAL */
   const noiseNtt = (request: Uint8Array, l: number, bits: number): Uint8Array => {
     const polyBytes = l * n * 8;
-    const e = smudgingNoise(n, bits);
     const c0 = new Uint8Array(polyBytes);
     const c1 = new Uint8Array(polyBytes);
-    const v0 = header(c0);
+    writeNoiseResidues(header(c0), 0, smudgingNoise(n, bits), primes.slice(0, l));
     const v1 = header(c1);
-    for (let j = 0; j < l; j++) {
-      const q = primes[j] as bigint;
-      for (let k = 0; k < n; k++) {
-        const x = (e[k] as bigint) % q;
-        v0.setBigUint64((j * n + k) * 8, x < 0n ? x + q : x, true);
-      }
-      v1.setBigUint64(j * n * 8, 1n, true);
-    }
+    for (let j = 0; j < l; j++) v1.setUint32(j * n * 8, 1, true);
     const ct = new seal.Ciphertext();
     try {
       ct.loadFromArray(context, assemble(request, c0, c1, false));

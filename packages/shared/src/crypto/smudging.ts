@@ -4,6 +4,7 @@
  * noise by a statistical margin; decoding spreads it over the slots.
  */
 import { randomBytes } from 'node:crypto';
+import { FedError } from '../util/errors.ts';
 import type { CkksContext } from './ckks.ts';
 import { CT_DATA, header, keyLevelPrimes } from './seal-layout.ts';
 
@@ -14,14 +15,29 @@ const SMUDGING_MARGIN_BITS = 40;
 /** noise bound: this many standard deviations above the estimated spread */
 const BOUND_STDS = 16;
 
+const TWO16 = 2 ** 16;
+const TWO32 = 2 ** 32;
+
 /**
- * Integer Gaussian noise of standard deviation 2^bits from a cryptographic RNG:
- * a double-precision Gaussian (Box-Muller on 53-bit uniforms) scaled up, plus a
- * uniform 16-bit low part so no low bit is fixed by floating-point rounding.
+ * Integer Gaussian noise of standard deviation 2^bits, held exactly as
+ * hi * 2^16 + lo without BigInt (a BigInt per coefficient made the noise for a
+ * million slots cost 3.5 s of CPU per party). hi is the Gaussian (Box-Muller on
+ * 53-bit uniforms from a cryptographic RNG) rounded to a multiple of 2^16, lo a
+ * uniform 16-bit part, so no low bit is fixed by floating-point rounding. The
+ * density is the Gaussian's at a granularity of 2^16, far below its spread, so
+ * a shift by the noise it hides moves it as far as it moves the Gaussian.
  */
-export function smudgingNoise(count: number, bits: number): BigInt64Array {
-  const out = new BigInt64Array(count);
-  const sigma = 2 ** bits;
+export interface SmudgingSample {
+  readonly hi: Float64Array;
+  readonly lo: Int32Array;
+}
+
+export function smudgingNoise(count: number, bits: number): SmudgingSample {
+  // hi stays an exact integer below 2^53
+  if (!Number.isInteger(bits) || bits < 17 || bits > 64) throw new FedError('CRYPTO_ERR_INVALID_PARAMS', `smudging noise of 2^${bits} is outside 2^17..2^64`);
+  const hi = new Float64Array(count);
+  const lo = new Int32Array(count);
+  const scale = 2 ** (bits - 16);
   const r = randomBytes(9 * (count + 1));
   // a 53-bit uniform in (0, 1]
   const uniform = (at: number) => (r.readUIntBE(at, 6) * 32 + ((r[at + 6] as number) >> 3) + 1) / 2 ** 53;
@@ -29,12 +45,64 @@ export function smudgingNoise(count: number, bits: number): BigInt64Array {
     const at = 9 * i;
     const radius = Math.sqrt(-2 * Math.log(uniform(at)));
     const angle = 2 * Math.PI * uniform(at + 9);
-    const low1 = BigInt(r.readUInt16BE(at + 7)) - 32768n;
-    const low2 = BigInt(r.readUInt16BE(at + 16)) - 32768n;
-    out[i] = BigInt(Math.round(radius * Math.cos(angle) * sigma)) + low1;
-    if (i + 1 < count) out[i + 1] = BigInt(Math.round(radius * Math.sin(angle) * sigma)) + low2;
+    hi[i] = Math.round(radius * Math.cos(angle) * scale);
+    lo[i] = r.readUInt16BE(at + 7) - 32768;
+    if (i + 1 < count) {
+      hi[i + 1] = Math.round(radius * Math.sin(angle) * scale);
+      lo[i + 1] = r.readUInt16BE(at + 16) - 32768;
+    }
   }
-  return out;
+  return { hi, lo };
+}
+
+/** Coefficient k of a sample as a BigInt (tests, and anything that is not per-coefficient hot). */
+export const noiseAt = (e: SmudgingSample, k: number): bigint => BigInt(e.hi[k] as number) * 65536n + BigInt(e.lo[k] as number);
+
+/**
+ * Writes the sample modulo each of `primes` as SEAL lays out a polynomial in
+ * RNS form: little-endian 64-bit words, prime j's n residues from offset
+ * + j n 8. Exact in doubles (every quantity stays below 2^53); a value not
+ * clearly below a prime in magnitude takes the BigInt path.
+ */
+export function writeNoiseResidues(view: DataView, offset: number, e: SmudgingSample, primes: readonly bigint[]): void {
+  const n = e.hi.length;
+  const q = primes.map((p) => ({ a: Number(p / 4294967296n), b: Number(p % 4294967296n), big: p }));
+  for (let k = 0; k < n; k++) {
+    // the value as a * 2^32 + b, b in [0, 2^32), a signed
+    const t = (e.hi[k] as number) * TWO16;
+    let a = Math.floor(t / TWO32);
+    let b = t - a * TWO32 + (e.lo[k] as number);
+    if (b < 0) {
+      b += TWO32;
+      a -= 1;
+    } else if (b >= TWO32) {
+      b -= TWO32;
+      a += 1;
+    }
+    for (let j = 0; j < q.length; j++) {
+      const at = offset + (j * n + k) * 8;
+      const p = q[j] as { a: number; b: number; big: bigint };
+      if (Math.abs(a) >= p.a - 1) {
+        const x = noiseAt(e, k) % p.big;
+        view.setBigUint64(at, x < 0n ? x + p.big : x, true);
+        continue;
+      }
+      if (a >= 0) {
+        view.setUint32(at, b, true);
+        view.setUint32(at + 4, a, true);
+        continue;
+      }
+      // negative: its residue is value + q
+      let rb = b + p.b;
+      let ra = a + p.a;
+      if (rb >= TWO32) {
+        rb -= TWO32;
+        ra += 1;
+      }
+      view.setUint32(at, rb, true);
+      view.setUint32(at + 4, ra, true);
+    }
+  }
 }
 
 /**
@@ -45,20 +113,14 @@ export function smudgingNoise(count: number, bits: number): BigInt64Array {
 export function smudgingNoiseNtt(ckks: CkksContext, template: Uint8Array, l: number, bits: number): Uint8Array {
   const { seal, context } = ckks;
   const n = ckks.params.polyModulusDegree;
-  const primes = keyLevelPrimes(ckks);
-  const e = smudgingNoise(n, bits);
+  const primes = keyLevelPrimes(ckks).slice(0, l);
   const blob = template.slice();
   blob[48] = 0; // coefficient form: SEAL will transform it
   const view = header(blob);
-  blob.fill(0, CT_DATA + l * n * 8);
-  for (let j = 0; j < l; j++) {
-    const q = primes[j] as bigint;
-    for (let k = 0; k < n; k++) {
-      const x = e[k] as bigint;
-      view.setBigUint64(CT_DATA + (j * n + k) * 8, x < 0n ? x + q : x, true); // |x| is far below q
-    }
-    view.setBigUint64(CT_DATA + (l * n + j * n) * 8, 1n, true); // c1 = 1: non-zero, or SEAL rejects the ciphertext as transparent
-  }
+  blob.fill(0, CT_DATA);
+  writeNoiseResidues(view, CT_DATA, smudgingNoise(n, bits), primes);
+  // c1 = 1: non-zero, or SEAL rejects the ciphertext as transparent
+  for (let j = 0; j < l; j++) view.setUint32(CT_DATA + (l * n + j * n) * 8, 1, true);
   const ct = new seal.Ciphertext();
   const evaluator = new seal.Evaluator(context);
   try {
