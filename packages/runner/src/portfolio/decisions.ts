@@ -149,17 +149,36 @@ export interface LoanBook {
 }
 
 export function loanBook(lent: readonly Lent[], truth: readonly ApplicantTruth[]): LoanBook {
-  const loans: Loan[] = lent.map((l) => {
+  // what settling reads, in flat arrays made once: at a million loans, reading it back from objects scattered
+  // over a large heap took 0.2 s per settling (nine per run)
+  const at = new Int32Array(lent.length);
+  const whole = new Float64Array(lent.length);
+  const drawn = new Float64Array(lent.length);
+  const loans: Loan[] = lent.map((l, k) => {
     const t = truth[l.index] as ApplicantTruth;
-    return { limit: l.amount, amount: 0, type: l.type, pd: l.pd, defaulted: false, firstLoan: t.firstLoan, city: t.city, divisionType: t.divisionType };
+    at[k] = l.index;
+    whole[k] = l.amount;
+    drawn[k] = l.amount * t.drawnShare;
+    // amount starts as a double (NaN), not 0: a small integer there, then a fraction, made V8 migrate every
+    // loan's layout on the first settling (measured 1.1 s at a million loans)
+    return {
+      limit: l.amount,
+      amount: Number.NaN,
+      type: l.type,
+      pd: l.pd,
+      defaulted: false,
+      firstLoan: t.firstLoan,
+      city: t.city,
+      divisionType: t.divisionType,
+    };
   });
   return {
     settle(defaulted) {
-      lent.forEach((l, k) => {
+      for (let k = 0; k < loans.length; k++) {
         const loan = loans[k] as Loan;
-        loan.defaulted = defaulted[l.index] === 1;
-        loan.amount = loan.defaulted ? l.amount : l.amount * (truth[l.index] as ApplicantTruth).drawnShare;
-      });
+        loan.defaulted = defaulted[at[k] as number] === 1;
+        loan.amount = loan.defaulted ? (whole[k] as number) : (drawn[k] as number);
+      }
       return loans;
     },
   };
