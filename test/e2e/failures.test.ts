@@ -10,7 +10,18 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Coordinator, createCoordinator, type JobRecord } from '@fedrisk/coordinator';
 import { NODE_BIN, runScenario, startChild } from '@fedrisk/runner';
-import { type CoordinatorConfigInput, DEFAULT_CKKS, loadSeal, makeUscc, type NodeConfigInput, type ProcessEvent, silentLogger } from '@fedrisk/shared';
+import {
+  type CoordinatorConfigInput,
+  DEFAULT_CKKS,
+  encodeFrame,
+  encodeIdList,
+  loadSeal,
+  makeUscc,
+  type NodeConfigInput,
+  type NodeMessage,
+  type ProcessEvent,
+  silentLogger,
+} from '@fedrisk/shared';
 import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { DEFAULT_SCENARIO, inProcess, smallScenario, tempDir } from '../helpers/fixtures.ts';
@@ -74,14 +85,14 @@ describe('the coordinator at the socket', () => {
     expect(await c.next()).toMatchObject({ type: 'error', error: { code: 'PROTO_ERR_MALFORMED' } });
     c.send(Buffer.from([0, 0, 0, 99, 1, 2]));
     expect(await c.next()).toMatchObject({ type: 'error', error: { code: 'PROTO_ERR_MALFORMED' } });
-    c.send(JSON.stringify({ v: 1, type: 'query.ids', jobId: 'job-test', ids: ['not an id!'] }));
+    c.send(JSON.stringify({ v: 1, type: 'query.ids', jobId: 'job-test', count: 0 }));
     const invalid = await c.next();
     expect(invalid).toMatchObject({ type: 'error', error: { code: 'PROTO_ERR_INVALID' } });
-    expect(invalid.type === 'error' && invalid.error.message).toContain('ids.0');
+    expect(invalid.type === 'error' && invalid.error.message).toContain('count');
     c.send(JSON.stringify({ v: 99, type: 'result.done', jobId: 'job-test', scored: 1 }));
     expect(await c.next()).toMatchObject({ type: 'error', error: { code: 'PROTO_ERR_VERSION' } });
     // a valid message out of turn: the job has not started, so no query is expected yet
-    c.send(JSON.stringify({ v: 1, type: 'query.ids', jobId: 'job-test', ids: [makeUscc('370100', 5)] }));
+    c.send(Buffer.from(encodeFrame<NodeMessage>({ type: 'query.ids', jobId: 'job-test', count: 1 }, [encodeIdList([makeUscc('370100', 5)])])));
     expect(await c.next()).toMatchObject({ type: 'error', error: { code: 'PROTO_ERR_UNEXPECTED' } });
     expect(c.ws.readyState).toBe(WebSocket.OPEN);
     c.ws.close();

@@ -2,8 +2,10 @@ import {
   coordinatorConfigSchema,
   DEFAULT_CKKS,
   decodeCoordinatorFrame,
+  decodeIdList,
   decodeNodeFrame,
   encodeFrame,
+  encodeIdList,
   type FedError,
   knowledgeOf,
   type NodeMessage,
@@ -48,11 +50,11 @@ describe('wire protocol', () => {
 
   it('names the offending field of an invalid message', () => {
     try {
-      decodeNodeFrame(JSON.stringify({ v: 1, type: 'query.ids', jobId: 'j', ids: [ID, 'not an id!'] }));
+      decodeCoordinatorFrame(JSON.stringify({ v: 1, type: 'decrypt.request', jobId: 'j', slots: 1, digests: ['a'.repeat(64), 'not a digest'] }));
       expect.unreachable();
     } catch (err) {
       expect((err as FedError).code).toBe('PROTO_ERR_INVALID');
-      expect((err as FedError).message).toContain('ids.1');
+      expect((err as FedError).message).toContain('digests.1');
     }
     expect(codeOf(() => decodeNodeFrame(JSON.stringify({ v: 1, type: 'nope' })))).toBe('PROTO_ERR_INVALID');
     expect(codeOf(() => decodeNodeFrame(JSON.stringify({ v: 1, type: 'result.done', jobId: 'j', scored: 1, extra: true })))).toBe('PROTO_ERR_INVALID');
@@ -82,14 +84,45 @@ describe('wire protocol', () => {
   });
 
   it('counts what a message tells its receiver from its content', () => {
-    const q = decodeNodeFrame(JSON.stringify({ v: 1, type: 'query.ids', jobId: 'j', ids: [ID] }));
-    expect(knowledgeOf(q.msg, q.blobs)).toEqual({ businessIds: 1 });
+    const q = decodeNodeFrame(Buffer.from(encodeFrame<NodeMessage>({ type: 'query.ids', jobId: 'j', count: 2 }, [encodeIdList([ID, ID])])));
+    expect(knowledgeOf(q.msg, q.blobs)).toEqual({ businessIds: 2 });
     const c = decodeNodeFrame(
       Buffer.from(
         encodeFrame<NodeMessage>({ type: 'scores.partial', jobId: 'j', slots: 9, chunks: 3 }, [new Uint8Array(1), new Uint8Array(1), new Uint8Array(1)]),
       ),
     );
     expect(knowledgeOf(c.msg, c.blobs)).toEqual({ ciphertexts: 3 });
+  });
+});
+
+describe('id lists', () => {
+  const list = (ids: string[]) => encodeIdList(ids);
+  it('carries a query as one blob and gives back the same ids, in order', () => {
+    const ids = [ID, 'a', 'B-2_x.y:z', 'x'.repeat(64)];
+    const frame = encodeFrame<NodeMessage>({ type: 'query.ids', jobId: 'j', count: ids.length }, [list(ids)]);
+    const { msg, blobs } = decodeNodeFrame(Buffer.from(frame));
+    expect(msg.type === 'query.ids' && msg.count).toBe(4);
+    expect(decodeIdList(blobs[0] as Uint8Array, 4, 'the list')).toEqual(ids);
+  });
+
+  it('refuses a list whose count, ids or size are wrong, saying which id', () => {
+    expect(codeOf(() => decodeIdList(list([ID, ID]), 3, 'the list'))).toBe('PROTO_ERR_INVALID');
+    expect(codeOf(() => decodeIdList(list([ID, ID, ID]), 2, 'the list'))).toBe('PROTO_ERR_INVALID');
+    for (const bad of ['', 'not an id!', '-starts-with-dash', 'x'.repeat(65), 'caf\u00e9', 'a\rb']) {
+      try {
+        decodeIdList(list([ID, bad, ID]), 3, 'the list');
+        expect.unreachable(bad);
+      } catch (err) {
+        expect((err as FedError).code).toBe('PROTO_ERR_INVALID');
+        // the offending id is named by its place, never echoed
+        expect((err as FedError).message).toMatch(/^the list: (id 2 is not a record id|\d+ bytes cannot hold 3 record ids|the list holds \d+ ids)/);
+        if (bad.length > 3) expect((err as FedError).message).not.toContain(bad);
+      }
+    }
+    // a frame whose blob is longer than its count allows is refused before anyone reads it
+    const long = encodeFrame<NodeMessage>({ type: 'query.ids', jobId: 'j', count: 1 }, [new Uint8Array(66)]);
+    expect(codeOf(() => decodeNodeFrame(Buffer.from(long)))).toBe('PROTO_ERR_INVALID');
+    expect(codeOf(() => encodeFrame<NodeMessage>({ type: 'query.ids', jobId: 'j', count: 1 }, []))).toBe('PROTO_ERR_INVALID');
   });
 });
 

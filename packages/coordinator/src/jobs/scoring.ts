@@ -67,13 +67,13 @@ export function createScoringJob(deps: JobDeps): Job {
   };
 
   const handlers = combineHandlers(align.handlers, keys.handlers, decrypt.handlers, reasons.handlers, {
-    'query.ids': (party, msg) => {
+    'query.ids': (party, msg, blobs) => {
       phases.expect(party, msg.type, 'query');
       if (party !== config.recipient) throw phases.unexpected(party, msg.type);
-      slots = msg.ids.length;
+      slots = msg.count;
       logger.info({ from: party, slots }, 'query received, forwarding');
       phases.enter('encrypt');
-      for (const id of othersThan(config, party)) deps.send(id, { type: 'query.ids', jobId: config.jobId, from: party, ids: msg.ids });
+      for (const id of othersThan(config, party)) deps.send(id, { type: 'query.ids', jobId: config.jobId, from: party, count: msg.count }, blobs);
     },
     'scores.commit': (party, msg) => {
       phases.expect(party, msg.type, 'encrypt');

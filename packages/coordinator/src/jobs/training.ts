@@ -82,11 +82,11 @@ export function createTrainingJob(deps: JobDeps): Job {
   };
 
   const handlers = combineHandlers(align.handlers, keys.handlers, threshold ? thresholdTrainingRelay(deps).handlers : singleHolder, {
-    'query.ids': (party, msg) => {
+    'query.ids': (party, msg, blobs) => {
       phases.expect(party, msg.type, 'query');
       if (party !== bank) throw phases.unexpected(party, msg.type);
       phases.enter('train');
-      for (const id of holders) deps.send(id, { type: 'query.ids', jobId: config.jobId, from: party, ids: msg.ids });
+      for (const id of holders) deps.send(id, { type: 'query.ids', jobId: config.jobId, from: party, count: msg.count }, blobs);
     },
     'train.epoch': (party, msg) => {
       fromBank(party, msg.type);

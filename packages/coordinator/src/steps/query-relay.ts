@@ -9,12 +9,12 @@ export function queryRelay(deps: JobDeps, onQueried: (slots: number) => void): S
   const { config, phases } = deps;
   return {
     handlers: {
-      'query.ids': (party, msg) => {
+      'query.ids': (party, msg, blobs) => {
         phases.expect(party, msg.type, 'query');
         if (party !== config.recipient) throw phases.unexpected(party, msg.type);
-        deps.logger.info({ from: party, slots: msg.ids.length }, 'query received, forwarding');
-        onQueried(msg.ids.length);
-        for (const id of othersThan(config, party)) deps.send(id, { type: 'query.ids', jobId: config.jobId, from: party, ids: msg.ids });
+        deps.logger.info({ from: party, slots: msg.count }, 'query received, forwarding');
+        onQueried(msg.count);
+        for (const id of othersThan(config, party)) deps.send(id, { type: 'query.ids', jobId: config.jobId, from: party, count: msg.count }, blobs);
       },
     },
     waitingFor: () => [config.recipient],

@@ -80,7 +80,7 @@ export function recordSent(g: GovernanceState, s: Session | undefined, msg: Outg
   const purpose = s.started.kind === 'training' ? 'model training' : g.config.purpose;
   if (msg.type === 'psi.reply') g.trail.append('data.disclose', { form: 'blinded ids', records: msg.ownPoints, to: msg.to, purpose });
   else if (msg.type === 'psi.blinded') g.trail.append('data.disclose', { form: 'blinded ids', records: msg.points, to: msg.to, purpose });
-  else if (msg.type === 'query.ids') g.trail.append('data.disclose', { form: 'record ids', records: msg.ids.length, to: 'every holder', purpose });
+  else if (msg.type === 'query.ids') g.trail.append('data.disclose', { form: 'record ids', records: msg.count, to: 'every holder', purpose });
   else if (PARTIAL_FORMS[msg.type] || (msg.type === 'train.partial' && msg.epoch === 1 && msg.batch === 0)) {
     // paillier encrypts only its sample: the first `slots` slots
     const slots = msg.type === 'paillier.partial' ? msg.slots : (s.slotIds?.length ?? 0);

@@ -3,7 +3,7 @@
  * the clear and every holder receives them all (including those it never
  * served, which the ledger counts). The private alternative is steps/psi.ts.
  */
-import { FedError, rowsOf } from '@fedrisk/shared';
+import { decodeIdList, encodeIdList, FedError, rowsOf } from '@fedrisk/shared';
 import type { Handlers } from '../handlers.ts';
 import type { Session } from '../session.ts';
 
@@ -13,18 +13,19 @@ export async function sendQuery(s: Session): Promise<void> {
   const applicants = s.deps.applicants;
   if (!applicants) throw new FedError('DATA_ERR_APPLICANTS', `${s.me} is the result recipient but was given no applicant list`);
   s.slotIds = applicants;
-  await s.send({ type: 'query.ids', jobId: s.started.jobId, ids: applicants });
+  await s.send({ type: 'query.ids', jobId: s.started.jobId, count: applicants.length }, [encodeIdList(applicants)]);
   s.log.info({ applicants: applicants.length }, 'query sent');
 }
 
 export const queryHandlers: Handlers = {
   /** a holder, under query alignment: the applicants, in the recipient's order */
-  'query.ids': (s, msg) => {
+  'query.ids': (s, msg, blobs) => {
     if (s.started.alignment !== 'query' || s.isRecipient || s.slotIds) throw new FedError('PROTO_ERR_UNEXPECTED', 'query.ids is not expected');
-    const mine = rowsOf(s.deps.table, msg.ids).filter((row) => row >= 0).length;
+    const ids = decodeIdList(blobs[0] as Uint8Array, msg.count, `the applicant list from ${msg.from}`);
+    const mine = rowsOf(s.deps.table, ids).filter((row) => row >= 0).length;
     s.idsLearned.intersection += mine;
-    s.idsLearned.othersApplicants += msg.ids.length - mine;
-    s.slotIds = msg.ids;
-    s.log.info({ from: msg.from, applicants: msg.ids.length }, 'query received');
+    s.idsLearned.othersApplicants += ids.length - mine;
+    s.slotIds = ids;
+    s.log.info({ from: msg.from, applicants: ids.length }, 'query received');
   },
 };

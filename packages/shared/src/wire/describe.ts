@@ -51,7 +51,7 @@ export function describeMessage(msg: AnyMessage, blobs: readonly Uint8Array[]): 
     case 'align.done':
       return `alignment done: ${msg.slots} slots; set up keys`;
     case 'query.ids':
-      return `${msg.ids.length} business ids to score`;
+      return `${msg.count} business ids to score`;
     case 'scores.partial':
     case 'scores.sum':
       return `${msg.chunks} ciphertext(s) holding ${msg.slots} encrypted scores (${total})`;

@@ -8,6 +8,7 @@
  */
 import type { z } from 'zod';
 import { FedError } from '../util/errors.ts';
+import { maxIdListBytes, minIdListBytes } from './id-list.ts';
 import {
   type AnyMessage,
   type CoordinatorMessage,
@@ -47,6 +48,7 @@ function expectedBlobs(msg: AnyMessage): number {
     case 'auth.grants':
     case 'plain.partial':
     case 'plain.sum':
+    case 'query.ids':
     case 'paillier.public':
     case 'paillier.partial':
     case 'paillier.sum':
@@ -90,6 +92,9 @@ function fixedBlobSizes(msg: AnyMessage): number[] {
 }
 
 function checkBlobSizes(msg: AnyMessage, blobs: readonly Uint8Array[]): void {
+  // an id list's length is bounded by its count (its ids are checked by the holder that reads them)
+  if (msg.type === 'query.ids' && ((blobs[0]?.length ?? 0) < minIdListBytes(msg.count) || (blobs[0]?.length ?? 0) > maxIdListBytes(msg.count)))
+    throw new FedError('PROTO_ERR_INVALID', `message query.ids: ${blobs[0]?.length} bytes cannot hold ${msg.count} record ids`);
   const sizes = fixedBlobSizes(msg);
   sizes.forEach((size, i) => {
     if (blobs[i]?.length !== size)

@@ -9,7 +9,8 @@ export const partyIdSchema = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'party i
 export const roleSchema = z.enum(['bank', 'tax', 'guarantor', 'power', 'social', 'logistics', 'holder']);
 export type Role = z.infer<typeof roleSchema>;
 /** A record id: a unified social credit code for synthetic SMEs, or a data set's own key (letters, digits, _ . : -). */
-export const recordIdSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/, 'a record id: letters, digits, _ . : -, at most 64 characters');
+export const RECORD_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
+export const recordIdSchema = z.string().regex(RECORD_ID_PATTERN, 'a record id: letters, digits, _ . : -, at most 64 characters');
 export const idFormatSchema = z.enum(['uscc', 'plain']);
 export type IdFormat = z.infer<typeof idFormatSchema>;
 export const jobIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);

@@ -1,5 +1,6 @@
 export * from './describe.ts';
 export * from './framing.ts';
+export * from './id-list.ts';
 export * from './ids.ts';
 export * from './knowledge.ts';
 export * from './params.ts';

@@ -49,7 +49,7 @@ export function knowledgeOf(msg: AnyMessage, blobs: readonly Uint8Array[]): Part
     case 'keys.galois':
       return { evaluationKeys: blobs.length };
     case 'query.ids':
-      return { businessIds: msg.ids.length };
+      return { businessIds: msg.count };
     case 'scores.partial':
     case 'scores.sum':
     case 'scores.input':

@@ -1,17 +1,18 @@
 /** Joint scoring: encrypted partial logits, their sum, and (threshold) verified decryption. */
 import { z } from 'zod';
 
-import { partyIdSchema, recordIdSchema } from '../ids.ts';
+import { partyIdSchema } from '../ids.ts';
 import { b64, chunks, envelope, job, MAX_BLOBS, signature, wireErrorSchema } from './fields.ts';
 
 const slots = z.number().int().min(1);
+const idCount = z.number().int().min(1).max(1_000_000);
 
 const commitment = z.string().regex(/^[0-9a-f]{64}$/);
 const nonce = b64(64).optional();
 
 export const scoringNodeMessages = [
-  /** query alignment: the recipient's applicant list, sent in the clear */
-  z.object({ ...envelope, type: z.literal('query.ids'), ...job, ids: z.array(recordIdSchema).min(1).max(1_000_000) }).strict(),
+  /** query alignment: the recipient's applicant list, sent in the clear: `count` record ids in one blob (wire/id-list.ts) */
+  z.object({ ...envelope, type: z.literal('query.ids'), ...job, count: idCount }).strict(),
   /** threshold, before any input is revealed: a commitment to this party's input */
   z.object({ ...envelope, type: z.literal('scores.commit'), ...job, commitment, signature: signature.optional() }).strict(),
   /** this party's partial logits for every slot, encrypted (blobs), signed; `nonce` opens its commitment */
@@ -23,7 +24,8 @@ export const scoringNodeMessages = [
 ] as const;
 
 export const scoringCoordinatorMessages = [
-  z.object({ ...envelope, type: z.literal('query.ids'), ...job, from: partyIdSchema, ids: z.array(recordIdSchema).min(1) }).strict(),
+  /** the recipient's list, relayed without parsing (the coordinator can read it: it is in the clear); the holder checks every id */
+  z.object({ ...envelope, type: z.literal('query.ids'), ...job, from: partyIdSchema, count: idCount }).strict(),
   /** single holder: the summed ciphertexts, for the recipient */
   z.object({ ...envelope, type: z.literal('scores.sum'), ...job, slots, chunks }).strict(),
   z.object({ ...envelope, type: z.literal('scores.commit'), ...job, from: partyIdSchema, commitment, signature: signature.optional() }).strict(),
