@@ -115,6 +115,29 @@ describe('threshold training crypto (real SEAL)', () => {
     expect(() => (parties[0] as ThresholdParty).training().share(request, box.publicKey, 63, { slot: 'another', expect: expect2 })).toThrow(/already issued/);
   });
 
+  it('issues shares at the loss width, above 2^64 once there are several batches, and they still decrypt', () => {
+    const ctx = ctxs[0] as CkksContext;
+    const widths = [3, 8].map((batches) => trainingSmudging(ctx, 3, batches).lossBits);
+    expect(Math.max(...widths)).toBeGreaterThan(64);
+    for (const [k, bits] of widths.entries()) {
+      const b = batch(4096, [3, 12, 6]);
+      const owner = 1;
+      const { blob, plan } = gradientOf(owner, b, 10 + k);
+      const box = createBoxKeys();
+      const request = decryptionRequest(ctxs[owner] as CkksContext, blob);
+      const shape = gradientShape(ctxs[owner] as CkksContext);
+      const shares = [0, 2].map((i) =>
+        (parties[i] as ThresholdParty).training().share(request, box.publicKey, bits, { slot: `loss-width/${k}`, expect: shape }),
+      );
+      const g = unpackGradient(plan, (parties[owner] as ThresholdParty).training().combine(blob, shares, box, plan.features, 'ownGradient'));
+      const exact = b.exact[owner] as number[];
+      const worst = Math.max(...exact.map((x, j) => Math.abs((g[j] as number) - x)));
+      // decrypts to the gradient, through noise wide enough to show (2^65: 3e-4, 2^66: 7e-4 measured)
+      expect(worst).toBeLessThan(1e-2);
+      expect(worst).toBeGreaterThan(1e-5);
+    }
+  });
+
   it('cannot be decrypted without every party: with one share missing, the gradient is garbage', () => {
     const b = batch(4096, [3, 12, 6]);
     const owner = 2;

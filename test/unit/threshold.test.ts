@@ -17,6 +17,7 @@ import {
   writeNoiseResidues,
 } from '@fedrisk/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { codeOf } from '../helpers/fixtures.ts';
 
 const PARAMS: CkksParams = { polyModulusDegree: 8192, coeffModulusBits: [60, 60, 60], scaleBits: 80, compression: 'none' };
 let seal: Awaited<ReturnType<typeof loadSeal>>;
@@ -97,54 +98,74 @@ describe('threshold CKKS (real SEAL)', () => {
     }
   });
 
-  it('smudging noise has the configured spread and no bias', () => {
-    const bits = 54;
-    const sample = smudgingNoise(200_000, bits);
-    const e = Array.from(sample.hi, (_, k) => Number(noiseAt(sample, k)));
-    let mean = 0;
-    for (const x of e) mean += x;
-    mean /= e.length;
-    let v = 0;
-    for (const x of e) v += (x - mean) ** 2;
-    const std = Math.sqrt(v / e.length);
-    expect(std / 2 ** bits).toBeGreaterThan(0.99);
-    expect(std / 2 ** bits).toBeLessThan(1.01);
-    expect(Math.abs(mean) / 2 ** bits).toBeLessThan(0.01);
-    // Gaussian, not uniform: about 68.3 % within one sigma
-    let within = 0;
-    for (const x of e) if (Math.abs(x) < 2 ** bits) within++;
-    expect(within / e.length).toBeGreaterThan(0.675);
-    expect(within / e.length).toBeLessThan(0.69);
-    // no low bit is fixed: the low 16 bits take every residue mod 4 about equally
-    for (let r = 0; r < 4; r++) expect(sample.lo.filter((x) => (x & 3) === r).length / e.length).toBeGreaterThan(0.24);
+  it('smudging noise has the configured spread and no bias, up to the widths threshold training needs', () => {
+    for (const bits of [54, 70]) {
+      const sample = smudgingNoise(200_000, bits);
+      const e = Array.from(sample.hi, (_, k) => Number(noiseAt(sample, k)));
+      let mean = 0;
+      for (const x of e) mean += x;
+      mean /= e.length;
+      let v = 0;
+      for (const x of e) v += (x - mean) ** 2;
+      const std = Math.sqrt(v / e.length);
+      expect(std / 2 ** bits).toBeGreaterThan(0.99);
+      expect(std / 2 ** bits).toBeLessThan(1.01);
+      expect(Math.abs(mean) / 2 ** bits).toBeLessThan(0.01);
+      // Gaussian, not uniform: about 68.3 % within one sigma
+      let within = 0;
+      for (const x of e) if (Math.abs(x) < 2 ** bits) within++;
+      expect(within / e.length).toBeGreaterThan(0.675);
+      expect(within / e.length).toBeLessThan(0.69);
+      // the low part covers its whole range: no low bit is fixed
+      const half = 2 ** (sample.shift - 1);
+      expect(Math.min(...sample.lo.subarray(0, 50_000))).toBeLessThan(-0.99 * half);
+      expect(Math.max(...sample.lo.subarray(0, 50_000))).toBeGreaterThan(0.99 * half - 1);
+    }
+    expect(codeOf(() => smudgingNoise(8, 80))).toBe('CRYPTO_ERR_INVALID_PARAMS');
   });
 
   it('writes smudging noise modulo each prime exactly as BigInt arithmetic does, for large and small primes', () => {
     // 60- and 61-bit primes as CKKS uses, and smaller ones that some noise exceeds
     const primes = [1152921504606846883n /* 2^60 - 93 */, 2305843009213693951n /* 2^61 - 1 */, 1099511627689n /* 2^40 - 87 */, 4294967291n /* 2^32 - 5 */];
-    for (const bits of [17, 30, 54, 62]) {
+    const big = 2n ** 32n;
+    for (const bits of [17, 30, 54, 62, 65, 70, 79]) {
       const e = smudgingNoise(4096, bits);
+      const scale = 2n ** BigInt(e.shift);
+      let k = 0;
+      /** sets the next coefficient to v, as hi * 2^shift + lo with lo in [0, 2^shift) */
+      const put = (v: bigint) => {
+        const hi = v >= 0n ? v / scale : -((-v + scale - 1n) / scale);
+        e.hi[k] = Number(hi);
+        e.lo[k] = Number(v - hi * scale);
+        k++;
+      };
       // values at the word boundaries, where a carry or borrow crosses 2^32
-      const edges: [number, number][] = [
-        [0, -32768],
-        [0, 32767],
-        [65536, -1],
-        [-65536, 0],
-        [-1, 0],
-        [65535, 32767],
-        [-65535, -32768],
-      ];
-      edges.forEach(([hi, lo], k) => {
+      for (const v of [0n, 1n, -1n, big - 1n, big, big + 1n, -big, -big - 1n, -big + 1n, 2n ** 53n + 1n, -(2n ** 53n) - 1n]) put(v);
+      // and at each prime, and where the fast path ends
+      for (const p of primes) {
+        const words = p / big;
+        for (const v of [p - 1n, p, p + 1n, (words - 2n) * big + big - 1n, (words - 1n) * big, words * big]) {
+          put(v);
+          put(-v);
+        }
+      }
+      // lo anywhere in Int32, as a sample may hold: both corrections of the low word
+      for (const [hi, lo] of [
+        [65535, 2 ** 31 - 1],
+        [-65536, -(2 ** 31)],
+        [0, -(2 ** 31)],
+      ] as const) {
         e.hi[k] = hi;
         e.lo[k] = lo;
-      });
+        k++;
+      }
       const out = new Uint8Array(e.hi.length * primes.length * 8);
       writeNoiseResidues(new DataView(out.buffer), 0, e, primes);
       const got = new BigUint64Array(out.buffer);
       primes.forEach((q, j) => {
-        for (let k = 0; k < e.hi.length; k++) {
-          const x = noiseAt(e, k) % q;
-          if (got[j * e.hi.length + k] !== (x < 0n ? x + q : x)) expect.fail(`bits ${bits}, prime ${q}, coefficient ${k}: ${got[j * e.hi.length + k]} != ${x}`);
+        for (let c = 0; c < e.hi.length; c++) {
+          const x = noiseAt(e, c) % q;
+          if (got[j * e.hi.length + c] !== (x < 0n ? x + q : x)) expect.fail(`bits ${bits}, prime ${q}, coefficient ${c}: ${got[j * e.hi.length + c]} != ${x}`);
         }
       });
     }

@@ -15,61 +15,74 @@ const SMUDGING_MARGIN_BITS = 40;
 /** noise bound: this many standard deviations above the estimated spread */
 const BOUND_STDS = 16;
 
-const TWO16 = 2 ** 16;
 const TWO32 = 2 ** 32;
 
 /**
- * Integer Gaussian noise of standard deviation 2^bits, held exactly as
- * hi * 2^16 + lo without BigInt (a BigInt per coefficient made the noise for a
- * million slots cost 3.5 s of CPU per party). hi is the Gaussian (Box-Muller on
- * 53-bit uniforms from a cryptographic RNG) rounded to a multiple of 2^16, lo a
- * uniform 16-bit part, so no low bit is fixed by floating-point rounding. The
- * density is the Gaussian's at a granularity of 2^16, far below its spread, so
- * a shift by the noise it hides moves it as far as it moves the Gaussian.
+ * Integer noise held exactly as hi * 2^shift + lo without a BigInt per
+ * coefficient (at a million slots that cost 3.5 s of CPU per party): hi and lo
+ * are integers, |hi| < 2^53, lo in [-2^(shift-1), 2^(shift-1)).
  */
 export interface SmudgingSample {
   readonly hi: Float64Array;
   readonly lo: Int32Array;
+  readonly shift: number;
 }
 
+/** Per coefficient: 7 random bytes toward a 53-bit uniform, 4 toward the low part. */
+const STRIDE = 11;
+
+/**
+ * Integer Gaussian noise of standard deviation 2^bits from a cryptographic RNG:
+ * a Box-Muller Gaussian on 53-bit uniforms, rounded so that hi * 2^shift is a
+ * multiple of 2^shift (shift = max(16, bits - 48), so hi stays below 2^53), plus
+ * a uniform low part, so no low bit is fixed by floating-point rounding. The
+ * density is the Gaussian's at a granularity of 2^shift, at least 2^48 times
+ * finer than its spread, so a shift by the noise it hides moves it as far as it
+ * moves the Gaussian. Up to 2^79 (threshold training's loss needs 2^64-2^70).
+ */
 export function smudgingNoise(count: number, bits: number): SmudgingSample {
-  // hi stays an exact integer below 2^53
-  if (!Number.isInteger(bits) || bits < 17 || bits > 64) throw new FedError('CRYPTO_ERR_INVALID_PARAMS', `smudging noise of 2^${bits} is outside 2^17..2^64`);
+  if (!Number.isInteger(bits) || bits < 17 || bits > 79) throw new FedError('CRYPTO_ERR_INVALID_PARAMS', `smudging noise of 2^${bits} is outside 2^17..2^79`);
+  const shift = Math.max(16, bits - 48);
+  const half = 2 ** (shift - 1);
   const hi = new Float64Array(count);
   const lo = new Int32Array(count);
-  const scale = 2 ** (bits - 16);
-  const r = randomBytes(9 * (count + 1));
+  const scale = 2 ** (bits - shift);
+  const r = randomBytes(STRIDE * (count + 1));
   // a 53-bit uniform in (0, 1]
   const uniform = (at: number) => (r.readUIntBE(at, 6) * 32 + ((r[at + 6] as number) >> 3) + 1) / 2 ** 53;
+  const low = (at: number) => (r.readUInt32BE(at + 7) >>> (32 - shift)) - half;
   for (let i = 0; i < count; i += 2) {
-    const at = 9 * i;
+    const at = STRIDE * i;
     const radius = Math.sqrt(-2 * Math.log(uniform(at)));
-    const angle = 2 * Math.PI * uniform(at + 9);
+    const angle = 2 * Math.PI * uniform(at + STRIDE);
     hi[i] = Math.round(radius * Math.cos(angle) * scale);
-    lo[i] = r.readUInt16BE(at + 7) - 32768;
+    lo[i] = low(at);
     if (i + 1 < count) {
       hi[i + 1] = Math.round(radius * Math.sin(angle) * scale);
-      lo[i + 1] = r.readUInt16BE(at + 16) - 32768;
+      lo[i + 1] = low(at + STRIDE);
     }
   }
-  return { hi, lo };
+  return { hi, lo, shift };
 }
 
 /** Coefficient k of a sample as a BigInt (tests, and anything that is not per-coefficient hot). */
-export const noiseAt = (e: SmudgingSample, k: number): bigint => BigInt(e.hi[k] as number) * 65536n + BigInt(e.lo[k] as number);
+export const noiseAt = (e: SmudgingSample, k: number): bigint => (BigInt(e.hi[k] as number) << BigInt(e.shift)) + BigInt(e.lo[k] as number);
 
 /**
  * Writes the sample modulo each of `primes` as SEAL lays out a polynomial in
  * RNS form: little-endian 64-bit words, prime j's n residues from offset
- * + j n 8. Exact in doubles (every quantity stays below 2^53); a value not
- * clearly below a prime in magnitude takes the BigInt path.
+ * + j n 8. Exact in doubles: hi * 2^shift is a power-of-two multiple of an
+ * integer below 2^53, its split into 32-bit words is exact, and the low word
+ * stays below 2^33. A value not clearly below a prime in magnitude takes the
+ * BigInt path (every value, for noise wider than the primes).
  */
 export function writeNoiseResidues(view: DataView, offset: number, e: SmudgingSample, primes: readonly bigint[]): void {
   const n = e.hi.length;
+  const scale = 2 ** e.shift;
   const q = primes.map((p) => ({ a: Number(p / 4294967296n), b: Number(p % 4294967296n), big: p }));
   for (let k = 0; k < n; k++) {
-    // the value as a * 2^32 + b, b in [0, 2^32), a signed
-    const t = (e.hi[k] as number) * TWO16;
+    // the value as a * 2^32 + b, b in [0, 2^32), a signed; lo is any Int32, so one carry or borrow
+    const t = (e.hi[k] as number) * scale;
     let a = Math.floor(t / TWO32);
     let b = t - a * TWO32 + (e.lo[k] as number);
     if (b < 0) {

@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { FedError } from '../util/errors.ts';
-import type { IdFormat } from '../wire/ids.ts';
+import { type IdFormat, RECORD_ID_PATTERN } from '../wire/ids.ts';
 import type { TableSchema } from './columns.ts';
 import { parseCsv } from './csv.ts';
 import { IdIndex } from './id-index.ts';
@@ -19,7 +19,7 @@ export function idProblem(id: string, format: IdFormat): string | undefined {
     const p = usccProblem(id);
     return p ? `is not a unified social credit code: ${p}` : undefined;
   }
-  return /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/.test(id) ? undefined : 'is not a record id (letters, digits, _ . : -, at most 64 characters)';
+  return RECORD_ID_PATTERN.test(id) ? undefined : 'is not a record id (letters, digits, _ . : -, at most 64 characters)';
 }
 
 export const ID_COLUMN = 'business_id';

@@ -8,7 +8,7 @@
  */
 import type { z } from 'zod';
 import { FedError } from '../util/errors.ts';
-import { maxIdListBytes, minIdListBytes } from './id-list.ts';
+import { idListSizeProblem } from './id-list.ts';
 import {
   type AnyMessage,
   type CoordinatorMessage,
@@ -93,8 +93,8 @@ function fixedBlobSizes(msg: AnyMessage): number[] {
 
 function checkBlobSizes(msg: AnyMessage, blobs: readonly Uint8Array[]): void {
   // an id list's length is bounded by its count (its ids are checked by the holder that reads them)
-  if (msg.type === 'query.ids' && ((blobs[0]?.length ?? 0) < minIdListBytes(msg.count) || (blobs[0]?.length ?? 0) > maxIdListBytes(msg.count)))
-    throw new FedError('PROTO_ERR_INVALID', `message query.ids: ${blobs[0]?.length} bytes cannot hold ${msg.count} record ids`);
+  const size = msg.type === 'query.ids' ? idListSizeProblem(blobs[0]?.length ?? 0, msg.count) : undefined;
+  if (size) throw new FedError('PROTO_ERR_INVALID', `message query.ids: ${size}`);
   const sizes = fixedBlobSizes(msg);
   sizes.forEach((size, i) => {
     if (blobs[i]?.length !== size)
