@@ -47,6 +47,9 @@ describe('IdIndex', () => {
     expect(index.add(ids[42] as string)).toBe(false);
     expect(ids.every((id, i) => index.get(id) === i)).toBe(true);
     expect(index.has(makeUscc('370100', 1))).toBe(false);
+    // a row the caller expects is checked first; a wrong or absent one still finds the id, or nothing
+    expect(ids.every((id, i) => index.get(id, i) === i && index.get(id, (i + 1) % 5000) === i && index.get(id, -1) === i)).toBe(true);
+    expect(index.get(makeUscc('370100', 1), 3)).toBeUndefined();
     expect(index.size).toBe(5000);
   });
 });

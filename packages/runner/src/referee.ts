@@ -89,8 +89,8 @@ export async function verify(opts: {
   const grades = new Array<string>(applicants.length);
   const points = new Float64Array(applicants.length);
   applicants.forEach((id, i) => {
-    // the recipient wrote its scores in applicant order: look the id up only when it is not in its place
-    const at = scored.index.ids[i] === id ? i : scored.index.get(id);
+    // the recipient wrote its scores in applicant order
+    const at = scored.index.get(id, i);
     const got = at === undefined ? undefined : scored.logits[at];
     if (at === undefined || got === undefined || !Number.isFinite(got))
       throw new FedError('JOB_ERR_MISMATCH', `the recipient's scores have no value for business ${id}`);

@@ -8,7 +8,7 @@
  * certificate, so @peculiar/asn1-x509 lays out its fields (RFC 5280) and
  * node:crypto signs them.
  */
-import { createHash, generateKeyPairSync, type KeyObject, randomBytes, sign } from 'node:crypto';
+import { createHash, generateKeyPairSync, type KeyObject, randomBytes, sign, X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 import { FedError } from '@fedrisk/shared';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
@@ -62,20 +62,14 @@ const nameOf = (commonName: string) =>
 const extension = (extnID: string, value: object, critical = false) =>
   new Extension({ extnID, critical, extnValue: new OctetString(AsnConvert.serialize(value)) });
 
-function toPem(der: ArrayBuffer): string {
-  const lines =
-    Buffer.from(der)
-      .toString('base64')
-      .match(/.{1,64}/g) ?? [];
-  return `-----BEGIN CERTIFICATE-----\n${lines.join('\n')}\n-----END CERTIFICATE-----\n`;
-}
+/** The bytes of a Buffer as the ArrayBuffer the ASN.1 classes take (a Buffer may be a view into a larger pool). */
+const arrayBufferOf = (b: Buffer): ArrayBuffer => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
 
 const spkiOf = (publicKey: KeyObject) => AsnConvert.parse(publicKey.export({ type: 'spki', format: 'der' }), SubjectPublicKeyInfo);
 
 /** The key's identifier (RFC 5280 4.2.1.2, method 1): the SHA-1 of its public key bits. */
 function keyIdOf(spki: SubjectPublicKeyInfo): ArrayBuffer {
-  const id = createHash('sha1').update(Buffer.from(spki.subjectPublicKey)).digest();
-  return id.buffer.slice(id.byteOffset, id.byteOffset + id.byteLength);
+  return arrayBufferOf(createHash('sha1').update(Buffer.from(spki.subjectPublicKey)).digest());
 }
 
 /** Who signs a certificate: its name, its private key and its key's identifier. */
@@ -93,7 +87,7 @@ function certificate(o: { subject: string; spki: SubjectPublicKeyInfo; issuer: I
   const aki = extension(id_ce_authorityKeyIdentifier, new AuthorityKeyIdentifier({ keyIdentifier: new KeyIdentifier(o.issuer.keyId) }));
   const tbs = new TBSCertificate({
     version: Version.v3,
-    serialNumber: serial.buffer.slice(serial.byteOffset, serial.byteOffset + serial.byteLength),
+    serialNumber: arrayBufferOf(serial),
     signature: algorithm,
     issuer: nameOf(o.issuer.name),
     validity: new Validity({ notBefore: new Date(Date.now() - 60_000), notAfter: new Date(Date.now() + 7 * DAY) }),
@@ -105,9 +99,10 @@ function certificate(o: { subject: string; spki: SubjectPublicKeyInfo; issuer: I
   const cert = new Certificate({
     tbsCertificate: tbs,
     signatureAlgorithm: algorithm,
-    signatureValue: signature.buffer.slice(signature.byteOffset, signature.byteOffset + signature.byteLength),
+    signatureValue: arrayBufferOf(signature),
   });
-  return toPem(AsnConvert.serialize(cert));
+  // node:crypto reads the DER back and writes the PEM
+  return new X509Certificate(Buffer.from(AsnConvert.serialize(cert))).toString();
 }
 
 /** A host the coordinator is reached at, as a subject alternative name: an IPv4 or IPv6 address, or a DNS name. */

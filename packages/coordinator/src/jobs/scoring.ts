@@ -16,6 +16,7 @@ import { stageAttack } from '../attacks.ts';
 import { combineHandlers, type Job, type JobDeps, othersThan, partyIds, recipientDone, sendJobStart } from '../job.ts';
 import { keyRelay } from '../steps/key-relay.ts';
 import { psiRelay } from '../steps/psi-relay.ts';
+import { queryRelay } from '../steps/query-relay.ts';
 import { reasonsRelay } from '../steps/reasons-relay.ts';
 import { thresholdDecrypt } from '../steps/threshold-decrypt.ts';
 
@@ -47,6 +48,10 @@ export function createScoringJob(deps: JobDeps): Job {
   const keys = keyRelay(deps, { holder: keyHolder, rotations: false, commit, swapPublicKey: attack?.swapPublicKey }, () =>
     phases.enter(psi ? 'encrypt' : 'query'),
   );
+  const query = queryRelay(deps, (n) => {
+    slots = n;
+    phases.enter('encrypt');
+  });
   const decrypt = thresholdDecrypt(deps);
   const reasons = reasonsRelay(deps);
 
@@ -66,15 +71,7 @@ export function createScoringJob(deps: JobDeps): Job {
     else deps.send(config.recipient, { type: 'scores.sum', jobId: config.jobId, slots, chunks: sum.length }, sum);
   };
 
-  const handlers = combineHandlers(align.handlers, keys.handlers, decrypt.handlers, reasons.handlers, {
-    'query.ids': (party, msg, blobs) => {
-      phases.expect(party, msg.type, 'query');
-      if (party !== config.recipient) throw phases.unexpected(party, msg.type);
-      slots = msg.count;
-      logger.info({ from: party, slots }, 'query received, forwarding');
-      phases.enter('encrypt');
-      for (const id of othersThan(config, party)) deps.send(id, { type: 'query.ids', jobId: config.jobId, from: party, count: msg.count }, blobs);
-    },
+  const handlers = combineHandlers(align.handlers, keys.handlers, query.handlers, decrypt.handlers, reasons.handlers, {
     'scores.commit': (party, msg) => {
       phases.expect(party, msg.type, 'encrypt');
       if (!commit || commits.has(party)) throw phases.unexpected(party, msg.type);
@@ -133,7 +130,7 @@ export function createScoringJob(deps: JobDeps): Job {
         case 'keys':
           return keys.waitingFor();
         case 'query':
-          return [config.recipient];
+          return query.waitingFor();
         case 'encrypt':
           return ids.filter((id) => !(commit && commits.size < ids.length ? commits : partials).has(id));
         case 'decrypt':

@@ -22,6 +22,7 @@ import { sumCiphertexts } from '@fedrisk/shared';
 import { combineHandlers, type Job, type JobDeps, type NodeHandlers, othersThan, partyIds, recipientDone, sendJobStart } from '../job.ts';
 import { keyRelay } from '../steps/key-relay.ts';
 import { psiRelay } from '../steps/psi-relay.ts';
+import { queryRelay } from '../steps/query-relay.ts';
 import { thresholdTrainingRelay } from '../steps/training-relay.ts';
 
 export function createTrainingJob(deps: JobDeps): Job {
@@ -81,13 +82,9 @@ export function createTrainingJob(deps: JobDeps): Job {
     },
   };
 
-  const handlers = combineHandlers(align.handlers, keys.handlers, threshold ? thresholdTrainingRelay(deps).handlers : singleHolder, {
-    'query.ids': (party, msg, blobs) => {
-      phases.expect(party, msg.type, 'query');
-      if (party !== bank) throw phases.unexpected(party, msg.type);
-      phases.enter('train');
-      for (const id of holders) deps.send(id, { type: 'query.ids', jobId: config.jobId, from: party, count: msg.count }, blobs);
-    },
+  // query alignment: the bank (the recipient) names the training rows to every holder
+  const query = queryRelay(deps, () => phases.enter('train'));
+  const handlers = combineHandlers(align.handlers, keys.handlers, query.handlers, threshold ? thresholdTrainingRelay(deps).handlers : singleHolder, {
     'train.epoch': (party, msg) => {
       fromBank(party, msg.type);
       // threshold: the loss stays with the bank; only the decision to stop goes on
@@ -120,6 +117,6 @@ export function createTrainingJob(deps: JobDeps): Job {
       });
     },
     waitingFor: () =>
-      phases.current === 'align' ? align.waitingFor() : phases.current === 'keys' ? keys.waitingFor() : phases.current === 'query' ? [bank] : ids,
+      phases.current === 'align' ? align.waitingFor() : phases.current === 'keys' ? keys.waitingFor() : phases.current === 'query' ? query.waitingFor() : ids,
   };
 }

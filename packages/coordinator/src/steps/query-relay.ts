@@ -1,7 +1,7 @@
 /**
- * Query alignment for the designs that are jobs of their own (plaintext,
- * paillier): the recipient's applicant list, relayed to every holder in the
- * clear (phase "query"). Calls `onQueried` with the number of slots.
+ * Query alignment, for every job kind and design: the recipient's applicant
+ * list (one blob, wire/id-list.ts), relayed to every holder in the clear
+ * (phase "query"). Calls `onQueried` with the number of slots.
  */
 import { type JobDeps, othersThan, type Step } from '../job.ts';
 

@@ -39,8 +39,8 @@ export async function portfolioStage(
   const ids = prep.applicants;
   const scores = await prep.scoresOf(scoresFrom.scoresFile);
   const joint: Scored[] = ids.map((id, k) => {
-    // written in applicant order: look the id up only when it is not in its place
-    const i = scores.index.ids[k] === id ? k : scores.index.get(id);
+    // the recipient wrote its scores in applicant order
+    const i = scores.index.get(id, k);
     if (i === undefined) throw new FedError('JOB_ERR_MISMATCH', `the recipient's scores have no value for business ${id}`);
     return { logit: scores.logits[i] as number, pd: scores.pds[i] as number, score: scores.scores[i] as number, grade: scores.grades[i] as string };
   });

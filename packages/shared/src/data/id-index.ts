@@ -32,8 +32,9 @@ export class IdIndex {
     return this.#ids;
   }
 
-  /** The row of id, or undefined. */
-  get(id: string): number | undefined {
+  /** The row of id, or undefined; `expected`, a row the caller expects it at (a list in the index's own order), is checked first, without hashing. */
+  get(id: string, expected?: number): number | undefined {
+    if (expected !== undefined && this.#ids[expected] === id) return expected;
     const slots = this.#slots;
     const mask = this.#mask;
     for (let at = hash(id) & mask; ; at = (at + 1) & mask) {
