@@ -1,5 +1,6 @@
 /**
- * Private entity alignment, end to end with real processes: each setting
+ * Private entity alignment, end to end (the participants in this process,
+ * over real sockets, with real PSI and SEAL): each setting
  * teaches each party exactly what it promises, the ledger counts match the
  * true set sizes, and no party's ids (nor plain hashes of them) reach a frame
  * that the coordinator or another party received.

@@ -1,4 +1,4 @@
-/** Real data (UCI credit card default), split by columns between three party processes. */
+/** Real data (UCI credit card default), split by columns between three parties (in this process, over real sockets). */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runScenario } from '@fedrisk/runner';
@@ -10,7 +10,7 @@ const SCENARIO = new URL('../../scenarios/uci-credit.yaml', import.meta.url).pat
 const DATA = new URL('../../scenarios/data/uci-credit-default/UCI_Credit_Card.csv', import.meta.url).pathname;
 
 describe('UCI scenario on a 4,000-row slice', () => {
-  it('scores with real processes, each reading only its own columns, and sharing beats the bank alone', async () => {
+  it('scores with every party reading only its own columns, and sharing beats the bank alone', async () => {
     const dir = tempDir();
     const lines = readFileSync(DATA, 'utf8').split('\n');
     writeFileSync(join(dir, 'slice.csv'), `${lines.slice(0, 4001).join('\n')}\n`);
