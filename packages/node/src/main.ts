@@ -20,11 +20,11 @@ import {
   partyModelSchema,
   partySummarySchema,
   readJsonFile,
-  reasonValuesCsv,
   type SealModule,
   writeDecisionsCsv,
   writeJsonFile,
   writePrivateFile,
+  writeReasonValuesCsv,
   writeScoresCsv,
 } from '@fedrisk/shared';
 import { createNode, type NodeOutcome } from './party-node.ts';
@@ -59,7 +59,7 @@ function writeOutputs(outDir: string, outcome: NodeOutcome, filingFile: string |
   if (scores) writeScoresCsv(join(outDir, 'scores.csv'), scores);
   // decisions next to the scores: codes and bands only; each party's own values for its notices stay in its folder
   if (decisions) writeDecisionsCsv(join(outDir, 'decisions.csv'), decisions);
-  if (reasonValues) writePrivateFile(join(outDir, 'reason-values.csv'), reasonValuesCsv(reasonValues));
+  if (reasonValues) writeReasonValuesCsv(join(outDir, 'reason-values.csv'), reasonValues);
   // written last, so the peak memory includes the outputs (in-process, it is the whole process's)
   writeJsonFile(join(outDir, 'summary.json'), partySummarySchema, { ...summary, peakRssBytes: process.resourceUsage().maxRSS * 1024 });
 }

@@ -55,13 +55,19 @@ export interface ThresholdDecryptState {
   commits: Map<string, string>;
   /** this party's own input, until it reveals it */
   pending: { blobs: Uint8Array[]; nonce: string } | undefined;
-  /** every party's signed input ciphertexts (this party's own included) */
+  /**
+   * every party's signed input ciphertexts (this party's own included); once this party has summed them, a holder
+   * keeps only who sent one (empty lists), and the recipient likewise once it has decrypted: at a million
+   * applicants they are hundreds of MB that no later step reads
+   */
   inputs: Map<string, Uint8Array[]>;
+  /** this party's own sum of every input and its digests, made at the first request and compared with every later one */
+  ownSum: { blobs: Uint8Array[]; digests: string[] } | undefined;
   /** digests of every request this party answered: it never answers the same one twice */
   answered: Set<string>;
   /** recipient: the verified sum it will decrypt */
   verifiedSum: Uint8Array[] | undefined;
-  /** recipient: the other parties' decryption shares, opened */
+  /** recipient: the other parties' decryption shares, opened (emptied once it has decrypted) */
   shares: Map<string, Uint8Array[]>;
 }
 

@@ -15,7 +15,15 @@ import type { ThresholdDecryptState } from '../state.ts';
 import { attackInput, learnFromShares, readWithRogueKey } from './attacks.ts';
 
 export function thresholdState(s: Session): ThresholdDecryptState {
-  s.threshold ??= { commits: new Map(), pending: undefined, inputs: new Map(), answered: new Set(), verifiedSum: undefined, shares: new Map() };
+  s.threshold ??= {
+    commits: new Map(),
+    pending: undefined,
+    inputs: new Map(),
+    ownSum: undefined,
+    answered: new Set(),
+    verifiedSum: undefined,
+    shares: new Map(),
+  };
   return s.threshold;
 }
 
@@ -90,7 +98,16 @@ async function combineIfReady(s: Session, onLogits: (logits: Float64Array) => Pr
     }
     return out;
   });
+  release(t);
+  t.verifiedSum = undefined;
+  if (t.ownSum) t.ownSum = { blobs: [], digests: t.ownSum.digests };
+  for (const from of t.shares.keys()) t.shares.set(from, []);
   await onLogits(logits);
+}
+
+/** Drops the input ciphertexts once summed, keeping who sent one (the checks that follow need no more). */
+function release(t: ThresholdDecryptState): void {
+  for (const from of t.inputs.keys()) t.inputs.set(from, []);
 }
 
 /** The handlers; `onLogits` is what the job does with the decrypted result (the recipient only). */
@@ -125,15 +142,18 @@ export function thresholdDecryptHandlers(onLogits: (s: Session, logits: Float64A
       try {
         const missing = s.jobParties.filter((p) => !t.inputs.has(p.id)).map((p) => p.id);
         if (missing.length) throw new FedError('CRYPTO_ERR_SHARE_REFUSED', `cannot check the request: no signed input from ${missing.join(', ')}`);
-        const own = await s.timed('verify', async () => {
+        t.ownSum ??= await s.timed('verify', async () => {
           const sum = await sumCiphertexts(
             ctx,
             s.jobParties.map((p) => t.inputs.get(p.id) as Uint8Array[]),
             { signal: s.deps.signal, names: s.jobParties.map((p) => p.id) },
           );
-          return sum.map((b) => canonical(ctx, b, 'own sum'));
+          const blobs = sum.map((b) => canonical(ctx, b, 'own sum'));
+          return { blobs, digests: blobs.map((b) => ciphertextDigest(ctx, b)) };
         });
-        const ownDigests = own.map((b) => ciphertextDigest(ctx, b));
+        // a holder needs the inputs no more; the recipient still may (a staged attack reads them before it decrypts)
+        if (!s.isRecipient) release(t);
+        const { blobs: own, digests: ownDigests } = t.ownSum;
         const same = ownDigests.length === msg.digests.length && ownDigests.every((d, i) => d === msg.digests[i]);
         // with the defences off (a staged attack) a party decrypts what it is asked, as a naive design would
         if (!same && s.config.defences) {
@@ -165,6 +185,8 @@ export function thresholdDecryptHandlers(onLogits: (s: Session, logits: Float64A
         });
         const signature = sign(s, 'decrypt.share', [recipient, ...sealed]);
         await s.send({ type: 'decrypt.share', jobId: msg.jobId, to: recipient, chunks: sealed.length, signature }, sealed);
+        // answered: a later request is refused by its digests alone
+        t.ownSum = { blobs: [], digests: ownDigests };
         s.log.info({ chunks: sealed.length, smudgingBits: noise.smudgingBits }, 'decryption shares sent, sealed for the recipient');
       } catch (err) {
         const fe = asFedError(err, 'CRYPTO_ERR_SHARE_REFUSED');
