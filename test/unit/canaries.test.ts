@@ -32,5 +32,9 @@ describe('foundIn', () => {
     const frame = Buffer.concat([bytes(5000), secret, bytes(10)]);
     expect(foundIn([bytes(100), frame], [Buffer.from('absent!!'), secret])).toEqual([secret]);
     expect(foundIn([frame.subarray(0, 5009)], [secret])).toEqual([]);
+    // a 4-byte canary in a frame's last 4 bytes, and frames that are empty or shorter than any canary
+    const tail = Buffer.from('WXYZ');
+    expect(foundIn([Buffer.alloc(0), Buffer.from('ab'), Buffer.concat([bytes(50, 4), tail])], [tail, Buffer.from('ab')])).toEqual([tail, Buffer.from('ab')]);
+    expect(foundIn([Buffer.alloc(0)], [tail])).toEqual([]);
   });
 });

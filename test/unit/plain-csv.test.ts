@@ -105,13 +105,15 @@ describe('the plain-file fast path of the party loader', () => {
 
 describe('scores files', () => {
   it('are written a block at a time to the same bytes as in one piece, owner-only, and read back by the fast path', async () => {
-    const { mkdtempSync, readFileSync, rmSync, statSync } = await import('node:fs');
+    const { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
     const { join } = await import('node:path');
     const { readScoreLogits, scoresCsv, writeScoresCsv } = await import('@fedrisk/shared');
     const dir = mkdtempSync(join(tmpdir(), 'fedrisk-scores-'));
     try {
       const scores = Array.from({ length: 45_001 }, (_, i) => ({ id: makeUscc('370100', i), logit: i / 7 - 3, pd: 0.01, score: 600.125, grade: 'B' }));
+      // a file that is already there, longer and readable by others, is replaced whole and made owner-only
+      writeFileSync(join(dir, 's3.csv'), 'x'.repeat(100_000), { mode: 0o644 });
       for (const rows of [scores, scores.slice(0, 3), []]) {
         const file = join(dir, `s${rows.length}.csv`);
         writeScoresCsv(file, rows);
@@ -121,6 +123,36 @@ describe('scores files', () => {
       const back = await readScoreLogits(join(dir, `s${scores.length}.csv`));
       expect(back.index.ids.length).toBe(scores.length);
       expect(back.logits[12_345]).toBe(12_345 / 7 - 3);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('reason-values files', () => {
+  it('are written a block at a time to the same bytes as in one piece, owner-only even over an existing file, and read back', async () => {
+    const { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { csvRow, readReasonValuesCsv, writeReasonValuesCsv } = await import('@fedrisk/shared');
+    const dir = mkdtempSync(join(tmpdir(), 'fedrisk-values-'));
+    try {
+      // 20,001 rows: one full block and one row over; a value with a comma and a quote goes through csvRow's quoting
+      const values = Array.from({ length: 20_001 }, (_, i) => ({
+        id: makeUscc('370100', i),
+        code: 'BANK_INFLOW_LOW',
+        column: 'avg_monthly_inflow',
+        value: i % 97 ? String(i / 8) : 'a, "b"',
+      }));
+      for (const rows of [values, values.slice(0, 20_000), values.slice(0, 1), []]) {
+        const file = join(dir, `v${rows.length}.csv`);
+        writeFileSync(file, 'x'.repeat(50_000), { mode: 0o644 });
+        writeReasonValuesCsv(file, rows);
+        const whole = `${['business_id,code,column,value', ...rows.map((r) => csvRow([r.id, r.code, r.column, r.value]))].join('\n')}\n`;
+        expect(readFileSync(file, 'utf8')).toBe(whole);
+        expect(statSync(file).mode & 0o777).toBe(0o600);
+        expect(await readReasonValuesCsv(file)).toEqual(rows);
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

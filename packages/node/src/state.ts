@@ -61,7 +61,7 @@ export interface ThresholdDecryptState {
    * applicants they are hundreds of MB that no later step reads
    */
   inputs: Map<string, Uint8Array[]>;
-  /** this party's own sum of every input and its digests, made at the first request and compared with every later one */
+  /** this party's own sum of every input and its digests, made at the first request that finds every input, and compared with every later one */
   ownSum: { blobs: Uint8Array[]; digests: string[] } | undefined;
   /** digests of every request this party answered: it never answers the same one twice */
   answered: Set<string>;

@@ -11,9 +11,7 @@
  * reason-values.csv: business_id,code,column,value: a party's own value of a
  *   column it gave as a reason, for the notice the applicant may see.
  */
-import { closeSync, fchmodSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { z } from 'zod';
 import { csvRow, csvRows, parseCsv } from '../data/csv.ts';
 import { IdIndex } from '../data/id-index.ts';
@@ -21,6 +19,7 @@ import { isReasonCode, type ReasonDirection } from '../model/reason-codes.ts';
 import { bandText, type FinalReason, MAX_BAND, NO_COST_BAND } from '../model/reasons.ts';
 import { FedError } from '../util/errors.ts';
 import { partyIdSchema } from '../wire/ids.ts';
+import { writeCsvBlocks } from './files.ts';
 
 export interface DecisionRow {
   id: string;
@@ -60,38 +59,9 @@ function parseToken(token: string, where: string): FinalReason {
 
 /** Writes decisions.csv (owner-only), a block of rows at a time. */
 export function writeDecisionsCsv(path: string, rows: readonly DecisionRow[]): void {
-  writeCsvBlocks(path, DECISIONS_HEADER, rows, (d) => [
-    d.id,
-    d.decision,
-    d.policyReason,
-    d.grade,
-    d.score.toFixed(2),
-    d.limit,
-    d.credit ? 1 : 0,
-    d.reasons.map(reasonToken).join(';'),
-  ]);
-}
-
-/** An owner-only CSV file written 20,000 rows at a time: at a million rows the whole text at once is another ~100 MB. */
-function writeCsvBlocks<T>(path: string, header: readonly string[], rows: readonly T[], cellsOf: (row: T) => (string | number)[]): void {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  const fd = openSync(path, 'w', 0o600);
-  try {
-    // the mode above applies only to a new file: an existing one is made owner-only too
-    fchmodSync(fd, 0o600);
-    writeSync(fd, `${header.join(',')}\n`);
-    for (let start = 0; start < rows.length; start += 20_000) {
-      writeSync(
-        fd,
-        `${rows
-          .slice(start, start + 20_000)
-          .map((r) => csvRow(cellsOf(r)))
-          .join('\n')}\n`,
-      );
-    }
-  } finally {
-    closeSync(fd);
-  }
+  writeCsvBlocks(path, DECISIONS_HEADER, rows, (d) =>
+    csvRow([d.id, d.decision, d.policyReason, d.grade, d.score.toFixed(2), d.limit, d.credit ? 1 : 0, d.reasons.map(reasonToken).join(';')]),
+  );
 }
 
 const decisionSchema = z.enum(['approve', 'reject', 'review']);
@@ -196,7 +166,7 @@ const VALUES_HEADER = ['business_id', 'code', 'column', 'value'];
 
 /** A party's own notice values, owner-only. */
 export function writeReasonValuesCsv(path: string, rows: readonly ReasonValue[]): void {
-  writeCsvBlocks(path, VALUES_HEADER, rows, (r) => [r.id, r.code, r.column, r.value]);
+  writeCsvBlocks(path, VALUES_HEADER, rows, (r) => csvRow([r.id, r.code, r.column, r.value]));
 }
 
 /** A party's own notice values. */

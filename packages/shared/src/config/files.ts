@@ -3,7 +3,7 @@
  * the writer and by the reader, and private to their owner (0600 files in
  * 0700 folders: they hold data, labels, scores or keys).
  */
-import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, fchmodSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
@@ -159,15 +159,24 @@ export function scoresCsv(scores: readonly ScoredBusiness[]): string {
 
 /** Writes scores.csv (owner-only) a block of rows at a time: a million rows never become one string. */
 export function writeScoresCsv(path: string, scores: readonly ScoredBusiness[]): void {
+  writeCsvBlocks(path, SCORES_HEADER, scores, scoreLine);
+}
+
+/**
+ * An owner-only CSV file written 20,000 rows at a time (at a million rows the whole text at once is another
+ * ~100 MB held); each block is written whole (writeFileSync on the descriptor loops until it is out).
+ */
+export function writeCsvBlocks<T>(path: string, header: readonly string[], rows: readonly T[], lineOf: (row: T) => string): void {
   mkdirPrivate(dirname(path));
   const fd = openSync(path, 'w', 0o600);
   try {
-    const block = 20_000;
-    for (let start = 0; start < scores.length || start === 0; start += block) {
-      const lines = start === 0 ? [SCORES_HEADER.join(',')] : [];
-      for (const s of scores.slice(start, start + block)) lines.push(scoreLine(s));
-      writeSync(fd, `${lines.join('\n')}\n`);
-      if (!scores.length) break;
+    // the mode above applies only to a new file: an existing one is made owner-only too
+    fchmodSync(fd, 0o600);
+    writeFileSync(fd, `${header.join(',')}\n`);
+    for (let start = 0; start < rows.length; start += 20_000) {
+      const lines: string[] = [];
+      for (const row of rows.slice(start, start + 20_000)) lines.push(lineOf(row));
+      writeFileSync(fd, `${lines.join('\n')}\n`);
     }
   } finally {
     closeSync(fd);
