@@ -3,7 +3,7 @@
  * the clear and every holder receives them all (including those it never
  * served, which the ledger counts). The private alternative is steps/psi.ts.
  */
-import { decodeIdList, encodeIdList, FedError, rowsOf } from '@fedrisk/shared';
+import { decodeIdList, encodeIdList, FedError, firstRepeat, rowsOf } from '@fedrisk/shared';
 import type { Handlers } from '../handlers.ts';
 import type { Session } from '../session.ts';
 
@@ -22,6 +22,10 @@ export const queryHandlers: Handlers = {
   'query.ids': (s, msg, blobs) => {
     if (s.started.alignment !== 'query' || s.isRecipient || s.slotIds) throw new FedError('PROTO_ERR_UNEXPECTED', 'query.ids is not expected');
     const ids = decodeIdList(blobs[0] as Uint8Array, msg.count, `the applicant list from ${msg.from}`);
+    // each business once: a repeated id would be counted twice in what this party reports it learned
+    const again = firstRepeat(ids);
+    if (again >= 0)
+      throw new FedError('PROTO_ERR_INVALID', `the applicant list from ${msg.from}: id ${again + 1} repeats an earlier id; each business is listed once`);
     const mine = rowsOf(s.deps.table, ids).filter((row) => row >= 0).length;
     s.idsLearned.intersection += mine;
     s.idsLearned.othersApplicants += ids.length - mine;

@@ -85,3 +85,10 @@ function hash(s: string): number {
   h ^= h >>> 15;
   return Math.imul(h, 0x2c1b3c6d) >>> 0;
 }
+
+/** The place of the first id that repeats an earlier one in `ids`, or -1 when each is there once. */
+export function firstRepeat(ids: readonly string[]): number {
+  const seen = new IdIndex(ids.length);
+  for (let k = 0; k < ids.length; k++) if (!seen.add(ids[k] as string)) return k;
+  return -1;
+}
