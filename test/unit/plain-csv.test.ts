@@ -111,17 +111,29 @@ describe('scores files', () => {
     const { readScoreLogits, scoresCsv, writeScoresCsv } = await import('@fedrisk/shared');
     const dir = mkdtempSync(join(tmpdir(), 'fedrisk-scores-'));
     try {
-      const scores = Array.from({ length: 45_001 }, (_, i) => ({ id: makeUscc('370100', i), logit: i / 7 - 3, pd: 0.01, score: 600.125, grade: 'B' }));
+      // the recipient's scores as its node holds them: columns in slot order
+      const table = (n: number) => ({
+        ids: Array.from({ length: n }, (_, i) => makeUscc('370100', i)),
+        logits: Float64Array.from({ length: n }, (_, i) => i / 7 - 3),
+        pds: new Float64Array(n).fill(0.01),
+        scores: new Float64Array(n).fill(600.125),
+        grades: new Array<string>(n).fill('B'),
+      });
       // a file that is already there, longer and readable by others, is replaced whole and made owner-only
       writeFileSync(join(dir, 's3.csv'), 'x'.repeat(100_000), { mode: 0o644 });
-      for (const rows of [scores, scores.slice(0, 3), []]) {
-        const file = join(dir, `s${rows.length}.csv`);
-        writeScoresCsv(file, rows);
-        expect(readFileSync(file, 'utf8')).toBe(scoresCsv(rows));
+      for (const n of [45_001, 3, 0]) {
+        const file = join(dir, `s${n}.csv`);
+        writeScoresCsv(file, table(n));
+        expect(readFileSync(file, 'utf8')).toBe(scoresCsv(table(n)));
         expect(statSync(file).mode & 0o777).toBe(0o600);
       }
-      const back = await readScoreLogits(join(dir, `s${scores.length}.csv`));
-      expect(back.index.ids.length).toBe(scores.length);
+      expect(readFileSync(join(dir, 's3.csv'), 'utf8').split('\n')).toEqual([
+        'business_id,logit,pd,score,grade',
+        ...[0, 1, 2].map((i) => `${makeUscc('370100', i)},${i / 7 - 3},0.01,600.13,B`),
+        '',
+      ]);
+      const back = await readScoreLogits(join(dir, 's45001.csv'));
+      expect(back.index.ids.length).toBe(45_001);
       expect(back.logits[12_345]).toBe(12_345 / 7 - 3);
     } finally {
       rmSync(dir, { recursive: true, force: true });

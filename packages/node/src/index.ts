@@ -1,4 +1,4 @@
-export type { FaultPoint, ScoredBusiness } from '@fedrisk/shared';
+export type { FaultPoint, ScoreTable } from '@fedrisk/shared';
 export { type Connection, type ConnectionOptions, createConnection } from './connection.ts';
 export { type Handlers, mergeHandlers } from './handlers.ts';
 export { makeIdentity } from './identity.ts';

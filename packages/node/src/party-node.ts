@@ -33,7 +33,7 @@ import {
   type ReasonValue,
   readApplicants,
   readJsonFile,
-  type ScoredBusiness,
+  type ScoreTable,
   type SealModule,
   wireToError,
 } from '@fedrisk/shared';
@@ -79,7 +79,7 @@ export interface NodeOptions {
 
 /** What a node reports when its job ends: its summary, plus the recipient's scores and decisions or a trained model. */
 export interface NodeOutcome extends PartySummary {
-  scores?: ScoredBusiness[];
+  scores?: ScoreTable;
   decisions?: DecisionRow[];
   /** its own values of the columns it gave as reasons (for the applicant's notice; never sent) */
   reasonValues?: ReasonValue[];

@@ -13,7 +13,7 @@ import type {
   PsiPool,
   ReasonCandidate,
   ReasonValue,
-  ScoredBusiness,
+  ScoreTable,
   ThresholdParty,
 } from '@fedrisk/shared';
 import type { Trainer } from './steps/trainer.ts';
@@ -73,7 +73,7 @@ export interface ThresholdDecryptState {
 
 export interface ScoringState {
   /** the recipient's decrypted scores, in slot order */
-  scores: ScoredBusiness[] | undefined;
+  scores: ScoreTable | undefined;
 }
 
 export interface ReasonsState {

@@ -91,21 +91,22 @@ export async function beginReasons(s: Session): Promise<void> {
   s.steps.begin('reasons');
   const policy = s.config.policy;
   const card = s.config.scorecard;
-  const scores = s.scoring?.scores ?? [];
-  if (!policy || !card) {
+  const scores = s.scoring?.scores;
+  const scored = scores?.ids.length ?? 0;
+  if (!policy || !card || !scores) {
     // a recipient given no policy reports scores only, as before decisions existed
-    await s.send({ type: 'result.done', jobId: s.started.jobId, scored: scores.length });
+    await s.send({ type: 'result.done', jobId: s.started.jobId, scored });
     return;
   }
   const rc = reasonsConfig(s);
   const ids = s.slotIds as string[];
   // the score as published (scores.csv, decisions.csv: 2 decimals), so whoever reads it reaches the same decision
-  const published = scores.map((x) => Number(x.score.toFixed(2)));
+  const published = Array.from(scores.scores, (x) => Number(x.toFixed(2)));
   const cutoff = policyCutoff(policy.approve, card.grades, published);
   const column = policy.limit.column === undefined ? undefined : s.deps.table.numeric.get(policy.limit.column);
   const rows = rowsOf(s.deps.table, ids);
-  const decisions = scores.map((x, i) =>
-    decide(policy, cutoff, { score: published[i] as number, grade: x.grade, limitValue: column ? (column[rows[i] as number] ?? Number.NaN) : undefined }),
+  const decisions = published.map((score, i) =>
+    decide(policy, cutoff, { score, grade: scores.grades[i] as string, limitValue: column ? (column[rows[i] as number] ?? Number.NaN) : undefined }),
   );
   const rejected = decisions.flatMap((d, i) => (d.decision === 'approve' ? [] : [i]));
   const own = priceOwn(s, rejected, rc.count, rc);
@@ -131,7 +132,7 @@ export async function beginReasons(s: Session): Promise<void> {
       id: ids[i] as string,
       decision: d.decision,
       policyReason: d.reason,
-      grade: (scores[i] as { grade: string }).grade,
+      grade: scores.grades[i] as string,
       score: published[i] as number,
       limit: d.limit,
       credit: d.credit,

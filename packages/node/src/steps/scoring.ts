@@ -2,7 +2,7 @@
  * Scoring, one party's side: this party's encrypted partial logits for every slot, and, for the recipient,
  * the decrypted joint logits turned into probabilities, scores and grades (then decisions: steps/reasons.ts).
  */
-import { encryptVector, FedError, type KeyPair, partialLogitsFor, scoreOf } from '@fedrisk/shared';
+import { encryptVector, FedError, type KeyPair, partialLogitsFor, type ScoreTable, scoreOf } from '@fedrisk/shared';
 import type { Handlers } from '../handlers.ts';
 import type { Session } from '../session.ts';
 import { sign } from '../signing.ts';
@@ -51,15 +51,23 @@ export async function finishScores(s: Session, logits: Float64Array): Promise<vo
   if (!card) throw new FedError('CONFIG_ERR_INVALID', `${s.me} is the recipient but its config has no scorecard`);
   const ids = s.slotIds as string[];
   learnFromResult(s, logits);
-  // an object literal, not a spread of scoreOf's: half the time at a million applicants (measured 0.49 -> 0.24 s)
-  const scores = await s.timed('scorecard', () =>
-    Array.from(logits, (logit, i) => {
-      const { pd, score, grade } = scoreOf(logit, card);
-      return { id: ids[i] as string, logit, pd, score, grade };
-    }),
-  );
+  // columns, not an object per business: at a million applicants the objects cost about 70 MB more
+  const scores = await s.timed('scorecard', (): ScoreTable => {
+    const n = logits.length;
+    const pds = new Float64Array(n);
+    const points = new Float64Array(n);
+    const grades = new Array<string>(n);
+    for (let i = 0; i < n; i++) {
+      const { pd, score, grade } = scoreOf(logits[i] as number, card);
+      pds[i] = pd;
+      points[i] = score;
+      grades[i] = grade;
+    }
+    // a design run on a sample decrypts the first slots only
+    return { ids: n < ids.length ? ids.slice(0, n) : ids, logits, pds, scores: points, grades };
+  });
   s.scoring = { scores };
-  s.log.info({ scored: scores.length }, 'joint scores decrypted');
+  s.log.info({ scored: logits.length }, 'joint scores decrypted');
   // decisions and reasons come next; the reasons step reports done
   await beginReasons(s);
 }

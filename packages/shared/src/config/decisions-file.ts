@@ -59,9 +59,10 @@ function parseToken(token: string, where: string): FinalReason {
 
 /** Writes decisions.csv (owner-only), a block of rows at a time. */
 export function writeDecisionsCsv(path: string, rows: readonly DecisionRow[]): void {
-  writeCsvBlocks(path, DECISIONS_HEADER, rows, (d) =>
-    csvRow([d.id, d.decision, d.policyReason, d.grade, d.score.toFixed(2), d.limit, d.credit ? 1 : 0, d.reasons.map(reasonToken).join(';')]),
-  );
+  writeCsvBlocks(path, DECISIONS_HEADER, rows.length, (i) => {
+    const d = rows[i] as DecisionRow;
+    return csvRow([d.id, d.decision, d.policyReason, d.grade, d.score.toFixed(2), d.limit, d.credit ? 1 : 0, d.reasons.map(reasonToken).join(';')]);
+  });
 }
 
 const decisionSchema = z.enum(['approve', 'reject', 'review']);
@@ -166,7 +167,10 @@ const VALUES_HEADER = ['business_id', 'code', 'column', 'value'];
 
 /** A party's own notice values, owner-only. */
 export function writeReasonValuesCsv(path: string, rows: readonly ReasonValue[]): void {
-  writeCsvBlocks(path, VALUES_HEADER, rows, (r) => csvRow([r.id, r.code, r.column, r.value]));
+  writeCsvBlocks(path, VALUES_HEADER, rows.length, (i) => {
+    const r = rows[i] as ReasonValue;
+    return csvRow([r.id, r.code, r.column, r.value]);
+  });
 }
 
 /** A party's own notice values. */

@@ -146,36 +146,49 @@ export interface ScoredBusiness {
   grade: string;
 }
 
+/**
+ * The recipient's scores as its node holds and writes them: columns in slot order (at a million applicants an
+ * object per business cost about 70 MB more).
+ */
+export interface ScoreTable {
+  ids: readonly string[];
+  logits: ArrayLike<number>;
+  pds: ArrayLike<number>;
+  scores: ArrayLike<number>;
+  grades: readonly string[];
+}
+
 const SCORES_HEADER = ['business_id', 'logit', 'pd', 'score', 'grade'];
 
-/** One business's line of scores.csv: numbers never need quotes, only the id and the grade are checked. */
-const scoreLine = (s: ScoredBusiness) => `${csvCell(s.id)},${s.logit},${s.pd},${s.score.toFixed(2)},${csvCell(s.grade)}`;
+/** Row `i`'s line of scores.csv: numbers never need quotes, only the id and the grade are checked. */
+const scoreLine = (t: ScoreTable, i: number) =>
+  `${csvCell(t.ids[i] as string)},${t.logits[i]},${t.pds[i]},${(t.scores[i] as number).toFixed(2)},${csvCell(t.grades[i] as string)}`;
 
-export function scoresCsv(scores: readonly ScoredBusiness[]): string {
+export function scoresCsv(t: ScoreTable): string {
   const lines = [SCORES_HEADER.join(',')];
-  for (const s of scores) lines.push(scoreLine(s));
+  for (let i = 0; i < t.ids.length; i++) lines.push(scoreLine(t, i));
   return `${lines.join('\n')}\n`;
 }
 
 /** Writes scores.csv (owner-only) a block of rows at a time: a million rows never become one string. */
-export function writeScoresCsv(path: string, scores: readonly ScoredBusiness[]): void {
-  writeCsvBlocks(path, SCORES_HEADER, scores, scoreLine);
+export function writeScoresCsv(path: string, t: ScoreTable): void {
+  writeCsvBlocks(path, SCORES_HEADER, t.ids.length, (i) => scoreLine(t, i));
 }
 
 /**
- * An owner-only CSV file written 20,000 rows at a time (at a million rows the whole text at once is another
- * ~100 MB held); each block is written whole (writeFileSync on the descriptor loops until it is out).
+ * An owner-only CSV file of `count` rows written 20,000 at a time (at a million rows the whole text at once is
+ * another ~100 MB held); each block is written whole (writeFileSync on the descriptor loops until it is out).
  */
-export function writeCsvBlocks<T>(path: string, header: readonly string[], rows: readonly T[], lineOf: (row: T) => string): void {
+export function writeCsvBlocks(path: string, header: readonly string[], count: number, lineAt: (row: number) => string): void {
   mkdirPrivate(dirname(path));
   const fd = openSync(path, 'w', 0o600);
   try {
     // the mode above applies only to a new file: an existing one is made owner-only too
     fchmodSync(fd, 0o600);
     writeFileSync(fd, `${header.join(',')}\n`);
-    for (let start = 0; start < rows.length; start += 20_000) {
+    for (let start = 0; start < count; start += 20_000) {
       const lines: string[] = [];
-      for (const row of rows.slice(start, start + 20_000)) lines.push(lineOf(row));
+      for (let i = start; i < Math.min(count, start + 20_000); i++) lines.push(lineAt(i));
       writeFileSync(fd, `${lines.join('\n')}\n`);
     }
   } finally {
