@@ -1,5 +1,8 @@
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   createRng,
+  csvRow,
   IdIndex,
   isDecimal,
   makeUscc,
@@ -9,11 +12,17 @@ import {
   parsePlainPartyCsv,
   parseStrict,
   plainDecimalBytes,
+  readReasonValuesCsv,
+  readScoreLogits,
   roleSchemaOf,
+  scoresCsv,
   usccProblem,
   usccValid,
+  writeReasonValuesCsv,
+  writeScoresCsv,
 } from '@fedrisk/shared';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers/fixtures.ts';
 
 const HEADER = 'business_id,annual_vat_paid,invoice_count,revenue_growth_yoy,tax_credit_grade,months_continuous_filing';
 const A = makeUscc('370100', 1);
@@ -105,68 +114,54 @@ describe('the plain-file fast path of the party loader', () => {
 
 describe('scores files', () => {
   it('are written a block at a time to the same bytes as in one piece, owner-only, and read back by the fast path', async () => {
-    const { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
-    const { readScoreLogits, scoresCsv, writeScoresCsv } = await import('@fedrisk/shared');
-    const dir = mkdtempSync(join(tmpdir(), 'fedrisk-scores-'));
-    try {
-      // the recipient's scores as its node holds them: columns in slot order
-      const table = (n: number) => ({
-        ids: Array.from({ length: n }, (_, i) => makeUscc('370100', i)),
-        logits: Float64Array.from({ length: n }, (_, i) => i / 7 - 3),
-        pds: new Float64Array(n).fill(0.01),
-        scores: new Float64Array(n).fill(600.125),
-        grades: new Array<string>(n).fill('B'),
-      });
-      // a file that is already there, longer and readable by others, is replaced whole and made owner-only
-      writeFileSync(join(dir, 's3.csv'), 'x'.repeat(100_000), { mode: 0o644 });
-      for (const n of [45_001, 3, 0]) {
-        const file = join(dir, `s${n}.csv`);
-        writeScoresCsv(file, table(n));
-        expect(readFileSync(file, 'utf8')).toBe(scoresCsv(table(n)));
-        expect(statSync(file).mode & 0o777).toBe(0o600);
-      }
-      expect(readFileSync(join(dir, 's3.csv'), 'utf8').split('\n')).toEqual([
-        'business_id,logit,pd,score,grade',
-        ...[0, 1, 2].map((i) => `${makeUscc('370100', i)},${i / 7 - 3},0.01,600.13,B`),
-        '',
-      ]);
-      const back = await readScoreLogits(join(dir, 's45001.csv'));
-      expect(back.index.ids.length).toBe(45_001);
-      expect(back.logits[12_345]).toBe(12_345 / 7 - 3);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
+    const dir = tempDir('fedrisk-scores-');
+    // the recipient's scores as its node holds them: columns in slot order
+    const table = (n: number) => ({
+      ids: Array.from({ length: n }, (_, i) => makeUscc('370100', i)),
+      logits: Float64Array.from({ length: n }, (_, i) => i / 7 - 3),
+      pds: new Float64Array(n).fill(0.01),
+      scores: new Float64Array(n).fill(600.125),
+      grades: new Array<string>(n).fill('B'),
+    });
+    // a file that is already there, longer and readable by others, is replaced whole and made owner-only
+    writeFileSync(join(dir, 's3.csv'), 'x'.repeat(100_000), { mode: 0o644 });
+    for (const n of [45_001, 3, 0]) {
+      const file = join(dir, `s${n}.csv`);
+      writeScoresCsv(file, table(n));
+      expect(readFileSync(file, 'utf8')).toBe(scoresCsv(table(n)));
+      expect(statSync(file).mode & 0o777).toBe(0o600);
     }
+    expect(readFileSync(join(dir, 's3.csv'), 'utf8').split('\n')).toEqual([
+      'business_id,logit,pd,score,grade',
+      ...[0, 1, 2].map((i) => `${makeUscc('370100', i)},${i / 7 - 3},0.01,600.13,B`),
+      '',
+    ]);
+    // columns that do not line up with the ids are refused, not written as a shifted file
+    expect(() => writeScoresCsv(join(dir, 'short.csv'), { ...table(3), pds: new Float64Array(2) })).toThrow(/3 ids but columns of 3, 2, 3, 3/);
+    const back = await readScoreLogits(join(dir, 's45001.csv'));
+    expect(back.index.ids.length).toBe(45_001);
+    expect(back.logits[12_345]).toBe(12_345 / 7 - 3);
   });
 });
 
 describe('reason-values files', () => {
   it('are written a block at a time to the same bytes as in one piece, owner-only even over an existing file, and read back', async () => {
-    const { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
-    const { csvRow, readReasonValuesCsv, writeReasonValuesCsv } = await import('@fedrisk/shared');
-    const dir = mkdtempSync(join(tmpdir(), 'fedrisk-values-'));
-    try {
-      // 20,001 rows: one full block and one row over; a value with a comma and a quote goes through csvRow's quoting
-      const values = Array.from({ length: 20_001 }, (_, i) => ({
-        id: makeUscc('370100', i),
-        code: 'BANK_INFLOW_LOW',
-        column: 'avg_monthly_inflow',
-        value: i % 97 ? String(i / 8) : 'a, "b"',
-      }));
-      for (const rows of [values, values.slice(0, 20_000), values.slice(0, 1), []]) {
-        const file = join(dir, `v${rows.length}.csv`);
-        writeFileSync(file, 'x'.repeat(50_000), { mode: 0o644 });
-        writeReasonValuesCsv(file, rows);
-        const whole = `${['business_id,code,column,value', ...rows.map((r) => csvRow([r.id, r.code, r.column, r.value]))].join('\n')}\n`;
-        expect(readFileSync(file, 'utf8')).toBe(whole);
-        expect(statSync(file).mode & 0o777).toBe(0o600);
-        expect(await readReasonValuesCsv(file)).toEqual(rows);
-      }
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
+    const dir = tempDir('fedrisk-values-');
+    // 20,001 rows: one full block and one row over; a value with a comma and a quote goes through csvRow's quoting
+    const values = Array.from({ length: 20_001 }, (_, i) => ({
+      id: makeUscc('370100', i),
+      code: 'BANK_INFLOW_LOW',
+      column: 'avg_monthly_inflow',
+      value: i % 97 ? String(i / 8) : 'a, "b"',
+    }));
+    for (const rows of [values, values.slice(0, 20_000), values.slice(0, 1), []]) {
+      const file = join(dir, `v${rows.length}.csv`);
+      writeFileSync(file, 'x'.repeat(50_000), { mode: 0o644 });
+      writeReasonValuesCsv(file, rows);
+      const whole = `${['business_id,code,column,value', ...rows.map((r) => csvRow([r.id, r.code, r.column, r.value]))].join('\n')}\n`;
+      expect(readFileSync(file, 'utf8')).toBe(whole);
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      expect(await readReasonValuesCsv(file)).toEqual(rows);
     }
   });
 });

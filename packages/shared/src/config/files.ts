@@ -152,9 +152,9 @@ export interface ScoredBusiness {
  */
 export interface ScoreTable {
   ids: readonly string[];
-  logits: ArrayLike<number>;
-  pds: ArrayLike<number>;
-  scores: ArrayLike<number>;
+  logits: Float64Array;
+  pds: Float64Array;
+  scores: Float64Array;
   grades: readonly string[];
 }
 
@@ -172,6 +172,12 @@ export function scoresCsv(t: ScoreTable): string {
 
 /** Writes scores.csv (owner-only) a block of rows at a time: a million rows never become one string. */
 export function writeScoresCsv(path: string, t: ScoreTable): void {
+  const n = t.ids.length;
+  if ([t.logits, t.pds, t.scores, t.grades].some((c) => c.length !== n))
+    throw new FedError(
+      'JOB_ERR_INTERNAL',
+      `the scores to write have ${n} ids but columns of ${[t.logits, t.pds, t.scores, t.grades].map((c) => c.length).join(', ')}`,
+    );
   writeCsvBlocks(path, SCORES_HEADER, t.ids.length, (i) => scoreLine(t, i));
 }
 
@@ -212,11 +218,8 @@ export async function readScoresCsv(path: string): Promise<Map<string, ScoredBus
 }
 
 /** A scores file as columns, in its order: what the referee reads at a million rows. The ids are the index's. */
-export interface ScoreColumns {
-  logits: Float64Array;
-  pds: Float64Array;
-  scores: Float64Array;
-  grades: string[];
+/** The recipient's scores read back from scores.csv: the same columns, looked up by id instead of listed in slot order. */
+export interface ScoreColumns extends Omit<ScoreTable, 'ids'> {
   index: IdIndex;
 }
 
