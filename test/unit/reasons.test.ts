@@ -9,7 +9,9 @@ import {
   bandOf,
   bandText,
   codeListOf,
+  type DecisionColumns,
   type DecisionRow,
+  decisionColumns,
   decodeReasonReply,
   decodeReasonRequest,
   encodeReasonReply,
@@ -30,6 +32,7 @@ import {
   reasonCodeFor,
   reasonText,
   roleSchemaOf,
+  setDecision,
   writeDecisionsCsv,
 } from '@fedrisk/shared';
 import { describe, expect, it } from 'vitest';
@@ -173,6 +176,19 @@ describe('the sealed payloads', () => {
   });
 });
 
+/** The columns a recipient's node keeps, from rows as a reader sees them. */
+function columnsOf(rows: readonly DecisionRow[]): DecisionColumns {
+  const t = decisionColumns(
+    rows.map((r) => r.id),
+    rows.map((r) => r.grade),
+  );
+  rows.forEach((r, i) => {
+    setDecision(t, i, r.score, { decision: r.decision, reason: r.policyReason, limit: r.limit, credit: r.credit });
+    if (r.reasons.length) t.reasons.set(i, r.reasons);
+  });
+  return t;
+}
+
 describe('decisions.csv', () => {
   it('round-trips decisions with reasons as codes and bands, and refuses an unknown code', async () => {
     const dir = tempDir();
@@ -192,24 +208,30 @@ describe('decisions.csv', () => {
         ],
       },
     ];
-    writeDecisionsCsv(join(dir, 'decisions.csv'), rows);
+    writeDecisionsCsv(join(dir, 'decisions.csv'), columnsOf(rows));
     const back = await readDecisionsCsv(join(dir, 'decisions.csv'));
     expect([...back.values()]).toEqual(rows);
-    writeDecisionsCsv(join(dir, 'bad.csv'), [
-      { ...(rows[1] as DecisionRow), reasons: [{ ...(rows[1]?.reasons[0] as DecisionRow['reasons'][0]), code: 'MADE_UP' }] },
+    expect(readFileSync(join(dir, 'decisions.csv'), 'utf8').split('\n').slice(0, 3)).toEqual([
+      'business_id,decision,policy_reason,grade,score,limit,credit,reasons',
+      `${ids[0]},approve,score,B,671.25,300000,1,`,
+      `${ids[1]},review,score,E,565.50,0,0,tax/FEATURE_LOW/odd%2Fcol%3Bname/low/10-15;bank/BANK_INFLOW_LOW/avg_monthly_inflow/low/none`,
     ]);
+    writeDecisionsCsv(
+      join(dir, 'bad.csv'),
+      columnsOf([{ ...(rows[1] as DecisionRow), reasons: [{ ...(rows[1]?.reasons[0] as DecisionRow['reasons'][0]), code: 'MADE_UP' }] }]),
+    );
     await expect(readDecisionsCsv(join(dir, 'bad.csv'))).rejects.toMatchObject({ code: 'JOB_ERR_MISMATCH' });
   });
 
   it('looks a decision up by id, and refuses a repeated id, an unknown decision or a missing header, naming the line', async () => {
     const dir = tempDir();
     const row: DecisionRow = { id: ids[0] as string, decision: 'reject', policyReason: 'grade', grade: 'E', score: 540, limit: 0, credit: false, reasons: [] };
-    writeDecisionsCsv(join(dir, 'one.csv'), [row, { ...row, id: ids[1] as string, decision: 'approve', limit: 5000 }]);
+    writeDecisionsCsv(join(dir, 'one.csv'), columnsOf([row, { ...row, id: ids[1] as string, decision: 'approve', limit: 5000 }]));
     const back = await readDecisionsCsv(join(dir, 'one.csv'));
     expect(back.size).toBe(2);
     expect(back.get(ids[1] as string)).toMatchObject({ decision: 'approve', limit: 5000 });
     expect(back.get(ids[2] as string)).toBeUndefined();
-    writeDecisionsCsv(join(dir, 'twice.csv'), [row, row]);
+    writeDecisionsCsv(join(dir, 'twice.csv'), columnsOf([row, row]));
     await expect(readDecisionsCsv(join(dir, 'twice.csv'))).rejects.toMatchObject({ code: 'JOB_ERR_MISMATCH', message: expect.stringContaining('line 3') });
     writeFileSync(join(dir, 'maybe.csv'), readFileSync(join(dir, 'one.csv'), 'utf8').replace(',reject,', ',maybe,'));
     await expect(readDecisionsCsv(join(dir, 'maybe.csv'))).rejects.toMatchObject({ code: 'JOB_ERR_MISMATCH', message: expect.stringContaining('line 2') });
@@ -217,5 +239,12 @@ describe('decisions.csv', () => {
     await expect(readDecisionsCsv(join(dir, 'headless.csv'))).rejects.toMatchObject({ code: 'DATA_ERR_CSV' });
     writeFileSync(join(dir, 'empty.csv'), '');
     await expect(readDecisionsCsv(join(dir, 'empty.csv'))).rejects.toMatchObject({ code: 'DATA_ERR_CSV' });
+  });
+
+  it('refuses to write decisions whose columns do not line up with the ids', () => {
+    const t = columnsOf([{ id: ids[0] as string, decision: 'approve', policyReason: 'score', grade: 'B', score: 700, limit: 1000, credit: true, reasons: [] }]);
+    const dir = tempDir();
+    expect(codeOf(() => writeDecisionsCsv(join(dir, 'short.csv'), { ...t, limits: new Float64Array(0) }))).toBe('JOB_ERR_INTERNAL');
+    expect(codeOf(() => writeDecisionsCsv(join(dir, 'long.csv'), { ...t, grades: ['B', 'C'] }))).toBe('JOB_ERR_INTERNAL');
   });
 });

@@ -5,7 +5,7 @@
  */
 import type {
   BoxKeys,
-  DecisionRow,
+  DecisionColumns,
   EpochRecord,
   KeyPair,
   PaillierKeyPair,
@@ -84,7 +84,7 @@ export interface ReasonsState {
   /** recipient: its own candidates by slot (with exact points, which never leave it) */
   own: Map<number, ReasonCandidate[]>;
   /** recipient: a decision for every slot, once every holder answered (reasons for the rejected only) */
-  decisions: DecisionRow[] | undefined;
+  decisions: DecisionColumns | undefined;
   /** recipient: per holder, what it received: applicants answered for, codes, bands */
   received: Record<string, { applicants: number; codes: number; bands: number }>;
   /** its own values of the columns it gave as reasons: for the notice the applicant may see, never sent */

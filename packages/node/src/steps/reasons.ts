@@ -12,8 +12,10 @@
 import {
   bandOf,
   codeListOf,
-  type DecisionRow,
+  type DecisionColumns,
   decide,
+  decisionColumns,
+  decisionOf,
   decodeReasonReply,
   decodeReasonRequest,
   encodeReasonReply,
@@ -34,6 +36,7 @@ import {
   rowsOf,
   rowsOfSlots,
   sealTo,
+  setDecision,
   topFactors,
 } from '@fedrisk/shared';
 import type { Handlers } from '../handlers.ts';
@@ -101,14 +104,20 @@ export async function beginReasons(s: Session): Promise<void> {
   const rc = reasonsConfig(s);
   const ids = s.slotIds as string[];
   // the score as published (scores.csv, decisions.csv: 2 decimals), so whoever reads it reaches the same decision
-  const published = Array.from(scores.scores, (x) => Number(x.toFixed(2)));
+  const published = scores.scores.map((x) => Number(x.toFixed(2)));
   const cutoff = policyCutoff(policy.approve, card.grades, published);
   const column = policy.limit.column === undefined ? undefined : s.deps.table.numeric.get(policy.limit.column);
-  const rows = rowsOf(s.deps.table, ids);
-  const decisions = published.map((score, i) =>
-    decide(policy, cutoff, { score, grade: scores.grades[i] as string, limitValue: column ? (column[rows[i] as number] ?? Number.NaN) : undefined }),
-  );
-  const rejected = decisions.flatMap((d, i) => (d.decision === 'approve' ? [] : [i]));
+  // a design run on a sample decrypts (and decides) only its first slots
+  const rows = rowsOf(s.deps.table, scores.ids);
+  const decisions = decisionColumns(scores.ids, scores.grades);
+  const rejected: number[] = [];
+  for (let i = 0; i < scores.ids.length; i++) {
+    const score = published[i] as number;
+    const grade = scores.grades[i] as string;
+    const d = decide(policy, cutoff, { score, grade, limitValue: column ? (column[rows[i] as number] ?? Number.NaN) : undefined });
+    setDecision(decisions, i, score, d);
+    if (d.decision !== 'approve') rejected.push(i);
+  }
   const own = priceOwn(s, rejected, rc.count, rc);
   const state: ReasonsState = {
     asked: new Map(),
@@ -122,23 +131,11 @@ export async function beginReasons(s: Session): Promise<void> {
         }),
       ]),
     ),
-    decisions: undefined,
+    decisions,
     received: {},
     values: own.values,
   };
   s.reasons = state;
-  state.decisions = decisions.map(
-    (d, i): DecisionRow => ({
-      id: ids[i] as string,
-      decision: d.decision,
-      policyReason: d.reason,
-      grade: scores.grades[i] as string,
-      score: published[i] as number,
-      limit: d.limit,
-      credit: d.credit,
-      reasons: [],
-    }),
-  );
   s.log.info({ rejected: rejected.length, of: ids.length, cutoff }, 'decisions made; asking for reasons');
   const holders = s.jobParties.filter((p) => p.id !== s.me);
   for (const h of holders) {
@@ -157,11 +154,12 @@ async function finishReasons(s: Session): Promise<void> {
   const state = s.reasons as ReasonsState;
   const rc = reasonsConfig(s);
   const order = s.jobParties.filter((p) => p.id !== s.me).map((p) => p.id);
-  const decisions = state.decisions as DecisionRow[];
+  const decisions = state.decisions as DecisionColumns;
   const candidates = new Map<number, ReasonCandidate[]>();
-  decisions.forEach((d, slot) => {
-    if (d.decision !== 'approve') candidates.set(slot, [...(state.own.get(slot) ?? []), ...order.flatMap((h) => state.answers.get(h)?.get(slot) ?? [])]);
-  });
+  for (let slot = 0; slot < decisions.ids.length; slot++) {
+    if (decisionOf(decisions, slot) !== 'approve')
+      candidates.set(slot, [...(state.own.get(slot) ?? []), ...order.flatMap((h) => state.answers.get(h)?.get(slot) ?? [])]);
+  }
   if (rc.refine && (await startRefine(s, candidates, rc.count, (orders, stats) => mergeAndFinish(s, candidates, orders, stats)))) return;
   await mergeAndFinish(s, candidates, new Map(), undefined);
 }
@@ -174,14 +172,15 @@ async function mergeAndFinish(
 ): Promise<void> {
   const state = s.reasons as ReasonsState;
   const rc = reasonsConfig(s);
-  const decisions = state.decisions as DecisionRow[];
-  for (const [slot, list] of candidates) (decisions[slot] as DecisionRow).reasons = mergeReasons(list, rc.count, orders.get(slot));
+  const decisions = state.decisions as DecisionColumns;
+  for (const [slot, list] of candidates) decisions.reasons.set(slot, mergeReasons(list, rc.count, orders.get(slot)));
   if (stats) state.refined = stats;
   // the notice carries the recipient's own values only for the reasons that made the final list
-  const given = new Set(decisions.flatMap((d) => d.reasons.filter((r) => r.party === s.me).map((r) => `${d.id}\u0000${r.code}`)));
+  const given = new Set<string>();
+  for (const [slot, reasons] of decisions.reasons) for (const r of reasons) if (r.party === s.me) given.add(`${decisions.ids[slot]}\u0000${r.code}`);
   state.values = state.values.filter((v) => given.has(`${v.id}\u0000${v.code}`));
-  s.log.info({ rejected: decisions.filter((d) => d.decision !== 'approve').length }, 'reasons merged');
-  await s.send({ type: 'result.done', jobId: s.started.jobId, scored: decisions.length });
+  s.log.info({ rejected: candidates.size }, 'reasons merged');
+  await s.send({ type: 'result.done', jobId: s.started.jobId, scored: decisions.ids.length });
 }
 
 export const reasonsHandlers: Handlers = {

@@ -15,6 +15,7 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { csvRow, csvRows, parseCsv } from '../data/csv.ts';
 import { IdIndex } from '../data/id-index.ts';
+import type { Decision, PolicyDecision } from '../model/policy.ts';
 import { isReasonCode, type ReasonDirection } from '../model/reason-codes.ts';
 import { bandText, type FinalReason, MAX_BAND, NO_COST_BAND } from '../model/reasons.ts';
 import { FedError } from '../util/errors.ts';
@@ -23,14 +24,78 @@ import { writeCsvBlocks } from './files.ts';
 
 export interface DecisionRow {
   id: string;
-  decision: 'approve' | 'reject' | 'review';
-  policyReason: 'score' | 'grade' | 'no-limit';
+  decision: Decision;
+  policyReason: PolicyDecision['reason'];
   grade: string;
   score: number;
   limit: number;
   credit: boolean;
   /** empty for approved applicants */
   reasons: FinalReason[];
+}
+
+const DECISIONS: readonly Decision[] = ['approve', 'reject', 'review'];
+const POLICY_REASONS: readonly PolicyDecision['reason'][] = ['score', 'grade', 'no-limit'];
+
+/**
+ * The recipient's decisions as columns, a row per applicant: written by its
+ * node, read back by the referee. An object per applicant would cost about
+ * 150 MB at a million; a row object is made only when asked for.
+ */
+export interface DecisionColumns {
+  readonly ids: readonly string[];
+  /** index into approve, reject, review */
+  readonly decision: Uint8Array;
+  /** index into score, grade, no-limit */
+  readonly policyReason: Uint8Array;
+  readonly grades: readonly string[];
+  /** the score as published: 2 decimals */
+  readonly scores: Float64Array;
+  readonly limits: Float64Array;
+  /** 1: the grade qualifies for a credit loan */
+  readonly credit: Uint8Array;
+  /** the final reasons of the rows not approved, by row */
+  readonly reasons: Map<number, FinalReason[]>;
+}
+
+/** Columns for `ids`, every row still to be decided (setDecision). */
+export function decisionColumns(ids: readonly string[], grades: readonly string[]): DecisionColumns {
+  const n = ids.length;
+  return {
+    ids,
+    decision: new Uint8Array(n),
+    policyReason: new Uint8Array(n),
+    grades,
+    scores: new Float64Array(n),
+    limits: new Float64Array(n),
+    credit: new Uint8Array(n),
+    reasons: new Map(),
+  };
+}
+
+/** Row `row`'s decision under the policy, for the score as published. */
+export function setDecision(t: DecisionColumns, row: number, score: number, d: PolicyDecision): void {
+  t.decision[row] = DECISIONS.indexOf(d.decision);
+  t.policyReason[row] = POLICY_REASONS.indexOf(d.reason);
+  t.scores[row] = score;
+  t.limits[row] = d.limit;
+  t.credit[row] = d.credit ? 1 : 0;
+}
+
+export const decisionOf = (t: DecisionColumns, row: number): Decision => DECISIONS[t.decision[row] as number] as Decision;
+
+/** Row `row` as an object: for a reader that wants one, one at a time. */
+export function decisionRowAt(t: DecisionColumns, row: number): DecisionRow {
+  return {
+    id: t.ids[row] as string,
+    decision: decisionOf(t, row),
+    policyReason: POLICY_REASONS[t.policyReason[row] as number] as PolicyDecision['reason'],
+    grade: t.grades[row] as string,
+    score: t.scores[row] as number,
+    limit: t.limits[row] as number,
+    credit: t.credit[row] === 1,
+    reasons: t.reasons.get(row)?.slice() ?? [],
+  };
 }
 
 const DECISIONS_HEADER = ['business_id', 'decision', 'policy_reason', 'grade', 'score', 'limit', 'credit', 'reasons'];
@@ -57,21 +122,27 @@ function parseToken(token: string, where: string): FinalReason {
   return { ...base, band: Math.round(lo / width), width, filled: false };
 }
 
-/** Writes decisions.csv (owner-only), a block of rows at a time. */
-export function writeDecisionsCsv(path: string, rows: readonly DecisionRow[]): void {
-  writeCsvBlocks(path, DECISIONS_HEADER, rows.length, (i) => {
-    const d = rows[i] as DecisionRow;
-    return csvRow([d.id, d.decision, d.policyReason, d.grade, d.score.toFixed(2), d.limit, d.credit ? 1 : 0, d.reasons.map(reasonToken).join(';')]);
-  });
+/** Writes decisions.csv (owner-only), a block of rows at a time; refuses columns that do not line up with the ids. */
+export function writeDecisionsCsv(path: string, t: DecisionColumns): void {
+  const n = t.ids.length;
+  const columns = [t.decision, t.policyReason, t.grades, t.scores, t.limits, t.credit];
+  if (columns.some((c) => c.length !== n))
+    throw new FedError('JOB_ERR_INTERNAL', `the decisions to write have ${n} ids but columns of ${columns.map((c) => c.length).join(', ')}`);
+  writeCsvBlocks(path, DECISIONS_HEADER, n, (i) =>
+    csvRow([
+      t.ids[i] as string,
+      decisionOf(t, i),
+      POLICY_REASONS[t.policyReason[i] as number] as string,
+      t.grades[i] as string,
+      (t.scores[i] as number).toFixed(2),
+      t.limits[i] as number,
+      t.credit[i] as number,
+      (t.reasons.get(i) ?? []).map(reasonToken).join(';'),
+    ]),
+  );
 }
 
-const decisionSchema = z.enum(['approve', 'reject', 'review']);
-const policyReasonSchema = z.enum(['score', 'grade', 'no-limit']);
-
-/**
- * The recipient's decisions as the referee holds them: columns, not an object per applicant
- * (a million rows of objects cost a third of a gigabyte); a row is made when asked for.
- */
+/** The recipient's decisions as the referee holds them: the columns, looked up by id. */
 export interface DecisionTable {
   readonly size: number;
   get(id: string): DecisionRow | undefined;
@@ -81,15 +152,13 @@ export interface DecisionTable {
 
 /** Reads the recipient's decisions; every field checked, every id once. */
 export async function readDecisionsCsv(path: string): Promise<DecisionTable> {
-  const decisions = decisionSchema.options;
-  const policyReasons = policyReasonSchema.options;
   const index = new IdIndex();
   const decision: number[] = [];
   const policyReason: number[] = [];
   const grades: string[] = [];
   const scores: number[] = [];
   const limits: number[] = [];
-  const credit: boolean[] = [];
+  const credit: number[] = [];
   const reasons = new Map<number, FinalReason[]>();
   // each grade's text once, not once per row
   const gradeText = new Map<string, string>();
@@ -102,8 +171,8 @@ export async function readDecisionsCsv(path: string): Promise<DecisionTable> {
       continue;
     }
     const [id, d, r, grade, score, limit, c, listed] = cells;
-    const di = decisions.indexOf(d as DecisionRow['decision']);
-    const ri = policyReasons.indexOf(r as DecisionRow['policyReason']);
+    const di = DECISIONS.indexOf(d as Decision);
+    const ri = POLICY_REASONS.indexOf(r as PolicyDecision['reason']);
     const sc = Number(score);
     const li = Number(limit);
     if (!id || cells.length !== DECISIONS_HEADER.length || di < 0 || ri < 0 || !grade || !Number.isFinite(sc) || !Number.isFinite(li) || !index.add(id))
@@ -122,7 +191,7 @@ export async function readDecisionsCsv(path: string): Promise<DecisionTable> {
     grades.push(g);
     scores.push(sc);
     limits.push(li);
-    credit.push(c === '1');
+    credit.push(c === '1' ? 1 : 0);
     if (listed)
       reasons.set(
         row,
@@ -130,28 +199,24 @@ export async function readDecisionsCsv(path: string): Promise<DecisionTable> {
       );
   }
   if (header) throw new FedError('DATA_ERR_CSV', `${path} line 1: expected the header ${DECISIONS_HEADER.join(',')}`);
-  const decisionAt = Uint8Array.from(decision);
-  const reasonAt = Uint8Array.from(policyReason);
-  const scoreAt = Float64Array.from(scores);
-  const limitAt = Float64Array.from(limits);
-  const rowAt = (row: number): DecisionRow => ({
-    id: index.ids[row] as string,
-    decision: decisions[decisionAt[row] as number] as DecisionRow['decision'],
-    policyReason: policyReasons[reasonAt[row] as number] as DecisionRow['policyReason'],
-    grade: grades[row] as string,
-    score: scoreAt[row] as number,
-    limit: limitAt[row] as number,
-    credit: credit[row] as boolean,
-    reasons: reasons.get(row)?.slice() ?? [],
-  });
+  const t: DecisionColumns = {
+    ids: index.ids,
+    decision: Uint8Array.from(decision),
+    policyReason: Uint8Array.from(policyReason),
+    grades,
+    scores: Float64Array.from(scores),
+    limits: Float64Array.from(limits),
+    credit: Uint8Array.from(credit),
+    reasons,
+  };
   return {
     size: index.size,
     get: (id) => {
       const row = index.get(id);
-      return row === undefined ? undefined : rowAt(row);
+      return row === undefined ? undefined : decisionRowAt(t, row);
     },
     values: function* () {
-      for (let row = 0; row < index.size; row++) yield rowAt(row);
+      for (let row = 0; row < index.size; row++) yield decisionRowAt(t, row);
     },
   };
 }
