@@ -6,6 +6,7 @@ import {
   IdIndex,
   isDecimal,
   makeUscc,
+  numberText,
   parseCsv,
   parseCsvGeneral,
   parsePartyCsv,
@@ -112,6 +113,15 @@ describe('the plain-file fast path of the party loader', () => {
   });
 });
 
+describe('numberText', () => {
+  it('gives String(x) for every kind of number', () => {
+    const rng = createRng(11);
+    const special = [0, -0, 1, -1, 0.1, 1 / 3, 1e21, 1e-7, 123456789012345680000, 5e-324, Number.MAX_VALUE, Number.NaN, Infinity, -Infinity];
+    const random = Array.from({ length: 5000 }, () => (rng.next() - 0.5) * 10 ** rng.int(-12, 25));
+    for (const x of [...special, ...random]) expect(numberText(x)).toBe(String(x));
+  });
+});
+
 describe('scores files', () => {
   it('are written a block at a time to the same bytes as in one piece, owner-only, and read back by the fast path', async () => {
     const dir = tempDir('fedrisk-scores-');
@@ -145,14 +155,15 @@ describe('scores files', () => {
 });
 
 describe('reason-values files', () => {
-  it('are written a block at a time to the same bytes as in one piece, owner-only even over an existing file, and read back', async () => {
+  it('are written through one reused buffer to the same bytes as in one piece, owner-only even over an existing file, and read back', async () => {
     const dir = tempDir('fedrisk-values-');
-    // 20,001 rows: one full block and one row over; a value with a comma and a quote goes through csvRow's quoting
+    // 20,001 rows fill the 1 MiB buffer more than once; a value with a comma and a quote goes through csvRow's
+    // quoting; 3-byte characters land on the buffer's edges; one value longer than the buffer is written alone
     const values = Array.from({ length: 20_001 }, (_, i) => ({
       id: makeUscc('370100', i),
       code: 'BANK_INFLOW_LOW',
       column: 'avg_monthly_inflow',
-      value: i % 97 ? String(i / 8) : 'a, "b"',
+      value: i === 15_000 ? '中'.repeat(400_000) : i % 97 === 0 ? 'a, "b"' : i % 5 === 0 ? '中'.repeat(i % 11) : String(i / 8),
     }));
     for (const rows of [values, values.slice(0, 20_000), values.slice(0, 1), []]) {
       const file = join(dir, `v${rows.length}.csv`);

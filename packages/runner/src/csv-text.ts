@@ -4,8 +4,10 @@
  * a string per line costs seconds. Every number is written exactly as
  * String(x) writes it (the generator's files must keep their bytes):
  * integers by their digits, values with at most four decimals (which is how
- * the generator rounds) by their decimal digits, anything else by String(x).
+ * the generator rounds) by their decimal digits, anything else by numberText (the same text).
  */
+import { numberText } from '@fedrisk/shared';
+
 export class CsvText {
   #buf = Buffer.allocUnsafe(1 << 20);
   #pos = 0;
@@ -94,7 +96,7 @@ export class CsvText {
       this.#digits(frac, width);
       return this;
     }
-    return this.text(String(x));
+    return this.text(numberText(x));
   }
 
   toString(): string {

@@ -72,6 +72,11 @@ export async function attackInput(s: Session, own: Uint8Array[], inputs: Readonl
   return cancellingInput(s.ctx, cancelled);
 }
 
+/** A recipient staging a crafted input reads the others' inputs again once their shares are in (learnFromShares). */
+export function readsInputsAfterSum(s: Session): boolean {
+  return s.isRecipient && s.config.attack?.kind === 'crafted-input';
+}
+
 /**
  * Crafted input, after the honest parties' shares arrived: each share of the
  * sum (whose c1 is the constant) gives that party's secret key share; with

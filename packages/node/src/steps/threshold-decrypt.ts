@@ -12,7 +12,7 @@ import type { Handlers } from '../handlers.ts';
 import type { Session } from '../session.ts';
 import { checkCommitted, checkSigned, commitmentOf, sign } from '../signing.ts';
 import type { ThresholdDecryptState } from '../state.ts';
-import { attackInput, learnFromShares, readWithRogueKey } from './attacks.ts';
+import { attackInput, learnFromShares, readsInputsAfterSum, readWithRogueKey } from './attacks.ts';
 
 export function thresholdState(s: Session): ThresholdDecryptState {
   s.threshold ??= {
@@ -151,8 +151,8 @@ export function thresholdDecryptHandlers(onLogits: (s: Session, logits: Float64A
           const blobs = sum.map((b) => canonical(ctx, b, 'own sum'));
           return { blobs, digests: blobs.map((b) => ciphertextDigest(ctx, b)) };
         });
-        // a holder needs the inputs no more; the recipient still may (a staged attack reads them before it decrypts)
-        if (!s.isRecipient) release(t);
+        // summed, the inputs are needed no more, unless a staged attack reads them once the shares are in
+        if (!readsInputsAfterSum(s)) release(t);
         const { blobs: own, digests: ownDigests } = t.ownSum;
         const same = ownDigests.length === msg.digests.length && ownDigests.every((d, i) => d === msg.digests[i]);
         // with the defences off (a staged attack) a party decrypts what it is asked, as a naive design would
