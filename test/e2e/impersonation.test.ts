@@ -1,18 +1,20 @@
 /**
  * A coordinator that deviates from the protocol cannot stand in for the bank:
- * a holder answers PSI only for blinded points signed by the bank's identity key.
+ * a holder answers PSI only for blinded points signed by the bank's identity
+ * key, and takes an applicant list only if it names each business once.
  */
 import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { createNode } from '@fedrisk/node';
+import { createNode, type NodeOutcome } from '@fedrisk/node';
 import {
   type CoordinatorMessage,
   createIdentity,
   DEFAULT_CKKS,
   decodeNodeFrame,
   encodeFrame,
+  encodeIdList,
   loadSeal,
   makeUscc,
   type NodeConfigInput,
@@ -25,13 +27,17 @@ import { WebSocketServer } from 'ws';
 import { tempDir } from '../helpers/fixtures.ts';
 
 describe('a deviating coordinator', () => {
-  /** A coordinator of its own making starts a PSI job at tax under `startedHash` and sends an unsigned point in the bank's name. */
-  async function deviate(agreedHash: 'sha256' | 'random-oracle', startedHash: 'sha256' | 'random-oracle'): Promise<NodeMessage[]> {
+  type Send = (msg: Outgoing<CoordinatorMessage>, blobs?: Uint8Array[]) => void;
+  /** A coordinator of its own making starts a job at tax (`started`: alignment and PSI hash) and, in the bank's name, `act`s. */
+  async function deviate(
+    agreed: { alignment: 'psi' | 'query'; psiHash: 'sha256' | 'random-oracle' },
+    started: { alignment: 'psi' | 'query'; psiHash: 'sha256' | 'random-oracle' },
+    act: (send: Send) => void,
+  ): Promise<{ received: NodeMessage[]; outcome: NodeOutcome }> {
     const dir = tempDir();
-    const id = makeUscc('370100', 1);
     writeFileSync(
       join(dir, 'tax.csv'),
-      `business_id,annual_vat_paid,invoice_count,revenue_growth_yoy,tax_credit_grade,months_continuous_filing\n${id},100,3,0.1,A,12\n`,
+      `business_id,annual_vat_paid,invoice_count,revenue_growth_yoy,tax_credit_grade,months_continuous_filing\n${[1, 2].map((i) => `${makeUscc('370100', i)},100,3,0.1,A,12`).join('\n')}\n`,
     );
     const bank = createIdentity();
     const tax = createIdentity();
@@ -47,8 +53,7 @@ describe('a deviating coordinator', () => {
         jobId: 'job-x',
         kind: 'scoring',
         keys: 'single-holder',
-        alignment: 'psi',
-        psiHash: agreedHash,
+        ...agreed,
         recipient: 'bank',
         keyHolder: 'bank',
         parties: [
@@ -68,7 +73,7 @@ describe('a deviating coordinator', () => {
     const received: NodeMessage[] = [];
     const { promise: errored, resolve: gotError } = Promise.withResolvers<void>();
     wss.on('connection', (ws) => {
-      const send = (msg: Outgoing<CoordinatorMessage>, blobs: Uint8Array[] = []) => ws.send(encodeFrame<CoordinatorMessage>(msg, blobs));
+      const send: Send = (msg, blobs = []) => ws.send(encodeFrame<CoordinatorMessage>(msg, blobs));
       ws.on('message', (raw: Buffer) => {
         const { msg } = decodeNodeFrame(raw);
         received.push(msg);
@@ -78,8 +83,7 @@ describe('a deviating coordinator', () => {
             type: 'job.start',
             jobId: 'job-x',
             keys: 'single-holder',
-            alignment: 'psi',
-            psiHash: startedHash,
+            ...started,
             kind: 'scoring',
             keyHolder: 'bank',
             recipient: 'bank',
@@ -89,12 +93,12 @@ describe('a deviating coordinator', () => {
             ],
             ckks: DEFAULT_CKKS,
           });
-          // the base point: a valid group element, but not signed by the bank
-          const point = new Uint8Array(32);
-          point[0] = 9;
-          send({ type: 'psi.blinded', jobId: 'job-x', from: 'bank', points: 1 }, [point]);
+          act(send);
         }
-        if (msg.type === 'error') gotError();
+        if (msg.type === 'error') {
+          gotError();
+          send({ type: 'job.end', jobId: 'job-x', ok: false, error: msg.error });
+        }
       });
     });
     await using node = createNode({
@@ -112,22 +116,45 @@ describe('a deviating coordinator', () => {
     };
     await node.start();
     await errored;
-    return received;
+    return { received, outcome: await node.done };
   }
   const errorOf = (received: NodeMessage[]) => received.find((m) => m.type === 'error');
+  const psi = (psiHash: 'sha256' | 'random-oracle') => ({ alignment: 'psi' as const, psiHash });
+  /** the base point: a valid group element, but not signed by the bank */
+  const unsignedPoint = (send: Send) => {
+    const point = new Uint8Array(32);
+    point[0] = 9;
+    send({ type: 'psi.blinded', jobId: 'job-x', from: 'bank', points: 1 }, [point]);
+  };
 
   it("cannot run PSI against a holder in the bank's name: the holder refuses unsigned points", async () => {
-    const received = await deviate('sha256', 'sha256');
+    const { received } = await deviate(psi('sha256'), psi('sha256'), unsignedPoint);
     const error = errorOf(received);
     expect(error?.type === 'error' && error.error.code).toBe('CRYPTO_ERR_SIGNATURE');
     expect(received.some((m) => m.type === 'psi.reply')).toBe(false);
   });
 
   it('cannot downgrade the PSI hash the holder agreed to (random-oracle to sha256)', async () => {
-    const received = await deviate('random-oracle', 'sha256');
+    const { received } = await deviate(psi('random-oracle'), psi('sha256'), unsignedPoint);
     const error = errorOf(received);
     expect(error?.type === 'error' && error.error.code).toBe('JOB_ERR_NOT_AGREED');
     expect(error?.type === 'error' && error.error.message).toMatch(/PSI hash "sha256", agreed "random-oracle"/);
     expect(received.some((m) => m.type === 'psi.reply')).toBe(false);
+  });
+
+  it('cannot have a holder take an applicant list that names a business twice, and what the holder saw of it is counted once', async () => {
+    const query = { alignment: 'query' as const, psiHash: 'random-oracle' as const };
+    // tax serves businesses 1 and 2; the list names 1, 7, 1 again and 8
+    const list = [1, 7, 1, 8].map((i) => makeUscc('370100', i));
+    const { received, outcome } = await deviate(query, query, (send) =>
+      send({ type: 'query.ids', jobId: 'job-x', from: 'bank', count: list.length }, [encodeIdList(list)]),
+    );
+    const error = errorOf(received);
+    expect(error?.type === 'error' && error.error.code).toBe('PROTO_ERR_INVALID');
+    expect(error?.type === 'error' && error.error.message).toBe('the applicant list from bank: entry 3 repeats entry 1; each business is listed once');
+    expect(JSON.stringify(received)).not.toContain(list[0]);
+    // it read the list in the clear: one of its own customers applied, and two businesses it does not serve
+    expect(outcome.idsLearned).toMatchObject({ intersection: 1, othersApplicants: 2 });
+    expect(outcome.ok).toBe(false);
   });
 });

@@ -122,10 +122,10 @@ describe('id lists', () => {
     }
     // an id listed twice, however far apart: the holder finds its place (steps/query.ts refuses the list with it)
     const twice = ['a', 'b', ID, 'c', ID];
-    expect(firstRepeat(decodeIdList(list(twice), 5, 'the list'))).toBe(4);
-    expect(firstRepeat(twice.slice(0, 4))).toBe(-1);
-    expect(firstRepeat(['x', 'x'])).toBe(1);
-    expect(firstRepeat([])).toBe(-1);
+    expect(firstRepeat(decodeIdList(list(twice), 5, 'the list'))).toEqual({ at: 4, first: 2 });
+    expect(firstRepeat(twice.slice(0, 4))).toBeUndefined();
+    expect(firstRepeat(['x', 'x'])).toEqual({ at: 1, first: 0 });
+    expect(firstRepeat([])).toBeUndefined();
     // a frame whose blob is longer than its count allows is refused before anyone reads it
     const long = encodeFrame<NodeMessage>({ type: 'query.ids', jobId: 'j', count: 1 }, [new Uint8Array(66)]);
     expect(codeOf(() => decodeNodeFrame(Buffer.from(long)))).toBe('PROTO_ERR_INVALID');

@@ -17,6 +17,13 @@ export async function sendQuery(s: Session): Promise<void> {
   s.log.info({ applicants: applicants.length }, 'query sent');
 }
 
+/** What a holder learns from the applicant list: which of its own customers applied, and how many others did. */
+function learnIds(s: Session, ids: readonly string[]): void {
+  const mine = rowsOf(s.deps.table, ids).filter((row) => row >= 0).length;
+  s.idsLearned.intersection += mine;
+  s.idsLearned.othersApplicants += ids.length - mine;
+}
+
 export const queryHandlers: Handlers = {
   /** a holder, under query alignment: the applicants, in the recipient's order */
   'query.ids': (s, msg, blobs) => {
@@ -24,11 +31,15 @@ export const queryHandlers: Handlers = {
     const ids = decodeIdList(blobs[0] as Uint8Array, msg.count, `the applicant list from ${msg.from}`);
     // each business once: a repeated id would be counted twice in what this party reports it learned
     const again = firstRepeat(ids);
-    if (again >= 0)
-      throw new FedError('PROTO_ERR_INVALID', `the applicant list from ${msg.from}: id ${again + 1} repeats an earlier id; each business is listed once`);
-    const mine = rowsOf(s.deps.table, ids).filter((row) => row >= 0).length;
-    s.idsLearned.intersection += mine;
-    s.idsLearned.othersApplicants += ids.length - mine;
+    if (again) {
+      // refused, the list was still read in the clear: what was learned counts each business once
+      learnIds(s, [...new Set(ids)]);
+      throw new FedError(
+        'PROTO_ERR_INVALID',
+        `the applicant list from ${msg.from}: entry ${again.at + 1} repeats entry ${again.first + 1}; each business is listed once`,
+      );
+    }
+    learnIds(s, ids);
     s.slotIds = ids;
     s.log.info({ from: msg.from, applicants: ids.length }, 'query received');
   },

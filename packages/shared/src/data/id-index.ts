@@ -86,9 +86,12 @@ function hash(s: string): number {
   return Math.imul(h, 0x2c1b3c6d) >>> 0;
 }
 
-/** The place of the first id that repeats an earlier one in `ids`, or -1 when each is there once. */
-export function firstRepeat(ids: readonly string[]): number {
+/** The first id that repeats an earlier one in `ids`, as places (0-based): its own and the earlier one's; undefined when each is there once. */
+export function firstRepeat(ids: readonly string[]): { at: number; first: number } | undefined {
   const seen = new IdIndex(ids.length);
-  for (let k = 0; k < ids.length; k++) if (!seen.add(ids[k] as string)) return k;
-  return -1;
+  for (let k = 0; k < ids.length; k++) {
+    const id = ids[k] as string;
+    if (!seen.add(id)) return { at: k, first: seen.get(id) as number };
+  }
+  return undefined;
 }
