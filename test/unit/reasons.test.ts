@@ -87,7 +87,8 @@ describe('the reason code table', () => {
 describe('pricing a party’s columns', () => {
   it('adds up to the partial logit (one-hot categories per column), in points, and gives a missing business nothing', () => {
     const asked = [ids[1] as string, ids[3] as string];
-    const [d, missing] = factorsFor(table, model, asked, 28.85);
+    const factors = factorsFor(table, model, asked, 28.85);
+    const [d, missing] = [factors(0), factors(1)];
     expect(missing).toEqual([]);
     const total = (d ?? []).reduce((s, f) => s + f.points, 0);
     expect(total).toBeCloseTo(28.85 * (partialLogitsFor(table, model, asked).values[0] as number), 9);

@@ -77,7 +77,7 @@ function priceOwn(s: Session, slots: readonly number[], k: number, rc: ReasonsCo
   const indexOf = new Map(codes.map((c, i) => [`${c.column}\u0000${c.direction}`, i]));
   const values: ReasonValue[] = [];
   const out = slots.flatMap((slot, n) => {
-    const top = topFactors(factors[n] ?? [], k);
+    const top = topFactors(factors(n), k);
     if (!top.length) return [];
     const items = top.map((f) => {
       const code = indexOf.get(`${f.column}\u0000${f.direction}`) as number;
@@ -174,6 +174,9 @@ async function mergeAndFinish(
   const rc = reasonsConfig(s);
   const decisions = state.decisions as DecisionColumns;
   for (const [slot, list] of candidates) decisions.reasons.set(slot, mergeReasons(list, rc.count, orders.get(slot)));
+  // merged: the candidates are needed no more (an answer's holder stays known, so a second answer is still refused)
+  state.own.clear();
+  for (const h of state.answers.keys()) state.answers.set(h, new Map());
   if (stats) state.refined = stats;
   // the notice carries the recipient's own values only for the reasons that made the final list
   const given = new Set<string>();

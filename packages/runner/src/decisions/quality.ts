@@ -90,7 +90,7 @@ export async function reasonsStage(
   const rejected: DecisionRow[] = [];
   for (const d of decisions.values()) if (d.decision !== 'approve') rejected.push(d);
   const ids = rejected.map((d) => d.id);
-  const perParty: { party: string; factors: Factor[][] }[] = [];
+  const perParty: { party: string; factors: (k: number) => Factor[] }[] = [];
   for (const p of scenario.parties) {
     const table = await prep.tableOf(p.id);
     perParty.push({ party: p.id, factors: factorsFor(table, models.get(p.id) as PartyModel, ids, scorecardMapping(scenario.scorecard).factor) });
@@ -106,7 +106,7 @@ export async function reasonsStage(
       byParty[r.party] = (byParty[r.party] ?? 0) + 1;
       codeCounts.set(r.code, (codeCounts.get(r.code) ?? 0) + 1);
     }
-    const all = perParty.flatMap(({ party, factors }) => (factors[i] ?? []).map((f) => ({ ...f, column: key(party, f.column) })));
+    const all = perParty.flatMap(({ party, factors }) => factors(i).map((f) => ({ ...f, column: key(party, f.column) })));
     const plain = topFactors(all, top);
     if (plain.length < top || plain.some((f) => !(f.points > 0))) return;
     compared++;

@@ -28,18 +28,21 @@ export interface Factor {
 /**
  * Every column of the party's model priced for each of `ids` (score points =
  * pointsPerLogit x the column's share of the logit; one-hot categories add up
- * to their column). An id the party has no record of gets no factors: its
- * contribution was the neutral value, which costs nothing.
+ * to their column), as a function of the id's place: a list is made when
+ * asked for, so a caller pricing tens of thousands keeps none longer than it
+ * needs (all at once, they outlived their scavenges and left tens of MB of
+ * old-generation garbage). An id the party has no record of gets no
+ * factors: its contribution was the neutral value, which costs nothing.
  */
-export function factorsFor(table: PartyTable, model: PartyModel, ids: readonly string[], pointsPerLogit: number): Factor[][] {
+export function factorsFor(table: PartyTable, model: PartyModel, ids: readonly string[], pointsPerLogit: number): (k: number) => Factor[] {
   const { features, weights, columns } = modelColumnsFor(table, model, ids);
   const rows = rowsOf(table, ids);
   const byColumn = new Map<string, number[]>();
   features.forEach((f, j) => {
     byColumn.set(f.column, [...(byColumn.get(f.column) ?? []), j]);
   });
-  return ids.map((_, k) => {
-    if ((rows[k] as number) < 0) return [];
+  return (k) => {
+    if (!((rows[k] as number) >= 0)) return [];
     const out: Factor[] = [];
     for (const [column, js] of byColumn) {
       let logit = 0;
@@ -50,7 +53,7 @@ export function factorsFor(table: PartyTable, model: PartyModel, ids: readonly s
       out.push({ column, direction, points: pointsPerLogit * logit });
     }
     return out;
-  });
+  };
 }
 
 /** The `k` factors that cost the most points, most first (ties: the model's column order). */
