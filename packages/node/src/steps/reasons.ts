@@ -220,6 +220,9 @@ export const reasonsHandlers: Handlers = {
     const opened = openSealed(identityBoxKeys(s.identityKey), blobs[0] as Uint8Array, `${msg.from}'s reasons`);
     const { header, rows } = decodeReasonReply(opened, asked.slots, asked.want, (s.slotIds as string[]).length, msg.from);
     const bySlot = new Map<number, ReasonCandidate[]>();
+    // a holder's candidate is its code and band, a few hundred pairs at most: one object each, shared by every slot
+    // (nothing changes a candidate), not one per slot and code
+    const made = new Map<number, ReasonCandidate>();
     let codes = 0;
     let bands = 0;
     for (const row of rows) {
@@ -228,8 +231,14 @@ export const reasonsHandlers: Handlers = {
         row.items.map(({ code, band }) => {
           codes++;
           if (band !== NO_COST_BAND) bands++;
-          const c = header.codes[code] as { code: string; column: string; direction: ReasonCandidate['direction'] };
-          return { party: msg.from, code: c.code, column: c.column, direction: c.direction, band, width: header.width };
+          const key = code * 256 + band;
+          let candidate = made.get(key);
+          if (!candidate) {
+            const c = header.codes[code] as { code: string; column: string; direction: ReasonCandidate['direction'] };
+            candidate = { party: msg.from, code: c.code, column: c.column, direction: c.direction, band, width: header.width };
+            made.set(key, candidate);
+          }
+          return candidate;
         }),
       );
     }

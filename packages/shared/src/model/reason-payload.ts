@@ -133,14 +133,13 @@ export function decodeReasonReply(
     if (!requested.has(slot) || seen.has(slot)) throw bad(`answer for slot ${slot}, which was not asked about (or twice)`);
     seen.add(slot);
     const items: ReasonRow['items'] = [];
-    const codes = new Set<number>();
     for (let j = 0; j < header.k; j++) {
       const code = buf[at + 4 + 2 * j] as number;
       const band = buf[at + 5 + 2 * j] as number;
       if (code === NO_CODE) continue;
-      if (code >= header.codes.length || codes.has(code)) throw bad(`for slot ${slot} name a code outside their header, or one twice`);
+      // k is a handful: a scan of this row's items, not a set per row (tens of thousands of rows)
+      if (code >= header.codes.length || items.some((it) => it.code === code)) throw bad(`for slot ${slot} name a code outside their header, or one twice`);
       if (band > MAX_BAND && band !== NO_COST_BAND) throw bad(`for slot ${slot} carry band ${band}`);
-      codes.add(code);
       items.push({ code, band });
     }
     rows.push({ slot, items });
