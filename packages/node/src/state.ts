@@ -83,7 +83,7 @@ export interface ReasonsState {
   answers: Map<string, Map<number, ReasonCandidate[]>>;
   /** recipient: its own candidates by slot (with exact points, which never leave it) */
   own: Map<number, ReasonCandidate[]>;
-  /** recipient: a decision for every slot, once every holder answered (reasons for the rejected only) */
+  /** recipient: a decision for every decrypted slot; the final reasons of those not approved once every holder answered */
   decisions: DecisionColumns | undefined;
   /** recipient: per holder, what it received: applicants answered for, codes, bands */
   received: Record<string, { applicants: number; codes: number; bands: number }>;

@@ -184,7 +184,7 @@ export function writeScoresCsv(path: string, t: ScoreTable): void {
 /**
  * An owner-only CSV file of `count` rows, each line encoded into one reused 1 MiB buffer that is written whole
  * when full (writeFileSync on the descriptor loops until it is out). Joining blocks of lines made a string of
- * megabytes per block, which V8 keeps until a full collection: at a million rows, 100 MB more at the peak.
+ * megabytes per block, which V8 allocates outside its young generation and keeps until a full collection.
  */
 export function writeCsvBlocks(path: string, header: readonly string[], count: number, lineAt: (row: number) => string): void {
   mkdirPrivate(dirname(path));
