@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { type Report, runScenario, summaryItems } from '@fedrisk/runner';
 import {
   type DecisionRow,
-  type DecisionTable,
+  type DecisionsById,
   decodeCoordinatorFrame,
   decodeReasonReply,
   decodeReasonRequest,
@@ -29,7 +29,7 @@ const DESIGNS = ['threshold', 'single-holder'] as const;
 const HOLDERS = ['tax', 'guarantor'];
 let report: Report;
 let runDir: string;
-const decisions = new Map<string, DecisionTable>();
+const decisions = new Map<string, DecisionsById>();
 
 beforeAll(async () => {
   const scenario = await smallScenario((s) => {
@@ -77,7 +77,7 @@ function valueHits(bytes: Uint8Array, values: readonly string[]): number {
 describe('decisions in the bank’s own output', () => {
   it('every applicant has a decision, grade, score and limit; the report’s counts are the bank’s and the referee’s agree', () => {
     expect(report.ok, JSON.stringify(report.error)).toBe(true);
-    const rows = [...(decisions.get('threshold') as DecisionTable).values()];
+    const rows = [...(decisions.get('threshold') as DecisionsById).values()];
     expect(rows).toHaveLength(1500);
     const d = report.portfolio?.decisions;
     expect(d).toMatchObject({ source: 'recipient', agreesWithReferee: true });
@@ -90,7 +90,7 @@ describe('decisions in the bank’s own output', () => {
 
   it('every rejected applicant (or one sent to review) has at least three reasons, in both designs', () => {
     for (const keys of DESIGNS) {
-      const rejected = [...(decisions.get(keys) as DecisionTable).values()].filter((r) => r.decision !== 'approve');
+      const rejected = [...(decisions.get(keys) as DecisionsById).values()].filter((r) => r.decision !== 'approve');
       expect(rejected.length).toBeGreaterThan(50);
       expect(rejected.every((r) => r.reasons.length >= 3)).toBe(true);
       expect(new Set(rejected.flatMap((r) => r.reasons.map((x) => x.party)))).toEqual(new Set(['bank', ...HOLDERS]));
@@ -107,7 +107,7 @@ describe('decisions in the bank’s own output', () => {
 describe('what the reasons step lets out', () => {
   it('a holder is asked only about rejected applicants it has a record of, sealed (and the check fails on a request that names approved ones)', () => {
     for (const keys of DESIGNS) {
-      const rows = [...(decisions.get(keys) as DecisionTable).values()];
+      const rows = [...(decisions.get(keys) as DecisionsById).values()];
       for (const holder of HOLDERS) {
         const requests = received(keys, holder).filter(({ frame }) => frame.msg.type === 'reasons.request');
         expect(requests).toHaveLength(1);
@@ -125,7 +125,7 @@ describe('what the reasons step lets out', () => {
 
   it('the bank receives codes and bands only, for rejected applicants only: no holder value in any frame it received (and the scan finds them where they are)', async () => {
     for (const keys of DESIGNS) {
-      const rows = [...(decisions.get(keys) as DecisionTable).values()];
+      const rows = [...(decisions.get(keys) as DecisionsById).values()];
       const rejected = new Set(rows.flatMap((r, slot) => (r.decision === 'approve' ? [] : [slot])));
       const frames = received(keys, 'bank');
       const replies = frames.filter(({ frame }) => frame.msg.type === 'reasons.reply');

@@ -19,6 +19,7 @@ import {
   scoresCsv,
   usccProblem,
   usccValid,
+  writeCsvBlocks,
   writeReasonValuesCsv,
   writeScoresCsv,
 } from '@fedrisk/shared';
@@ -157,13 +158,14 @@ describe('scores files', () => {
 describe('reason-values files', () => {
   it('are written through one reused buffer to the same bytes as in one piece, owner-only even over an existing file, and read back', async () => {
     const dir = tempDir('fedrisk-values-');
-    // 20,001 rows fill the 1 MiB buffer more than once; a value with a comma and a quote goes through csvRow's
-    // quoting; 3-byte characters land on the buffer's edges; one value longer than the buffer is written alone
+    // 20,001 rows of 3-byte characters (about 2.4 MB, every length from 20 to 30 characters) fill the 1 MiB
+    // buffer twice before row 15,000, whose value is longer than the buffer and is written alone; a value with a
+    // comma and a quote goes through csvRow's quoting
     const values = Array.from({ length: 20_001 }, (_, i) => ({
       id: makeUscc('370100', i),
       code: 'BANK_INFLOW_LOW',
       column: 'avg_monthly_inflow',
-      value: i === 15_000 ? '中'.repeat(400_000) : i % 97 === 0 ? 'a, "b"' : i % 5 === 0 ? '中'.repeat(i % 11) : String(i / 8),
+      value: i === 15_000 ? '中'.repeat(400_000) : i % 97 === 0 ? 'a, "b"' : `${'中'.repeat(20 + (i % 11))}${i / 8}`,
     }));
     for (const rows of [values, values.slice(0, 20_000), values.slice(0, 1), []]) {
       const file = join(dir, `v${rows.length}.csv`);
@@ -174,6 +176,18 @@ describe('reason-values files', () => {
       expect(statSync(file).mode & 0o777).toBe(0o600);
       expect(await readReasonValuesCsv(file)).toEqual(rows);
     }
+  });
+});
+
+describe('the CSV block writer', () => {
+  it("keeps a line whose 3-byte characters end exactly at the buffer's last byte, and its line break", () => {
+    const dir = tempDir('fedrisk-blocks-');
+    // header "h" (2 bytes), 104,853 lines of 10 bytes and one of 14 leave exactly 30 bytes of the 1 MiB buffer:
+    // the next line, ten 3-byte characters, fills them, and its line break must go into the next block
+    const lines = [...Array.from({ length: 104_853 }, (_, i) => String(i % 1e9).padStart(9, '0')), 'x'.repeat(13), '中'.repeat(10), 'after'];
+    const file = join(dir, 'edge.csv');
+    writeCsvBlocks(file, ['h'], lines.length, (i) => lines[i] as string);
+    expect(readFileSync(file, 'utf8')).toBe(`h\n${lines.join('\n')}\n`);
   });
 });
 

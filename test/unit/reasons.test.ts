@@ -9,9 +9,9 @@ import {
   bandOf,
   bandText,
   codeListOf,
-  type DecisionColumns,
   type DecisionRow,
-  decisionColumns,
+  type DecisionTable,
+  decisionTable,
   decodeReasonReply,
   decodeReasonRequest,
   encodeReasonReply,
@@ -178,8 +178,8 @@ describe('the sealed payloads', () => {
 });
 
 /** The columns a recipient's node keeps, from rows as a reader sees them. */
-function columnsOf(rows: readonly DecisionRow[]): DecisionColumns {
-  const t = decisionColumns(
+function columnsOf(rows: readonly DecisionRow[]): DecisionTable {
+  const t = decisionTable(
     rows.map((r) => r.id),
     rows.map((r) => r.grade),
   );

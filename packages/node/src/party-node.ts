@@ -13,7 +13,7 @@ import {
   completeModel,
   createCkksContext,
   DEFAULT_CKKS,
-  type DecisionColumns,
+  type DecisionTable,
   type EventSink,
   type FaultPoint,
   FedError,
@@ -80,7 +80,7 @@ export interface NodeOptions {
 /** What a node reports when its job ends: its summary, plus the recipient's scores and decisions or a trained model. */
 export interface NodeOutcome extends PartySummary {
   scores?: ScoreTable;
-  decisions?: DecisionColumns;
+  decisions?: DecisionTable;
   /** its own values of the columns it gave as reasons (for the applicant's notice; never sent) */
   reasonValues?: ReasonValue[];
   trainedModel?: PartyModel;

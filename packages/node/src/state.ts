@@ -5,7 +5,7 @@
  */
 import type {
   BoxKeys,
-  DecisionColumns,
+  DecisionTable,
   EpochRecord,
   KeyPair,
   PaillierKeyPair,
@@ -56,9 +56,9 @@ export interface ThresholdDecryptState {
   /** this party's own input, until it reveals it */
   pending: { blobs: Uint8Array[]; nonce: string } | undefined;
   /**
-   * every party's signed input ciphertexts (this party's own included); once this party has summed them, a holder
-   * keeps only who sent one (empty lists), and the recipient likewise once it has decrypted: at a million
-   * applicants they are hundreds of MB that no later step reads
+   * every party's signed input ciphertexts (this party's own included); once this party has summed them it keeps
+   * only who sent one (empty lists), unless it is a recipient staging a crafted input, which reads them again once
+   * the shares are in (then until it has decrypted): at a million applicants they are hundreds of MB
    */
   inputs: Map<string, Uint8Array[]>;
   /** this party's own sum of every input and its digests, made at the first request that finds every input, and compared with every later one */
@@ -84,7 +84,7 @@ export interface ReasonsState {
   /** recipient: its own candidates by slot (with exact points, which never leave it) */
   own: Map<number, ReasonCandidate[]>;
   /** recipient: a decision for every decrypted slot; the final reasons of those not approved once every holder answered */
-  decisions: DecisionColumns | undefined;
+  decisions: DecisionTable | undefined;
   /** recipient: per holder, what it received: applicants answered for, codes, bands */
   received: Record<string, { applicants: number; codes: number; bands: number }>;
   /** its own values of the columns it gave as reasons: for the notice the applicant may see, never sent */

@@ -12,10 +12,10 @@
 import {
   bandOf,
   codeListOf,
-  type DecisionColumns,
+  type DecisionTable,
   decide,
-  decisionColumns,
   decisionOf,
+  decisionTable,
   decodeReasonReply,
   decodeReasonRequest,
   encodeReasonReply,
@@ -109,7 +109,7 @@ export async function beginReasons(s: Session): Promise<void> {
   const column = policy.limit.column === undefined ? undefined : s.deps.table.numeric.get(policy.limit.column);
   // a design run on a sample decrypts (and decides) only its first slots
   const rows = rowsOf(s.deps.table, scores.ids);
-  const decisions = decisionColumns(scores.ids, scores.grades);
+  const decisions = decisionTable(scores.ids, scores.grades);
   const rejected: number[] = [];
   for (let i = 0; i < scores.ids.length; i++) {
     const score = published[i] as number;
@@ -154,7 +154,7 @@ async function finishReasons(s: Session): Promise<void> {
   const state = s.reasons as ReasonsState;
   const rc = reasonsConfig(s);
   const order = s.jobParties.filter((p) => p.id !== s.me).map((p) => p.id);
-  const decisions = state.decisions as DecisionColumns;
+  const decisions = state.decisions as DecisionTable;
   const candidates = new Map<number, ReasonCandidate[]>();
   for (let slot = 0; slot < decisions.ids.length; slot++) {
     if (decisionOf(decisions, slot) !== 'approve')
@@ -172,9 +172,12 @@ async function mergeAndFinish(
 ): Promise<void> {
   const state = s.reasons as ReasonsState;
   const rc = reasonsConfig(s);
-  const decisions = state.decisions as DecisionColumns;
+  const decisions = state.decisions as DecisionTable;
   for (const [slot, list] of candidates) decisions.reasons.set(slot, mergeReasons(list, rc.count, orders.get(slot)));
-  // merged: the candidates are needed no more (an answer's holder stays known, so a second answer is still refused)
+  const rejected = candidates.size;
+  // merged: the candidates are needed no more (an answer's holder stays known, so a second answer is still refused);
+  // the refinement holds the same map, so it is emptied, not just let go
+  candidates.clear();
   state.own.clear();
   for (const h of state.answers.keys()) state.answers.set(h, new Map());
   if (stats) state.refined = stats;
@@ -182,7 +185,7 @@ async function mergeAndFinish(
   const given = new Set<string>();
   for (const [slot, reasons] of decisions.reasons) for (const r of reasons) if (r.party === s.me) given.add(`${decisions.ids[slot]}\u0000${r.code}`);
   state.values = state.values.filter((v) => given.has(`${v.id}\u0000${v.code}`));
-  s.log.info({ rejected: candidates.size }, 'reasons merged');
+  s.log.info({ rejected }, 'reasons merged');
   await s.send({ type: 'result.done', jobId: s.started.jobId, scored: decisions.ids.length });
 }
 

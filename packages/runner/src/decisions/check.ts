@@ -4,7 +4,7 @@
  * the report and the summary give are the recipient's, and they hold only if
  * every applicant's decision, limit and grade agree.
  */
-import { type DecisionTable, FedError, type PolicyDecision } from '@fedrisk/shared';
+import { type DecisionsById, FedError, type PolicyDecision } from '@fedrisk/shared';
 import type { GradeCount } from '../portfolio/types.ts';
 
 export interface RecipientDecisions {
@@ -13,7 +13,7 @@ export interface RecipientDecisions {
 }
 
 export function checkRecipientDecisions(
-  decisions: DecisionTable,
+  decisions: DecisionsById,
   ids: readonly string[],
   referee: readonly PolicyDecision[],
   grades: readonly string[],

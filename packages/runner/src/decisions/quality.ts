@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import {
   bandText,
   type DecisionRow,
-  type DecisionTable,
+  type DecisionsById,
   type Factor,
   factorsFor,
   NO_COST_BAND,
@@ -82,7 +82,7 @@ export async function reasonsStage(
   scenario: Scenario,
   prep: Prepared,
   models: ReadonlyMap<string, PartyModel>,
-  decisions: DecisionTable,
+  decisions: DecisionsById,
   jobDir: { partyDir(id: string): string },
   recipientSummary: PartySummary,
 ): Promise<ReasonsReport> {

@@ -7,7 +7,7 @@
  * book's NPL rate. Plain arithmetic on what the run already has.
  */
 import { join } from 'node:path';
-import { creditPolicyOf, type DecisionTable, FedError, rowsOf, type Scenario, SEED_FIGURES, SYNTHETIC_LIMIT_COLUMN, writePrivateFile } from '@fedrisk/shared';
+import { creditPolicyOf, type DecisionsById, FedError, rowsOf, type Scenario, SEED_FIGURES, SYNTHETIC_LIMIT_COLUMN, writePrivateFile } from '@fedrisk/shared';
 import { type BankBaseline, baselineLogits, basisOf } from '../baseline.ts';
 import { checkRecipientDecisions } from '../decisions/check.ts';
 import type { Prepared } from '../prepare.ts';
@@ -31,7 +31,7 @@ export async function portfolioStage(
   prep: Prepared,
   scoresFrom: { keys: string; scoresFile: string },
   baseline: BankBaseline,
-  recipientDecisions: DecisionTable,
+  recipientDecisions: DecisionsById,
 ): Promise<PortfolioReport> {
   const recipient = scenario.job.recipient;
   const policy = creditPolicyOf(scenario.policy);

@@ -39,10 +39,10 @@ const POLICY_REASONS: readonly PolicyDecision['reason'][] = ['score', 'grade', '
 
 /**
  * The recipient's decisions as columns, a row per applicant: written by its
- * node, read back by the referee. An object per applicant would cost about
- * 150 MB at a million; a row object is made only when asked for.
+ * node, read back by the referee. An object per applicant cost about
+ * 160 MB at a million; a row object is made only when asked for.
  */
-export interface DecisionColumns {
+export interface DecisionTable {
   readonly ids: readonly string[];
   /** index into approve, reject, review */
   readonly decision: Uint8Array;
@@ -59,7 +59,7 @@ export interface DecisionColumns {
 }
 
 /** Columns for `ids`, every row still to be decided (setDecision). */
-export function decisionColumns(ids: readonly string[], grades: readonly string[]): DecisionColumns {
+export function decisionTable(ids: readonly string[], grades: readonly string[]): DecisionTable {
   const n = ids.length;
   return {
     ids,
@@ -74,7 +74,7 @@ export function decisionColumns(ids: readonly string[], grades: readonly string[
 }
 
 /** Row `row`'s decision under the policy, for the score as published. */
-export function setDecision(t: DecisionColumns, row: number, score: number, d: PolicyDecision): void {
+export function setDecision(t: DecisionTable, row: number, score: number, d: PolicyDecision): void {
   t.decision[row] = DECISIONS.indexOf(d.decision);
   t.policyReason[row] = POLICY_REASONS.indexOf(d.reason);
   t.scores[row] = score;
@@ -82,10 +82,10 @@ export function setDecision(t: DecisionColumns, row: number, score: number, d: P
   t.credit[row] = d.credit ? 1 : 0;
 }
 
-export const decisionOf = (t: DecisionColumns, row: number): Decision => DECISIONS[t.decision[row] as number] as Decision;
+export const decisionOf = (t: DecisionTable, row: number): Decision => DECISIONS[t.decision[row] as number] as Decision;
 
 /** Row `row` as an object: for a reader that wants one, one at a time. */
-export function decisionRowAt(t: DecisionColumns, row: number): DecisionRow {
+export function decisionRowAt(t: DecisionTable, row: number): DecisionRow {
   return {
     id: t.ids[row] as string,
     decision: decisionOf(t, row),
@@ -122,8 +122,8 @@ function parseToken(token: string, where: string): FinalReason {
   return { ...base, band: Math.round(lo / width), width, filled: false };
 }
 
-/** Writes decisions.csv (owner-only), a block of rows at a time; refuses columns that do not line up with the ids. */
-export function writeDecisionsCsv(path: string, t: DecisionColumns): void {
+/** Writes decisions.csv (owner-only) through writeCsvBlocks; refuses columns that do not line up with the ids. */
+export function writeDecisionsCsv(path: string, t: DecisionTable): void {
   const n = t.ids.length;
   const columns = [t.decision, t.policyReason, t.grades, t.scores, t.limits, t.credit];
   if (columns.some((c) => c.length !== n))
@@ -143,7 +143,7 @@ export function writeDecisionsCsv(path: string, t: DecisionColumns): void {
 }
 
 /** The recipient's decisions as the referee holds them: the columns, looked up by id. */
-export interface DecisionTable {
+export interface DecisionsById {
   readonly size: number;
   get(id: string): DecisionRow | undefined;
   /** every row, in the file's order */
@@ -151,7 +151,7 @@ export interface DecisionTable {
 }
 
 /** Reads the recipient's decisions; every field checked, every id once. */
-export async function readDecisionsCsv(path: string): Promise<DecisionTable> {
+export async function readDecisionsCsv(path: string): Promise<DecisionsById> {
   const index = new IdIndex();
   const decision: number[] = [];
   const policyReason: number[] = [];
@@ -199,7 +199,7 @@ export async function readDecisionsCsv(path: string): Promise<DecisionTable> {
       );
   }
   if (header) throw new FedError('DATA_ERR_CSV', `${path} line 1: expected the header ${DECISIONS_HEADER.join(',')}`);
-  const t: DecisionColumns = {
+  const t: DecisionTable = {
     ids: index.ids,
     decision: Uint8Array.from(decision),
     policyReason: Uint8Array.from(policyReason),

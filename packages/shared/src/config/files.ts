@@ -170,7 +170,7 @@ export function scoresCsv(t: ScoreTable): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** Writes scores.csv (owner-only) a block of rows at a time: a million rows never become one string. */
+/** Writes scores.csv (owner-only) through writeCsvBlocks: a million rows never become one string. */
 export function writeScoresCsv(path: string, t: ScoreTable): void {
   const n = t.ids.length;
   if ([t.logits, t.pds, t.scores, t.grades].some((c) => c.length !== n))
