@@ -100,7 +100,7 @@ async function combineIfReady(s: Session, onLogits: (logits: Float64Array) => Pr
   });
   release(t);
   t.verifiedSum = undefined;
-  if (t.ownSum) t.ownSum = { blobs: [], digests: t.ownSum.digests };
+  forgetSum(t);
   for (const from of t.shares.keys()) t.shares.set(from, []);
   await onLogits(logits);
 }
@@ -108,6 +108,11 @@ async function combineIfReady(s: Session, onLogits: (logits: Float64Array) => Pr
 /** Drops the input ciphertexts once summed, keeping who sent one (the checks that follow need no more). */
 function release(t: ThresholdDecryptState): void {
   for (const from of t.inputs.keys()) t.inputs.set(from, []);
+}
+
+/** Drops this party's own sum once used, keeping its digests: a later request is compared with them alone. */
+function forgetSum(t: ThresholdDecryptState): void {
+  if (t.ownSum) t.ownSum = { blobs: [], digests: t.ownSum.digests };
 }
 
 /** The handlers; `onLogits` is what the job does with the decrypted result (the recipient only). */
@@ -186,7 +191,7 @@ export function thresholdDecryptHandlers(onLogits: (s: Session, logits: Float64A
         const signature = sign(s, 'decrypt.share', [recipient, ...sealed]);
         await s.send({ type: 'decrypt.share', jobId: msg.jobId, to: recipient, chunks: sealed.length, signature }, sealed);
         // answered: a later request is refused by its digests alone
-        t.ownSum = { blobs: [], digests: ownDigests };
+        forgetSum(t);
         s.log.info({ chunks: sealed.length, smudgingBits: noise.smudgingBits }, 'decryption shares sent, sealed for the recipient');
       } catch (err) {
         const fe = asFedError(err, 'CRYPTO_ERR_SHARE_REFUSED');

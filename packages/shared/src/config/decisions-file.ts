@@ -20,7 +20,7 @@ import { isReasonCode, type ReasonDirection } from '../model/reason-codes.ts';
 import { bandText, type FinalReason, MAX_BAND, NO_COST_BAND } from '../model/reasons.ts';
 import { FedError } from '../util/errors.ts';
 import { partyIdSchema } from '../wire/ids.ts';
-import { writeCsvBlocks } from './files.ts';
+import { checkColumns, writeCsvBlocks } from './files.ts';
 
 export interface DecisionRow {
   id: string;
@@ -125,9 +125,7 @@ function parseToken(token: string, where: string): FinalReason {
 /** Writes decisions.csv (owner-only) through writeCsvBlocks; refuses columns that do not line up with the ids. */
 export function writeDecisionsCsv(path: string, t: DecisionTable): void {
   const n = t.ids.length;
-  const columns = [t.decision, t.policyReason, t.grades, t.scores, t.limits, t.credit];
-  if (columns.some((c) => c.length !== n))
-    throw new FedError('JOB_ERR_INTERNAL', `the decisions to write have ${n} ids but columns of ${columns.map((c) => c.length).join(', ')}`);
+  checkColumns('decisions', n, [t.decision, t.policyReason, t.grades, t.scores, t.limits, t.credit]);
   writeCsvBlocks(path, DECISIONS_HEADER, n, (i) =>
     csvRow([
       t.ids[i] as string,

@@ -137,15 +137,6 @@ export const attackOutputSchema = z
   .strict();
 export type AttackOutput = z.infer<typeof attackOutputSchema>;
 
-/** One scored business in the recipient's scores.csv. */
-export interface ScoredBusiness {
-  id: string;
-  logit: number;
-  pd: number;
-  score: number;
-  grade: string;
-}
-
 /**
  * The recipient's scores as its node holds and writes them: columns in slot order (at a million applicants an
  * object per business cost about 70 MB more).
@@ -172,13 +163,14 @@ export function scoresCsv(t: ScoreTable): string {
 
 /** Writes scores.csv (owner-only) through writeCsvBlocks: a million rows never become one string. */
 export function writeScoresCsv(path: string, t: ScoreTable): void {
-  const n = t.ids.length;
-  if ([t.logits, t.pds, t.scores, t.grades].some((c) => c.length !== n))
-    throw new FedError(
-      'JOB_ERR_INTERNAL',
-      `the scores to write have ${n} ids but columns of ${[t.logits, t.pds, t.scores, t.grades].map((c) => c.length).join(', ')}`,
-    );
+  checkColumns('scores', t.ids.length, [t.logits, t.pds, t.scores, t.grades]);
   writeCsvBlocks(path, SCORES_HEADER, t.ids.length, (i) => scoreLine(t, i));
+}
+
+/** Columns about to be written row by row must each hold a value per id: a short one would shift the file. */
+export function checkColumns(what: string, ids: number, columns: readonly { length: number }[]): void {
+  if (columns.some((c) => c.length !== ids))
+    throw new FedError('JOB_ERR_INTERNAL', `the ${what} to write have ${ids} ids but columns of ${columns.map((c) => c.length).join(', ')}`);
 }
 
 /**
@@ -216,42 +208,34 @@ export function writeCsvBlocks(path: string, header: readonly string[], count: n
   }
 }
 
-/** Reads the recipient's scores; every value must be a finite number, every id present once. */
-export async function readScoresCsv(path: string): Promise<Map<string, ScoredBusiness>> {
-  const rows = parseCsv(await readText(path, 'scores file'), path);
-  expectHeader(rows[0]?.cells, SCORES_HEADER, path);
-  const out = new Map<string, ScoredBusiness>();
-  for (const { line, cells } of rows.slice(1)) {
-    const [id, logit, pd, score, grade] = cells;
-    const nums = [logit, pd, score].map(Number);
-    if (!id || cells.length !== SCORES_HEADER.length || !nums.every(Number.isFinite) || out.has(id))
-      throw new FedError('JOB_ERR_MISMATCH', `${path} line ${line}: expected ${SCORES_HEADER.join(',')} with finite numbers, each id once`);
-    out.set(id, { id, logit: nums[0] as number, pd: nums[1] as number, score: nums[2] as number, grade: grade as string });
-  }
-  return out;
-}
-
-/** A scores file as columns, in its order: what the referee reads at a million rows. The ids are the index's. */
 /** The recipient's scores read back from scores.csv: the same columns, looked up by id instead of listed in slot order. */
 export interface ScoreColumns extends Omit<ScoreTable, 'ids'> {
   index: IdIndex;
 }
 
-/** The recipient's scores as columns, read straight from a plain scores file (a million rows in well under a second); any other file goes through readScoresCsv, with its checks and messages. */
+/** The recipient's scores as columns, read straight from a plain scores file (a million rows in well under a second); any other file goes through strictScoreColumns, with its checks and messages. */
 export async function readScoreLogits(path: string): Promise<ScoreColumns> {
   const text = await readText(path, 'scores file');
-  const fast = plainScoreLogits(text);
-  if (fast) return fast;
-  const rows = await readScoresCsv(path);
-  const ids = [...rows.keys()];
-  const all = [...rows.values()];
-  return {
-    logits: Float64Array.from(all, (s) => s.logit),
-    pds: Float64Array.from(all, (s) => s.pd),
-    scores: Float64Array.from(all, (s) => s.score),
-    grades: all.map((s) => s.grade),
-    index: IdIndex.of(ids),
-  };
+  return plainScoreLogits(text) ?? strictScoreColumns(text, path);
+}
+
+/** Any scores file, through the CSV parser: every value must be a finite number, every id present once. */
+function strictScoreColumns(text: string, path: string): ScoreColumns {
+  const rows = parseCsv(text, path);
+  expectHeader(rows[0]?.cells, SCORES_HEADER, path);
+  const n = rows.length - 1;
+  const index = new IdIndex(n);
+  const t = { logits: new Float64Array(n), pds: new Float64Array(n), scores: new Float64Array(n), grades: new Array<string>(n), index };
+  for (let r = 0; r < n; r++) {
+    const { line, cells } = rows[r + 1] as (typeof rows)[number];
+    const [id, logit, pd, score, grade] = cells;
+    const nums = [logit, pd, score].map(Number);
+    if (!id || cells.length !== SCORES_HEADER.length || !nums.every(Number.isFinite) || !index.add(id))
+      throw new FedError('JOB_ERR_MISMATCH', `${path} line ${line}: expected ${SCORES_HEADER.join(',')} with finite numbers, each id once`);
+    [t.logits[r], t.pds[r], t.scores[r]] = nums as [number, number, number];
+    t.grades[r] = grade as string;
+  }
+  return t;
 }
 
 function plainScoreLogits(text: string): ScoreColumns | undefined {
