@@ -112,7 +112,15 @@ describe('reasons refinement: the masked comparison (real SEAL)', () => {
     const rng = createRng(5);
     const n = 200;
     const a = Float64Array.from({ length: n }, () => 2 * W * rng.next() - W);
-    const b = Float64Array.from({ length: n }, (_, i) => (i % 10 === 0 ? (a[i] as number) + 0.05 : 2 * W * rng.next() - W));
+    // every difference is at least 0.05, so even the smallest mask (1) lifts it past REFINE_TIE:
+    // the masks are fresh randomness, and a closer pair would be read as a tie now and then
+    const apart = (v: number): number => {
+      for (;;) {
+        const w = 2 * W * rng.next() - W;
+        if (Math.abs(w - v) >= 0.05) return w;
+      }
+    };
+    const b = Float64Array.from({ length: n }, (_, i) => (i % 10 === 0 ? (a[i] as number) + 0.05 : apart(a[i] as number)));
     // two senders fill disjoint halves, as two operands reach one masker
     const half = (from: number, to: number) => Float64Array.from(a, (v, i) => (i >= from && i < to ? v : 0));
     const ops = [...(await encryptVector(sender, keys.publicKeyBytes, half(0, 100))), ...(await encryptVector(sender, keys.publicKeyBytes, half(100, n)))];
