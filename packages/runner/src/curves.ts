@@ -61,9 +61,11 @@ export function computeCurves(scores: ArrayLike<number>, labels: ArrayLike<numbe
   }
   ps.sort();
   ns.sort();
-  // cumulative counts at every boundary between distinct scores, lowest score first
-  const cps = [0];
-  const cns = [0];
+  // cumulative counts at every boundary between distinct scores, lowest score first; typed, and the points made only
+  // for the ones kept: a million distinct scores as small arrays and point objects cost the referee 0.5 GB
+  const cps = new Float64Array(n + 1);
+  const cns = new Float64Array(n + 1);
+  let len = 1;
   let cp = 0;
   let cn = 0;
   let u = 0;
@@ -91,52 +93,70 @@ export function computeCurves(scores: ArrayLike<number>, labels: ArrayLike<numbe
     u += gp * (cn + gn / 2);
     cp += gp;
     cn += gn;
-    cps.push(cp);
-    cns.push(cn);
+    cps[len] = cp;
+    cns[len] = cn;
+    len++;
     const gap = Math.abs(cp / pos - cn / neg);
     if (gap > ks) {
       ks = gap;
-      ksIndex = cps.length - 1;
+      ksIndex = len - 1;
     }
   }
-  const last = cps.length - 1;
+  const last = len - 1;
   // ROC from the highest threshold down: the boundaries in reverse
-  const roc = Array.from({ length: cps.length }, (_, i) => ({ fpr: 1 - (cns[last - i] as number) / neg, tpr: 1 - (cps[last - i] as number) / pos }));
-  const ksCurve = cps.map((c, i) => ({ share: (c + (cns[i] as number)) / n, good: (cns[i] as number) / neg, bad: c / pos }));
+  const rocAt = (i: number): RocPoint => ({ fpr: 1 - (cns[last - i] as number) / neg, tpr: 1 - (cps[last - i] as number) / pos });
+  const ksAt = (i: number): KsPoint => ({
+    share: ((cps[i] as number) + (cns[i] as number)) / n,
+    good: (cns[i] as number) / neg,
+    bad: (cps[i] as number) / pos,
+  });
   return {
     auc: u / (pos * neg),
     ks,
-    ksShare: (ksCurve[ksIndex] as KsPoint).share,
-    roc: thin(roc, (p) => [p.fpr, p.tpr], [], maxPoints),
-    ksCurve: thin(ksCurve, (p) => [p.share, p.good - p.bad], [ksIndex], maxPoints),
+    ksShare: ksAt(ksIndex).share,
+    roc: thinIndices(len, (i) => [1 - (cns[last - i] as number) / neg, 1 - (cps[last - i] as number) / pos], [], maxPoints).map(rocAt),
+    ksCurve: thinIndices(
+      len,
+      (i) => [((cps[i] as number) + (cns[i] as number)) / n, (cns[i] as number) / neg - (cps[i] as number) / pos],
+      [ksIndex],
+      maxPoints,
+    ).map(ksAt),
     n,
     positives: pos,
   };
 }
 
 /**
- * At most `max` points of a curve, evenly spaced along its length (so steep
- * and flat stretches are both drawn), always keeping the first, the last and
- * the `keep` indices.
+ * Which of a curve's `count` points to draw: at most `max`, evenly spaced
+ * along its length (so steep and flat stretches are both drawn), always the
+ * first, the last and the `keep` indices; ascending. `xy` gives a point's
+ * coordinates by index, so a long curve need not exist as objects.
  */
-export function thin<T>(points: readonly T[], xy: (p: T) => [number, number], keep: readonly number[], max: number): T[] {
-  if (points.length <= max) return [...points];
-  const must = new Set([0, points.length - 1, ...keep.filter((i) => i >= 0 && i < points.length)]);
+export function thinIndices(count: number, xy: (i: number) => [number, number], keep: readonly number[], max: number): number[] {
+  if (count <= max) return Array.from({ length: count }, (_, i) => i);
+  const must = new Set([0, count - 1, ...keep.filter((i) => i >= 0 && i < count)]);
   const budget = Math.max(1, max - must.size);
-  const coords = points.map(xy);
   let total = 0;
-  for (let i = 1; i < coords.length; i++) total += dist(coords[i - 1] as [number, number], coords[i] as [number, number]);
+  let prev = xy(0);
+  for (let i = 1; i < count; i++) {
+    const here = xy(i);
+    total += dist(prev, here);
+    prev = here;
+  }
   const picked = new Set(must);
   const step = total / budget;
   let run = 0;
-  for (let i = 1; i < coords.length && picked.size < max; i++) {
-    run += dist(coords[i - 1] as [number, number], coords[i] as [number, number]);
+  prev = xy(0);
+  for (let i = 1; i < count && picked.size < max; i++) {
+    const here = xy(i);
+    run += dist(prev, here);
+    prev = here;
     if (run >= step) {
       picked.add(i);
       run = 0;
     }
   }
-  return [...picked].sort((a, b) => a - b).map((i) => points[i] as T);
+  return [...picked].sort((a, b) => a - b);
 }
 
 const dist = (a: [number, number], b: [number, number]) => Math.abs(a[0] - b[0]) + Math.abs(a[1] - b[1]);

@@ -1,5 +1,5 @@
 /** The report's curves: AUC and KS equal the referee's (stats.ts) exactly; curves are thinned but keep their shape. */
-import { auc, computeCurves, gradeDistribution, ks, MAX_CURVE_POINTS, thin } from '@fedrisk/runner';
+import { auc, computeCurves, gradeDistribution, ks, MAX_CURVE_POINTS, thinIndices } from '@fedrisk/runner';
 import { createRng } from '@fedrisk/shared';
 import { describe, expect, it } from 'vitest';
 
@@ -79,10 +79,10 @@ describe('computeCurves', () => {
     expect(d.auc).toBe(2.5 / 4);
   });
 
-  it('thin keeps short curves whole and the points it must keep', () => {
+  it('thinIndices keeps short curves whole and the points it must keep', () => {
     const pts = Array.from({ length: 1000 }, (_, i) => i);
-    expect(thin(pts.slice(0, 10), (p) => [p, p], [], 200)).toEqual(pts.slice(0, 10));
-    const t = thin(pts, (p) => [p / 1000, 0], [555], 50);
+    expect(thinIndices(10, (p) => [p, p], [], 200)).toEqual(pts.slice(0, 10));
+    const t = thinIndices(1000, (p) => [p / 1000, 0], [555], 50);
     expect(t.length).toBeLessThanOrEqual(50);
     expect(t).toContain(0);
     expect(t).toContain(555);

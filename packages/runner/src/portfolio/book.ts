@@ -5,20 +5,28 @@
  * it is spent, and the information-sharing incentive per first or credit loan.
  */
 import type { Bearers, BookOutcome, LoanType, Segment } from './types.ts';
+import type { CodedColumn } from './world.ts';
 
-export interface Loan {
+/** The loan types, in the order a type column codes them. */
+export const LOAN_TYPES: readonly LoanType[] = ['credit', 'guaranteed', 'secured'];
+
+/** A book's loans as columns, one entry per loan. */
+export interface LoanTable {
+  length: number;
   /** the credit limit granted */
-  limit: number;
+  limit: Float64Array;
   /** outstanding: what the borrower has drawn (exposure at default when it defaults) */
-  amount: number;
-  type: LoanType;
+  amount: Float64Array;
+  /** index into LOAN_TYPES */
+  type: Uint8Array;
   /** the lending model's probability of default (for the expected loss) */
-  pd: number;
-  defaulted: boolean;
-  /** undefined: not known (real data) */
-  firstLoan: boolean | undefined;
-  city: string;
-  divisionType: string;
+  pd: Float64Array;
+  /** 1: the borrower defaults */
+  defaulted: Uint8Array;
+  /** 1: the business's first loan; undefined: not known (real data) */
+  firstLoan: Uint8Array | undefined;
+  city: CodedColumn;
+  divisionType: CodedColumn;
 }
 
 export interface BookParams {
@@ -33,28 +41,32 @@ export interface BookParams {
 
 const zero = (): Bearers => ({ bank: 0, guarantor: 0, pool: 0, total: 0 });
 
-function segments(loans: readonly Loan[], key: (l: Loan) => string, total: number): Record<string, Segment> {
-  const acc = new Map<string, { loans: number; amount: number; bad: number }>();
-  for (const l of loans) {
-    const k = key(l);
-    let s = acc.get(k);
-    if (!s) {
-      s = { loans: 0, amount: 0, bad: 0 };
-      acc.set(k, s);
-    }
-    s.loans++;
-    s.amount += l.amount;
-    if (l.defaulted) s.bad += l.amount;
+function segments(loans: LoanTable, key: CodedColumn, total: number): Record<string, Segment> {
+  const m = key.names.length;
+  const count = new Float64Array(m);
+  const amount = new Float64Array(m);
+  const bad = new Float64Array(m);
+  for (let k = 0; k < loans.length; k++) {
+    const c = key.codes[k] as number;
+    const a = loans.amount[k] as number;
+    count[c] = (count[c] as number) + 1;
+    amount[c] = (amount[c] as number) + a;
+    if (loans.defaulted[k] === 1) bad[c] = (bad[c] as number) + a;
   }
   return Object.fromEntries(
-    [...acc]
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([k, s]) => [k, { loans: s.loans, amount: s.amount, amountShare: total ? s.amount / total : 0, nplRate: s.amount ? s.bad / s.amount : 0 }]),
+    key.names
+      .map((name, c) => ({ name, c }))
+      .filter(({ c }) => (count[c] as number) > 0)
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .map(({ name, c }) => {
+        const s = { loans: count[c] as number, amount: amount[c] as number, bad: bad[c] as number };
+        return [name, { loans: s.loans, amount: s.amount, amountShare: total ? s.amount / total : 0, nplRate: s.amount ? s.bad / s.amount : 0 }];
+      }),
   );
 }
 
 /** Losses fall in the order the loans are listed; the pool pays until it is spent. */
-export function bookOutcome(loans: readonly Loan[], applicants: number, p: BookParams): BookOutcome {
+export function bookOutcome(loans: LoanTable, applicants: number, p: BookParams): BookOutcome {
   const g = p.guarantorShare;
   const realised = zero();
   const expected = zero();
@@ -68,25 +80,28 @@ export function bookOutcome(loans: readonly Loan[], applicants: number, p: BookP
   let firstLoans: number | null = 0;
   let credit = 0;
   let poolLeft = p.pool.amount;
-  for (const l of loans) {
-    const lgd = Math.min(1, p.lossGivenDefault[l.type] * p.lgdMultiplier);
-    amount += l.amount;
-    committed += l.limit;
-    amountByType[l.type] += l.amount;
-    if (l.type === 'credit') credit++;
-    if (l.firstLoan === undefined) firstLoans = null;
-    else if (firstLoans !== null && l.firstLoan) firstLoans++;
-    if (l.firstLoan || l.type === 'credit') incentive += p.incentiveRate * l.amount;
-    const guarantorPart = l.type === 'guaranteed' ? g : 0;
-    const el = l.pd * lgd * l.amount;
+  for (let k = 0; k < loans.length; k++) {
+    const type = LOAN_TYPES[loans.type[k] as number] as LoanType;
+    const lAmount = loans.amount[k] as number;
+    const firstLoan = loans.firstLoan?.[k];
+    const lgd = Math.min(1, p.lossGivenDefault[type] * p.lgdMultiplier);
+    amount += lAmount;
+    committed += loans.limit[k] as number;
+    amountByType[type] += lAmount;
+    if (type === 'credit') credit++;
+    if (firstLoan === undefined) firstLoans = null;
+    else if (firstLoans !== null && firstLoan === 1) firstLoans++;
+    if (firstLoan === 1 || type === 'credit') incentive += p.incentiveRate * lAmount;
+    const guarantorPart = type === 'guaranteed' ? g : 0;
+    const el = (loans.pd[k] as number) * lgd * lAmount;
     expected.total += el;
     expected.guarantor += guarantorPart * el;
     expected.bank += (1 - guarantorPart) * el;
-    if (!l.defaulted) continue;
+    if (loans.defaulted[k] !== 1) continue;
     defaults++;
-    bad += l.amount;
-    const loss = lgd * l.amount;
-    compensation += guarantorPart * l.amount;
+    bad += lAmount;
+    const loss = lgd * lAmount;
+    compensation += guarantorPart * lAmount;
     realised.total += loss;
     realised.guarantor += guarantorPart * loss;
     const bankLoss = (1 - guarantorPart) * loss;
@@ -116,7 +131,7 @@ export function bookOutcome(loans: readonly Loan[], applicants: number, p: BookP
     guarantorCompensationRate: guaranteedByGuarantor ? compensation / guaranteedByGuarantor : 0,
     poolRemaining: poolLeft,
     incentive,
-    byCity: segments(loans, (l) => l.city, amount),
-    byDivisionType: segments(loans, (l) => l.divisionType, amount),
+    byCity: segments(loans, loans.city, amount),
+    byDivisionType: segments(loans, loans.divisionType, amount),
   };
 }

@@ -13,7 +13,18 @@ import { checkRecipientDecisions } from '../decisions/check.ts';
 import type { Prepared } from '../prepare.ts';
 import { type BookParams, bookOutcome } from './book.ts';
 import { portfolioCsv } from './csv.ts';
-import { applyPolicy, countAtNpl, type LoanBook, loanBook, policyLoans, rankedLoans, type Scored, scoredFrom } from './decisions.ts';
+import {
+  type ApplicantScores,
+  applyPolicy,
+  countAtNpl,
+  firstLoans,
+  type LimitValues,
+  type LoanBook,
+  loanBook,
+  policyLoans,
+  rankedLoans,
+  scoredFrom,
+} from './decisions.ts';
 import type { BookName, BookOutcome, PortfolioReport, PortfolioScenario } from './types.ts';
 import { applicantTruth, defaultsUnder, macroScenarios } from './world.ts';
 
@@ -38,24 +49,35 @@ export async function portfolioStage(
   const card = scenario.scorecard;
   const ids = prep.applicants;
   const scores = await prep.scoresOf(scoresFrom.scoresFile);
-  const joint: Scored[] = ids.map((id, k) => {
-    // the recipient wrote its scores in applicant order
+  const n = ids.length;
+  // the recipient wrote its scores in applicant order
+  const rowOfScore = Int32Array.from(ids, (id, k) => {
     const i = scores.index.get(id, k);
     if (i === undefined) throw new FedError('JOB_ERR_MISMATCH', `the recipient's scores have no value for business ${id}`);
-    return { logit: scores.logits[i] as number, pd: scores.pds[i] as number, score: scores.scores[i] as number, grade: scores.grades[i] as string };
+    return i;
   });
+  const pick = (column: Float64Array) => Float64Array.from(rowOfScore, (i) => column[i] as number);
+  const joint: ApplicantScores = {
+    logits: pick(scores.logits),
+    pds: pick(scores.pds),
+    scores: pick(scores.scores),
+    grades: Array.from(rowOfScore, (i) => scores.grades[i] as string),
+  };
   const table = await prep.tableOf(recipient);
   const limitColumn = scenario.policy.limit.column ?? (scenario.data.kind === 'synthetic' ? SYNTHETIC_LIMIT_COLUMN : undefined);
-  // the applicants' rows, as the referee's verification already looked them up
-  const rows = rowsOf(table, ids);
   const column = limitColumn === undefined ? undefined : table.numeric.get(limitColumn);
-  const limitValues = ids.map((_, k) => (column ? (column[rows[k] as number] ?? Number.NaN) : undefined));
+  let limits: LimitValues;
+  if (column) {
+    // the applicants' rows, as the referee's verification already looked them up
+    const rows = rowsOf(table, ids);
+    limits = Float64Array.from(rows, (r) => column[r] ?? Number.NaN);
+  }
   const bankAlone = scoredFrom(baselineLogits(baseline, table, ids), card);
   const truth = applicantTruth(prep, ids);
 
-  const outcome = applyPolicy(policy, card, joint, limitValues, truth);
-  const jointLent = policyLoans(policy, outcome, joint, limitValues, truth);
-  const ranked = rankedLoans(policy, bankAlone, limitValues, truth);
+  const outcome = applyPolicy(policy, card, ids, joint, limits, truth);
+  const jointLent = policyLoans(policy, outcome, joint, limits, truth);
+  const ranked = rankedLoans(policy, bankAlone, limits, truth);
   const macros = macroScenarios(scenario);
   const baselineMacro = macros.find((m) => m.name === 'baseline') ?? (macros[0] as (typeof macros)[number]);
   const baseDefaults = defaultsUnder(baselineMacro, truth);
@@ -68,14 +90,14 @@ export async function portfolioStage(
     incentiveRate: platform ? p.incentive.rate : 0,
   });
   const jointBook = loanBook(jointLent, truth);
-  const jointBase = bookOutcome(jointBook.settle(baseDefaults), ids.length, params(baselineMacro.lossGivenDefault, true));
-  const sameApprovals = ranked.slice(0, jointLent.length);
-  const sameNpl = ranked.slice(0, countAtNpl(ranked, truth, baseDefaults, jointBase.nplRate));
+  const jointBase = bookOutcome(jointBook.settle(baseDefaults), n, params(baselineMacro.lossGivenDefault, true));
+  const sameApprovals = firstLoans(ranked, jointLent.length);
+  const sameNpl = firstLoans(ranked, countAtNpl(ranked, truth, baseDefaults, jointBase.nplRate));
   const aloneBooks = { sameApprovals: loanBook(sameApprovals, truth), sameNpl: loanBook(sameNpl, truth) };
 
   const scenarios: PortfolioScenario[] = macros.map((m) => {
     const d = defaultsUnder(m, truth);
-    const book = (loans: LoanBook, platform: boolean): BookOutcome => bookOutcome(loans.settle(d), ids.length, params(m.lossGivenDefault, platform));
+    const book = (loans: LoanBook, platform: boolean): BookOutcome => bookOutcome(loans.settle(d), n, params(m.lossGivenDefault, platform));
     const books: Record<BookName, BookOutcome> = {
       joint: book(jointBook, true),
       bankAloneSameApprovals: book(aloneBooks.sameApprovals, false),
@@ -91,7 +113,7 @@ export async function portfolioStage(
       cities,
       clusters,
       lossGivenDefault,
-      applicantDefaultRate: ids.length ? defaults / ids.length : 0,
+      applicantDefaultRate: n ? defaults / n : 0,
       books,
     };
   });
@@ -102,10 +124,13 @@ export async function portfolioStage(
     ids,
     outcome.decisions,
     card.grades.map((g) => g.grade),
-    (i) => (joint[i] as Scored).grade,
   );
-  const overturned = outcome.overturned.filter(Boolean).length;
-  const overturnedThatDefault = outcome.overturned.filter((o, i) => o && baseDefaults[i] === 1).length;
+  let overturned = 0;
+  let overturnedThatDefault = 0;
+  outcome.overturned.forEach((o, i) => {
+    overturned += o;
+    if (o && baseDefaults[i] === 1) overturnedThatDefault++;
+  });
   const report: PortfolioReport = {
     scoresFrom: scoresFrom.keys,
     policy: {

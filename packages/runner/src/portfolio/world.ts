@@ -10,49 +10,86 @@ import { DEFAULT_MACRO, FedError, type MacroScenario, type Scenario, sigmoid } f
 import type { Prepared } from '../prepare.ts';
 import { CITY_NAMES, INDUSTRY_NAMES } from '../synthetic.ts';
 
-export interface ApplicantTruth {
-  city: string;
-  industry: string;
-  divisionType: string;
-  /** undefined: not known (real data) */
-  firstLoan: boolean | undefined;
-  guaranteeEligible: boolean;
-  /** share of the limit drawn while performing (real data: 1, the whole limit) */
-  drawnShare: number;
-  label: number;
-  /** synthetic only */
-  riskLogit?: number;
-  draw?: number;
+/** A column of names as small codes: a million applicants' cities as two bytes each, not a million references. */
+export interface CodedColumn {
+  codes: Uint16Array;
+  names: string[];
 }
 
-export function applicantTruth(prep: Prepared, applicants: readonly string[]): ApplicantTruth[] {
+/** The column of `n` names `nameAt(k)` gives, each distinct name coded once in the order first met. */
+export function codedColumn(n: number, nameAt: (k: number) => string): CodedColumn {
+  const codes = new Uint16Array(n);
+  const names: string[] = [];
+  const code = new Map<string, number>();
+  for (let k = 0; k < n; k++) {
+    const name = nameAt(k);
+    let c = code.get(name);
+    if (c === undefined) {
+      c = names.length;
+      if (c > 0xffff) throw new FedError('RUN_ERR_PROCESS', `more than ${0xffff + 1} distinct names in one column`);
+      code.set(name, c);
+      names.push(name);
+    }
+    codes[k] = c;
+  }
+  return { codes, names };
+}
+
+/**
+ * What the referee knows of each applicant that no party does, as columns (an
+ * entry per applicant, in applicant order): an object per applicant cost
+ * 145 MB at a million.
+ */
+export interface TruthTable {
+  length: number;
+  city: CodedColumn;
+  industry: CodedColumn;
+  divisionType: CodedColumn;
+  /** 1: a loan now is the business's first; undefined: not known (real data) */
+  firstLoan: Uint8Array | undefined;
+  guaranteeEligible: Uint8Array;
+  /** share of the limit drawn while performing (real data: 1, the whole limit) */
+  drawnShare: Float64Array;
+  label: Uint8Array;
+  /** synthetic only: the hidden default logit and the uniform draw the label came from */
+  riskLogit?: Float64Array;
+  draw?: Float64Array;
+}
+
+export function applicantTruth(prep: Prepared, applicants: readonly string[]): TruthTable {
+  const n = applicants.length;
   const pop = prep.population;
   if (!pop) {
-    return applicants.map((id) => ({
-      city: 'all',
-      industry: 'all',
-      divisionType: 'unknown',
+    const all = codedColumn(n, () => 'all');
+    return {
+      length: n,
+      city: all,
+      industry: all,
+      divisionType: codedColumn(n, () => 'unknown'),
       firstLoan: undefined,
-      guaranteeEligible: false,
-      drawnShare: 1,
-      label: prep.labels.get(id) ?? 0,
-    }));
+      guaranteeEligible: new Uint8Array(n),
+      drawnShare: new Float64Array(n).fill(1),
+      label: Uint8Array.from(applicants, (id) => prep.labels.get(id) ?? 0),
+    };
   }
-  return applicants.map((id) => {
+  const rows = Int32Array.from(applicants, (id) => {
     const i = pop.index.get(id);
     if (i === undefined) throw new FedError('RUN_ERR_PROCESS', `applicant ${id} is not in the generated population`);
-    return {
-      city: pop.city[i] as string,
-      industry: pop.industry[i] as string,
-      divisionType: pop.truth.divisionType[i] as string,
-      firstLoan: pop.truth.firstLoan[i] === 1,
-      guaranteeEligible: pop.truth.guaranteeEligible[i] === 1,
-      drawnShare: pop.truth.drawnShare[i] as number,
-      label: pop.label[i] as number,
-      riskLogit: pop.riskLogit[i] as number,
-      draw: pop.labelDraw[i] as number,
-    };
+    return i;
   });
+  const at = (k: number) => rows[k] as number;
+  return {
+    length: n,
+    city: codedColumn(n, (k) => pop.city[at(k)] as string),
+    industry: codedColumn(n, (k) => pop.industry[at(k)] as string),
+    divisionType: codedColumn(n, (k) => pop.truth.divisionType[at(k)] as string),
+    firstLoan: Uint8Array.from(rows, (i) => pop.truth.firstLoan[i] as number),
+    guaranteeEligible: Uint8Array.from(rows, (i) => pop.truth.guaranteeEligible[i] as number),
+    drawnShare: Float64Array.from(rows, (i) => pop.truth.drawnShare[i] as number),
+    label: Uint8Array.from(rows, (i) => pop.label[i] as number),
+    riskLogit: Float64Array.from(rows, (i) => pop.riskLogit[i] as number),
+    draw: Float64Array.from(rows, (i) => pop.labelDraw[i] as number),
+  };
 }
 
 /** The macro scenarios a run uses: the scenario's own, or baseline/optimistic/stress (synthetic) or baseline alone (real data). */
@@ -79,17 +116,32 @@ export function checkMacroNames(scenario: Scenario): void {
   if (problems.length) throw new FedError('SCENARIO_ERR_INVALID', `${problems.length} invalid field(s):\n  ${problems.join('\n  ')}`);
 }
 
-/** The odds multiplier a scenario applies to one business. */
-export function oddsMultiplier(m: MacroScenario, t: Pick<ApplicantTruth, 'city' | 'industry'>): number {
-  let k = m.defaultOdds * (m.industries[t.industry] ?? 1) * (m.cities[t.city] ?? 1);
-  for (const c of m.clusters) if (c.city === t.city && c.industry === t.industry) k *= c.defaultOdds;
+/** The odds multiplier a scenario applies to a business in `city` and `industry`. */
+export function oddsMultiplier(m: MacroScenario, city: string, industry: string): number {
+  let k = m.defaultOdds * (m.industries[industry] ?? 1) * (m.cities[city] ?? 1);
+  for (const c of m.clusters) if (c.city === city && c.industry === industry) k *= c.defaultOdds;
   return k;
 }
 
 /** 1 where the applicant defaults under the scenario. */
-export function defaultsUnder(m: MacroScenario, truth: readonly ApplicantTruth[]): Uint8Array {
-  return Uint8Array.from(truth, (t) => {
-    if (t.riskLogit === undefined || t.draw === undefined) return t.label;
-    return t.draw < sigmoid(t.riskLogit + Math.log(oddsMultiplier(m, t))) ? 1 : 0;
+export function defaultsUnder(m: MacroScenario, truth: TruthTable): Uint8Array {
+  const { riskLogit, draw } = truth;
+  if (!riskLogit || !draw) return truth.label.slice();
+  // the log of the multiplier for every city and industry met, once each
+  const cities = truth.city.names;
+  const industries = truth.industry.names;
+  const logOdds = new Float64Array(cities.length * industries.length);
+  cities.forEach((c, ci) => {
+    industries.forEach((x, xi) => {
+      logOdds[ci * industries.length + xi] = Math.log(oddsMultiplier(m, c, x));
+    });
   });
+  const city = truth.city.codes;
+  const industry = truth.industry.codes;
+  const out = new Uint8Array(truth.length);
+  for (let k = 0; k < out.length; k++) {
+    const shift = logOdds[(city[k] as number) * industries.length + (industry[k] as number)] as number;
+    out[k] = (draw[k] as number) < sigmoid((riskLogit[k] as number) + shift) ? 1 : 0;
+  }
+  return out;
 }

@@ -9,7 +9,7 @@ export {
   MAX_CURVE_POINTS,
   type ReportCurves,
   type RocPoint,
-  thin,
+  thinIndices,
 } from '../curves.ts';
 export { ANY_PHASE_TYPES, phaseOfMessage, previewOf, type StepPoint, safePreview, type ViewEvent, type ViewMessageEvent } from './events.ts';
 export { LABELS, type Lang, label } from './i18n.ts';
