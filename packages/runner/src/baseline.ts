@@ -168,7 +168,10 @@ export function baselineLogits(b: BankBaseline, table: PartyTable, ids: readonly
   const fit = b.fit;
   if (!fit) return new Float64Array(ids.length).fill(Number.NaN);
   const cols = modelColumnsFor(table, b.model, ids).columns;
-  return Float64Array.from(ids, (_, i) => cols.reduce((s, col, j) => s + (fit.weights[j] as number) * (col[i] as number), fit.intercept));
+  // a plain loop: Float64Array.from with a map function is several times slower at a million ids
+  const out = new Float64Array(ids.length);
+  for (let i = 0; i < out.length; i++) out[i] = cols.reduce((s, col, j) => s + (fit.weights[j] as number) * (col[i] as number), fit.intercept);
+  return out;
 }
 
 export function basisOf(b: BankBaseline): BaselineBasis {

@@ -6,7 +6,7 @@
 import { FedError, type PartyModel, type PartyTable, partialLogitsFor, readScoreLogits, rowsOf, type ScoreColumns } from '@fedrisk/shared';
 import { type BankBaseline, type BaselineBasis, baselineLogits, basisOf } from './baseline.ts';
 import { type CurveSet, computeCurves, type GradeDistribution, gradeDistribution } from './curves.ts';
-import { auc, ks } from './stats.ts';
+import { auc } from './stats.ts';
 
 export interface RefereeParty {
   id: string;
@@ -106,20 +106,23 @@ export async function verify(opts: {
   const bankOnly = baselineLogits(opts.baseline, await recipient.table(), applicants);
   const fitted = opts.baseline.fit !== undefined;
   const defaults = y.reduce((s, v) => s + v, 0);
+  // the curves' AUC and KS are stats.ts's to the last digit (the same exact counts): each score list is sorted once
+  const jointCurves = computeCurves(joint, y);
+  const bankOnlyCurves = fitted ? computeCurves(bankOnly, y) : undefined;
   return {
     maxAbsLogitError: maxErr,
     meanAbsLogitError: applicants.length ? sumErr / applicants.length : 0,
-    auc: auc(joint, y),
-    ks: ks(joint, y),
+    auc: jointCurves.auc,
+    ks: jointCurves.ks,
     plainAuc: auc(plain, y),
-    bankOnlyAuc: fitted ? auc(bankOnly, y) : Number.NaN,
-    bankOnlyKs: fitted ? ks(bankOnly, y) : Number.NaN,
+    bankOnlyAuc: bankOnlyCurves?.auc ?? Number.NaN,
+    bankOnlyKs: bankOnlyCurves?.ks ?? Number.NaN,
     bankOnlyBasis: basisOf(opts.baseline),
     defaults,
     defaultRate: applicants.length ? defaults / applicants.length : 0,
     gaps,
     scored: applicants.length,
-    curves: { joint: computeCurves(joint, y), ...(fitted ? { bankOnly: computeCurves(bankOnly, y) } : {}) },
+    curves: { joint: jointCurves, ...(bankOnlyCurves ? { bankOnly: bankOnlyCurves } : {}) },
     grades: gradeDistribution(grades, points, y),
   };
 }

@@ -21,7 +21,7 @@ import {
 } from '@fedrisk/shared';
 import { LOAN_TYPES, type LoanTable } from './book.ts';
 import type { LoanType } from './types.ts';
-import type { TruthTable } from './world.ts';
+import { fillColumn, type TruthTable } from './world.ts';
 
 /** The applicants' scores, in applicant order. */
 export type ApplicantScores = Pick<ScoreTable, 'logits' | 'pds' | 'scores' | 'grades'>;
@@ -175,7 +175,8 @@ export interface LoanBook {
 export function loanBook(lent: LentTable, truth: TruthTable): LoanBook {
   const n = lent.length;
   const at = lent.index;
-  const drawn = Float64Array.from(at, (i, k) => (lent.amount[k] as number) * (truth.drawnShare[i] as number));
+  const of = (k: number) => at[k] as number;
+  const drawn = fillColumn(new Float64Array(n), (k) => (lent.amount[k] as number) * (truth.drawnShare[of(k)] as number));
   const loans: LoanTable = {
     length: n,
     limit: lent.amount,
@@ -183,9 +184,9 @@ export function loanBook(lent: LentTable, truth: TruthTable): LoanBook {
     type: lent.type,
     pd: lent.pd,
     defaulted: new Uint8Array(n),
-    firstLoan: truth.firstLoan && Uint8Array.from(at, (i) => truth.firstLoan?.[i] as number),
-    city: { codes: Uint16Array.from(at, (i) => truth.city.codes[i] as number), names: truth.city.names },
-    divisionType: { codes: Uint16Array.from(at, (i) => truth.divisionType.codes[i] as number), names: truth.divisionType.names },
+    firstLoan: truth.firstLoan && fillColumn(new Uint8Array(n), (k) => truth.firstLoan?.[of(k)] as number),
+    city: { codes: fillColumn(new Uint16Array(n), (k) => truth.city.codes[of(k)] as number), names: truth.city.names },
+    divisionType: { codes: fillColumn(new Uint16Array(n), (k) => truth.divisionType.codes[of(k)] as number), names: truth.divisionType.names },
   };
   return {
     settle(defaulted) {

@@ -26,7 +26,7 @@ import {
   scoredFrom,
 } from './decisions.ts';
 import type { BookName, BookOutcome, PortfolioReport, PortfolioScenario } from './types.ts';
-import { applicantTruth, defaultsUnder, macroScenarios } from './world.ts';
+import { applicantTruth, defaultsUnder, fillColumn, macroScenarios } from './world.ts';
 
 export const PORTFOLIO_CSV = 'portfolio.csv';
 
@@ -51,18 +51,16 @@ export async function portfolioStage(
   const scores = await prep.scoresOf(scoresFrom.scoresFile);
   const n = ids.length;
   // the recipient wrote its scores in applicant order
-  const rowOfScore = Int32Array.from(ids, (id, k) => {
+  const rowOfScore = fillColumn(new Int32Array(n), (k) => {
+    const id = ids[k] as string;
     const i = scores.index.get(id, k);
     if (i === undefined) throw new FedError('JOB_ERR_MISMATCH', `the recipient's scores have no value for business ${id}`);
     return i;
   });
-  const pick = (column: Float64Array) => Float64Array.from(rowOfScore, (i) => column[i] as number);
-  const joint: ApplicantScores = {
-    logits: pick(scores.logits),
-    pds: pick(scores.pds),
-    scores: pick(scores.scores),
-    grades: Array.from(rowOfScore, (i) => scores.grades[i] as string),
-  };
+  const pick = (column: Float64Array) => fillColumn(new Float64Array(n), (k) => column[rowOfScore[k] as number] as number);
+  const grades = new Array<string>(n);
+  for (let k = 0; k < n; k++) grades[k] = scores.grades[rowOfScore[k] as number] as string;
+  const joint: ApplicantScores = { logits: pick(scores.logits), pds: pick(scores.pds), scores: pick(scores.scores), grades };
   const table = await prep.tableOf(recipient);
   const limitColumn = scenario.policy.limit.column ?? (scenario.data.kind === 'synthetic' ? SYNTHETIC_LIMIT_COLUMN : undefined);
   const column = limitColumn === undefined ? undefined : table.numeric.get(limitColumn);
@@ -70,7 +68,7 @@ export async function portfolioStage(
   if (column) {
     // the applicants' rows, as the referee's verification already looked them up
     const rows = rowsOf(table, ids);
-    limits = Float64Array.from(rows, (r) => column[r] ?? Number.NaN);
+    limits = fillColumn(new Float64Array(n), (k) => column[rows[k] as number] ?? Number.NaN);
   }
   const bankAlone = scoredFrom(baselineLogits(baseline, table, ids), card);
   const truth = applicantTruth(prep, ids);

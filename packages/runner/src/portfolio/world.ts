@@ -10,6 +10,17 @@ import { DEFAULT_MACRO, FedError, type MacroScenario, type Scenario, sigmoid } f
 import type { Prepared } from '../prepare.ts';
 import { CITY_NAMES, INDUSTRY_NAMES } from '../synthetic.ts';
 
+type Column = Float64Array | Uint8Array | Uint16Array | Int32Array;
+
+/**
+ * `out` with out[k] = f(k) for every k. A plain loop: TypedArray.from with a
+ * map function took 180-235 ms for a million entries here, this 8-20 ms.
+ */
+export function fillColumn<T extends Column>(out: T, f: (k: number) => number): T {
+  for (let k = 0; k < out.length; k++) out[k] = f(k);
+  return out;
+}
+
 /** A column of names as small codes: a million applicants' cities as two bytes each, not a million references. */
 export interface CodedColumn {
   codes: Uint16Array;
@@ -69,10 +80,11 @@ export function applicantTruth(prep: Prepared, applicants: readonly string[]): T
       firstLoan: undefined,
       guaranteeEligible: new Uint8Array(n),
       drawnShare: new Float64Array(n).fill(1),
-      label: Uint8Array.from(applicants, (id) => prep.labels.get(id) ?? 0),
+      label: fillColumn(new Uint8Array(n), (k) => prep.labels.get(applicants[k] as string) ?? 0),
     };
   }
-  const rows = Int32Array.from(applicants, (id) => {
+  const rows = fillColumn(new Int32Array(n), (k) => {
+    const id = applicants[k] as string;
     const i = pop.index.get(id);
     if (i === undefined) throw new FedError('RUN_ERR_PROCESS', `applicant ${id} is not in the generated population`);
     return i;
@@ -83,12 +95,12 @@ export function applicantTruth(prep: Prepared, applicants: readonly string[]): T
     city: codedColumn(n, (k) => pop.city[at(k)] as string),
     industry: codedColumn(n, (k) => pop.industry[at(k)] as string),
     divisionType: codedColumn(n, (k) => pop.truth.divisionType[at(k)] as string),
-    firstLoan: Uint8Array.from(rows, (i) => pop.truth.firstLoan[i] as number),
-    guaranteeEligible: Uint8Array.from(rows, (i) => pop.truth.guaranteeEligible[i] as number),
-    drawnShare: Float64Array.from(rows, (i) => pop.truth.drawnShare[i] as number),
-    label: Uint8Array.from(rows, (i) => pop.label[i] as number),
-    riskLogit: Float64Array.from(rows, (i) => pop.riskLogit[i] as number),
-    draw: Float64Array.from(rows, (i) => pop.labelDraw[i] as number),
+    firstLoan: fillColumn(new Uint8Array(n), (k) => pop.truth.firstLoan[at(k)] as number),
+    guaranteeEligible: fillColumn(new Uint8Array(n), (k) => pop.truth.guaranteeEligible[at(k)] as number),
+    drawnShare: fillColumn(new Float64Array(n), (k) => pop.truth.drawnShare[at(k)] as number),
+    label: fillColumn(new Uint8Array(n), (k) => pop.label[at(k)] as number),
+    riskLogit: fillColumn(new Float64Array(n), (k) => pop.riskLogit[at(k)] as number),
+    draw: fillColumn(new Float64Array(n), (k) => pop.labelDraw[at(k)] as number),
   };
 }
 
