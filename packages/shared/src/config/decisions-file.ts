@@ -13,7 +13,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { csvRow, csvRows, parseCsv } from '../data/csv.ts';
+import { csvRow, csvRows, isPlainBytes, parseCsv, plainByteLines } from '../data/csv.ts';
 import { IdIndex } from '../data/id-index.ts';
 import type { Decision, PolicyDecision } from '../model/policy.ts';
 import { isReasonCode, type ReasonDirection } from '../model/reason-codes.ts';
@@ -107,11 +107,11 @@ function reasonToken(r: FinalReason): string {
 
 const tokenSchema = z.tuple([partyIdSchema, z.string().refine(isReasonCode), z.string().min(1), z.enum(['high', 'low', 'category']), z.string()]);
 
-function parseToken(token: string, where: string): FinalReason {
+function parseToken(token: string, where: string, own: (s: string) => string): FinalReason {
   const parsed = tokenSchema.safeParse(token.split('/'));
   if (!parsed.success) throw new FedError('JOB_ERR_MISMATCH', `${where}: "${token.slice(0, 80)}" is not party/code/column/direction/band`);
   const [party, code, column, direction, band] = parsed.data;
-  const base = { party, code, column: decodeURIComponent(column), direction: direction as ReasonDirection };
+  const base = { party: own(party), code: own(code), column: own(decodeURIComponent(column)), direction: direction as ReasonDirection };
   if (band === 'none') return { ...base, band: NO_COST_BAND, width: 0, filled: true };
   const top = /^(\d+(?:\.\d+)?)\+$/.exec(band);
   if (top) return { ...base, band: MAX_BAND, width: Number(top[1]) / MAX_BAND, filled: false };
@@ -158,17 +158,26 @@ export async function readDecisionsCsv(path: string): Promise<DecisionsById> {
   const limits: number[] = [];
   const credit: number[] = [];
   const reasons = new Map<number, FinalReason[]>();
-  // each grade's text once, not once per row
-  const gradeText = new Map<string, string>();
+  // a grade, party, code or column: each text once (not once per row), as a string of its own
+  const texts = new Map<string, string>();
+  const own = (text: string): string => {
+    let t = texts.get(text);
+    if (t === undefined) {
+      t = Buffer.from(text).toString();
+      texts.set(t, t);
+    }
+    return t;
+  };
   let header = true;
-  for (const { line, cells } of csvRows(await readText(path), path)) {
+  for (const { line, cells, id: ownId } of decisionRows(await readBytes(path), path)) {
     if (header) {
       if (cells.join(',') !== DECISIONS_HEADER.join(','))
         throw new FedError('DATA_ERR_CSV', `${path} line 1: expected the header ${DECISIONS_HEADER.join(',')}`);
       header = false;
       continue;
     }
-    const [id, d, r, grade, score, limit, c, listed] = cells;
+    const [first, d, r, grade, score, limit, c, listed] = cells;
+    const id = ownId ?? first;
     const di = DECISIONS.indexOf(d as Decision);
     const ri = POLICY_REASONS.indexOf(r as PolicyDecision['reason']);
     const sc = Number(score);
@@ -181,19 +190,14 @@ export async function readDecisionsCsv(path: string): Promise<DecisionsById> {
     const row = decision.length;
     decision.push(di);
     policyReason.push(ri);
-    let g = gradeText.get(grade);
-    if (g === undefined) {
-      g = grade;
-      gradeText.set(grade, g);
-    }
-    grades.push(g);
+    grades.push(own(grade));
     scores.push(sc);
     limits.push(li);
     credit.push(c === '1' ? 1 : 0);
     if (listed)
       reasons.set(
         row,
-        listed.split(';').map((t) => parseToken(t, `${path} line ${line}`)),
+        listed.split(';').map((t) => parseToken(t, `${path} line ${line}`, own)),
       );
   }
   if (header) throw new FedError('DATA_ERR_CSV', `${path} line 1: expected the header ${DECISIONS_HEADER.join(',')}`);
@@ -250,9 +254,29 @@ export async function readReasonValuesCsv(path: string): Promise<ReasonValue[]> 
 }
 
 async function readText(path: string): Promise<string> {
+  return (await readBytes(path)).toString('utf8');
+}
+
+async function readBytes(path: string): Promise<Buffer> {
   try {
-    return await readFile(path, 'utf8');
+    return await readFile(path);
   } catch (cause) {
     throw new FedError('DATA_ERR_FILE', `cannot read ${path}: ${(cause as Error).message}`, { cause });
+  }
+}
+
+/**
+ * The rows of a decisions file. A plain file's lines are decoded one at a
+ * time and each row's id on its own (`id`): cut from the whole text, a
+ * million ids would keep the text alive (60 MB at a million rows).
+ */
+function* decisionRows(bytes: Buffer, path: string): Generator<{ line: number; cells: string[]; id?: string }> {
+  if (!isPlainBytes(bytes)) {
+    yield* csvRows(bytes.toString('utf8'), path);
+    return;
+  }
+  for (const { line, start, end } of plainByteLines(bytes)) {
+    const comma = bytes.indexOf(44, start);
+    yield { line, cells: bytes.toString('utf8', start, end).split(','), id: bytes.toString('utf8', start, comma < 0 || comma > end ? end : comma) };
   }
 }

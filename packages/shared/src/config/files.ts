@@ -7,7 +7,7 @@ import { chmodSync, closeSync, fchmodSync, mkdirSync, openSync, readFileSync, wr
 import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
-import { csvCell, csvRow, numberText, parseCsv } from '../data/csv.ts';
+import { csvCell, csvRow, isPlainBytes, numberText, parseCsv } from '../data/csv.ts';
 import { IdIndex } from '../data/id-index.ts';
 import { idProblem } from '../data/table.ts';
 import { usccValid } from '../data/uscc.ts';
@@ -215,8 +215,8 @@ export interface ScoreColumns extends Omit<ScoreTable, 'ids'> {
 
 /** The recipient's scores as columns, read straight from a plain scores file (a million rows in well under a second); any other file goes through strictScoreColumns, with its checks and messages. */
 export async function readScoreLogits(path: string): Promise<ScoreColumns> {
-  const text = await readText(path, 'scores file');
-  return plainScoreLogits(text) ?? strictScoreColumns(text, path);
+  const bytes = await readBytes(path, 'scores file');
+  return plainScoreLogits(bytes) ?? strictScoreColumns(bytes.toString('utf8'), path);
 }
 
 /** Any scores file, through the CSV parser: every value must be a finite number, every id present once. */
@@ -238,26 +238,40 @@ function strictScoreColumns(text: string, path: string): ScoreColumns {
   return t;
 }
 
-function plainScoreLogits(text: string): ScoreColumns | undefined {
-  const head = `${SCORES_HEADER.join(',')}\n`;
-  if (!text.startsWith(head) || text.includes('"') || text.includes('\r')) return undefined;
+const SCORES_HEAD = Buffer.from(`${SCORES_HEADER.join(',')}\n`);
+
+/**
+ * A plain scores file straight from its bytes: each line decoded on its own,
+ * each id a string of its own (a slice of the file's text would keep the
+ * whole text alive with the ids: 65 MB at a million rows).
+ */
+function plainScoreLogits(buf: Buffer): ScoreColumns | undefined {
+  if (!buf.subarray(0, SCORES_HEAD.length).equals(SCORES_HEAD) || !isPlainBytes(buf)) return undefined;
   const logits: number[] = [];
   const pds: number[] = [];
   const scores: number[] = [];
   const grades: string[] = [];
+  // each grade's text once, not once per row
+  const gradeText = new Map<string, string>();
   const index = new IdIndex();
-  for (let pos = head.length; pos < text.length; ) {
-    let eol = text.indexOf('\n', pos);
-    if (eol < 0) eol = text.length;
-    const cells = text.slice(pos, eol).split(',');
-    const [id, logit, pd, score, grade] = cells;
+  for (let pos = SCORES_HEAD.length; pos < buf.length; ) {
+    let eol = buf.indexOf(10, pos);
+    if (eol < 0) eol = buf.length;
+    const cells = buf.toString('utf8', pos, eol).split(',');
+    const [first, logit, pd, score, grade] = cells;
     const nums = [Number(logit), Number(pd), Number(score)];
-    if (!id || cells.length !== SCORES_HEADER.length || !nums.every(Number.isFinite) || logit === '' || pd === '' || score === '' || !index.add(id))
-      return undefined;
+    if (!first || cells.length !== SCORES_HEADER.length || !nums.every(Number.isFinite) || logit === '' || pd === '' || score === '') return undefined;
+    const id = buf.toString('utf8', pos, buf.indexOf(44, pos));
+    if (!index.add(id)) return undefined;
     logits.push(nums[0] as number);
     pds.push(nums[1] as number);
     scores.push(nums[2] as number);
-    grades.push(grade as string);
+    let g = gradeText.get(grade as string);
+    if (g === undefined) {
+      g = Buffer.from(grade as string).toString();
+      gradeText.set(g, g);
+    }
+    grades.push(g);
     pos = eol + 1;
   }
   return { logits: Float64Array.from(logits), pds: Float64Array.from(pds), scores: Float64Array.from(scores), grades, index };
@@ -306,6 +320,14 @@ export async function readApplicants(path: string, format: IdFormat, max = 1_000
   }
   if (!ids.length) throw new FedError('DATA_ERR_APPLICANTS', `${path} lists no businesses to score`);
   return ids;
+}
+
+async function readBytes(path: string, what: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (cause) {
+    throw new FedError('DATA_ERR_FILE', `cannot read the ${what} ${path}: ${(cause as Error).message}`, { cause });
+  }
 }
 
 async function readText(path: string, what: string, code: ErrorCode = 'DATA_ERR_FILE'): Promise<string> {
