@@ -62,6 +62,13 @@ describe("the referee's check of the recipient's decisions", () => {
     expect(check).toThrow(new RegExp(`^business ${business}:`));
   });
 
+  it('reads the same rows whether or not it is told the ids to expect (which only lets it keep the caller strings)', async () => {
+    const file = join(dir, 'known.csv');
+    writeDecisionsCsv(file, table());
+    const plain = [...(await readDecisionsCsv(file)).values()];
+    for (const known of [ids, [...ids].reverse(), ids.slice(0, 2), ['x', ...ids]]) expect([...(await readDecisionsCsv(file, known)).values()]).toEqual(plain);
+  });
+
   it('refuses when an applicant has no decision from the recipient', async () => {
     const fewer = decisionTable(ids.slice(0, 3), grades.slice(0, 3));
     made.slice(0, 3).forEach(([score, d], i) => {

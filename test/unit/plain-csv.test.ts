@@ -34,6 +34,10 @@ const schema = roleSchemaOf('tax');
 /** The fast path either agrees with the strict loader or steps aside. */
 function same(text: string): 'fast' | 'strict' {
   const plain = parsePlainPartyCsv(text, schema);
+  // a pool of ids the caller holds only lets the loader keep the pool's strings: the same table, or the same refusal
+  const pooled = parsePlainPartyCsv(text, schema, IdIndex.of(['x', B, A]));
+  const columns = (t: typeof plain) => t && { ids: t.ids, numeric: t.numeric, categorical: t.categorical, rows: t.ids.map((id) => t.rowOf.get(id)) };
+  expect(columns(pooled)).toEqual(columns(plain));
   let strict: unknown;
   try {
     strict = parseStrict(text, schema, 'tax.csv');
@@ -152,6 +156,14 @@ describe('scores files', () => {
     const back = await readScoreLogits(join(dir, 's45001.csv'));
     expect(back.index.ids.length).toBe(45_001);
     expect(back.logits[12_345]).toBe(12_345 / 7 - 3);
+    // the ids the caller expects only let the reader keep the caller's strings: in order, shuffled or too few, the same columns
+    const ids = table(45_001).ids;
+    for (const known of [ids, [...ids].reverse(), ids.slice(0, 100), ['x', ...ids]]) {
+      const withKnown = await readScoreLogits(join(dir, 's45001.csv'), known);
+      expect(withKnown.index.ids).toEqual(back.index.ids);
+      expect(withKnown.logits).toEqual(back.logits);
+      expect(withKnown.grades).toEqual(back.grades);
+    }
   });
 });
 

@@ -97,13 +97,23 @@ function heldCounter(members: ReadonlyMap<string, IdIndex>): Prepared['heldAmong
   };
 }
 
+/** Reads a scores file once, its ids as the applicants' own strings where they match (a million ids need not be held twice). */
+function scoresReader(applicants: readonly string[]): Prepared['scoresOf'] {
+  return readOnce((file) => readScoreLogits(file, applicants));
+}
+
 /** Reads each party's file on first use, and hands every later caller the same table. */
-export function partyTables(dataFiles: ReadonlyMap<string, string>, schemas: ReadonlyMap<string, TableSchema>, format: DataFormat): Prepared['tableOf'] {
+export function partyTables(
+  dataFiles: ReadonlyMap<string, string>,
+  schemas: ReadonlyMap<string, TableSchema>,
+  format: DataFormat,
+  pool?: IdIndex,
+): Prepared['tableOf'] {
   return readOnce((party) => {
     const file = dataFiles.get(party);
     const schema = schemas.get(party);
     if (file === undefined || schema === undefined) return Promise.reject(new FedError('RUN_ERR_PROCESS', `the run has no data file for party ${party}`));
-    return loadPartyData(file, schema, format);
+    return loadPartyData(file, schema, format, pool);
   });
 }
 
@@ -182,8 +192,9 @@ export async function prepare(scenario: Scenario, scenarioFile: string, runsDir:
     dataMs,
     // the columns are in the parties' files now: a million businesses' features need not stay in memory for the whole run
     ...(ds.population ? { population: truthOf(ds.population) } : {}),
-    tableOf: partyTables(dataFiles, ds.schemas, dataFormat),
-    scoresOf: readOnce(readScoreLogits),
+    // the generated population's ids: the tables' ids are the same strings, not copies
+    tableOf: partyTables(dataFiles, ds.schemas, dataFormat, ds.population?.index),
+    scoresOf: scoresReader(applicants),
     heldAmong: heldCounter(members),
   };
 }

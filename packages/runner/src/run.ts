@@ -218,7 +218,7 @@ async function runWith(opts: RunOptions, launcher: Launcher, ahead: StandbyAhead
   let portfolio: PortfolioReport | undefined;
   let reasons: ReasonsReport | undefined;
   if (scoredBy) {
-    const decisions = await readDecisionsCsv(join(dirname(scoredBy.scoresFile), 'decisions.csv'));
+    const decisions = await readDecisionsCsv(join(dirname(scoredBy.scoresFile), 'decisions.csv'), prep.applicants);
     say(`  portfolio referee lends by the policy on the ${scoredBy.keys} scores and books the hidden outcomes ...`);
     const tp = performance.now();
     portfolio = await portfolioStage(scenario, prep, scoredBy, baseline, decisions);

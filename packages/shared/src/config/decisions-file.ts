@@ -148,8 +148,11 @@ export interface DecisionsById {
   values(): IterableIterator<DecisionRow>;
 }
 
-/** Reads the recipient's decisions; every field checked, every id once. */
-export async function readDecisionsCsv(path: string): Promise<DecisionsById> {
+/**
+ * Reads the recipient's decisions; every field checked, every id once. `known`: the ids the caller expects, in order
+ * (the applicants): a row with the expected id keeps the caller's string instead of one more copy of it.
+ */
+export async function readDecisionsCsv(path: string, known?: readonly string[]): Promise<DecisionsById> {
   const index = new IdIndex();
   const decision: number[] = [];
   const policyReason: number[] = [];
@@ -182,7 +185,17 @@ export async function readDecisionsCsv(path: string): Promise<DecisionsById> {
     const ri = POLICY_REASONS.indexOf(r as PolicyDecision['reason']);
     const sc = Number(score);
     const li = Number(limit);
-    if (!id || cells.length !== DECISIONS_HEADER.length || di < 0 || ri < 0 || !grade || !Number.isFinite(sc) || !Number.isFinite(li) || !index.add(id))
+    const same = known?.[decision.length];
+    if (
+      !id ||
+      cells.length !== DECISIONS_HEADER.length ||
+      di < 0 ||
+      ri < 0 ||
+      !grade ||
+      !Number.isFinite(sc) ||
+      !Number.isFinite(li) ||
+      !index.add(same === id ? same : id)
+    )
       throw new FedError(
         'JOB_ERR_MISMATCH',
         `${path} line ${line}: expected ${DECISIONS_HEADER.join(',')} with a known decision and finite numbers, each id once`,

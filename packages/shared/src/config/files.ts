@@ -213,10 +213,14 @@ export interface ScoreColumns extends Omit<ScoreTable, 'ids'> {
   index: IdIndex;
 }
 
-/** The recipient's scores as columns, read straight from a plain scores file (a million rows in well under a second); any other file goes through strictScoreColumns, with its checks and messages. */
-export async function readScoreLogits(path: string): Promise<ScoreColumns> {
+/**
+ * The recipient's scores as columns, read straight from a plain scores file (a million rows in well under a second); any
+ * other file goes through strictScoreColumns, with its checks and messages. `known`: the ids the caller expects, in order
+ * (the applicants): a row with the expected id keeps the caller's string instead of one more copy of it.
+ */
+export async function readScoreLogits(path: string, known?: readonly string[]): Promise<ScoreColumns> {
   const bytes = await readBytes(path, 'scores file');
-  return plainScoreLogits(bytes) ?? strictScoreColumns(bytes.toString('utf8'), path);
+  return plainScoreLogits(bytes, known) ?? strictScoreColumns(bytes.toString('utf8'), path);
 }
 
 /** Any scores file, through the CSV parser: every value must be a finite number, every id present once. */
@@ -245,7 +249,7 @@ const SCORES_HEAD = Buffer.from(`${SCORES_HEADER.join(',')}\n`);
  * each id a string of its own (a slice of the file's text would keep the
  * whole text alive with the ids: 65 MB at a million rows).
  */
-function plainScoreLogits(buf: Buffer): ScoreColumns | undefined {
+function plainScoreLogits(buf: Buffer, known: readonly string[] | undefined): ScoreColumns | undefined {
   if (!buf.subarray(0, SCORES_HEAD.length).equals(SCORES_HEAD) || !isPlainBytes(buf)) return undefined;
   const logits: number[] = [];
   const pds: number[] = [];
@@ -262,7 +266,8 @@ function plainScoreLogits(buf: Buffer): ScoreColumns | undefined {
     const nums = [Number(logit), Number(pd), Number(score)];
     if (!first || cells.length !== SCORES_HEADER.length || !nums.every(Number.isFinite) || logit === '' || pd === '' || score === '') return undefined;
     const id = buf.toString('utf8', pos, buf.indexOf(44, pos));
-    if (!index.add(id)) return undefined;
+    const same = known?.[logits.length];
+    if (!index.add(same === id ? same : id)) return undefined;
     logits.push(nums[0] as number);
     pds.push(nums[1] as number);
     scores.push(nums[2] as number);

@@ -26,9 +26,9 @@ const NUMERIC = /^(DOUBLE|FLOAT|REAL|DECIMAL.*|TINYINT|SMALLINT|INTEGER|BIGINT|H
 const sqlString = (s: string) => `'${s.replaceAll("'", "''")}'`;
 const sqlName = (s: string) => `"${s.replaceAll('"', '""')}"`;
 
-/** A party's own records in any format its config names. */
-export function loadPartyData(path: string, schema: TableSchema, format: DataFormat): Promise<PartyTable> {
-  return format === 'csv' ? loadPartyCsv(path, schema) : loadPartyStore(path, schema, format);
+/** A party's own records in any format its config names; `pool` as parsePlainPartyCsv takes it (CSV only). */
+export function loadPartyData(path: string, schema: TableSchema, format: DataFormat, pool?: IdIndex): Promise<PartyTable> {
+  return format === 'csv' ? loadPartyCsv(path, schema, pool) : loadPartyStore(path, schema, format);
 }
 
 /** One DuckDB in this process for one task: small, and closed when done. Loaded on first use: only processes that read a store need it. */

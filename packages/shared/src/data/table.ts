@@ -163,14 +163,15 @@ export function parseStrict(text: string, schema: TableSchema, name: string): Pa
   return { file: name, ids, numeric, categorical };
 }
 
-export async function loadPartyCsv(path: string, schema: TableSchema): Promise<PartyTable> {
+/** A party's CSV file; `pool` as parsePlainPartyCsv takes it. */
+export async function loadPartyCsv(path: string, schema: TableSchema, pool?: IdIndex): Promise<PartyTable> {
   let bytes: Buffer;
   try {
     bytes = await readFile(path);
   } catch (cause) {
     throw new FedError('DATA_ERR_FILE', `cannot read data file ${path}: ${(cause as Error).message}`, { cause });
   }
-  const plain = parsePlainPartyCsv(bytes, schema);
+  const plain = parsePlainPartyCsv(bytes, schema, pool);
   if (plain) {
     const table: PartyTable = { file: basename(path), ids: plain.ids, numeric: plain.numeric, categorical: plain.categorical };
     ROWS.set(table, plain.rowOf);
