@@ -49,11 +49,11 @@ describe('real data (kind csv)', () => {
   it('splits one file into per-party files that each party can load, labels only for the referee', async () => {
     const { scenario, file } = setup(`${HEADER}\n1,2.00E+05,0,100,1,0\n2,50000,2,-40,2,1\n3,80000,-1,0,2,0\n`);
     const ds = await makeDataSet(scenario, file);
-    expect(ds.files.get('bank')).toBe('business_id,LIMIT,PAY\n1,2.00E+05,0\n2,50000,2\n3,80000,-1\n');
-    expect(ds.files.get('other')).toBe('business_id,BILL,SEX\n1,100,1\n2,-40,2\n3,0,2\n');
-    expect(ds.files.get('bank')).not.toContain('y');
-    expect(ds.refereeCsv).toBe('business_id,default_next_12m\n1,0\n2,1\n3,0\n');
-    const other = parsePartyCsv(ds.files.get('other') as string, ds.schemas.get('other') as NonNullable<ReturnType<typeof ds.schemas.get>>, 'other.csv');
+    expect(ds.files.get('bank')?.()).toBe('business_id,LIMIT,PAY\n1,2.00E+05,0\n2,50000,2\n3,80000,-1\n');
+    expect(ds.files.get('other')?.()).toBe('business_id,BILL,SEX\n1,100,1\n2,-40,2\n3,0,2\n');
+    expect(ds.files.get('bank')?.()).not.toContain('y');
+    expect(ds.refereeCsv()).toBe('business_id,default_next_12m\n1,0\n2,1\n3,0\n');
+    const other = parsePartyCsv(ds.files.get('other')?.() as string, ds.schemas.get('other') as NonNullable<ReturnType<typeof ds.schemas.get>>, 'other.csv');
     expect(other.categorical.get('SEX')).toEqual(['1', '2', '2']);
     expect(Array.from(other.numeric.get('BILL') ?? [])).toEqual([100, -40, 0]);
   });
@@ -101,7 +101,7 @@ describe('real data (kind csv)', () => {
     const ok = setup(`ID,LIMIT,PAY,BILL,SEX,y\n1,200000,0,5,"a,b",0\n2,50000,2,7,c,1\n`);
     const ds = await makeDataSet(ok.scenario, ok.file);
     // written back quoted, so the party reads the same cell
-    expect(ds.files.get('other')).toBe('business_id,BILL,SEX\n1,5,"a,b"\n2,7,c\n');
+    expect(ds.files.get('other')?.()).toBe('business_id,BILL,SEX\n1,5,"a,b"\n2,7,c\n');
   });
 
   it("an empty file is refused naming the user's file", async () => {

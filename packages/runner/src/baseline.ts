@@ -67,7 +67,7 @@ export async function fitAnotherSeedBaseline(scenario: Scenario, scenarioFile: s
   const sized = structuredClone(scenario);
   if (sized.data.kind === 'synthetic') sized.data.businesses = Math.min(sized.data.businesses, BASELINE_MAX);
   const other = await makeDataSet(sized, scenarioFile, seed);
-  const table = parsePartyCsv(other.files.get(recipient) as string, other.schemas.get(recipient) as TableSchema, `${recipient}.csv (seed ${seed})`);
+  const table = parsePartyCsv((other.files.get(recipient) as () => string)(), other.schemas.get(recipient) as TableSchema, `${recipient}.csv (seed ${seed})`);
   const head = { basis: 'another-seed' as const, fittedOn: `${recipient}'s customers in a population drawn with seed ${seed}`, seed };
   return fitOn(table, table.ids, other.labels, head, specModel(scenario));
 }

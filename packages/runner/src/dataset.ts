@@ -26,14 +26,18 @@ import { generatePopulation, type Population, partyCsv, populationCsv } from './
 export { sampleApplicants } from './synthetic.ts';
 
 export interface DataSet {
-  /** per party: the CSV text of its own file (its columns, its rows) */
-  files: Map<string, string>;
+  /**
+   * per party: the CSV text of its own file (its columns, its rows), made when asked, once each: at a million
+   * businesses each file is about 100 MB of text, and a caller writes one before it makes the next (the
+   * another-seed baseline needs the recipient's only)
+   */
+  files: Map<string, () => string>;
   /** per party: the ids of its rows, in file order */
   members: Map<string, string[]>;
   /** per party: the schema its node checks its file against */
   schemas: Map<string, TableSchema>;
-  /** ground truth for the referee: business_id,...,default_next_12m */
-  refereeCsv: string;
+  /** ground truth for the referee: business_id,...,default_next_12m (made when asked, as the files) */
+  refereeCsv: () => string;
   /** the same hidden outcome, by record id */
   labels: Labels;
   /** records in the population */
@@ -68,12 +72,13 @@ export async function makeDataSet(scenario: Scenario, scenarioFile: string, seed
       labelNoise: data.labelNoise,
       parties: scenario.parties,
     });
-    const files = new Map<string, string>();
+    const files = new Map<string, () => string>();
     const members = new Map<string, string[]>();
     const schemas = new Map<string, TableSchema>();
     for (const p of scenario.parties) {
       if (p.role === 'holder') throw new FedError('SCENARIO_ERR_INVALID', 'synthetic data has no columns for a holder');
-      files.set(p.id, partyCsv(pop, p.id, p.role));
+      const role = p.role;
+      files.set(p.id, () => partyCsv(pop, p.id, role));
       members.set(
         p.id,
         Array.from(pop.members.get(p.id) ?? [], (i) => pop.ids[i] as string),
@@ -85,7 +90,7 @@ export async function makeDataSet(scenario: Scenario, scenarioFile: string, seed
       files,
       members,
       schemas,
-      refereeCsv: populationCsv(pop),
+      refereeCsv: () => populationCsv(pop),
       labels,
       size: data.businesses,
       source: `synthetic, seed ${seed}`,
@@ -180,7 +185,7 @@ async function splitCsv(scenario: Scenario, path: string): Promise<DataSet> {
       },
     );
   }
-  const files = new Map<string, string>();
+  const files = new Map<string, () => string>();
   const memberIds = new Map<string, string[]>();
   const schemas = new Map<string, TableSchema>();
   const rng = createRng(scenario.seed);
@@ -190,7 +195,8 @@ async function splitCsv(scenario: Scenario, path: string): Promise<DataSet> {
     const members = ids.map((_, i) => i).filter(() => p.coverage >= 1 || pr.next() < p.coverage);
     const out = [csvRow([ID_COLUMN, ...cols])];
     for (const i of members) out.push(csvRow([ids[i] as string, ...cols.map((c) => (cells.get(c) as string[])[i] as string)]));
-    files.set(p.id, `${out.join('\n')}\n`);
+    const text = `${out.join('\n')}\n`;
+    files.set(p.id, () => text);
     memberIds.set(
       p.id,
       members.map((i) => ids[i] as string),
@@ -207,7 +213,7 @@ async function splitCsv(scenario: Scenario, path: string): Promise<DataSet> {
     members: memberIds,
     schemas,
     labels: labelsOf(ids, labels),
-    refereeCsv: `${referee.join('\n')}\n`,
+    refereeCsv: () => `${referee.join('\n')}\n`,
     size: ids.length,
     source: path,
     dropped,

@@ -151,7 +151,8 @@ export async function prepare(scenario: Scenario, scenarioFile: string, runsDir:
   const dataFiles = new Map<string, string>();
   for (const p of scenario.parties) {
     const csv = join(dataDir, `${p.id}.csv`);
-    writePrivateFile(csv, ds.files.get(p.id) as string);
+    // one file's text at a time: made, written, let go
+    writePrivateFile(csv, (ds.files.get(p.id) as () => string)());
     if (dataFormat === 'csv') dataFiles.set(p.id, csv);
     else {
       // the party's store, written from the same rows; the CSV was only the way in
@@ -164,7 +165,7 @@ export async function prepare(scenario: Scenario, scenarioFile: string, runsDir:
   const own = ds.members.get(scenario.job.recipient) ?? [];
   const labels = ds.labels;
   const { applicants, trainIds } = splitRows(scenario, own);
-  writePrivateFile(join(runDir, 'referee', 'population.csv'), ds.refereeCsv);
+  writePrivateFile(join(runDir, 'referee', 'population.csv'), ds.refereeCsv());
   const dataMs = performance.now() - td;
   const rows = new Map(scenario.parties.map((p) => [p.id, ds.members.get(p.id)?.length ?? 0]));
   const members = new Map(scenario.parties.map((p) => [p.id, IdIndex.of(ds.members.get(p.id) ?? [])]));

@@ -88,7 +88,7 @@ export async function fitWeightsCommand(args: Args, io: CliIo): Promise<number> 
   const slices: { party: string; model: PartyModel; features: EncodedFeature[] }[] = [];
   for (const p of s.parties) {
     const schema = ds.schemas.get(p.id) as TableSchema;
-    const table = parsePartyCsv(ds.files.get(p.id) as string, schema, `${p.id}.csv`);
+    const table = parsePartyCsv((ds.files.get(p.id) as () => string)(), schema, `${p.id}.csv`);
     const model = modelOf(s, p.id, table, schema);
     const aligned = modelColumnsFor(table, model, ids);
     columns.push(...aligned.columns);
