@@ -4,12 +4,11 @@
  * grade equal the referee's own under the same policy. The recipient's side
  * goes through its real file (written and read back).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkRecipientDecisions } from '@fedrisk/runner';
 import { type DecisionTable, decisionTable, type FedError, type PolicyDecision, readDecisionsCsv, setDecision, writeDecisionsCsv } from '@fedrisk/shared';
-import { afterAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { fileTempDir } from '../helpers/fixtures.ts';
 
 const ids = ['b1', 'b2', 'b3', 'b4'];
 const grades = ['A', 'C', 'E', 'E'];
@@ -31,8 +30,10 @@ function table(change?: (row: number, d: PolicyDecision) => PolicyDecision, grad
   return t;
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'fedrisk-check-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let dir = '';
+beforeAll(() => {
+  dir = fileTempDir('fedrisk-check-');
+});
 let files = 0;
 async function recipient(t: DecisionTable) {
   const file = join(dir, `decisions-${files++}.csv`);

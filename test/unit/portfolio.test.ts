@@ -51,8 +51,8 @@ const loanTable = (loans: readonly Loan[]): LoanTable => ({
   pd: Float64Array.from(loans, (l) => l.pd),
   defaulted: Uint8Array.from(loans, (l) => (l.defaulted ? 1 : 0)),
   firstLoan: loans.some((l) => l.firstLoan === undefined) ? undefined : Uint8Array.from(loans, (l) => (l.firstLoan ? 1 : 0)),
-  city: codedColumn(loans.length, (k) => (loans[k] as Loan).city),
-  divisionType: codedColumn(loans.length, (k) => (loans[k] as Loan).divisionType),
+  city: codedColumn(loans.length, (k) => (loans[k] as Loan).city, 'city'),
+  divisionType: codedColumn(loans.length, (k) => (loans[k] as Loan).divisionType, 'divisionType'),
 });
 const lentTable = (lent: readonly Lent[]): LentTable => ({
   length: lent.length,
@@ -66,9 +66,9 @@ const truthTable = (t: readonly ApplicantTruth[]): TruthTable => {
   const hidden = t.every((x) => x.riskLogit !== undefined && x.draw !== undefined);
   return {
     length: t.length,
-    city: codedColumn(t.length, (k) => at(k).city),
-    industry: codedColumn(t.length, (k) => at(k).industry),
-    divisionType: codedColumn(t.length, (k) => at(k).divisionType),
+    city: codedColumn(t.length, (k) => at(k).city, 'city'),
+    industry: codedColumn(t.length, (k) => at(k).industry, 'industry'),
+    divisionType: codedColumn(t.length, (k) => at(k).divisionType, 'divisionType'),
     firstLoan: t.some((x) => x.firstLoan === undefined) ? undefined : Uint8Array.from(t, (x) => (x.firstLoan ? 1 : 0)),
     guaranteeEligible: Uint8Array.from(t, (x) => (x.guaranteeEligible ? 1 : 0)),
     drawnShare: Float64Array.from(t, (x) => x.drawnShare),

@@ -27,8 +27,8 @@ export { sampleApplicants } from './synthetic.ts';
 
 export interface DataSet {
   /**
-   * per party: the CSV text of its own file (its columns, its rows), made when asked, once each: at a million
-   * businesses each file is about 100 MB of text, and a caller writes one before it makes the next (the
+   * per party: the CSV text of its own file (its columns, its rows), made anew by each call (call it once): at a
+   * million businesses each file is about 100 MB of text, and a caller writes one before it makes the next (the
    * another-seed baseline needs the recipient's only)
    */
   files: Map<string, () => string>;
@@ -36,7 +36,7 @@ export interface DataSet {
   members: Map<string, string[]>;
   /** per party: the schema its node checks its file against */
   schemas: Map<string, TableSchema>;
-  /** ground truth for the referee: business_id,...,default_next_12m (made when asked, as the files) */
+  /** ground truth for the referee: business_id,...,default_next_12m (made anew by each call, as the files) */
   refereeCsv: () => string;
   /** the same hidden outcome, by record id */
   labels: Labels;

@@ -11,9 +11,10 @@ export type { CoordinatorLaunch, EventHandler, Launcher, NodeLaunch, Participant
 export { type NamespacePlan, namespaceLauncher } from './launch/namespaces.ts';
 export { type Child, NODE_BIN, type Placement, processLauncher, startChild } from './launch/processes.ts';
 export { type BookParams, bookOutcome, LOAN_TYPES, type LoanTable } from './portfolio/book.ts';
-export { countAtNpl, type LentTable, loanBook } from './portfolio/decisions.ts';
+export { codedColumn } from './portfolio/columns.ts';
+export { applyPolicy, countAtNpl, type LentTable, loanBook, policyLoans, rankedLoans, scoredFrom } from './portfolio/decisions.ts';
 export type { BookOutcome, PortfolioReport } from './portfolio/types.ts';
-export { checkMacroNames, codedColumn, defaultsUnder, type TruthTable } from './portfolio/world.ts';
+export { checkMacroNames, defaultsUnder, type TruthTable } from './portfolio/world.ts';
 export { partyTables } from './prepare.ts';
 export { MESSAGE_KINDS, MESSAGE_TYPES, type TraceFilter } from './progress.ts';
 export { readScores, type Verification } from './referee.ts';

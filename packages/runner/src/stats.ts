@@ -34,11 +34,13 @@ export function auc(scores: ArrayLike<number>, labels: ArrayLike<number>): numbe
   const { all, pos } = byClass(scores, labels);
   const neg = all.length - pos.length;
   if (pos.length === 0 || neg === 0) return Number.NaN;
-  // each positive's rank among all scores, tied scores sharing the average of their ranks (sums of half-integers: exact)
+  // each positive's rank among all scores, tied scores sharing the average of their ranks (sums of half-integers: exact);
+  // NaN sorts last and ranks as one tie above every score, as computeCurves counts it
+  const numbers = countBelow(all, Number.POSITIVE_INFINITY, true);
   let rankSum = 0;
   for (const s of pos) {
-    const below = countBelow(all, s, false);
-    const atOrBelow = countBelow(all, s, true);
+    const below = Number.isNaN(s) ? numbers : countBelow(all, s, false);
+    const atOrBelow = Number.isNaN(s) ? all.length : countBelow(all, s, true);
     rankSum += (below + 1 + atOrBelow) / 2;
   }
   const p = pos.length;
@@ -55,6 +57,9 @@ export function ks(scores: ArrayLike<number>, labels: ArrayLike<number>): number
   let best = 0;
   while (i < pos.length || j < neg.length) {
     const x = Math.min(i < pos.length ? (pos[i] as number) : Number.POSITIVE_INFINITY, j < neg.length ? (neg[j] as number) : Number.POSITIVE_INFINITY);
+    // only NaN is left (it sorts last): one last group that ends both classes, a gap of 0 (no NaN equals itself, so
+    // the walk below would never pass it)
+    if (Number.isNaN(x)) break;
     while (i < pos.length && pos[i] === x) i++;
     while (j < neg.length && neg[j] === x) j++;
     best = Math.max(best, Math.abs(i / pos.length - j / neg.length));

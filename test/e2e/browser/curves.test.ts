@@ -77,6 +77,25 @@ describe('computeCurves', () => {
     const d = computeCurves(new Float64Array([Number.NaN, Number.NaN, 1, 0]), new Uint8Array([1, 0, 1, 0]));
     // 0 (good), 1 (bad), then one NaN group of a good and a bad (ties count half): U = 1 + 1.5
     expect(d.auc).toBe(2.5 / 4);
+    // stats.ts counts NaN the same way (its ks once never returned on a NaN score)
+    for (const [scores, labels] of [
+      [
+        [Number.NaN, Number.NaN, 1, 0],
+        [1, 0, 1, 0],
+      ],
+      [
+        [1, Number.NaN, 2, 0.5],
+        [1, 1, 0, 0],
+      ],
+      [
+        [Number.NaN, 3, 2, 1, 0, Number.NaN],
+        [0, 1, 0, 1, 0, 1],
+      ],
+    ]) {
+      const c = computeCurves(Float64Array.from(scores as number[]), Uint8Array.from(labels as number[]));
+      expect(auc(scores as number[], labels as number[])).toBe(c.auc);
+      expect(ks(scores as number[], labels as number[])).toBe(c.ks);
+    }
   });
 
   it('thinIndices keeps short curves whole and the points it must keep', () => {

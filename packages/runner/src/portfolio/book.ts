@@ -4,8 +4,9 @@
  * the compensation pool that reimburses a share of the bank's losses until
  * it is spent, and the information-sharing incentive per first or credit loan.
  */
+
+import type { CodedColumn } from './columns.ts';
 import type { Bearers, BookOutcome, LoanType, Segment } from './types.ts';
-import type { CodedColumn } from './world.ts';
 
 /** The loan types, in the order a type column codes them. */
 export const LOAN_TYPES: readonly LoanType[] = ['credit', 'guaranteed', 'secured'];

@@ -20,8 +20,9 @@ import {
   setDecision,
 } from '@fedrisk/shared';
 import { LOAN_TYPES, type LoanTable } from './book.ts';
+import { fillColumn } from './columns.ts';
 import type { LoanType } from './types.ts';
-import { fillColumn, type TruthTable } from './world.ts';
+import type { TruthTable } from './world.ts';
 
 /** The applicants' scores, in applicant order. */
 export type ApplicantScores = Pick<ScoreTable, 'logits' | 'pds' | 'scores' | 'grades'>;
@@ -83,7 +84,7 @@ export function applyPolicy(
 }
 
 /** A credit loan when the grade qualifies; otherwise guaranteed if a guarantor covers the business, else secured by collateral. */
-export function loanType(credit: boolean, truth: TruthTable, i: number): LoanType {
+function loanType(credit: boolean, truth: TruthTable, i: number): LoanType {
   return credit ? 'credit' : truth.guaranteeEligible[i] === 1 ? 'guaranteed' : 'secured';
 }
 
@@ -109,7 +110,7 @@ function setLent(t: LentTable, k: number, index: number, amount: number, type: L
 }
 
 /** The first `count` loans (views on the same columns, nothing copied). */
-export function firstLoans(t: LentTable, count: number): LentTable {
+export function leadingLoans(t: LentTable, count: number): LentTable {
   const n = Math.min(count, t.length);
   return { length: n, index: t.index.subarray(0, n), amount: t.amount.subarray(0, n), type: t.type.subarray(0, n), pd: t.pd.subarray(0, n) };
 }

@@ -12,21 +12,22 @@ import { type BankBaseline, baselineLogits, basisOf } from '../baseline.ts';
 import { checkRecipientDecisions } from '../decisions/check.ts';
 import type { Prepared } from '../prepare.ts';
 import { type BookParams, bookOutcome } from './book.ts';
+import { fillColumn } from './columns.ts';
 import { portfolioCsv } from './csv.ts';
 import {
   type ApplicantScores,
   applyPolicy,
   countAtNpl,
-  firstLoans,
   type LimitValues,
   type LoanBook,
+  leadingLoans,
   loanBook,
   policyLoans,
   rankedLoans,
   scoredFrom,
 } from './decisions.ts';
 import type { BookName, BookOutcome, PortfolioReport, PortfolioScenario } from './types.ts';
-import { applicantTruth, defaultsUnder, fillColumn, macroScenarios } from './world.ts';
+import { applicantTruth, defaultsUnder, macroScenarios } from './world.ts';
 
 export const PORTFOLIO_CSV = 'portfolio.csv';
 
@@ -89,8 +90,8 @@ export async function portfolioStage(
   });
   const jointBook = loanBook(jointLent, truth);
   const jointBase = bookOutcome(jointBook.settle(baseDefaults), n, params(baselineMacro.lossGivenDefault, true));
-  const sameApprovals = firstLoans(ranked, jointLent.length);
-  const sameNpl = firstLoans(ranked, countAtNpl(ranked, truth, baseDefaults, jointBase.nplRate));
+  const sameApprovals = leadingLoans(ranked, jointLent.length);
+  const sameNpl = leadingLoans(ranked, countAtNpl(ranked, truth, baseDefaults, jointBase.nplRate));
   const aloneBooks = { sameApprovals: loanBook(sameApprovals, truth), sameNpl: loanBook(sameNpl, truth) };
 
   const scenarios: PortfolioScenario[] = macros.map((m) => {

@@ -9,42 +9,7 @@
 import { DEFAULT_MACRO, FedError, type MacroScenario, type Scenario, sigmoid } from '@fedrisk/shared';
 import type { Prepared } from '../prepare.ts';
 import { CITY_NAMES, INDUSTRY_NAMES } from '../synthetic.ts';
-
-type Column = Float64Array | Uint8Array | Uint16Array | Int32Array;
-
-/**
- * `out` with out[k] = f(k) for every k. A plain loop: TypedArray.from with a
- * map function took 180-235 ms for a million entries here, this 8-20 ms.
- */
-export function fillColumn<T extends Column>(out: T, f: (k: number) => number): T {
-  for (let k = 0; k < out.length; k++) out[k] = f(k);
-  return out;
-}
-
-/** A column of names as small codes: a million applicants' cities as two bytes each, not a million references. */
-export interface CodedColumn {
-  codes: Uint16Array;
-  names: string[];
-}
-
-/** The column of `n` names `nameAt(k)` gives, each distinct name coded once in the order first met. */
-export function codedColumn(n: number, nameAt: (k: number) => string): CodedColumn {
-  const codes = new Uint16Array(n);
-  const names: string[] = [];
-  const code = new Map<string, number>();
-  for (let k = 0; k < n; k++) {
-    const name = nameAt(k);
-    let c = code.get(name);
-    if (c === undefined) {
-      c = names.length;
-      if (c > 0xffff) throw new FedError('RUN_ERR_PROCESS', `more than ${0xffff + 1} distinct names in one column`);
-      code.set(name, c);
-      names.push(name);
-    }
-    codes[k] = c;
-  }
-  return { codes, names };
-}
+import { type CodedColumn, codedColumn, fillColumn } from './columns.ts';
 
 /**
  * What the referee knows of each applicant that no party does, as columns (an
@@ -71,12 +36,12 @@ export function applicantTruth(prep: Prepared, applicants: readonly string[]): T
   const n = applicants.length;
   const pop = prep.population;
   if (!pop) {
-    const all = codedColumn(n, () => 'all');
+    const all = codedColumn(n, () => 'all', 'city');
     return {
       length: n,
       city: all,
-      industry: all,
-      divisionType: codedColumn(n, () => 'unknown'),
+      industry: codedColumn(n, () => 'all', 'industry'),
+      divisionType: codedColumn(n, () => 'unknown', 'division type'),
       firstLoan: undefined,
       guaranteeEligible: new Uint8Array(n),
       drawnShare: new Float64Array(n).fill(1),
@@ -92,9 +57,9 @@ export function applicantTruth(prep: Prepared, applicants: readonly string[]): T
   const at = (k: number) => rows[k] as number;
   return {
     length: n,
-    city: codedColumn(n, (k) => pop.city[at(k)] as string),
-    industry: codedColumn(n, (k) => pop.industry[at(k)] as string),
-    divisionType: codedColumn(n, (k) => pop.truth.divisionType[at(k)] as string),
+    city: codedColumn(n, (k) => pop.city[at(k)] as string, 'city'),
+    industry: codedColumn(n, (k) => pop.industry[at(k)] as string, 'industry'),
+    divisionType: codedColumn(n, (k) => pop.truth.divisionType[at(k)] as string, 'division type'),
     firstLoan: fillColumn(new Uint8Array(n), (k) => pop.truth.firstLoan[at(k)] as number),
     guaranteeEligible: fillColumn(new Uint8Array(n), (k) => pop.truth.guaranteeEligible[at(k)] as number),
     drawnShare: fillColumn(new Float64Array(n), (k) => pop.truth.drawnShare[at(k)] as number),
@@ -129,7 +94,7 @@ export function checkMacroNames(scenario: Scenario): void {
 }
 
 /** The odds multiplier a scenario applies to a business in `city` and `industry`. */
-export function oddsMultiplier(m: MacroScenario, city: string, industry: string): number {
+function oddsMultiplier(m: MacroScenario, city: string, industry: string): number {
   let k = m.defaultOdds * (m.industries[industry] ?? 1) * (m.cities[city] ?? 1);
   for (const c of m.clusters) if (c.city === city && c.industry === industry) k *= c.defaultOdds;
   return k;
