@@ -13,9 +13,8 @@ import {
   bandOf,
   codeListOf,
   type DecisionTable,
-  decide,
+  decideAll,
   decisionOf,
-  decisionTable,
   decodeReasonReply,
   decodeReasonRequest,
   encodeReasonReply,
@@ -36,7 +35,6 @@ import {
   rowsOf,
   rowsOfSlots,
   sealTo,
-  setDecision,
   topFactors,
 } from '@fedrisk/shared';
 import type { Handlers } from '../handlers.ts';
@@ -109,15 +107,9 @@ export async function beginReasons(s: Session): Promise<void> {
   const column = policy.limit.column === undefined ? undefined : s.deps.table.numeric.get(policy.limit.column);
   // a design run on a sample decrypts (and decides) only its first slots
   const rows = rowsOf(s.deps.table, scores.ids);
-  const decisions = decisionTable(scores.ids, scores.grades);
+  const decisions = decideAll(policy, cutoff, scores.ids, scores.grades, published, (i) => (column ? (column[rows[i] as number] ?? Number.NaN) : undefined));
   const rejected: number[] = [];
-  for (let i = 0; i < scores.ids.length; i++) {
-    const score = published[i] as number;
-    const grade = scores.grades[i] as string;
-    const d = decide(policy, cutoff, { score, grade, limitValue: column ? (column[rows[i] as number] ?? Number.NaN) : undefined });
-    setDecision(decisions, i, score, d);
-    if (d.decision !== 'approve') rejected.push(i);
-  }
+  for (let i = 0; i < scores.ids.length; i++) if (decisionOf(decisions, i) !== 'approve') rejected.push(i);
   const own = priceOwn(s, rejected, rc.count, rc);
   const state: ReasonsState = {
     asked: new Map(),

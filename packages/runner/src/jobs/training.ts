@@ -91,7 +91,9 @@ export async function evaluateTraining(scenario: Scenario, prep: Prepared, run: 
   const quality = (score: (ids: readonly string[]) => Float64Array): ModelQuality => {
     const tr = score(prep.trainIds);
     const te = score(prep.applicants);
-    return { trainAuc: auc(tr, yTrain), testAuc: auc(te, yTest), trainKs: ks(tr, yTrain), testKs: ks(te, yTest), testCurves: computeCurves(te, yTest) };
+    // the test curves' AUC and KS are stats.ts's to the last digit: the test scores are sorted once
+    const testCurves = computeCurves(te, yTest);
+    return { trainAuc: auc(tr, yTrain), testAuc: testCurves.auc, trainKs: ks(tr, yTrain), testKs: testCurves.ks, testCurves };
   };
   const federatedScore = (ids: readonly string[]) => {
     const out = new Float64Array(ids.length);

@@ -10,14 +10,12 @@ import {
   type CreditPolicy,
   creditLimit,
   type DecisionTable,
-  decide,
+  decideAll,
   decisionOf,
-  decisionTable,
   policyCutoff,
   type Scorecard,
   type ScoreTable,
   scoreOf,
-  setDecision,
 } from '@fedrisk/shared';
 import { LOAN_TYPES, type LoanTable } from './book.ts';
 import { fillColumn } from './columns.ts';
@@ -70,13 +68,10 @@ export function applyPolicy(
   const cutoff = policyCutoff(policy.approve, card.grades, scored.scores);
   const factor = card.pdo / Math.LN2;
   const cutoffLogit = (card.baseScore - factor * Math.log(card.baseOdds) - cutoff) / factor;
-  const decisions = decisionTable(ids, scored.grades);
+  const decisions = decideAll(policy, cutoff, ids, scored.grades, scored.scores, (i) => limitValue(limits, i));
   const overturned = new Uint8Array(ids.length);
   for (let i = 0; i < ids.length; i++) {
-    const score = scored.scores[i] as number;
-    const d = decide(policy, cutoff, { score, grade: scored.grades[i] as string, limitValue: limitValue(limits, i) });
-    setDecision(decisions, i, score, d);
-    if (d.decision !== 'review') continue;
+    if (decisionOf(decisions, i) !== 'review') continue;
     const safe = truth.riskLogit !== undefined ? (truth.riskLogit[i] as number) <= cutoffLogit : truth.label[i] === 0;
     overturned[i] = safe && creditLimit(policy.limit, limitValue(limits, i)) > 0 ? 1 : 0;
   }

@@ -13,9 +13,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { csvRow, csvRows, isPlainBytes, parseCsv, plainByteLines } from '../data/csv.ts';
+import { csvRow, csvRows, isPlainBytes, parseCsv, plainByteLines, textInterner } from '../data/csv.ts';
 import { IdIndex } from '../data/id-index.ts';
-import type { Decision, PolicyDecision } from '../model/policy.ts';
+import { type CreditPolicy, type Decision, decide, type PolicyDecision } from '../model/policy.ts';
 import { isReasonCode, type ReasonDirection } from '../model/reason-codes.ts';
 import { bandText, type FinalReason, MAX_BAND, NO_COST_BAND } from '../model/reasons.ts';
 import { FedError } from '../util/errors.ts';
@@ -80,6 +80,27 @@ export function setDecision(t: DecisionTable, row: number, score: number, d: Pol
   t.scores[row] = score;
   t.limits[row] = d.limit;
   t.credit[row] = d.credit ? 1 : 0;
+}
+
+/**
+ * The policy's decision for every row: the scores as published, `limitValue(row)` the row's value in the policy's
+ * limit column (undefined: the policy has none). The recipient's node decides this way, and the referee again to
+ * check it.
+ */
+export function decideAll(
+  policy: CreditPolicy,
+  cutoff: number,
+  ids: readonly string[],
+  grades: readonly string[],
+  scores: ArrayLike<number>,
+  limitValue: (row: number) => number | undefined,
+): DecisionTable {
+  const t = decisionTable(ids, grades);
+  for (let row = 0; row < ids.length; row++) {
+    const score = scores[row] as number;
+    setDecision(t, row, score, decide(policy, cutoff, { score, grade: grades[row] as string, limitValue: limitValue(row) }));
+  }
+  return t;
 }
 
 export const decisionOf = (t: DecisionTable, row: number): Decision => DECISIONS[t.decision[row] as number] as Decision;
@@ -162,15 +183,7 @@ export async function readDecisionsCsv(path: string, known?: readonly string[]):
   const credit: number[] = [];
   const reasons = new Map<number, FinalReason[]>();
   // a grade, party, code or column: each text once (not once per row), as a string of its own
-  const texts = new Map<string, string>();
-  const own = (text: string): string => {
-    let t = texts.get(text);
-    if (t === undefined) {
-      t = Buffer.from(text).toString();
-      texts.set(t, t);
-    }
-    return t;
-  };
+  const own = textInterner();
   let header = true;
   for (const { line, cells, id: ownId } of decisionRows(await readBytes(path), path)) {
     if (header) {

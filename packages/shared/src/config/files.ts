@@ -7,7 +7,7 @@ import { chmodSync, closeSync, fchmodSync, mkdirSync, openSync, readFileSync, wr
 import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
-import { csvCell, csvRow, isPlainBytes, numberText, parseCsv } from '../data/csv.ts';
+import { csvCell, csvRow, isPlainBytes, numberText, parseCsv, textInterner } from '../data/csv.ts';
 import { IdIndex } from '../data/id-index.ts';
 import { idProblem } from '../data/table.ts';
 import { usccValid } from '../data/uscc.ts';
@@ -256,7 +256,7 @@ function plainScoreLogits(buf: Buffer, known: readonly string[] | undefined): Sc
   const scores: number[] = [];
   const grades: string[] = [];
   // each grade's text once, not once per row
-  const gradeText = new Map<string, string>();
+  const own = textInterner();
   const index = new IdIndex();
   for (let pos = SCORES_HEAD.length; pos < buf.length; ) {
     let eol = buf.indexOf(10, pos);
@@ -271,12 +271,7 @@ function plainScoreLogits(buf: Buffer, known: readonly string[] | undefined): Sc
     logits.push(nums[0] as number);
     pds.push(nums[1] as number);
     scores.push(nums[2] as number);
-    let g = gradeText.get(grade as string);
-    if (g === undefined) {
-      g = Buffer.from(grade as string).toString();
-      gradeText.set(g, g);
-    }
-    grades.push(g);
+    grades.push(own(grade as string));
     pos = eol + 1;
   }
   return { logits: Float64Array.from(logits), pds: Float64Array.from(pds), scores: Float64Array.from(scores), grades, index };

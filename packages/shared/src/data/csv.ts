@@ -67,6 +67,23 @@ export function* plainByteLines(buf: Uint8Array): Generator<{ line: number; star
   }
 }
 
+/**
+ * Each distinct text once, as a string of its own (a copy, never a view on a
+ * file's text): for cells with a few values over a million rows, such as
+ * grades or reason codes.
+ */
+export function textInterner(): (text: string) => string {
+  const texts = new Map<string, string>();
+  return (text) => {
+    let t = texts.get(text);
+    if (t === undefined) {
+      t = Buffer.from(text).toString();
+      texts.set(t, t);
+    }
+    return t;
+  };
+}
+
 /** The general path (csv-parse): what parseCsv does with any text that has a quote or a carriage return. */
 export function parseCsvGeneral(text: string, file: string): CsvRow[] {
   // loaded on first use: most processes never meet a quoted cell
